@@ -1,0 +1,19 @@
+"""gunicorn settings: sync workers, app preloaded, each worker with its own connections."""
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", 4))
+worker_class = "sync"
+preload_app = True
+timeout = 60
+graceful_timeout = 20
+accesslog = "-"
+
+
+def post_fork(server, worker):
+    """Forked workers must not share the parent's pooled connections (STACK.md)."""
+    from tracker.extensions import db
+
+    with worker.app.wsgi().app_context():
+        db.engine.dispose(close=False)

@@ -1,0 +1,39 @@
+"""/api/v1/items: the catalogue of user equipment."""
+
+from flask.views import MethodView
+
+from tracker.api.common import actor, idempotent, make_blueprint
+from tracker.schemas.catalog import ItemIn, ItemOut, ItemPatch, ItemQuery
+from tracker.services import catalog
+
+blp = make_blueprint("items", __name__, "/items", "The catalogue of user equipment.")
+
+
+@blp.route("")
+class Items(MethodView):
+    @blp.arguments(ItemQuery, location="query")
+    @blp.response(200, ItemOut(many=True))
+    def get(self, args):
+        """The catalogue."""
+        return catalog.list_items(**args)
+
+    @blp.arguments(ItemIn)
+    @blp.response(201, ItemOut)
+    def post(self, body):
+        """Add an item (coordinator or admin)."""
+        return idempotent(ItemOut(), 201, lambda idem: catalog.create_item(actor(), **body,
+                                                                             idem=idem))
+
+
+@blp.route("/<code>")
+class ItemByCode(MethodView):
+    @blp.response(200, ItemOut)
+    def get(self, code):
+        """One item."""
+        return catalog.get_item(code)
+
+    @blp.arguments(ItemPatch)
+    @blp.response(200, ItemOut)
+    def patch(self, body, code):
+        """Change an item, or retire it (active false)."""
+        return catalog.update_item(actor(), code, body)

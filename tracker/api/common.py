@@ -1,0 +1,102 @@
+"""What every API blueprint shares: bearer authentication, pagination, idempotent POSTs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, g, json, request
+from flask_smorest import Blueprint, Page
+from marshmallow import Schema
+from sqlalchemy import Select, func, select
+
+from tracker.errors import DomainError, Unauthorized, ValidationError, domain_problem, problem
+from tracker.extensions import db
+from tracker.services import users
+from tracker.services.access import Actor
+from tracker.services.unit import Idempotency, IdempotentReplay, find_idempotency, request_hash
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def authenticate() -> Response | None:
+    """Every API request needs a valid bearer token; the actor goes on g."""
+    if request.method in BODY_METHODS and request.content_length and not request.is_json:
+        return problem(415, "Unsupported Media Type",
+                       "Send the body as JSON with Content-Type: application/json.")
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    found = users.authenticate_token(raw.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        response = domain_problem(Unauthorized(
+            "A valid bearer token is needed (Authorization: Bearer ...); it may be revoked."
+        ))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+        return response
+    user, token = found
+    g.actor = Actor(user=user, token_id=token.id)
+    return None
+
+
+def make_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
+    blp = Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
+    blp.before_request(authenticate)
+    return blp
+
+
+def actor() -> Actor:
+    return g.actor
+
+
+class SQLPage(Page):
+    """Paginate a SQLAlchemy select with LIMIT/OFFSET and a COUNT."""
+
+    @property
+    def items(self) -> list[Any]:
+        query: Select[Any] = self.collection
+        return list(
+            db.session.scalars(
+                query.limit(self.page_params.page_size).offset(self.page_params.first_item)
+            )
+        )
+
+    @property
+    def item_count(self) -> int:
+        query: Select[Any] = self.collection
+        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def _replay(stored: Any, payload_hash: str) -> Response:
+    if stored.request_hash != payload_hash:
+        return domain_problem(ValidationError(
+            "This Idempotency-Key was used with a different request body.",
+            {"Idempotency-Key": ["Reused with a different payload."]},
+        ))
+    response = Response(stored.response_body, status=stored.status_code,
+                        mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None], Any]) -> Any:
+    """Run a POST once per Idempotency-Key; a retry gets the first response back."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return call(None)
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        raise DomainError("Idempotency-Key must be 1-200 printable characters.",
+                          {"Idempotency-Key": ["Invalid."]})
+    scope = f"{actor().user_id}:{request.method}:{request.path}"
+    payload_hash = request_hash({"body": request.get_json(silent=True),
+                                 "query": request.args.to_dict(flat=False)})
+    stored = find_idempotency(scope, key)
+    if stored is not None:
+        return _replay(stored, payload_hash)
+    claim = Idempotency(scope, key, payload_hash,
+                        render=lambda result: (status, json.loads(json.dumps(schema.dump(result)))))
+    try:
+        return call(claim)
+    except IdempotentReplay:
+        stored = find_idempotency(scope, key)
+        assert stored is not None
+        return _replay(stored, payload_hash)

@@ -1,0 +1,50 @@
+"""/api/v1/sites: list, create, read and change sites, and their stock levels."""
+
+from flask.views import MethodView
+
+from tracker.api.common import actor, idempotent, make_blueprint
+from tracker.schemas.sites import LevelsIn, LevelsOut, SiteIn, SiteOut, SitePatch, SiteQuery
+from tracker.services import catalog, sites
+
+blp = make_blueprint("sites", __name__, "/sites", "Sites (outlets) and their municipality.")
+
+
+@blp.route("")
+class Sites(MethodView):
+    @blp.arguments(SiteQuery, location="query")
+    @blp.response(200, SiteOut(many=True))
+    def get(self, args):
+        """Sites you can see."""
+        return sites.list_sites(actor(), **args)
+
+    @blp.arguments(SiteIn)
+    @blp.response(201, SiteOut)
+    def post(self, body):
+        """Create a site (coordinator in its municipality, or admin)."""
+        return idempotent(SiteOut(), 201, lambda idem: sites.create_site(actor(), **body,
+                                                                           idem=idem))
+
+
+@blp.route("/<code>")
+class SiteByCode(MethodView):
+    @blp.response(200, SiteOut)
+    def get(self, code):
+        """One site."""
+        return sites.read_site(actor(), code)
+
+    @blp.arguments(SitePatch)
+    @blp.response(200, SiteOut)
+    def patch(self, body, code):
+        """Change a site's name or kind, or deactivate it."""
+        return sites.update_site(actor(), code, body)
+
+
+@blp.route("/<code>/items/<item>/levels")
+class SiteItemLevels(MethodView):
+    @blp.arguments(LevelsIn)
+    @blp.response(200, LevelsOut)
+    def put(self, body, code, item):
+        """Set the reorder and target level of an item at a site (site lead)."""
+        return catalog.set_levels(actor(), code, item, **body)
+
+

@@ -1,0 +1,46 @@
+"""/api/v1/receipts, /movements and /stock: goods received, the ledger, stock on hand."""
+
+from flask.views import MethodView
+
+from tracker.api.common import SQLPage, actor, idempotent, make_blueprint
+from tracker.schemas.stock import (
+    MovementOut,
+    MovementQuery,
+    ReceiptIn,
+    ReceiptOut,
+    StockLineOut,
+    StockQuery,
+)
+from tracker.services import stock
+
+blp = make_blueprint("stock", __name__, "", "Goods received, the stock ledger and on hand.")
+
+
+@blp.route("/receipts")
+class Receipts(MethodView):
+    @blp.arguments(ReceiptIn)
+    @blp.response(201, ReceiptOut)
+    def post(self, body):
+        """Record goods received at a site (mottak)."""
+        return idempotent(ReceiptOut(), 201, lambda idem: stock.receive(
+            actor(), site_code=body["site"], received_on=body["date"], lines=body["lines"],
+            note=body.get("note"), idem=idem))
+
+
+@blp.route("/movements")
+class Movements(MethodView):
+    @blp.arguments(MovementQuery, location="query")
+    @blp.response(200, MovementOut(many=True))
+    @blp.paginate(SQLPage)
+    def get(self, args):
+        """The ledger, newest first, filtered by site, item, kind and date range."""
+        return stock.movements_query(actor(), **args)
+
+
+@blp.route("/stock")
+class Stock(MethodView):
+    @blp.arguments(StockQuery, location="query")
+    @blp.response(200, StockLineOut(many=True))
+    def get(self, args):
+        """On hand per item and lot at a site, with expiry, levels and days left."""
+        return stock.on_hand(actor(), args["site"])

@@ -1,0 +1,30 @@
+"""Session login (flask-login) and the UI language (flask-babel) for the web pages."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from tracker.extensions import babel, login_manager
+from tracker.services import users
+
+LOCALES = ("nb", "en")
+
+
+def select_locale() -> str:
+    """The user's choice, then the session's, then bokmål."""
+    chosen = session.get("locale")
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        chosen = current_user.locale
+    if request.args.get("lang") in LOCALES:
+        chosen = request.args["lang"]
+    return chosen if chosen in LOCALES else "nb"
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "web.home"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(users.load_session_user)
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Oslo")
+

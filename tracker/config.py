@@ -1,0 +1,88 @@
+"""Configuration read from environment variables, with a one-machine SQLite default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("TRACKER_INSTANCE", ROOT / "instance"))
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise DATABASE_URL so PostgreSQL always uses psycopg 3."""
+    if not raw:
+        return f"sqlite:///{INSTANCE / 'tracker.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _secret_key() -> str:
+    """Use SECRET_KEY, or a key generated once and kept under instance/ for local runs."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = INSTANCE / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production-shaped defaults; every value can come from the environment."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024))
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.SESSION_COOKIE_NAME = (
+            "__Host-session" if self.SESSION_COOKIE_SECURE else "tracker_session"
+        )
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "nb")
+        self.BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+        self.EXPORT_DIR = os.environ.get("EXPORT_DIR", str(ROOT / "exports"))
+        self.SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", 5))
+        self.API_TITLE = "tracker"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.API_SPEC_OPTIONS = {
+            "info": {"description": "JSON API of the harm-reduction supply tracker."},
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        }
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: same rules, fast hashing kept honest elsewhere."""
+
+    def __init__(self, database_uri: str) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = database_url(database_uri)
+        self.RATELIMIT_STORAGE_URI = "memory://"

@@ -1,0 +1,42 @@
+"""Engine settings per database: SQLite needs WAL, a busy timeout and BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine, event
+
+from tracker.extensions import db
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Take the write lock at BEGIN, so two writers queue instead of deadlocking."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_connect):
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        configure_engine(db.engine)

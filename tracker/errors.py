@@ -1,0 +1,154 @@
+"""Domain exceptions, mapped once to problem+json for the API and to flash messages for pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A rule was broken; status and title say how, detail says why, errors say where."""
+
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class ValidationError(DomainError):
+    status, title, slug = 422, "Invalid input", "invalid-input"
+
+
+class NotFound(DomainError):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Unauthorized(DomainError):
+    status, title, slug = 401, "Not authenticated", "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class Conflict(DomainError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class StockError(Conflict):
+    """Stock would go below zero where that is refused (transfers, discards)."""
+
+    title, slug = "Not enough stock", "insufficient-stock"
+
+
+class ServiceUnavailable(DomainError):
+    status, title, slug = 503, "Service unavailable", "unavailable"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: dict[str, Any] | None = None,
+    slug: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build one application/problem+json response."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug or title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def domain_problem(exc: DomainError) -> Response:
+    headers = {"Retry-After": "5"} if exc.status == 503 else None
+    return problem(exc.status, exc.title, exc.detail, exc.errors, exc.slug, headers)
+
+
+def _flatten_messages(messages: Any) -> dict[str, Any]:
+    """webargs nests messages by location ('json', 'query'); clients want the fields."""
+    locations = {"json", "query", "headers", "form", "files"}
+    if isinstance(messages, dict) and set(messages) <= locations:
+        merged: dict[str, Any] = {}
+        for value in messages.values():
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def http_problem(exc: HTTPException) -> Response:
+    """Any werkzeug HTTP error as problem+json, keeping headers such as Allow."""
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    errors = _flatten_messages(data["messages"]) if "messages" in data else None
+    detail = exc.description if isinstance(exc.description, str) else None
+    if status == 422 and errors:
+        detail = "The request has invalid fields: " + ", ".join(sorted(map(str, errors)))
+    response = problem(status, exc.name, detail, errors)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if status == 405 and "Allow" not in response.headers and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose errors are problem+json (and 405 keeps its Allow header)."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return http_problem(error)
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Any) -> None:
+    """One mapping for the whole app: problem+json under /api, the usual pages elsewhere."""
+    import logging
+
+    from flask import render_template_string
+
+    log = logging.getLogger("tracker")
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
+        if wants_problem_json():
+            return domain_problem(exc)
+        page = render_template_string(
+            "<!doctype html><title>{{ t }}</title><h1>{{ t }}</h1><p>{{ d }}</p>",
+            t=exc.title, d=exc.detail,
+        )
+        return page, exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if wants_problem_json():
+            return http_problem(exc)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_problem_json():
+            return problem(500, "Internal Server Error", "Something went wrong on our side.")
+        return "Noe gikk galt. Prøv igjen.", 500

@@ -1,0 +1,49 @@
+"""All tables, imported here so Alembic and the app see one metadata."""
+
+from tracker.models.audit import AuditEvent, IdempotencyKey
+from tracker.models.auth import ApiToken, Membership, User
+from tracker.models.base import Base
+from tracker.models.catalog import Item, Lot, SiteItem
+from tracker.models.counts import Discrepancy, StockCount, StockCountLine
+from tracker.models.distribution import (
+    ContactsDaily,
+    DistributionDaily,
+    NaloxoneHandout,
+    TallyEntry,
+    TallyLine,
+)
+from tracker.models.sites import Municipality, Site
+from tracker.models.stock import ImportBatch, Receipt, StockBalance, StockMovement
+from tracker.models.training import Certification, TrainingAttendee, TrainingSession
+from tracker.models.transfers import Transfer, TransferLine
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Certification",
+    "ContactsDaily",
+    "Discrepancy",
+    "DistributionDaily",
+    "IdempotencyKey",
+    "ImportBatch",
+    "Item",
+    "Lot",
+    "Membership",
+    "Municipality",
+    "NaloxoneHandout",
+    "Receipt",
+    "Site",
+    "SiteItem",
+    "StockBalance",
+    "StockCount",
+    "StockCountLine",
+    "StockMovement",
+    "TallyEntry",
+    "TallyLine",
+    "TrainingAttendee",
+    "TrainingSession",
+    "Transfer",
+    "TransferLine",
+    "User",
+]

@@ -1,0 +1,74 @@
+"""Users, their site memberships and roles, and API tokens (stored hashed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base, UTCDateTime, utcnow
+from tracker.models.sites import Municipality, Site
+
+SITE_ROLES = ("staff", "lead")
+GLOBAL_ROLES = ("coordinator", "admin")
+ROLES = SITE_ROLES + GLOBAL_ROLES
+ROLE_RANK = {"staff": 1, "lead": 2, "coordinator": 3, "admin": 4}
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    global_role: Mapped[str | None] = mapped_column(String(20))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    last_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    municipality: Mapped[Municipality | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        """Session identity includes the version, so bumping it ends every session."""
+        return f"{self.id}:{self.session_version}"
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    site: Mapped[Site] = relationship()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,60 @@
+"""Schema building blocks shared by every resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from tracker.privacy import contains_national_id
+
+CODE = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9_\-]{1,31}$", error="Use 2-32 letters, digits, - or _."
+)
+
+
+class NoNationalId(validate.Validator):
+    """Refuse text holding a fødselsnummer, D- or H-number; the message never echoes it."""
+
+    error = "Contains what looks like a Norwegian national ID number."
+
+    def __call__(self, value: str) -> str:
+        if contains_national_id(value):
+            raise validate.ValidationError(self.error)
+        return value
+
+
+def free_text(max_length: int = 2000, **kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=max_length), NoNationalId()], **kwargs)
+
+
+def quantity(minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:
+    """Strict integers: 2.6 is refused, not truncated (see STACK.md)."""
+    return fields.Integer(strict=True, validate=validate.Range(minimum, maximum), **kwargs)
+
+
+class InSchema(Schema):
+    """Request bodies: unknown fields are refused."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class QuerySchema(Schema):
+    """Query arguments: unknown names are ignored (pagination adds its own)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ProblemSchema(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict()
+
+
+class DateRangeQuery(QuerySchema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")

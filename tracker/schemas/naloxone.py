@@ -1,0 +1,37 @@
+"""Naloxone handouts: body, query and response schemas."""
+
+from marshmallow import Schema, fields, validate
+
+from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
+from tracker.schemas.common import CODE, DateRangeQuery, InSchema, free_text, quantity
+
+
+class HandoutIn(InSchema):
+    site = fields.String(required=True, validate=CODE)
+    date = fields.Date(required=True)
+    quantity = quantity(1, 50, required=True)
+    item = fields.String(validate=CODE)
+    lot = free_text(64)
+    recipient_group = fields.String(required=True, validate=validate.OneOf(RECIPIENT_GROUPS))
+    first_time = fields.Boolean(required=True)
+    refill_reason = fields.String(allow_none=True, validate=validate.OneOf(REFILL_REASONS))
+    training_given = fields.Boolean(required=True)
+
+
+class HandoutQuery(DateRangeQuery):
+    site = fields.String(validate=CODE)
+
+
+class HandoutOut(Schema):
+    id = fields.Integer()
+    site = fields.Function(lambda h: h.site.code)
+    date = fields.Date(attribute="handed_out_on")
+    item = fields.Function(lambda h: h.item.code)
+    lot = fields.Function(lambda h: h.lot.lot_number if h.lot else None)
+    expiry = fields.Function(lambda h: h.lot.expiry.isoformat() if h.lot and h.lot.expiry
+                             else None)
+    quantity = fields.Integer()
+    recipient_group = fields.String()
+    first_time = fields.Boolean()
+    refill_reason = fields.String(allow_none=True)
+    training_given = fields.Boolean()

@@ -1,0 +1,45 @@
+"""Sites: body, query and response schemas."""
+
+from marshmallow import Schema, fields, validate
+
+from tracker.models.sites import SITE_KINDS
+from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text
+
+
+class SiteIn(InSchema):
+    code = fields.String(required=True, validate=CODE)
+    name = free_text(200, required=True)
+    municipality = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
+
+
+class SitePatch(InSchema):
+    name = free_text(200)
+    kind = fields.String(validate=validate.OneOf(SITE_KINDS))
+    active = fields.Boolean()
+
+
+class SiteQuery(QuerySchema):
+    municipality = fields.String(validate=validate.Regexp(r"^\d{4}$"))
+    active = fields.Boolean()
+
+
+class SiteOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    municipality = fields.Function(lambda s: s.municipality.number)
+    municipality_name = fields.Function(lambda s: s.municipality.name)
+    kind = fields.String()
+    active = fields.Boolean()
+
+
+class LevelsIn(InSchema):
+    reorder_level = fields.Integer(strict=True, required=True,
+                                   validate=validate.Range(0, 1_000_000))
+    target_level = fields.Integer(strict=True, required=True,
+                                  validate=validate.Range(0, 1_000_000))
+
+
+class LevelsOut(Schema):
+    reorder_level = fields.Integer()
+    target_level = fields.Integer()

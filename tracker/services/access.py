@@ -1,0 +1,93 @@
+"""Who may see and change which site: the one place the access rules live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+
+from tracker.errors import Forbidden, NotFound
+from tracker.extensions import db
+from tracker.models import Membership, Site, User
+from tracker.models.auth import ROLE_RANK
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user, and the API token used if any. Passed to every service."""
+
+    user: User
+    token_id: int | None = None
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.global_role == "admin"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.user.global_role in ("coordinator", "admin")
+
+
+def site_role(actor: Actor, site: Site) -> str | None:
+    """The strongest role the actor holds at this site, or None."""
+    user = actor.user
+    if user.global_role == "admin":
+        return "admin"
+    if user.global_role == "coordinator" and (
+        user.municipality_id is None or user.municipality_id == site.municipality_id
+    ):
+        return "coordinator"
+    for membership in user.memberships:
+        if membership.site_id == site.id:
+            return membership.role
+    return None
+
+
+def can(actor: Actor, site: Site, need: str = "staff") -> bool:
+    role = site_role(actor, site)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]
+
+
+def require_site(actor: Actor, site: Site, need: str = "staff") -> Site:
+    """Raise Forbidden unless the actor holds at least `need` at the site."""
+    if not can(actor, site, need):
+        raise Forbidden(f"You do not have access to site '{site.code}' as {need}.")
+    return site
+
+
+def require_role(actor: Actor, need: str) -> None:
+    """For actions not tied to one site (catalogue, users): a global role is needed."""
+    role = actor.user.global_role
+    if role is None or ROLE_RANK[role] < ROLE_RANK[need]:
+        raise Forbidden(f"This needs the role {need}.")
+
+
+def get_site(code: str, field: str = "site") -> Site:
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    if site is None:
+        raise NotFound(f"No site with code '{code}'.", {field: ["Unknown site."]})
+    return site
+
+
+def visible_sites(actor: Actor) -> Select[tuple[Site]]:
+    """A query of the sites the actor may see."""
+    query = select(Site).order_by(Site.code)
+    user = actor.user
+    if user.global_role == "admin" or (
+        user.global_role == "coordinator" and user.municipality_id is None
+    ):
+        return query
+    member_of = select(Membership.site_id).where(Membership.user_id == user.id)
+    if user.global_role == "coordinator":
+        return query.where(
+            (Site.municipality_id == user.municipality_id) | Site.id.in_(member_of)
+        )
+    return query.where(Site.id.in_(member_of))
+
+
+def visible_site_ids(actor: Actor) -> list[int]:
+    return list(db.session.scalars(visible_sites(actor).with_only_columns(Site.id)))

@@ -1,0 +1,115 @@
+"""The catalogue of items and their per-site reorder and target levels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import Item, Lot, SiteItem
+from tracker.models.catalog import CATEGORIES
+from tracker.services import audit
+from tracker.services.access import Actor, get_site, require_role, require_site
+from tracker.services.unit import Idempotency, commit, service
+
+EDITABLE = ("name_nb", "name_en", "category", "unit", "tracks_lots", "active", "sort_order")
+
+
+def snapshot(item: Item) -> dict[str, Any]:
+    return {"code": item.code, **{name: getattr(item, name) for name in EDITABLE}}
+
+
+def get_item(code: str, field: str = "item") -> Item:
+    item = db.session.scalar(select(Item).where(Item.code == code))
+    if item is None:
+        raise NotFound(f"No item with code '{code}'.", {field: ["Unknown item."]})
+    return item
+
+
+def list_items(*, category: str | None = None, active: bool | None = None) -> list[Item]:
+    query = select(Item).order_by(Item.sort_order, Item.code)
+    if category:
+        query = query.where(Item.category == category)
+    if active is not None:
+        query = query.where(Item.active.is_(active))
+    return list(db.session.scalars(query))
+
+
+def _check_category(category: str) -> None:
+    if category not in CATEGORIES:
+        raise ValidationError(f"Unknown category '{category}'.", {"category": ["Unknown."]})
+
+
+@service
+def create_item(actor: Actor, *, code: str, name_nb: str, name_en: str, category: str,
+                unit: str = "stk", tracks_lots: bool = False, sort_order: int = 0,
+                idem: Idempotency | None = None) -> Item:
+    require_role(actor, "coordinator")
+    _check_category(category)
+    if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
+        raise Conflict(f"An item with code '{code}' exists already.", {"code": ["Taken."]})
+    item = Item(code=code, name_nb=name_nb, name_en=name_en, category=category, unit=unit,
+                tracks_lots=tracks_lots or category == "naloxone", active=True,
+                sort_order=sort_order)
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, "item", item.id, "create", after=snapshot(item))
+    commit(idem, item)
+    return item
+
+
+@service
+def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
+    require_role(actor, "coordinator")
+    item = get_item(code)
+    before = snapshot(item)
+    if "category" in changes:
+        _check_category(changes["category"])
+    for name in EDITABLE:
+        if name in changes:
+            setattr(item, name, changes[name])
+    if item.category == "naloxone" and not item.tracks_lots:
+        raise ValidationError("Naloxone must track lots.", {"tracks_lots": ["Required."]})
+    audit.record(actor, "item", item.id, "update", before=before, after=snapshot(item))
+    commit()
+    return item
+
+
+def levels_for(site_id: int) -> dict[int, SiteItem]:
+    return {
+        row.item_id: row
+        for row in db.session.scalars(select(SiteItem).where(SiteItem.site_id == site_id))
+    }
+
+
+@service
+def set_levels(actor: Actor, site_code: str, item_code: str, *, reorder_level: int,
+               target_level: int) -> SiteItem:
+    site = require_site(actor, get_site(site_code), "lead")
+    item = get_item(item_code)
+    if target_level < reorder_level:
+        raise ValidationError(
+            "The target level must be at least the reorder level.",
+            {"target_level": ["Below the reorder level."]},
+        )
+    row = db.session.get(SiteItem, (site.id, item.id))
+    before = None
+    if row is None:
+        row = SiteItem(site_id=site.id, item_id=item.id)
+        db.session.add(row)
+    else:
+        before = {"reorder_level": row.reorder_level, "target_level": row.target_level}
+    row.reorder_level, row.target_level = reorder_level, target_level
+    audit.record(actor, "site_item", f"{site.code}/{item.code}", "set_levels", site_id=site.id,
+                 before=before,
+                 after={"reorder_level": reorder_level, "target_level": target_level})
+    commit()
+    return row
+
+
+def find_lot(item: Item, lot_number: str) -> Lot | None:
+    return db.session.scalar(
+        select(Lot).where(Lot.item_id == item.id, Lot.lot_number == lot_number)
+    )

@@ -1,0 +1,106 @@
+"""Municipalities and sites: create, change, deactivate (never delete once they have data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import Municipality, Site
+from tracker.models.sites import SITE_KINDS
+from tracker.services import audit
+from tracker.services.access import Actor, get_site, require_role, require_site, visible_sites
+from tracker.services.unit import Idempotency, commit, service
+
+
+def snapshot(site: Site) -> dict[str, Any]:
+    return {
+        "code": site.code,
+        "name": site.name,
+        "municipality": site.municipality.number if site.municipality else None,
+        "kind": site.kind,
+        "active": site.active,
+    }
+
+
+def get_municipality(number: str, field: str = "municipality") -> Municipality:
+    found = db.session.scalar(select(Municipality).where(Municipality.number == number))
+    if found is None:
+        raise NotFound(f"No municipality with number '{number}'.", {field: ["Unknown."]})
+    return found
+
+
+def list_sites(actor: Actor, *, municipality: str | None = None,
+               active: bool | None = None) -> list[Site]:
+    query = visible_sites(actor)
+    if municipality:
+        query = query.where(Site.municipality_id == get_municipality(municipality).id)
+    if active is not None:
+        query = query.where(Site.active.is_(active))
+    return list(db.session.scalars(query))
+
+
+def read_site(actor: Actor, code: str) -> Site:
+    return require_site(actor, get_site(code))
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in SITE_KINDS:
+        raise ValidationError(f"Unknown site kind '{kind}'.", {"kind": ["Unknown site kind."]})
+
+
+@service
+def create_site(actor: Actor, *, code: str, name: str, municipality: str, kind: str,
+                idem: Idempotency | None = None) -> Site:
+    require_role(actor, "coordinator")
+    place = get_municipality(municipality)
+    if actor.user.global_role == "coordinator" and actor.user.municipality_id not in (
+        None, place.id
+    ):
+        raise ValidationError(
+            "Coordinators create sites only in their own municipality.",
+            {"municipality": ["Not your municipality."]},
+        )
+    _check_kind(kind)
+    if db.session.scalar(select(Site.id).where(Site.code == code)) is not None:
+        raise Conflict(f"A site with code '{code}' exists already.", {"code": ["Taken."]})
+    site = Site(code=code, name=name, municipality=place, kind=kind, active=True)
+    db.session.add(site)
+    db.session.flush()
+    audit.record(actor, "site", site.id, "create", site_id=site.id, after=snapshot(site))
+    commit(idem, site)
+    return site
+
+
+@service
+def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
+    site = get_site(code)
+    require_site(actor, site, "coordinator")
+    before = snapshot(site)
+    if "kind" in changes:
+        _check_kind(changes["kind"])
+    for name in ("name", "kind", "active"):
+        if name in changes:
+            setattr(site, name, changes[name])
+    audit.record(actor, "site", site.id, "update", site_id=site.id, before=before,
+                 after=snapshot(site))
+    commit()
+    return site
+
+
+@service
+def ensure_municipality(actor: Actor, number: str, name: str) -> Municipality:
+    require_role(actor, "admin")
+    if not (len(number) == 4 and number.isdigit()):
+        raise ValidationError("A kommunenummer has 4 digits.", {"number": ["4 digits."]})
+    found = db.session.scalar(select(Municipality).where(Municipality.number == number))
+    if found is None:
+        found = Municipality(number=number, name=name)
+        db.session.add(found)
+        db.session.flush()
+        audit.record(actor, "municipality", found.id, "create", after={"number": number,
+                                                                        "name": name})
+        commit()
+    return found

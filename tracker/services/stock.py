@@ -1,0 +1,237 @@
+"""Stock at a site: receipts (mottak), lot choice (FEFO), on hand and days of stock left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from tracker.dates import check_entry_date, today
+from tracker.errors import Conflict, ValidationError
+from tracker.extensions import db
+from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
+from tracker.privacy import check_free_text
+from tracker.services import audit, catalog, ledger
+from tracker.services.access import Actor, get_site, require_site, visible_site_ids
+from tracker.services.unit import Idempotency, commit, service
+
+USAGE_DAYS = 28
+
+
+def check_lines_unique(lines: list[dict[str, Any]], key: str = "item") -> None:
+    seen: set[Any] = set()
+    for index, line in enumerate(lines):
+        ident = (line[key], line.get("lot"))
+        if ident in seen:
+            raise ValidationError(
+                f"The item '{line[key]}' appears twice; give it once with the total.",
+                {"lines": {str(index): {key: ["Duplicate item."]}}},
+            )
+        seen.add(ident)
+
+
+def resolve_lot(item: Item, lot_number: str | None, expiry: date | None, index: int) -> Lot | None:
+    """The lot a receipt line names, created on first sight with its expiry."""
+    where = {"lines": {str(index): {}}}
+    if not item.tracks_lots:
+        if lot_number or expiry:
+            where["lines"][str(index)]["lot"] = ["This item does not track lots."]
+            raise ValidationError(f"The item '{item.code}' does not track lots.", where)
+        return None
+    if not lot_number:
+        where["lines"][str(index)]["lot"] = ["Required for this item."]
+        raise ValidationError(f"The item '{item.code}' needs a lot number.", where)
+    check_free_text("lot", lot_number)
+    lot = catalog.find_lot(item, lot_number)
+    if lot is None:
+        if expiry is None:
+            where["lines"][str(index)]["expiry"] = ["Required for a new lot."]
+            raise ValidationError(f"The new lot '{lot_number}' needs an expiry date.", where)
+        lot = Lot(item=item, lot_number=lot_number, expiry=expiry)
+        db.session.add(lot)
+        db.session.flush()
+    elif expiry is not None and lot.expiry != expiry:
+        where["lines"][str(index)]["expiry"] = ["Differs from the lot's known expiry."]
+        raise ValidationError(
+            f"Lot '{lot_number}' is known with expiry {lot.expiry}, not {expiry}.", where
+        )
+    return lot
+
+
+def pick_lot(site_id: int, item: Item, on: date) -> Lot | None:
+    """First expiry, first out: the unexpired lot with stock at the site that expires soonest.
+
+    When no unexpired lot has stock, the soonest-expiring unexpired lot of the item; None if
+    the item has no unexpired lot at all.
+    """
+    if not item.tracks_lots:
+        return None
+    unexpired = select(Lot).where(
+        Lot.item_id == item.id, (Lot.expiry.is_(None)) | (Lot.expiry >= on)
+    )
+    with_stock = (
+        unexpired.join(StockBalance, StockBalance.lot_id == Lot.id)
+        .where(StockBalance.site_id == site_id, StockBalance.quantity > 0)
+        .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
+    )
+    lot = db.session.scalars(with_stock.limit(1)).first()
+    if lot is None:
+        lot = db.session.scalars(
+            unexpired.order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id).limit(1)
+        ).first()
+    return lot
+
+
+def check_lot_usable(item: Item, lot: Lot | None, on: date) -> None:
+    """Expired lots cannot be handed out (409); they can still be discarded."""
+    if lot is not None and lot.expiry is not None and lot.expiry < on:
+        raise Conflict(
+            f"Lot '{lot.lot_number}' of {item.code} expired on {lot.expiry.isoformat()} and "
+            "cannot be handed out; discard it instead.",
+            {"lot": ["Expired."]},
+        )
+
+
+@service
+def receive(actor: Actor, *, site_code: str, received_on: date, lines: list[dict[str, Any]],
+            note: str | None = None, idem: Idempotency | None = None) -> Receipt:
+    """Record goods received at a site: one receipt movement per line."""
+    site = require_site(actor, get_site(site_code))
+    if not site.active:
+        raise Conflict(f"Site '{site.code}' is deactivated.")
+    check_entry_date(received_on)
+    check_free_text("note", note)
+    if not lines:
+        raise ValidationError("A receipt needs at least one line.", {"lines": ["Empty."]})
+    check_lines_unique(lines)
+    receipt = Receipt(site=site, received_on=received_on, note=note,
+                      created_by_id=actor.user_id)
+    db.session.add(receipt)
+    db.session.flush()
+    moves = []
+    for index, line in enumerate(lines):
+        item = catalog.get_item(line["item"], field=f"lines.{index}.item")
+        lot = resolve_lot(item, line.get("lot"), line.get("expiry"), index)
+        moves.append(ledger.Move(site.id, item.id, lot.id if lot else None, "receipt",
+                                 line["quantity"], received_on, refs={"receipt_id": receipt.id}))
+    ledger.post(actor, moves)
+    audit.record(actor, "receipt", receipt.id, "create", site_id=site.id,
+                 after={"date": received_on.isoformat(), "lines": [
+                     {k: (v.isoformat() if isinstance(v, date) else v) for k, v in line.items()}
+                     for line in lines]})
+    commit(idem, receipt)
+    return receipt
+
+
+@dataclass
+class StockLine:
+    """On hand of one item (and lot) at a site, with what a lead needs to act on it."""
+
+    site: Site
+    item: Item
+    lot: Lot | None
+    quantity: int
+    reorder_level: int
+    target_level: int
+    daily_usage: float
+    days_left: float | None
+    expired: bool
+    expires_within_90: bool
+
+    @property
+    def discrepancy(self) -> bool:
+        return self.quantity < 0
+
+    @property
+    def below_reorder(self) -> bool:
+        return self.reorder_level > 0 and self.quantity <= self.reorder_level
+
+
+def usage_per_day(site_ids: list[int], on: date, days: int = USAGE_DAYS) -> dict[tuple[int, int],
+                                                                                 float]:
+    """Average daily distribution per (site, item) over the `days` days before `on`."""
+    start = on - timedelta(days=days)
+    rows = db.session.execute(
+        select(DistributionDaily.site_id, DistributionDaily.item_id,
+               func.sum(DistributionDaily.quantity))
+        .where(DistributionDaily.site_id.in_(site_ids), DistributionDaily.day >= start,
+               DistributionDaily.day < on)
+        .group_by(DistributionDaily.site_id, DistributionDaily.item_id)
+    )
+    return {(s, i): float(q) / days for s, i, q in rows}
+
+
+def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
+    """Stock lines for one site: one per lot for lot items, one per item otherwise."""
+    site = require_site(actor, get_site(site_code))
+    on = today()
+    usage = usage_per_day([site.id], on)
+    levels = catalog.levels_for(site.id)
+    balances = db.session.execute(
+        select(StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity)
+        .where(StockBalance.site_id == site.id)
+    ).all()
+    by_item: dict[int, list[tuple[int | None, int]]] = {}
+    for item_id, lot_id, quantity in balances:
+        by_item.setdefault(item_id, []).append((lot_id, quantity))
+    items = {i.id: i for i in db.session.scalars(select(Item))}
+    lots = {
+        lot.id: lot
+        for lot in db.session.scalars(
+            select(Lot).where(Lot.id.in_([b[1] for b in balances if b[1]]))
+        )
+    }
+    lines: list[StockLine] = []
+    for item in sorted(items.values(), key=lambda i: (i.sort_order, i.code)):
+        rows = by_item.get(item.id, [])
+        if not item.active and not any(q for _, q in rows):
+            continue
+        if not rows:
+            rows = [(None, 0)]
+        item_total = sum(q for _, q in rows)
+        rate = usage.get((site.id, item.id), 0.0)
+        level = levels.get(item.id)
+        for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(lots.get(r[0]))):
+            lot = lots.get(lot_id) if lot_id else None
+            if lot is not None and quantity == 0:
+                continue
+            lines.append(StockLine(
+                site=site, item=item, lot=lot, quantity=quantity,
+                reorder_level=level.reorder_level if level else 0,
+                target_level=level.target_level if level else 0,
+                daily_usage=rate,
+                days_left=round(item_total / rate, 1) if rate > 0 else None,
+                expired=bool(lot and lot.expiry and lot.expiry < on),
+                expires_within_90=bool(lot and lot.expiry and lot.expiry <= on + timedelta(90)),
+            ))
+    return lines
+
+
+def _lot_sort(lot: Lot | None) -> tuple[int, date, int]:
+    if lot is None:
+        return (0, date.min, 0)
+    return (1, lot.expiry or date.max, lot.id)
+
+
+def movements_query(actor: Actor, *, site: str | None = None, item: str | None = None,
+                    kind: str | None = None, date_from: date | None = None,
+                    date_to: date | None = None) -> Select[tuple[StockMovement]]:
+    """The ledger rows the actor may see, newest first, filtered."""
+    query = select(StockMovement).order_by(StockMovement.id.desc())
+    if site:
+        query = query.where(StockMovement.site_id == require_site(actor, get_site(site)).id)
+    else:
+        query = query.where(StockMovement.site_id.in_(visible_site_ids(actor)))
+    if item:
+        query = query.where(StockMovement.item_id == catalog.get_item(item).id)
+    if kind:
+        query = query.where(StockMovement.kind == kind)
+    if date_from:
+        query = query.where(StockMovement.occurred_on >= date_from)
+    if date_to:
+        query = query.where(StockMovement.occurred_on <= date_to)
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError("'from' is after 'to'.", {"from": ["After 'to'."]})
+    return query

@@ -1,0 +1,224 @@
+"""Daily distribution entries (tallies): saving writes distribution, editing writes corrections."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select, update
+
+from tracker.dates import check_entry_date
+from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import ContactsDaily, Item, StockMovement, TallyEntry, TallyLine
+from tracker.models.base import utcnow
+from tracker.privacy import check_free_text
+from tracker.services import audit, catalog, ledger, stock
+from tracker.services.access import Actor, get_site, require_site, visible_site_ids
+from tracker.services.unit import Idempotency, commit, service
+
+MAX_CONTACTS = 10_000
+
+
+def snapshot(tally: TallyEntry) -> dict[str, Any]:
+    return {
+        "site": tally.site.code,
+        "date": tally.entry_date.isoformat(),
+        "contacts": tally.contacts,
+        "note": tally.note,
+        "lines": {line.item.code: line.quantity for line in tally.lines},
+    }
+
+
+def _bump_contacts(site_id: int, day: date, delta: int) -> None:
+    if delta == 0:
+        return
+    ledger._insert_ignore(ContactsDaily, [{"site_id": site_id, "day": day, "contacts": 0}])
+    db.session.execute(
+        update(ContactsDaily)
+        .where(ContactsDaily.site_id == site_id, ContactsDaily.day == day)
+        .values(contacts=ContactsDaily.contacts + delta)
+    )
+
+
+def _resolve_lines(site_id: int, on: date, lines: list[dict[str, Any]]) -> list[tuple[Item, Any,
+                                                                                      int]]:
+    """Check the lines and choose lots: (item, lot, quantity) for each non-zero line."""
+    if not lines:
+        raise ValidationError("An entry needs at least one line.", {"lines": ["Empty."]})
+    stock.check_lines_unique(lines)
+    resolved = []
+    for index, line in enumerate(lines):
+        item = catalog.get_item(line["item"], field=f"lines.{index}.item")
+        where = {"lines": {str(index): {"item": []}}}
+        if not item.active:
+            where["lines"][str(index)]["item"] = ["Inactive item."]
+            raise ValidationError(f"The item '{item.code}' is no longer in use.", where)
+        if item.category == "naloxone":
+            where["lines"][str(index)]["item"] = ["Record naloxone as a naloxone handout."]
+            raise ValidationError(
+                "Naloxone is recorded as naloxone handouts, with the programme's fields.", where
+            )
+        if line["quantity"] == 0:
+            continue
+        lot = None
+        if item.tracks_lots:
+            lot = (
+                stock.resolve_lot(item, line["lot"], None, index)
+                if line.get("lot")
+                else stock.pick_lot(site_id, item, on)
+            )
+            stock.check_lot_usable(item, lot, on)
+        elif line.get("lot"):
+            where["lines"][str(index)] = {"lot": ["This item does not track lots."]}
+            raise ValidationError(f"The item '{item.code}' does not track lots.", where)
+        resolved.append((item, lot, line["quantity"]))
+    return resolved
+
+
+def _check_contacts(contacts: int) -> None:
+    if not 0 <= contacts <= MAX_CONTACTS:
+        raise ValidationError(
+            f"Contacts must be between 0 and {MAX_CONTACTS}.", {"contacts": ["Out of range."]}
+        )
+
+
+@service
+def create_tally(actor: Actor, *, site_code: str, entry_date: date, contacts: int,
+                 lines: list[dict[str, Any]], note: str | None = None,
+                 idem: Idempotency | None = None) -> TallyEntry:
+    """Record what a site handed out; never refused for stock (a negative balance is flagged)."""
+    site = require_site(actor, get_site(site_code))
+    if not site.active:
+        raise Conflict(f"Site '{site.code}' is deactivated.")
+    check_entry_date(entry_date)
+    _check_contacts(contacts)
+    check_free_text("note", note)
+    resolved = _resolve_lines(site.id, entry_date, lines)
+    if not resolved and contacts == 0:
+        raise ValidationError("Nothing to record: every quantity and contacts are 0.",
+                              {"lines": ["All zero."]})
+    tally = TallyEntry(site=site, entry_date=entry_date, contacts=contacts, note=note,
+                       created_by_id=actor.user_id)
+    tally.lines = [TallyLine(item=i, lot=lot, quantity=q) for i, lot, q in resolved]
+    db.session.add(tally)
+    db.session.flush()
+    ledger.post(actor, [
+        ledger.Move(site.id, i.id, lot.id if lot else None, "distribution", -q, entry_date,
+                    refs={"tally_id": tally.id})
+        for i, lot, q in resolved
+    ])
+    _bump_contacts(site.id, entry_date, contacts)
+    audit.record(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
+    commit(idem, tally)
+    return tally
+
+
+def _original_movements(tally_id: int) -> dict[int, int]:
+    """The first distribution movement per item of a tally, for corrections to reference."""
+    rows = db.session.execute(
+        select(StockMovement.item_id, StockMovement.id)
+        .where(StockMovement.tally_id == tally_id, StockMovement.kind == "distribution")
+        .order_by(StockMovement.id)
+    )
+    first: dict[int, int] = {}
+    for item_id, movement_id in rows:
+        first.setdefault(item_id, movement_id)
+    return first
+
+
+def _corrections(tally: TallyEntry, old: dict[tuple[int, int | None, date], int],
+                 new: dict[tuple[int, int | None, date], int], reason: str) -> list[ledger.Move]:
+    originals = _original_movements(tally.id)
+    moves = []
+    for key in sorted(set(old) | set(new), key=lambda k: (k[0], k[1] or 0, k[2])):
+        item_id, lot_id, day = key
+        handed_out_more = new.get(key, 0) - old.get(key, 0)
+        if handed_out_more:
+            moves.append(ledger.Move(
+                tally.site_id, item_id, lot_id, "correction", -handed_out_more, day, reason,
+                refs={"tally_id": tally.id, "corrects_id": originals.get(item_id)},
+            ))
+    return moves
+
+
+def _as_quantities(tally: TallyEntry) -> dict[tuple[int, int | None, date], int]:
+    result: dict[tuple[int, int | None, date], int] = defaultdict(int)
+    for line in tally.lines:
+        result[(line.item_id, line.lot_id, tally.entry_date)] += line.quantity
+    return result
+
+
+def get_tally(actor: Actor, tally_id: int, need: str = "staff") -> TallyEntry:
+    tally = db.session.get(TallyEntry, tally_id)
+    if tally is None:
+        raise NotFound(f"No entry with id {tally_id}.")
+    require_site(actor, tally.site, need)
+    return tally
+
+
+@service
+def update_tally(actor: Actor, tally_id: int, *, changes: dict[str, Any]) -> TallyEntry:
+    """Change an entry; the ledger gets corrections for the difference, dated as the entry."""
+    tally = get_tally(actor, tally_id)
+    if tally.deleted_at is not None:
+        raise Conflict("This entry is deleted and cannot be changed.")
+    before = snapshot(tally)
+    old_quantities = _as_quantities(tally)
+    old_date, old_contacts = tally.entry_date, tally.contacts
+    new_date = check_entry_date(changes.get("date", tally.entry_date))
+    contacts = changes.get("contacts", tally.contacts)
+    _check_contacts(contacts)
+    if "note" in changes:
+        tally.note = check_free_text("note", changes["note"])
+    if "lines" in changes:
+        resolved = _resolve_lines(tally.site_id, new_date, changes["lines"])
+        tally.lines = [TallyLine(item=i, lot=lot, quantity=q) for i, lot, q in resolved]
+    tally.entry_date, tally.contacts = new_date, contacts
+    if not tally.lines and contacts == 0:
+        raise ValidationError("Nothing would be left: delete the entry instead.",
+                              {"lines": ["All zero."]})
+    tally.updated_by_id, tally.updated_at = actor.user_id, utcnow()
+    db.session.flush()
+    ledger.post(actor, _corrections(tally, old_quantities, _as_quantities(tally),
+                                    f"Entry {tally.id} changed"))
+    _bump_contacts(tally.site_id, old_date, -old_contacts)
+    _bump_contacts(tally.site_id, new_date, contacts)
+    audit.record(actor, "tally", tally.id, "update", site_id=tally.site_id, before=before,
+                 after=snapshot(tally))
+    commit()
+    return tally
+
+
+@service
+def delete_tally(actor: Actor, tally_id: int) -> TallyEntry:
+    """Mark an entry deleted and reverse its distribution with corrections."""
+    tally = get_tally(actor, tally_id)
+    if tally.deleted_at is not None:
+        raise Conflict("This entry is already deleted.")
+    before = snapshot(tally)
+    ledger.post(actor, _corrections(tally, _as_quantities(tally), {},
+                                    f"Entry {tally.id} deleted"))
+    _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)
+    tally.deleted_by_id, tally.deleted_at = actor.user_id, utcnow()
+    audit.record(actor, "tally", tally.id, "delete", site_id=tally.site_id, before=before)
+    commit()
+    return tally
+
+
+def tallies_query(actor: Actor, *, site: str | None = None, date_from: date | None = None,
+                  date_to: date | None = None,
+                  include_deleted: bool = False) -> Select[tuple[TallyEntry]]:
+    query = select(TallyEntry).order_by(TallyEntry.entry_date.desc(), TallyEntry.id.desc())
+    if site:
+        query = query.where(TallyEntry.site_id == require_site(actor, get_site(site)).id)
+    else:
+        query = query.where(TallyEntry.site_id.in_(visible_site_ids(actor)))
+    if date_from:
+        query = query.where(TallyEntry.entry_date >= date_from)
+    if date_to:
+        query = query.where(TallyEntry.entry_date <= date_to)
+    if not include_deleted:
+        query = query.where(TallyEntry.deleted_at.is_(None))
+    return query

@@ -1,0 +1,87 @@
+"""The unit of work: services commit once here, with the idempotency record if any."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tracker.errors import Conflict, ServiceUnavailable
+from tracker.extensions import db
+from tracker.models import IdempotencyKey
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class IdempotentReplay(Exception):
+    """Another request with the same key committed first; replay its response."""
+
+
+@dataclass
+class Idempotency:
+    """A claimed Idempotency-Key; `render` turns the service's result into (status, body)."""
+
+    scope: str
+    key: str
+    request_hash: str
+    render: Callable[[Any], tuple[int, Any]]
+
+    def store(self, result: Any) -> None:
+        status, body = self.render(result)
+        db.session.add(
+            IdempotencyKey(
+                scope=self.scope,
+                key=self.key,
+                request_hash=self.request_hash,
+                status_code=status,
+                response_body=json.dumps(body, sort_keys=True, default=str),
+            )
+        )
+
+
+def request_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def find_idempotency(scope: str, key: str) -> IdempotencyKey | None:
+    return db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+    )
+
+
+def commit(idem: Idempotency | None = None, result: Any = None) -> None:
+    """Commit the service's transaction; a duplicate idempotency key means replay."""
+    if idem is not None:
+        db.session.flush()
+        idem.store(result)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        if idem is not None and find_idempotency(idem.scope, idem.key) is not None:
+            raise IdempotentReplay from exc
+        raise Conflict("The change conflicts with data saved at the same time; try again.") from exc
+
+
+def service(fn: Callable[P, R]) -> Callable[P, R]:
+    """Roll back everything the service did if it raises; map a lost database to 503."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except OperationalError as exc:
+            db.session.rollback()
+            raise ServiceUnavailable("The database is not reachable right now.") from exc
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    return wrapper

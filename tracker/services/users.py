@@ -1,0 +1,192 @@
+"""User accounts, site memberships, API tokens and authentication."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import ApiToken, Membership, User
+from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
+from tracker.models.base import utcnow
+from tracker.services import audit
+from tracker.services.access import Actor, get_site, require_role
+from tracker.services.sites import get_municipality
+from tracker.services.unit import commit, service
+
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "trk_"  # noqa: S105 - a marker, not a secret
+PASSWORD_METHOD = "scrypt:32768:8:1"  # noqa: S105 - hash parameters
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def get_user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No user with email '{email}'.")
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"A password needs at least {MIN_PASSWORD} characters.",
+                              {"password": ["Too short."]})
+
+
+def create_user_unchecked(email: str, name: str, password: str, role: str,
+                          site_codes: list[str] | None = None,
+                          municipality: str | None = None) -> User:
+    """Build a user without an actor's permission check (bootstrap and services below)."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationError("That is not an email address.", {"email": ["Invalid."]})
+    if role not in ROLES:
+        raise ValidationError(f"Unknown role '{role}'.", {"role": ["Unknown."]})
+    if role in SITE_ROLES and not site_codes:
+        raise ValidationError("Staff and site leads need a site.", {"site": ["Required."]})
+    _check_password(password)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"A user with email '{email}' exists already.", {"email": ["Taken."]})
+    user = User(
+        email=email, name=name, password_hash=generate_password_hash(password, PASSWORD_METHOD),
+        global_role=role if role in GLOBAL_ROLES else None,
+        municipality_id=get_municipality(municipality).id if municipality else None,
+        active=True, session_version=1,
+    )
+    for code in site_codes or []:
+        user.memberships.append(
+            Membership(site=get_site(code), role=role if role in SITE_ROLES else "lead")
+        )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def user_snapshot(user: User) -> dict[str, object]:
+    return {
+        "email": user.email, "name": user.name, "active": user.active,
+        "global_role": user.global_role,
+        "sites": {m.site.code: m.role for m in user.memberships},
+    }
+
+
+@service
+def create_user(actor: Actor | None, *, email: str, name: str, password: str, role: str,
+                site_codes: list[str] | None = None, municipality: str | None = None) -> User:
+    """Create a user; actor None is the operator at the command line (bootstrap)."""
+    if actor is not None:
+        require_role(actor, "admin" if role == "admin" else "coordinator")
+    user = create_user_unchecked(email, name, password, role, site_codes, municipality)
+    if actor is not None:
+        audit.record(actor, "user", user.id, "create", after=user_snapshot(user))
+    else:
+        audit.record(Actor(user), "user", user.id, "create_cli", after=user_snapshot(user))
+    commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (same answer either way)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        check_password_hash(generate_password_hash("x", PASSWORD_METHOD), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """flask-login's loader: the id carries the session version; a bumped version ends it."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+@service
+def change_password(actor: Actor, current: str, new: str) -> User:
+    user = actor.user
+    if not check_password_hash(user.password_hash, current):
+        raise ValidationError("The current password is wrong.", {"current": ["Wrong."]})
+    _check_password(new)
+    user.password_hash = generate_password_hash(new, PASSWORD_METHOD)
+    user.session_version += 1
+    audit.record(actor, "user", user.id, "change_password")
+    commit()
+    return user
+
+
+@service
+def end_all_sessions(actor: Actor, email: str | None = None) -> User:
+    """Log a user out everywhere (yourself, or anyone if you are admin)."""
+    user = actor.user if email is None else get_user(email)
+    if user.id != actor.user_id:
+        require_role(actor, "admin")
+    user.session_version += 1
+    audit.record(actor, "user", user.id, "end_sessions")
+    commit()
+    return user
+
+
+@service
+def set_active(actor: Actor, email: str, active: bool) -> User:
+    require_role(actor, "admin")
+    user = get_user(email)
+    before = user_snapshot(user)
+    user.active = active
+    user.session_version += 1
+    audit.record(actor, "user", user.id, "activate" if active else "deactivate", before=before,
+                 after=user_snapshot(user))
+    commit()
+    return user
+
+
+@service
+def create_token(actor: Actor | None, email: str, name: str) -> tuple[ApiToken, str]:
+    """A new API token for a user; the raw token is returned once and only its hash kept."""
+    user = get_user(email)
+    if actor is not None and actor.user_id != user.id:
+        require_role(actor, "admin")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor or Actor(user), "api_token", token.id, "create",
+                 after={"user": user.email, "name": name, "prefix": token.prefix})
+    commit()
+    return token, raw
+
+
+@service
+def revoke_token(actor: Actor, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No token with id {token_id}.")
+    if token.user_id != actor.user_id:
+        require_role(actor, "admin")
+    token.revoked_at = utcnow()
+    audit.record(actor, "api_token", token.id, "revoke")
+    commit()
+    return token
+
+
+def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
+    """The user behind a bearer token, if the token is known, unrevoked and the user active."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token.user, token
+
