@@ -45,7 +45,7 @@ class Config:
     """Production-shaped defaults; every value can come from the environment."""
 
     def __init__(self) -> None:
-        self.SECRET_KEY = _secret_key()
+        self.SECRET_KEY = self._secret_key()
         self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024))
@@ -77,9 +77,15 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.TESTING = False
 
+    def _secret_key(self) -> str:
+        return _secret_key()
+
 
 class TestConfig(Config):
-    """Settings for the test suite: same rules, fast hashing kept honest elsewhere."""
+    """Settings for the test suite: the production rules, a given database, no files."""
+
+    def _secret_key(self) -> str:
+        return "test-secret-key"
 
     def __init__(self, database_uri: str) -> None:
         super().__init__()

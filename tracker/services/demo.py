@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import (
+    ContactsDaily,
     Item,
     Lot,
     Municipality,
@@ -30,7 +31,6 @@ from tracker.models import (
 )
 from tracker.services import ledger, users
 from tracker.services.access import Actor
-from tracker.services.tallies import _bump_contacts
 from tracker.services.unit import commit, service
 
 MUNICIPALITIES = [("0301", "Oslo"), ("4601", "Bergen"), ("5001", "Trondheim")]
@@ -183,8 +183,10 @@ def _seed_site(actor: Actor, rng: random.Random, site: Site, scale: float, items
         day += timedelta(days=1)
     db.session.add_all(tallies + handouts)
     db.session.flush()
+    ledger.upsert_add(ContactsDaily, ("site_id", "day"), "contacts", [
+        {"site_id": site.id, "day": t.entry_date, "contacts": t.contacts} for t in tallies
+    ])
     for tally in tallies:
-        _bump_contacts(site.id, tally.entry_date, tally.contacts)
         moves.extend(ledger.Move(site.id, line.item.id, None, "distribution", -line.quantity,
                                  tally.entry_date, refs={"tally_id": tally.id})
                      for line in tally.lines)

@@ -56,70 +56,61 @@ class Move:
         )
 
 
-def _insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
+def _dialect_insert(table: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
+    if rows:
+        db.session.execute(_dialect_insert(model.__table__).on_conflict_do_nothing(), rows)
+
+
+def upsert_add(model: type, keys: tuple[str, ...], column: str,
+               rows: list[dict[str, Any]]) -> None:
+    """Add to a counter row atomically, creating it if absent, in one statement per batch.
+
+    `INSERT ... ON CONFLICT (keys) DO UPDATE SET col = col + excluded.col` is a single
+    atomic statement on both databases: no read-modify-write in Python. Only for tables
+    without a CHECK on the counter (a CHECK fires before ON CONFLICT; see STACK.md).
+    """
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-    db.session.execute(stmt.on_conflict_do_nothing(), rows)
-
-
-def move_balance(site_id: int, item_id: int, lot_id: int | None, delta: int, refuse_short: bool,
-                 item_label: str = "") -> int:
-    """Add delta to one balance atomically; refuse (409) if it would go below zero."""
-    lot_key = lot_id or 0
-    _insert_ignore(
-        StockBalance,
-        [{"site_id": site_id, "item_id": item_id, "lot_key": lot_key, "lot_id": lot_id,
-          "quantity": 0}],
+    table = model.__table__
+    stmt = _dialect_insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={column: table.c[column] + stmt.excluded[column]},
     )
-    stmt = (
-        update(StockBalance)
-        .where(
-            StockBalance.site_id == site_id,
-            StockBalance.item_id == item_id,
-            StockBalance.lot_key == lot_key,
-        )
+    db.session.execute(stmt, rows)
+
+
+def move_balance(site_id: int, item_id: int, lot_id: int | None, delta: int,
+                 item_label: str = "") -> int:
+    """Take delta (< 0) from one balance atomically, refusing (409) below zero."""
+    lot_key = lot_id or 0
+    insert_ignore(StockBalance, [{"site_id": site_id, "item_id": item_id, "lot_key": lot_key,
+                                  "lot_id": lot_id, "quantity": 0}])
+    where = (
+        (StockBalance.site_id == site_id)
+        & (StockBalance.item_id == item_id)
+        & (StockBalance.lot_key == lot_key)
+    )
+    new_quantity = db.session.execute(
+        update(StockBalance.__table__)
+        .where(where, StockBalance.quantity + delta >= 0)
         .values(quantity=StockBalance.quantity + delta)
         .returning(StockBalance.quantity)
-    )
-    if refuse_short and delta < 0:
-        stmt = stmt.where(StockBalance.quantity + delta >= 0)
-    new_quantity = db.session.execute(stmt).scalar()
+    ).scalar()
     if new_quantity is None:
-        on_hand = db.session.scalar(
-            select(StockBalance.quantity).where(
-                StockBalance.site_id == site_id,
-                StockBalance.item_id == item_id,
-                StockBalance.lot_key == lot_key,
-            )
-        )
+        on_hand = db.session.scalar(select(StockBalance.quantity).where(where)) or 0
         raise StockError(
-            f"Not enough stock of {item_label or item_id}: {on_hand or 0} on hand, "
+            f"Not enough stock of {item_label or item_id}: {on_hand} on hand, "
             f"{-delta} requested.",
-            {"quantity": [f"Only {on_hand or 0} on hand."]},
+            {"quantity": [f"Only {on_hand} on hand."]},
         )
     return new_quantity
-
-
-def _bump_daily(rows: dict[tuple[int, int, date], int]) -> None:
-    for (site_id, item_id, day), delta in sorted(rows.items()):
-        if delta == 0:
-            continue
-        _insert_ignore(
-            DistributionDaily,
-            [{"site_id": site_id, "item_id": item_id, "day": day, "quantity": 0}],
-        )
-        db.session.execute(
-            update(DistributionDaily)
-            .where(
-                DistributionDaily.site_id == site_id,
-                DistributionDaily.item_id == item_id,
-                DistributionDaily.day == day,
-            )
-            .values(quantity=DistributionDaily.quantity + delta)
-        )
 
 
 def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
@@ -128,6 +119,7 @@ def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
 
     With refuse_short, any balance that would go below zero refuses the whole batch (409).
     Distribution is never refused (invariant 2): its callers leave refuse_short off.
+    Keys are touched in sorted order so concurrent transactions never deadlock.
     """
     moves = [m for m in moves if m.quantity != 0]
     unknown = {ref for m in moves for ref in m.refs} - set(REFS)
@@ -135,18 +127,29 @@ def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
         raise ValueError(f"unknown movement references: {sorted(unknown)}")
     if not moves:
         return []
-    deltas: dict[tuple[int, int, int | None], int] = defaultdict(int)
+    deltas: dict[tuple[int, int, int], int] = defaultdict(int)
+    lot_ids: dict[tuple[int, int, int], int | None] = {}
     daily: dict[tuple[int, int, date], int] = defaultdict(int)
     for m in moves:
-        deltas[(m.site_id, m.item_id, m.lot_id)] += m.quantity
+        key = (m.site_id, m.item_id, m.lot_id or 0)
+        deltas[key] += m.quantity
+        lot_ids[key] = m.lot_id
         if m.is_distribution:
             daily[(m.site_id, m.item_id, m.occurred_on)] -= m.quantity
-    for (site_id, item_id, lot_id), delta in sorted(deltas.items(), key=lambda kv: (
-            kv[0][0], kv[0][1], kv[0][2] or 0)):
-        if delta:
-            move_balance(site_id, item_id, lot_id, delta, refuse_short,
+    plain = []
+    for key in sorted(deltas):
+        site_id, item_id, lot_key = key
+        if refuse_short and deltas[key] < 0:
+            move_balance(site_id, item_id, lot_ids[key], deltas[key],
                          (labels or {}).get(item_id, ""))
-    _bump_daily(daily)
+        elif deltas[key]:
+            plain.append({"site_id": site_id, "item_id": item_id, "lot_key": lot_key,
+                          "lot_id": lot_ids[key], "quantity": deltas[key]})
+    upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
+    upsert_add(DistributionDaily, ("site_id", "item_id", "day"), "quantity", [
+        {"site_id": s, "item_id": i, "day": d, "quantity": q}
+        for (s, i, d), q in sorted(daily.items()) if q
+    ])
     now = utcnow()
     rows = [
         {
@@ -181,12 +184,11 @@ def ledger_sums() -> dict[tuple[int, int, int], int]:
         select(
             StockMovement.site_id,
             StockMovement.item_id,
-            func.coalesce(StockMovement.lot_id, 0),
+            StockMovement.lot_id,
             func.sum(StockMovement.quantity),
-        ).group_by(StockMovement.site_id, StockMovement.item_id,
-                   func.coalesce(StockMovement.lot_id, 0))
+        ).group_by(StockMovement.site_id, StockMovement.item_id, StockMovement.lot_id)
     )
-    return {(s, i, lot): int(q) for s, i, lot, q in rows}
+    return {(s, i, lot or 0): int(q) for s, i, lot, q in rows}
 
 
 def distribution_sums() -> dict[tuple[int, int, date], int]:

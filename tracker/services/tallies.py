@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -32,14 +32,9 @@ def snapshot(tally: TallyEntry) -> dict[str, Any]:
 
 
 def _bump_contacts(site_id: int, day: date, delta: int) -> None:
-    if delta == 0:
-        return
-    ledger._insert_ignore(ContactsDaily, [{"site_id": site_id, "day": day, "contacts": 0}])
-    db.session.execute(
-        update(ContactsDaily)
-        .where(ContactsDaily.site_id == site_id, ContactsDaily.day == day)
-        .values(contacts=ContactsDaily.contacts + delta)
-    )
+    if delta:
+        ledger.upsert_add(ContactsDaily, ("site_id", "day"), "contacts",
+                          [{"site_id": site_id, "day": day, "contacts": delta}])
 
 
 def _resolve_lines(site_id: int, on: date, lines: list[dict[str, Any]]) -> list[tuple[Item, Any,
@@ -150,6 +145,22 @@ def _as_quantities(tally: TallyEntry) -> dict[tuple[int, int | None, date], int]
     return result
 
 
+def _replace_lines(tally: TallyEntry, resolved: list[tuple[Item, Any, int]]) -> None:
+    """Update lines in place (the unique (tally, item) key forbids insert-then-delete)."""
+    wanted = {item.id: (item, lot, quantity) for item, lot, quantity in resolved}
+    for line in list(tally.lines):
+        if line.item_id not in wanted:
+            tally.lines.remove(line)
+    db.session.flush()
+    existing = {line.item_id: line for line in tally.lines}
+    for item_id, (item, lot, quantity) in wanted.items():
+        line = existing.get(item_id)
+        if line is None:
+            tally.lines.append(TallyLine(item=item, lot=lot, quantity=quantity))
+        else:
+            line.lot, line.quantity = lot, quantity
+
+
 def get_tally(actor: Actor, tally_id: int, need: str = "staff") -> TallyEntry:
     tally = db.session.get(TallyEntry, tally_id)
     if tally is None:
@@ -173,8 +184,7 @@ def update_tally(actor: Actor, tally_id: int, *, changes: dict[str, Any]) -> Tal
     if "note" in changes:
         tally.note = check_free_text("note", changes["note"])
     if "lines" in changes:
-        resolved = _resolve_lines(tally.site_id, new_date, changes["lines"])
-        tally.lines = [TallyLine(item=i, lot=lot, quantity=q) for i, lot, q in resolved]
+        _replace_lines(tally, _resolve_lines(tally.site_id, new_date, changes["lines"]))
     tally.entry_date, tally.contacts = new_date, contacts
     if not tally.lines and contacts == 0:
         raise ValidationError("Nothing would be left: delete the entry instead.",

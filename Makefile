@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: run test install install-test serve migrate seed lint fuzz bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.install-stamp: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	$(BIN)/pybabel compile -d tracker/translations -f -q 2>/dev/null || true
+	touch $@
+
+$(VENV)/.install-test-stamp: pyproject.toml $(VENV)/.install-stamp
+	$(PIP) install -e ".[test,dev]"
+	touch $@
+
+install: $(VENV)/.install-stamp
+
+install-test: $(VENV)/.install-test-stamp
+
+## make run: install, migrate the SQLite default, load demo data once, serve on :8000
+run: install migrate seed serve
+
+migrate: install
+	$(BIN)/flask --app wsgi db upgrade
+
+seed: install
+	$(BIN)/flask --app wsgi seed-demo
+
+serve: install
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## make test: the whole suite on SQLite and on PostgreSQL
+test: install-test
+	$(BIN)/pybabel compile -d tracker/translations -f -q 2>/dev/null || true
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tests/run.sh
+
+lint: install-test
+	$(BIN)/ruff check tracker tests bench
+
+fuzz: install-test
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -q tests -k fuzz
+
+bench: install-test
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,139 @@
+"""Readable test data: make_site(), make_item(), make_user(), api_client(), ..."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from tracker.dates import today
+from tracker.extensions import db
+from tracker.models import Item, Lot, Membership, Municipality, Site, User
+from tracker.services import users
+from tracker.services.access import Actor
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+MUNICIPALITY_NAMES = {"0301": "Oslo", "4601": "Bergen", "5001": "Trondheim"}
+
+
+@functools.cache
+def _password_hash() -> str:
+    """Hash the shared test password once; scrypt is slow on purpose."""
+    return generate_password_hash(PASSWORD, users.PASSWORD_METHOD)
+
+
+def make_municipality(number: str = "0301") -> Municipality:
+    found = db.session.scalar(select(Municipality).where(Municipality.number == number))
+    if found is None:
+        found = Municipality(number=number, name=MUNICIPALITY_NAMES.get(number, f"Kommune {number}"))
+        db.session.add(found)
+        db.session.commit()
+    return found
+
+
+def make_site(code: str | None = None, municipality: str = "0301", kind: str = "mo_senter",
+              active: bool = True) -> Site:
+    site = Site(code=code or f"SITE-{next(_seq)}", name="Testsenter", kind=kind,
+                municipality=make_municipality(municipality), active=active)
+    db.session.add(site)
+    db.session.commit()
+    return site
+
+
+def make_item(code: str | None = None, category: str = "syringe",
+              tracks_lots: bool | None = None, active: bool = True) -> Item:
+    item = Item(code=code or f"ITEM-{next(_seq)}", name_nb=f"Vare {code}", name_en=f"Item {code}",
+                category=category, unit="stk",
+                tracks_lots=category == "naloxone" if tracks_lots is None else tracks_lots,
+                active=active, sort_order=next(_seq))
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def make_lot(item: Item, number: str | None = None, expiry: date | None = None) -> Lot:
+    lot = Lot(item=item, lot_number=number or f"LOT{next(_seq)}",
+              expiry=expiry or today() + timedelta(days=365))
+    db.session.add(lot)
+    db.session.commit()
+    return lot
+
+
+def make_user(role: str = "staff", sites: list[Site] | None = None, email: str | None = None,
+              municipality: str | None = None, active: bool = True) -> User:
+    user = User(
+        email=email or f"user{next(_seq)}@test.no", name="Test Bruker",
+        password_hash=_password_hash(), active=active,
+        global_role=role if role in ("coordinator", "admin") else None,
+        municipality_id=make_municipality(municipality).id if municipality else None,
+        session_version=1,
+    )
+    for site in sites or []:
+        user.memberships.append(Membership(site=site, role=role if role in ("staff", "lead")
+                                           else "lead"))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def actor(user: User) -> Actor:
+    return Actor(user)
+
+
+class ApiClient:
+    """A test client that sends the bearer token and JSON."""
+
+    def __init__(self, client: FlaskClient, token: str | None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path: str, **kwargs: Any):
+        return self.client.get(f"/api/v1{path}", headers=self._headers(kwargs.pop("headers",
+                                                                                  None)), **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any):
+        return self.client.post(f"/api/v1{path}", json=json,
+                                headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any):
+        return self.client.patch(f"/api/v1{path}", json=json,
+                                 headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any):
+        return self.client.put(f"/api/v1{path}", json=json,
+                               headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def delete(self, path: str, **kwargs: Any):
+        return self.client.delete(f"/api/v1{path}",
+                                  headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+def make_token(user: User, name: str = "test") -> str:
+    _, raw = users.create_token(None, user.email, name)
+    return raw
+
+
+def api_client(client: FlaskClient, user: User | None) -> ApiClient:
+    return ApiClient(client, make_token(user) if user else None)
+
+
+def tally_body(site: Site, lines: dict[str, int], contacts: int = 10,
+               day: date | None = None) -> dict[str, Any]:
+    return {"site": site.code, "date": (day or today()).isoformat(), "contacts": contacts,
+            "lines": [{"item": code, "quantity": q} for code, q in lines.items()]}
+
+
+def receipt_body(site: Site, lines: dict[str, int], day: date | None = None) -> dict[str, Any]:
+    return {"site": site.code, "date": (day or today()).isoformat(),
+            "lines": [{"item": code, "quantity": q} for code, q in lines.items()]}
