@@ -31,7 +31,8 @@ def _password_hash() -> str:
 def make_municipality(number: str = "0301") -> Municipality:
     found = db.session.scalar(select(Municipality).where(Municipality.number == number))
     if found is None:
-        found = Municipality(number=number, name=MUNICIPALITY_NAMES.get(number, f"Kommune {number}"))
+        name = MUNICIPALITY_NAMES.get(number, f"Kommune {number}")
+        found = Municipality(number=number, name=name)
         db.session.add(found)
         db.session.commit()
     return found
@@ -137,3 +138,10 @@ def tally_body(site: Site, lines: dict[str, int], contacts: int = 10,
 def receipt_body(site: Site, lines: dict[str, int], day: date | None = None) -> dict[str, Any]:
     return {"site": site.code, "date": (day or today()).isoformat(),
             "lines": [{"item": code, "quantity": q} for code, q in lines.items()]}
+
+
+def login(client: FlaskClient, user: User) -> None:
+    """Log a user in to the web pages without going through the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from tracker.extensions import babel, login_manager
@@ -27,4 +28,5 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(users.load_session_user)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Oslo")
+    app.jinja_env.globals["get_locale"] = get_locale
 

@@ -115,7 +115,9 @@ def test_bad_tally_is_refused_and_nothing_is_written(world, case):
     assert response.status_code == status, response.get_json()
     problem = response.get_json()
     assert response.content_type == "application/problem+json"
-    assert problem["status"] == status and problem["title"] and problem["detail"]
+    assert problem["status"] == status
+    assert problem["title"]
+    assert problem["detail"]
     assert "31129956715" not in response.get_data(as_text=True)
     assert counts() == before
 
