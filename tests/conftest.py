@@ -23,6 +23,8 @@ from tracker.config import TestConfig, database_url
 from tracker.extensions import db
 from tracker.models import Base
 
+pytest_plugins = ["tests.browser"]
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
