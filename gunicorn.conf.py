@@ -9,6 +9,9 @@ preload_app = True
 timeout = 60
 graceful_timeout = 20
 accesslog = "-"
+# gunicorn 27's control socket lives at one fixed path per user; several servers on one
+# machine (tests, benchmarks) would fight over it, and we do not use it.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
