@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event
 
 from tracker.extensions import db
@@ -20,9 +20,20 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
 def _sqlite_begin(connection: Any) -> None:
-    """Take the write lock at BEGIN, so two writers queue instead of deadlocking."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Writers take the write lock at BEGIN, so two of them queue instead of deadlocking.
+
+    Read-only requests (GET, HEAD) begin deferred: in WAL mode they read a snapshot without
+    blocking writers, so a long report never holds up the day's entries. GET handlers
+    must therefore not write.
+    """
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def configure_engine(engine: Engine) -> None:

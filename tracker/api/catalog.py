@@ -1,6 +1,7 @@
 """/api/v1/items: the catalogue of user equipment."""
 
 from flask.views import MethodView
+from flask_smorest import Page
 
 from tracker.api.common import actor, idempotent, make_blueprint
 from tracker.schemas.catalog import ItemIn, ItemOut, ItemPatch, ItemQuery
@@ -13,6 +14,7 @@ blp = make_blueprint("items", __name__, "/items", "The catalogue of user equipme
 class Items(MethodView):
     @blp.arguments(ItemQuery, location="query")
     @blp.response(200, ItemOut(many=True))
+    @blp.paginate(Page, page_size=100, max_page_size=1000)
     def get(self, args):
         """The catalogue."""
         return catalog.list_items(**args)

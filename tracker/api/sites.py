@@ -1,6 +1,7 @@
 """/api/v1/sites: list, create, read and change sites, and their stock levels."""
 
 from flask.views import MethodView
+from flask_smorest import Page
 
 from tracker.api.common import actor, idempotent, make_blueprint
 from tracker.schemas.sites import LevelsIn, LevelsOut, SiteIn, SiteOut, SitePatch, SiteQuery
@@ -13,6 +14,7 @@ blp = make_blueprint("sites", __name__, "/sites", "Sites (outlets) and their mun
 class Sites(MethodView):
     @blp.arguments(SiteQuery, location="query")
     @blp.response(200, SiteOut(many=True))
+    @blp.paginate(Page, page_size=100, max_page_size=1000)
     def get(self, args):
         """Sites you can see."""
         return sites.list_sites(actor(), **args)
