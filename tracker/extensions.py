@@ -11,7 +11,9 @@ from flask_wtf import CSRFProtect
 from tracker.errors import ProblemApi
 from tracker.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their loaded state after commit: a service returns what it wrote, and the
+# response is serialised without reloading every row it touches.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

@@ -28,6 +28,13 @@ def get_item(code: str, field: str = "item") -> Item:
     return item
 
 
+def items_by_code(codes: list[str]) -> dict[str, Item]:
+    """The items with these codes in one query; unknown codes are simply absent."""
+    if not codes:
+        return {}
+    return {i.code: i for i in db.session.scalars(select(Item).where(Item.code.in_(codes)))}
+
+
 def list_items(*, category: str | None = None, active: bool | None = None) -> list[Item]:
     query = select(Item).order_by(Item.sort_order, Item.code)
     if category:

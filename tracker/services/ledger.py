@@ -119,7 +119,9 @@ def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
 
     With refuse_short, any balance that would go below zero refuses the whole batch (409).
     Distribution is never refused (invariant 2): its callers leave refuse_short off.
-    Keys are touched in sorted order so concurrent transactions never deadlock.
+    Keys are touched in sorted order so concurrent transactions never deadlock. Callers
+    should post as their last write before commit: from here on the transaction holds the
+    balance rows' locks.
     """
     moves = [m for m in moves if m.quantity != 0]
     unknown = {ref for m in moves for ref in m.refs} - set(REFS)
@@ -136,20 +138,6 @@ def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
         lot_ids[key] = m.lot_id
         if m.is_distribution:
             daily[(m.site_id, m.item_id, m.occurred_on)] -= m.quantity
-    plain = []
-    for key in sorted(deltas):
-        site_id, item_id, lot_key = key
-        if refuse_short and deltas[key] < 0:
-            move_balance(site_id, item_id, lot_ids[key], deltas[key],
-                         (labels or {}).get(item_id, ""))
-        elif deltas[key]:
-            plain.append({"site_id": site_id, "item_id": item_id, "lot_key": lot_key,
-                          "lot_id": lot_ids[key], "quantity": deltas[key]})
-    upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
-    upsert_add(DistributionDaily, ("site_id", "item_id", "day"), "quantity", [
-        {"site_id": s, "item_id": i, "day": d, "quantity": q}
-        for (s, i, d), q in sorted(daily.items()) if q
-    ])
     now = utcnow()
     rows = [
         {
@@ -168,7 +156,26 @@ def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
         for m in moves
     ]
     result = db.session.execute(insert(StockMovement).returning(StockMovement.id), rows)
-    return list(result.scalars())
+    ids = list(result.scalars())
+    # The hot rows (balances, aggregates) are touched last, so their row locks are held
+    # for as short a time as possible before the caller commits.
+    plain: list[dict[str, Any]] = []
+    for key in sorted(deltas):
+        site_id, item_id, lot_key = key
+        if refuse_short and deltas[key] < 0:
+            upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
+            plain = []  # keep strict key order across both kinds of update
+            move_balance(site_id, item_id, lot_ids[key], deltas[key],
+                         (labels or {}).get(item_id, ""))
+        elif deltas[key]:
+            plain.append({"site_id": site_id, "item_id": item_id, "lot_key": lot_key,
+                          "lot_id": lot_ids[key], "quantity": deltas[key]})
+    upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
+    upsert_add(DistributionDaily, ("site_id", "item_id", "day"), "quantity", [
+        {"site_id": s, "item_id": i, "day": d, "quantity": q}
+        for (s, i, d), q in sorted(daily.items()) if q
+    ])
+    return ids
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,11 @@ def _resolve_lines(site_id: int, on: date, lines: list[dict[str, Any]]) -> list[
     if not lines:
         raise ValidationError("An entry needs at least one line.", {"lines": ["Empty."]})
     stock.check_lines_unique(lines)
+    items = catalog.items_by_code([line["item"] for line in lines])
     resolved = []
     for index, line in enumerate(lines):
-        item = catalog.get_item(line["item"], field=f"lines.{index}.item")
+        item = items.get(line["item"]) or catalog.get_item(line["item"],
+                                                           field=f"lines.{index}.item")
         where = {"lines": {str(index): {"item": []}}}
         if not item.active:
             where["lines"][str(index)]["item"] = ["Inactive item."]
@@ -99,13 +101,14 @@ def create_tally(actor: Actor, *, site_code: str, entry_date: date, contacts: in
     tally.lines = [TallyLine(item=i, lot=lot, quantity=q) for i, lot, q in resolved]
     db.session.add(tally)
     db.session.flush()
+    audit.record(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
+    db.session.flush()
     ledger.post(actor, [
         ledger.Move(site.id, i.id, lot.id if lot else None, "distribution", -q, entry_date,
                     refs={"tally_id": tally.id})
         for i, lot, q in resolved
     ])
     _bump_contacts(site.id, entry_date, contacts)
-    audit.record(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
     commit(idem, tally)
     return tally
 

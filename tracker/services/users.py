@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -185,7 +186,11 @@ def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
     """The user behind a bearer token, if the token is known, unrevoked and the user active."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(raw))
+        .options(joinedload(ApiToken.user).selectinload(User.memberships))
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token.user, token
