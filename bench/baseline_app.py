@@ -13,8 +13,12 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 from tracker.database import configure_engine
 
 metadata = MetaData()
-rows = Table("bench_baseline", metadata, Column("id", Integer, primary_key=True),
-             Column("payload", String(2000)))
+rows = Table(
+    "bench_baseline",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("payload", String(2000)),
+)
 
 
 def create_app() -> Flask:

@@ -39,8 +39,10 @@ def scratch_database(kind: str) -> Iterator[str]:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n"), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -71,5 +73,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def summary(latencies: list[float]) -> str:
     ms = [v * 1000 for v in latencies]
-    return (f"p50 {percentile(ms, 50):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
-            f"p99 {percentile(ms, 99):.1f} ms, mean {statistics.fmean(ms) if ms else 0:.1f} ms")
+    return (
+        f"p50 {percentile(ms, 50):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
+        f"p99 {percentile(ms, 99):.1f} ms, mean {statistics.fmean(ms) if ms else 0:.1f} ms"
+    )

@@ -31,16 +31,37 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
     """sites x items over `days` days ending yesterday, with about `movements` ledger rows."""
     rng = random.Random(seed)
     place = Municipality(number="0301", name="Oslo")
-    site_rows = [Site(code=f"S{n:03d}", name=f"Site {n}", municipality=place, kind="mo_senter")
-                 for n in range(sites)]
+    site_rows = [
+        Site(code=f"S{n:03d}", name=f"Site {n}", municipality=place, kind="mo_senter")
+        for n in range(sites)
+    ]
     categories = ["syringe", "needle", "foil", "overdose_card", "other"]
-    item_rows = [Item(code=f"I{n:02d}", name_nb=f"Vare {n}", name_en=f"Item {n}",
-                      category=categories[n % len(categories)], sort_order=n)
-                 for n in range(items)]
-    admin = User(email="bench-admin@test.no", name="Bench", password_hash="x",
-                 global_role="admin", active=True, session_version=1)
-    lead = User(email="bench-lead@test.no", name="Lead", password_hash="x", active=True,
-                session_version=1, memberships=[Membership(site=site_rows[0], role="lead")])
+    item_rows = [
+        Item(
+            code=f"I{n:02d}",
+            name_nb=f"Vare {n}",
+            name_en=f"Item {n}",
+            category=categories[n % len(categories)],
+            sort_order=n,
+        )
+        for n in range(items)
+    ]
+    admin = User(
+        email="bench-admin@test.no",
+        name="Bench",
+        password_hash="x",
+        global_role="admin",
+        active=True,
+        session_version=1,
+    )
+    lead = User(
+        email="bench-lead@test.no",
+        name="Lead",
+        password_hash="x",
+        active=True,
+        session_version=1,
+        memberships=[Membership(site=site_rows[0], role="lead")],
+    )
     db.session.add_all([place, *site_rows, *item_rows, admin, lead])
     db.session.commit()
     end = date.today() - timedelta(days=1)
@@ -62,13 +83,18 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
             return
         columns = "site_id, item_id, kind, quantity, occurred_on, recorded_at, recorded_by_id"
         if is_pg:
-            with raw.cursor() as cursor, cursor.copy(
-                    f"COPY stock_movement ({columns}) FROM STDIN") as copy:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY stock_movement ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         else:
-            raw.executemany(f"INSERT INTO stock_movement ({columns}) "  # noqa: S608
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            raw.executemany(
+                f"INSERT INTO stock_movement ({columns}) "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         rows.clear()
 
     for day_index in range(days):
@@ -81,8 +107,17 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
                     quantity = rng.randint(1, 40)
                     receipt = rng.random() < 0.3
                     delta = quantity if receipt else -quantity
-                    rows.append((site.id, item.id, "receipt" if receipt else "distribution",
-                                 delta, day if is_pg else iso_day, now, admin.id))
+                    rows.append(
+                        (
+                            site.id,
+                            item.id,
+                            "receipt" if receipt else "distribution",
+                            delta,
+                            day if is_pg else iso_day,
+                            now,
+                            admin.id,
+                        )
+                    )
                     balances[(site.id, item.id)] += delta
                     if not receipt:
                         daily[(site.id, item.id, day)] += quantity
@@ -90,12 +125,17 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
                     if len(rows) >= BATCH:
                         flush()
     flush()
-    db.session.execute(insert(StockBalance), [
-        {"site_id": s, "item_id": i, "lot_key": 0, "quantity": q} for (s, i), q in balances.items()
-    ])
-    aggregate = [{"site_id": s, "item_id": i, "day": d, "quantity": q}
-                 for (s, i, d), q in daily.items()]
+    db.session.execute(
+        insert(StockBalance),
+        [
+            {"site_id": s, "item_id": i, "lot_key": 0, "quantity": q}
+            for (s, i), q in balances.items()
+        ],
+    )
+    aggregate = [
+        {"site_id": s, "item_id": i, "day": d, "quantity": q} for (s, i, d), q in daily.items()
+    ]
     for offset in range(0, len(aggregate), BATCH):
-        db.session.execute(insert(DistributionDaily), aggregate[offset:offset + BATCH])
+        db.session.execute(insert(DistributionDaily), aggregate[offset : offset + BATCH])
     db.session.commit()
     return {"movements": written, "sites": sites, "items": items, "days": days}

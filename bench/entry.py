@@ -31,9 +31,13 @@ def free_port() -> int:
 
 
 def serve(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), *args],
-                               cwd=ROOT, env={**os.environ, **env, "BIND": f"127.0.0.1:{port}"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), *args],
+        cwd=ROOT,
+        env={**os.environ, **env, "BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -47,8 +51,9 @@ def serve(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     raise RuntimeError("server did not start")
 
 
-def hammer(port: int, path: str, body: bytes, headers: dict[str, str], seconds: float,
-           clients: int) -> tuple[int, int, list[float]]:
+def hammer(
+    port: int, path: str, body: bytes, headers: dict[str, str], seconds: float, clients: int
+) -> tuple[int, int, list[float]]:
     """clients threads POST for `seconds`; returns (ok, errors, latencies)."""
     stop = time.monotonic() + seconds
     lock = threading.Lock()
@@ -97,16 +102,31 @@ def prepare(url: str) -> tuple[str, bytes]:
     with app.app_context():
         oslo = Municipality(number="0301", name="Oslo")
         site = Site(code="OSL-MO", name="MO", municipality=oslo, kind="mo_senter")
-        items = [Item(code=c, name_nb=c, name_en=c, category=k) for c, k in
-                 (("SPR-2", "syringe"), ("KAN-23", "needle"), ("FOLIE", "foil"))]
-        user = User(email="bench@test.no", name="Bench", password_hash="x", active=True,
-                    session_version=1, memberships=[Membership(site=site, role="staff")])
+        items = [
+            Item(code=c, name_nb=c, name_en=c, category=k)
+            for c, k in (("SPR-2", "syringe"), ("KAN-23", "needle"), ("FOLIE", "foil"))
+        ]
+        user = User(
+            email="bench@test.no",
+            name="Bench",
+            password_hash="x",
+            active=True,
+            session_version=1,
+            memberships=[Membership(site=site, role="staff")],
+        )
         db.session.add_all([oslo, site, *items, user])
         db.session.commit()
         _, token = users.create_token(None, "bench@test.no", "bench")
-        body = {"site": "OSL-MO", "date": today().isoformat(), "contacts": 3,
-                "lines": [{"item": "SPR-2", "quantity": 10}, {"item": "KAN-23", "quantity": 10},
-                          {"item": "FOLIE", "quantity": 5}]}
+        body = {
+            "site": "OSL-MO",
+            "date": today().isoformat(),
+            "contacts": 3,
+            "lines": [
+                {"item": "SPR-2", "quantity": 10},
+                {"item": "KAN-23", "quantity": 10},
+                {"item": "FOLIE", "quantity": 5},
+            ],
+        }
         db.engine.dispose()
     return token, json.dumps(body).encode()
 
@@ -118,29 +138,40 @@ def measure(kind: str, seconds: float, clients: int) -> None:
         port = free_port()
         base = serve(["-c", "bench/gunicorn_baseline.py", "bench.baseline_app:app"], env, port)
         try:
-            b_ok, b_err, b_lat = hammer(port, "/insert", body,
-                                        {"Content-Type": "application/json"}, seconds, clients)
+            b_ok, b_err, b_lat = hammer(
+                port, "/insert", body, {"Content-Type": "application/json"}, seconds, clients
+            )
         finally:
             base.terminate()
             base.wait()
         port = free_port()
-        app = serve(["-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
-                    env, port)
+        app = serve(
+            ["-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"], env, port
+        )
         try:
-            t_ok, t_err, t_lat = hammer(port, "/api/v1/tallies", body,
-                                        {"Content-Type": "application/json",
-                                         "Authorization": f"Bearer {token}"}, seconds, clients)
+            t_ok, t_err, t_lat = hammer(
+                port,
+                "/api/v1/tallies",
+                body,
+                {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+                seconds,
+                clients,
+            )
         finally:
             app.terminate()
             app.wait()
         verify(url)
     b_rate, t_rate = b_ok / seconds, t_ok / seconds
-    print(f"[{kind}] baseline one-INSERT app: {b_rate:7.1f} req/s ({b_err} errors); "
-          f"{summary(b_lat)}")
-    print(f"[{kind}] tracker tally POST:      {t_rate:7.1f} req/s ({t_err} errors); "
-          f"{summary(t_lat)}")
-    print(f"[{kind}] ratio tracker/baseline: {t_rate / b_rate:.2f} (goal >= 0.6), "
-          f"{clients} clients, {seconds:.0f} s each")
+    print(
+        f"[{kind}] baseline one-INSERT app: {b_rate:7.1f} req/s ({b_err} errors); {summary(b_lat)}"
+    )
+    print(
+        f"[{kind}] tracker tally POST:      {t_rate:7.1f} req/s ({t_err} errors); {summary(t_lat)}"
+    )
+    print(
+        f"[{kind}] ratio tracker/baseline: {t_rate / b_rate:.2f} (goal >= 0.6), "
+        f"{clients} clients, {seconds:.0f} s each"
+    )
 
 
 def verify(url: str) -> None:
@@ -161,7 +192,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=32)
     args = parser.parse_args()
-    for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+    for kind in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         measure(kind, args.seconds, args.clients)
 
 

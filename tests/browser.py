@@ -61,8 +61,9 @@ def chromium() -> Iterator[object]:
 @pytest.fixture
 def browser_page(chromium: object, live_server: str) -> Iterator[object]:
     """A fresh browser context (no cookies) at tablet size; base_url is the live server."""
-    context = chromium.new_context(base_url=live_server, viewport={"width": 1024, "height": 900},
-                                   locale="nb-NO")
+    context = chromium.new_context(
+        base_url=live_server, viewport={"width": 1024, "height": 900}, locale="nb-NO"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -72,8 +73,13 @@ def browser_page(chromium: object, live_server: str) -> Iterator[object]:
 @pytest.fixture
 def phone_page(chromium: object, live_server: str) -> Iterator[object]:
     """A phone-sized (360x740) touch context."""
-    context = chromium.new_context(base_url=live_server, viewport={"width": 360, "height": 740},
-                                   has_touch=True, is_mobile=True, locale="nb-NO")
+    context = chromium.new_context(
+        base_url=live_server,
+        viewport={"width": 360, "height": 740},
+        has_touch=True,
+        is_mobile=True,
+        locale="nb-NO",
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

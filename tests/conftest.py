@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -53,9 +53,10 @@ def _drop_postgres(server: str, url: str) -> None:
     name = make_url(url).database
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-        ), {"n": name})
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -86,10 +87,16 @@ def _migrate(url: str) -> None:
 @pytest.fixture(scope="session")
 def app(database_uri: str) -> Iterator[Flask]:
     app = create_app(TestConfig(database_uri))
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def _fresh_g(sender: Flask, **extra: object) -> None:
+    """Tests keep one app context open, so `g` would outlive a request: start each one empty."""
+    vars(g).clear()
 
 
 @pytest.fixture(autouse=True)

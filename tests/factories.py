@@ -38,46 +38,76 @@ def make_municipality(number: str = "0301") -> Municipality:
     return found
 
 
-def make_site(code: str | None = None, municipality: str = "0301", kind: str = "mo_senter",
-              active: bool = True) -> Site:
-    site = Site(code=code or f"SITE-{next(_seq)}", name="Testsenter", kind=kind,
-                municipality=make_municipality(municipality), active=active)
+def make_site(
+    code: str | None = None,
+    municipality: str = "0301",
+    kind: str = "mo_senter",
+    active: bool = True,
+) -> Site:
+    site = Site(
+        code=code or f"SITE-{next(_seq)}",
+        name="Testsenter",
+        kind=kind,
+        municipality=make_municipality(municipality),
+        active=active,
+    )
     db.session.add(site)
     db.session.commit()
     return site
 
 
-def make_item(code: str | None = None, category: str = "syringe",
-              tracks_lots: bool | None = None, active: bool = True) -> Item:
-    item = Item(code=code or f"ITEM-{next(_seq)}", name_nb=f"Vare {code}", name_en=f"Item {code}",
-                category=category, unit="stk",
-                tracks_lots=category == "naloxone" if tracks_lots is None else tracks_lots,
-                active=active, sort_order=next(_seq))
+def make_item(
+    code: str | None = None,
+    category: str = "syringe",
+    tracks_lots: bool | None = None,
+    active: bool = True,
+) -> Item:
+    item = Item(
+        code=code or f"ITEM-{next(_seq)}",
+        name_nb=f"Vare {code}",
+        name_en=f"Item {code}",
+        category=category,
+        unit="stk",
+        tracks_lots=category == "naloxone" if tracks_lots is None else tracks_lots,
+        active=active,
+        sort_order=next(_seq),
+    )
     db.session.add(item)
     db.session.commit()
     return item
 
 
 def make_lot(item: Item, number: str | None = None, expiry: date | None = None) -> Lot:
-    lot = Lot(item=item, lot_number=number or f"LOT{next(_seq)}",
-              expiry=expiry or today() + timedelta(days=365))
+    lot = Lot(
+        item=item,
+        lot_number=number or f"LOT{next(_seq)}",
+        expiry=expiry or today() + timedelta(days=365),
+    )
     db.session.add(lot)
     db.session.commit()
     return lot
 
 
-def make_user(role: str = "staff", sites: list[Site] | None = None, email: str | None = None,
-              municipality: str | None = None, active: bool = True) -> User:
+def make_user(
+    role: str = "staff",
+    sites: list[Site] | None = None,
+    email: str | None = None,
+    municipality: str | None = None,
+    active: bool = True,
+) -> User:
     user = User(
-        email=email or f"user{next(_seq)}@test.no", name="Test Bruker",
-        password_hash=_password_hash(), active=active,
+        email=email or f"user{next(_seq)}@test.no",
+        name="Test Bruker",
+        password_hash=_password_hash(),
+        active=active,
         global_role=role if role in ("coordinator", "admin") else None,
         municipality_id=make_municipality(municipality).id if municipality else None,
         session_version=1,
     )
     for site in sites or []:
-        user.memberships.append(Membership(site=site, role=role if role in ("staff", "lead")
-                                           else "lead"))
+        user.memberships.append(
+            Membership(site=site, role=role if role in ("staff", "lead") else "lead")
+        )
     db.session.add(user)
     db.session.commit()
     return user
@@ -100,24 +130,38 @@ class ApiClient:
         return headers
 
     def get(self, path: str, **kwargs: Any):
-        return self.client.get(f"/api/v1{path}", headers=self._headers(kwargs.pop("headers",
-                                                                                  None)), **kwargs)
+        return self.client.get(
+            f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
 
     def post(self, path: str, json: Any = None, **kwargs: Any):
-        return self.client.post(f"/api/v1{path}", json=json,
-                                headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+        return self.client.post(
+            f"/api/v1{path}",
+            json=json,
+            headers=self._headers(kwargs.pop("headers", None)),
+            **kwargs,
+        )
 
     def patch(self, path: str, json: Any = None, **kwargs: Any):
-        return self.client.patch(f"/api/v1{path}", json=json,
-                                 headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+        return self.client.patch(
+            f"/api/v1{path}",
+            json=json,
+            headers=self._headers(kwargs.pop("headers", None)),
+            **kwargs,
+        )
 
     def put(self, path: str, json: Any = None, **kwargs: Any):
-        return self.client.put(f"/api/v1{path}", json=json,
-                               headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+        return self.client.put(
+            f"/api/v1{path}",
+            json=json,
+            headers=self._headers(kwargs.pop("headers", None)),
+            **kwargs,
+        )
 
     def delete(self, path: str, **kwargs: Any):
-        return self.client.delete(f"/api/v1{path}",
-                                  headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+        return self.client.delete(
+            f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
 
 
 def make_token(user: User, name: str = "test") -> str:
@@ -129,15 +173,23 @@ def api_client(client: FlaskClient, user: User | None) -> ApiClient:
     return ApiClient(client, make_token(user) if user else None)
 
 
-def tally_body(site: Site, lines: dict[str, int], contacts: int = 10,
-               day: date | None = None) -> dict[str, Any]:
-    return {"site": site.code, "date": (day or today()).isoformat(), "contacts": contacts,
-            "lines": [{"item": code, "quantity": q} for code, q in lines.items()]}
+def tally_body(
+    site: Site, lines: dict[str, int], contacts: int = 10, day: date | None = None
+) -> dict[str, Any]:
+    return {
+        "site": site.code,
+        "date": (day or today()).isoformat(),
+        "contacts": contacts,
+        "lines": [{"item": code, "quantity": q} for code, q in lines.items()],
+    }
 
 
 def receipt_body(site: Site, lines: dict[str, int], day: date | None = None) -> dict[str, Any]:
-    return {"site": site.code, "date": (day or today()).isoformat(),
-            "lines": [{"item": code, "quantity": q} for code, q in lines.items()]}
+    return {
+        "site": site.code,
+        "date": (day or today()).isoformat(),
+        "lines": [{"item": code, "quantity": q} for code, q in lines.items()],
+    }
 
 
 def login(client: FlaskClient, user: User) -> None:

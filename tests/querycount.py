@@ -24,8 +24,7 @@ def count_queries() -> Iterator[Counter]:
     counter = Counter()
 
     def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN",
-                                                      "PRAGMA")):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "PRAGMA")):
             counter.statements.append(statement)
 
     engine = db.engine

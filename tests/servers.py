@@ -26,12 +26,20 @@ def free_port() -> int:
 def gunicorn(database_uri: str, workers: int = 4) -> Iterator[str]:
     """Serve wsgi:app with gunicorn (preloaded, post_fork dispose) and yield its base URL."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "test-secret-key",
-           "WEB_CONCURRENCY": str(workers), "BIND": f"127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_uri,
+        "SECRET_KEY": "test-secret-key",
+        "WEB_CONCURRENCY": str(workers),
+        "BIND": f"127.0.0.1:{port}",
+    }
     binary = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(binary), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -43,9 +51,10 @@ def gunicorn(database_uri: str, workers: int = 4) -> Iterator[str]:
             except requests.ConnectionError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: "
-                                   + (process.stderr.read().decode()[-2000:]
-                                      if process.stderr else ""))
+                raise RuntimeError(
+                    "gunicorn did not start: "
+                    + (process.stderr.read().decode()[-2000:] if process.stderr else "")
+                )
             time.sleep(0.1)
         yield base
     finally:

@@ -12,9 +12,10 @@ from tracker.services.access import Actor
 
 def test_users_create_takes_the_password_from_the_environment(runner, app):
     make_site("OSL-MO")
-    result = runner.invoke(args=["users", "create", "ola@test.no", "--role", "staff",
-                                 "--site", "OSL-MO"],
-                           env={"TRACKER_PASSWORD": "a long enough password"})
+    result = runner.invoke(
+        args=["users", "create", "ola@test.no", "--role", "staff", "--site", "OSL-MO"],
+        env={"TRACKER_PASSWORD": "a long enough password"},
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "ola@test.no"))
     assert user.memberships[0].site.code == "OSL-MO"
@@ -22,8 +23,10 @@ def test_users_create_takes_the_password_from_the_environment(runner, app):
 
 
 def test_users_create_refuses_staff_without_a_site(runner, app):
-    result = runner.invoke(args=["users", "create", "ola@test.no", "--role", "staff"],
-                           env={"TRACKER_PASSWORD": "a long enough password"})
+    result = runner.invoke(
+        args=["users", "create", "ola@test.no", "--role", "staff"],
+        env={"TRACKER_PASSWORD": "a long enough password"},
+    )
     assert result.exit_code == 2
     assert "need a site" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
@@ -46,8 +49,9 @@ def test_verify_ledger_passes_then_fails_on_a_tampered_balance(runner, app):
     site = make_site("OSL-MO")
     make_item("SPR-2")
     actor = Actor(make_user("staff", [site]))
-    stock.receive(actor, site_code=site.code, received_on=today(),
-                  lines=[{"item": "SPR-2", "quantity": 10}])
+    stock.receive(
+        actor, site_code=site.code, received_on=today(), lines=[{"item": "SPR-2", "quantity": 10}]
+    )
     ok = runner.invoke(args=["verify-ledger"])
     assert ok.exit_code == 0
     assert "Ledger OK" in ok.output

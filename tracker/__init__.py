@@ -16,11 +16,16 @@ def create_app(config: Any = None) -> Flask:
     from tracker.extensions import csrf, limiter, migrate
     from tracker.extensions import db as database_handle
 
-    app = Flask(__name__, instance_relative_config=False)
+    app = Flask(__name__, instance_relative_config=False, static_folder=None)
     app.config.from_object(config or Config())
     database.init_app(app)
-    migrate.init_app(app, database_handle, directory=str(_migrations_dir()),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        database_handle,
+        directory=str(_migrations_dir()),
+        render_as_batch=True,
+        compare_type=True,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)

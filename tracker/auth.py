@@ -29,4 +29,3 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(users.load_session_user)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Oslo")
     app.jinja_env.globals["get_locale"] = get_locale
-

@@ -42,15 +42,23 @@ def seed_demo(days: int) -> None:
 @click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
 @click.option("--municipality", help="Kommunenummer, for a coordinator of one municipality.")
 @click.option("--name", help="Display name (default: the email).")
-def create_user(email: str, role: str, sites: tuple[str, ...], municipality: str | None,
-                name: str | None) -> None:
+def create_user(
+    email: str, role: str, sites: tuple[str, ...], municipality: str | None, name: str | None
+) -> None:
     """Create a user; the password comes from TRACKER_PASSWORD or a prompt."""
     password = os.environ.get("TRACKER_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
     try:
-        user = users.create_user(None, email=email, name=name or email, password=password,
-                                 role=role, site_codes=list(sites), municipality=municipality)
+        user = users.create_user(
+            None,
+            email=email,
+            name=name or email,
+            password=password,
+            role=role,
+            site_codes=list(sites),
+            municipality=municipality,
+        )
     except DomainError as exc:
         _fail(exc)
         return

@@ -16,7 +16,7 @@ def database_url(raw: str | None) -> str:
         return f"sqlite:///{INSTANCE / 'tracker.db'}"
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg://" + raw[len(prefix):]
+            return "postgresql+psycopg://" + raw[len(prefix) :]
     return raw
 
 
@@ -69,9 +69,7 @@ class Config:
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.API_SPEC_OPTIONS = {
             "info": {"description": "JSON API of the harm-reduction supply tracker."},
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
         }
         self.WTF_CSRF_TIME_LIMIT = None

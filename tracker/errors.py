@@ -136,7 +136,8 @@ def init_app(app: Any) -> None:
             return domain_problem(exc)
         page = render_template_string(
             "<!doctype html><title>{{ t }}</title><h1>{{ t }}</h1><p>{{ d }}</p>",
-            t=exc.title, d=exc.detail,
+            t=exc.title,
+            d=exc.detail,
         )
         return page, exc.status
 

@@ -14,13 +14,24 @@ def _stock_queries(client, items: int) -> int:
         item = make_item(f"I{items}-{n}", "naloxone" if n % 2 else "syringe")
         if n % 2:
             lot = make_lot(item, expiry=today() + timedelta(days=40 + n))
-            api.post("/receipts", {"site": site.code, "date": today().isoformat(),
-                                   "lines": [{"item": item.code, "quantity": 5,
-                                              "lot": lot.lot_number}]})
+            api.post(
+                "/receipts",
+                {
+                    "site": site.code,
+                    "date": today().isoformat(),
+                    "lines": [{"item": item.code, "quantity": 5, "lot": lot.lot_number}],
+                },
+            )
         else:
             api.post("/receipts", receipt_body(site, {item.code: 5}))
-            api.post("/tallies", {"site": site.code, "date": today().isoformat(),
-                                  "lines": [{"item": item.code, "quantity": 1}]})
+            api.post(
+                "/tallies",
+                {
+                    "site": site.code,
+                    "date": today().isoformat(),
+                    "lines": [{"item": item.code, "quantity": 1}],
+                },
+            )
     with count_queries() as counter:
         response = api.get(f"/stock?site={site.code}")
     assert response.status_code == 200

@@ -15,8 +15,9 @@ def test_coordinator_creates_a_site_in_their_municipality_only(client):
     response = api.post("/sites", body)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["municipality_name"] == "Oslo"
-    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.entity == "site")) == 1
+    assert (
+        db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.entity == "site")) == 1
+    )
     elsewhere = api.post("/sites", {**body, "code": "BGO-NY", "municipality": "4601"})
     assert elsewhere.status_code == 422
     assert api.post("/sites", body).status_code == 409
@@ -40,8 +41,10 @@ def test_a_site_is_deactivated_not_deleted_and_refuses_new_entries(client):
     assert response.status_code == 200
     assert response.get_json()["active"] is False
     assert db.session.get(Site, site.id) is not None
-    tally = admin.post("/tallies", {"site": "OSL-MO", "date": "2026-01-05",
-                                    "lines": [{"item": "SPR-2", "quantity": 1}]})
+    tally = admin.post(
+        "/tallies",
+        {"site": "OSL-MO", "date": "2026-01-05", "lines": [{"item": "SPR-2", "quantity": 1}]},
+    )
     assert tally.status_code == 409
 
 
@@ -60,8 +63,13 @@ def test_catalogue_is_managed_by_coordinators(client):
 
 def test_naloxone_items_always_track_lots(client):
     coordinator = api_client(client, make_user("coordinator"))
-    body = {"code": "NX", "name_nb": "Nalokson", "name_en": "Naloxone", "category": "naloxone",
-            "tracks_lots": False}
+    body = {
+        "code": "NX",
+        "name_nb": "Nalokson",
+        "name_en": "Naloxone",
+        "category": "naloxone",
+        "tracks_lots": False,
+    }
     assert coordinator.post("/items", body).get_json()["tracks_lots"] is True
     assert coordinator.patch("/items/NX", {"tracks_lots": False}).status_code == 422
 

@@ -23,33 +23,47 @@ def world(client):
 
 
 def handout(site, **overrides):
-    body = {"site": site.code, "date": today().isoformat(), "quantity": 1,
-            "recipient_group": "pwud", "first_time": True, "training_given": True}
+    body = {
+        "site": site.code,
+        "date": today().isoformat(),
+        "quantity": 1,
+        "recipient_group": "pwud",
+        "first_time": True,
+        "training_given": True,
+    }
     body.update(overrides)
     return body
 
 
 def test_receipt_with_a_new_lot_creates_it_with_its_expiry(world):
     expiry = (today() + timedelta(days=400)).isoformat()
-    body = {"site": "OSL-MO", "date": today().isoformat(),
-            "lines": [{"item": "NALOKSON", "quantity": 20, "lot": "NX1", "expiry": expiry}]}
+    body = {
+        "site": "OSL-MO",
+        "date": today().isoformat(),
+        "lines": [{"item": "NALOKSON", "quantity": 20, "lot": "NX1", "expiry": expiry}],
+    }
     response = world["api"].post("/receipts", body)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["lines"] == [
-        {"item": "NALOKSON", "lot": "NX1", "expiry": expiry, "quantity": 20}]
+        {"item": "NALOKSON", "lot": "NX1", "expiry": expiry, "quantity": 20}
+    ]
     stored = db.session.scalar(select(Lot.expiry).where(Lot.lot_number == "NX1"))
     assert stored.isoformat() == expiry
 
 
-@pytest.mark.parametrize(("line", "field"), [
-    ({"item": "NALOKSON", "quantity": 5}, "lot"),
-    ({"item": "NALOKSON", "quantity": 5, "lot": "NEW"}, "expiry"),
-    ({"item": "SPR-2", "quantity": 5, "lot": "L1"}, "lot"),
-    ({"item": "SPR-2", "quantity": 0}, "quantity"),
-])
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ({"item": "NALOKSON", "quantity": 5}, "lot"),
+        ({"item": "NALOKSON", "quantity": 5, "lot": "NEW"}, "expiry"),
+        ({"item": "SPR-2", "quantity": 5, "lot": "L1"}, "lot"),
+        ({"item": "SPR-2", "quantity": 0}, "quantity"),
+    ],
+)
 def test_receipt_lines_are_checked(world, line, field):
-    response = world["api"].post("/receipts", {"site": "OSL-MO", "date": today().isoformat(),
-                                               "lines": [line]})
+    response = world["api"].post(
+        "/receipts", {"site": "OSL-MO", "date": today().isoformat(), "lines": [line]}
+    )
     assert response.status_code == 422
     assert field in str(response.get_json()["errors"])
     assert db.session.scalar(select(func.count(StockMovement.id))) == 0
@@ -60,9 +74,14 @@ def test_naloxone_handout_takes_the_soonest_expiring_lot_with_stock(world):
     soon = make_lot(world["naloxone"], "SOON", today() + timedelta(days=30))
     make_lot(world["naloxone"], "EMPTY", today() + timedelta(days=10))
     for lot in (late, soon):
-        world["api"].post("/receipts", {"site": "OSL-MO", "date": today().isoformat(),
-                                        "lines": [{"item": "NALOKSON", "quantity": 5,
-                                                   "lot": lot.lot_number}]})
+        world["api"].post(
+            "/receipts",
+            {
+                "site": "OSL-MO",
+                "date": today().isoformat(),
+                "lines": [{"item": "NALOKSON", "quantity": 5, "lot": lot.lot_number}],
+            },
+        )
     response = world["api"].post("/naloxone-handouts", handout(world["site"]))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["lot"] == "SOON"
@@ -77,13 +96,16 @@ def test_expired_lot_is_refused_for_handout(world):
     assert db.session.scalar(select(func.count(NaloxoneHandout.id))) == 0
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"first_time": False}, "refill_reason"),
-    ({"first_time": True, "refill_reason": "lost"}, "refill_reason"),
-    ({"recipient_group": "neighbour"}, "recipient_group"),
-    ({"quantity": 0}, "quantity"),
-    ({"recipient_name": "Kari"}, "recipient_name"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"first_time": False}, "refill_reason"),
+        ({"first_time": True, "refill_reason": "lost"}, "refill_reason"),
+        ({"recipient_group": "neighbour"}, "recipient_group"),
+        ({"quantity": 0}, "quantity"),
+        ({"recipient_name": "Kari"}, "recipient_name"),
+    ],
+)
 def test_naloxone_programme_fields_are_checked(world, overrides, field):
     make_lot(world["naloxone"], "NX")
     response = world["api"].post("/naloxone-handouts", handout(world["site"], **overrides))
@@ -94,18 +116,27 @@ def test_naloxone_programme_fields_are_checked(world, overrides, field):
 
 def test_refill_after_an_overdose_is_recorded(world):
     make_lot(world["naloxone"], "NX")
-    response = world["api"].post("/naloxone-handouts", handout(
-        world["site"], first_time=False, refill_reason="used_on_overdose", quantity=2))
+    response = world["api"].post(
+        "/naloxone-handouts",
+        handout(world["site"], first_time=False, refill_reason="used_on_overdose", quantity=2),
+    )
     assert response.status_code == 201
     assert response.get_json()["refill_reason"] == "used_on_overdose"
 
 
 def test_stock_shows_negative_balance_as_discrepancy_and_days_left(world):
     api = world["api"]
-    api.post("/receipts", receipt_body(world["site"], {"SPR-2": 280},
-                                       day=today() - timedelta(days=28)))
-    api.post("/tallies", {"site": "OSL-MO", "date": (today() - timedelta(days=3)).isoformat(),
-                          "lines": [{"item": "SPR-2", "quantity": 140}]})
+    api.post(
+        "/receipts", receipt_body(world["site"], {"SPR-2": 280}, day=today() - timedelta(days=28))
+    )
+    api.post(
+        "/tallies",
+        {
+            "site": "OSL-MO",
+            "date": (today() - timedelta(days=3)).isoformat(),
+            "lines": [{"item": "SPR-2", "quantity": 140}],
+        },
+    )
     response = api.get("/stock?site=OSL-MO")
     assert response.status_code == 200
     line = next(row for row in response.get_json() if row["item"] == "SPR-2")
@@ -113,8 +144,14 @@ def test_stock_shows_negative_balance_as_discrepancy_and_days_left(world):
     assert line["daily_usage"] == pytest.approx(5.0)
     assert line["days_left"] == pytest.approx(28.0)
     assert line["discrepancy"] is False
-    api.post("/tallies", {"site": "OSL-MO", "date": today().isoformat(),
-                          "lines": [{"item": "SPR-2", "quantity": 200}]})
+    api.post(
+        "/tallies",
+        {
+            "site": "OSL-MO",
+            "date": today().isoformat(),
+            "lines": [{"item": "SPR-2", "quantity": 200}],
+        },
+    )
     line = next(r for r in api.get("/stock?site=OSL-MO").get_json() if r["item"] == "SPR-2")
     assert line["quantity"] == -60
     assert line["discrepancy"] is True

@@ -19,19 +19,33 @@ def world(client):
     syringe = make_item("SPR-2", "syringe")
     needle = make_item("KAN-23", "needle")
     staff = make_user("staff", [site])
-    return {"site": site, "other": other, "syringe": syringe, "needle": needle,
-            "api": api_client(client, staff), "staff": staff}
+    return {
+        "site": site,
+        "other": other,
+        "syringe": syringe,
+        "needle": needle,
+        "api": api_client(client, staff),
+        "staff": staff,
+    }
 
 
 def balance(site, item) -> int:
-    return db.session.scalar(select(StockBalance.quantity).where(
-        StockBalance.site_id == site.id, StockBalance.item_id == item.id)) or 0
+    return (
+        db.session.scalar(
+            select(StockBalance.quantity).where(
+                StockBalance.site_id == site.id, StockBalance.item_id == item.id
+            )
+        )
+        or 0
+    )
 
 
 def counts() -> tuple[int, int, int]:
-    return (db.session.scalar(select(func.count(StockMovement.id))),
-            db.session.scalar(select(func.count(TallyEntry.id))),
-            db.session.scalar(select(func.count(AuditEvent.id))))
+    return (
+        db.session.scalar(select(func.count(StockMovement.id))),
+        db.session.scalar(select(func.count(TallyEntry.id))),
+        db.session.scalar(select(func.count(AuditEvent.id))),
+    )
 
 
 def test_tally_writes_distribution_and_moves_balance(world):
@@ -55,8 +69,9 @@ def test_tally_edit_writes_a_correction_and_keeps_the_ledger(world):
     assert balance(site, world["syringe"]) == -25
     kinds = [m.kind for m in db.session.scalars(select(StockMovement).order_by(StockMovement.id))]
     assert kinds == ["distribution", "correction"]
-    correction = db.session.scalars(select(StockMovement).where(
-        StockMovement.kind == "correction")).one()
+    correction = db.session.scalars(
+        select(StockMovement).where(StockMovement.kind == "correction")
+    ).one()
     assert correction.quantity == 15
     assert correction.corrects_id is not None
     assert ledger.verify() == []
@@ -95,8 +110,10 @@ BAD_BODIES = {
     "huge": ({"lines": [{"item": "SPR-2", "quantity": 10**9}]}, 422),
     "string quantity": ({"lines": [{"item": "SPR-2", "quantity": "5"}]}, 422),
     "empty lines": ({"lines": []}, 422),
-    "duplicate items": ({"lines": [{"item": "SPR-2", "quantity": 1},
-                                   {"item": "SPR-2", "quantity": 2}]}, 422),
+    "duplicate items": (
+        {"lines": [{"item": "SPR-2", "quantity": 1}, {"item": "SPR-2", "quantity": 2}]},
+        422,
+    ),
     "future date": ({"date": (today() + timedelta(days=2)).isoformat()}, 422),
     "malformed date": ({"date": "25.11.2026"}, 422),
     "unknown field": ({"recipient_name": "Ola"}, 422),
@@ -129,9 +146,14 @@ def test_missing_fields_are_named(world):
 
 
 def test_wrong_content_type_is_refused(world, client):
-    response = client.post("/api/v1/tallies", data="site=OSL-MO",
-                           headers={"Authorization": f"Bearer {world['api'].token}",
-                                    "Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/api/v1/tallies",
+        data="site=OSL-MO",
+        headers={
+            "Authorization": f"Bearer {world['api'].token}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
     assert response.status_code == 415
     assert response.content_type == "application/problem+json"
 

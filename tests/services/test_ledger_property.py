@@ -30,8 +30,11 @@ def _as_lines(quantities_by_item):
     return [{"item": code, "quantity": q} for code, q in quantities_by_item.items()]
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(operations=st.lists(operation, min_size=1, max_size=12))
 def test_any_sequence_keeps_every_balance_equal_to_its_ledger(app, operations):
     for code in ITEMS:  # hypothesis runs many examples inside one test: create items once
@@ -44,14 +47,19 @@ def test_any_sequence_keeps_every_balance_equal_to_its_ledger(app, operations):
     day = today() - timedelta(days=1)
     for op in operations:
         if op[0] == "receive":
-            stock.receive(actor, site_code=site.code, received_on=day,
-                          lines=[{"item": op[1], "quantity": op[2]}])
+            stock.receive(
+                actor,
+                site_code=site.code,
+                received_on=day,
+                lines=[{"item": op[1], "quantity": op[2]}],
+            )
             expected[op[1]] += op[2]
         elif op[0] == "tally":
             if not any(op[1].values()) and op[2] == 0:
                 continue
-            tally = tallies.create_tally(actor, site_code=site.code, entry_date=day,
-                                         contacts=op[2], lines=_as_lines(op[1]))
+            tally = tallies.create_tally(
+                actor, site_code=site.code, entry_date=day, contacts=op[2], lines=_as_lines(op[1])
+            )
             live.append((tally.id, op[1]))
             for code, q in op[1].items():
                 expected[code] -= q

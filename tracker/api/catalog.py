@@ -23,8 +23,9 @@ class Items(MethodView):
     @blp.response(201, ItemOut)
     def post(self, body):
         """Add an item (coordinator or admin)."""
-        return idempotent(ItemOut(), 201, lambda idem: catalog.create_item(actor(), **body,
-                                                                             idem=idem))
+        return idempotent(
+            ItemOut(), 201, lambda idem: catalog.create_item(actor(), **body, idem=idem)
+        )
 
 
 @blp.route("/<code>")

@@ -22,15 +22,20 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 def authenticate() -> Response | None:
     """Every API request needs a valid bearer token; the actor goes on g."""
     if request.method in BODY_METHODS and request.content_length and not request.is_json:
-        return problem(415, "Unsupported Media Type",
-                       "Send the body as JSON with Content-Type: application/json.")
+        return problem(
+            415,
+            "Unsupported Media Type",
+            "Send the body as JSON with Content-Type: application/json.",
+        )
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     found = users.authenticate_token(raw.strip()) if scheme.lower() == "bearer" else None
     if found is None:
-        response = domain_problem(Unauthorized(
-            "A valid bearer token is needed (Authorization: Bearer ...); it may be revoked."
-        ))
+        response = domain_problem(
+            Unauthorized(
+                "A valid bearer token is needed (Authorization: Bearer ...); it may be revoked."
+            )
+        )
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
         return response
     user, token = found
@@ -68,12 +73,15 @@ class SQLPage(Page):
 
 def _replay(stored: Any, payload_hash: str) -> Response:
     if stored.request_hash != payload_hash:
-        return domain_problem(ValidationError(
-            "This Idempotency-Key was used with a different request body.",
-            {"Idempotency-Key": ["Reused with a different payload."]},
-        ))
-    response = Response(stored.response_body, status=stored.status_code,
-                        mimetype="application/json")
+        return domain_problem(
+            ValidationError(
+                "This Idempotency-Key was used with a different request body.",
+                {"Idempotency-Key": ["Reused with a different payload."]},
+            )
+        )
+    response = Response(
+        stored.response_body, status=stored.status_code, mimetype="application/json"
+    )
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -84,16 +92,22 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
     if key is None:
         return call(None)
     if not 1 <= len(key) <= 200 or not key.isprintable():
-        raise DomainError("Idempotency-Key must be 1-200 printable characters.",
-                          {"Idempotency-Key": ["Invalid."]})
+        raise DomainError(
+            "Idempotency-Key must be 1-200 printable characters.", {"Idempotency-Key": ["Invalid."]}
+        )
     scope = f"{actor().user_id}:{request.method}:{request.path}"
-    payload_hash = request_hash({"body": request.get_json(silent=True),
-                                 "query": request.args.to_dict(flat=False)})
+    payload_hash = request_hash(
+        {"body": request.get_json(silent=True), "query": request.args.to_dict(flat=False)}
+    )
     stored = find_idempotency(scope, key)
     if stored is not None:
         return _replay(stored, payload_hash)
-    claim = Idempotency(scope, key, payload_hash,
-                        render=lambda result: (status, json.loads(json.dumps(schema.dump(result)))))
+    claim = Idempotency(
+        scope,
+        key,
+        payload_hash,
+        render=lambda result: (status, json.loads(json.dumps(schema.dump(result)))),
+    )
     try:
         return call(claim)
     except IdempotentReplay:

@@ -24,5 +24,10 @@ class Handouts(MethodView):
         """Record a naloxone handout (FEFO lot unless one is named)."""
         fields = dict(body)
         site_code, handed_out_on = fields.pop("site"), fields.pop("date")
-        return idempotent(HandoutOut(), 201, lambda idem: naloxone.hand_out(
-            actor(), site_code=site_code, handed_out_on=handed_out_on, **fields, idem=idem))
+        return idempotent(
+            HandoutOut(),
+            201,
+            lambda idem: naloxone.hand_out(
+                actor(), site_code=site_code, handed_out_on=handed_out_on, **fields, idem=idem
+            ),
+        )

@@ -23,8 +23,9 @@ class Sites(MethodView):
     @blp.response(201, SiteOut)
     def post(self, body):
         """Create a site (coordinator in its municipality, or admin)."""
-        return idempotent(SiteOut(), 201, lambda idem: sites.create_site(actor(), **body,
-                                                                           idem=idem))
+        return idempotent(
+            SiteOut(), 201, lambda idem: sites.create_site(actor(), **body, idem=idem)
+        )
 
 
 @blp.route("/<code>")
@@ -48,5 +49,3 @@ class SiteItemLevels(MethodView):
     def put(self, body, code, item):
         """Set the reorder and target level of an item at a site (site lead)."""
         return catalog.set_levels(actor(), code, item, **body)
-
-

@@ -22,9 +22,18 @@ class Receipts(MethodView):
     @blp.response(201, ReceiptOut)
     def post(self, body):
         """Record goods received at a site (mottak)."""
-        return idempotent(ReceiptOut(), 201, lambda idem: stock.receive(
-            actor(), site_code=body["site"], received_on=body["date"], lines=body["lines"],
-            note=body.get("note"), idem=idem))
+        return idempotent(
+            ReceiptOut(),
+            201,
+            lambda idem: stock.receive(
+                actor(),
+                site_code=body["site"],
+                received_on=body["date"],
+                lines=body["lines"],
+                note=body.get("note"),
+                idem=idem,
+            ),
+        )
 
 
 @blp.route("/movements")

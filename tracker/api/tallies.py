@@ -16,17 +16,31 @@ class Tallies(MethodView):
     @blp.paginate(SQLPage)
     def get(self, args):
         """Entries you can see, newest first."""
-        return tallies.tallies_query(actor(), site=args.get("site"),
-                                     date_from=args.get("date_from"), date_to=args.get("date_to"),
-                                     include_deleted=args["include_deleted"])
+        return tallies.tallies_query(
+            actor(),
+            site=args.get("site"),
+            date_from=args.get("date_from"),
+            date_to=args.get("date_to"),
+            include_deleted=args["include_deleted"],
+        )
 
     @blp.arguments(TallyIn)
     @blp.response(201, TallyOut)
     def post(self, body):
         """Record a distribution entry; several per site and day add up."""
-        return idempotent(TallyOut(), 201, lambda idem: tallies.create_tally(
-            actor(), site_code=body["site"], entry_date=body["date"], contacts=body["contacts"],
-            lines=body["lines"], note=body.get("note"), idem=idem))
+        return idempotent(
+            TallyOut(),
+            201,
+            lambda idem: tallies.create_tally(
+                actor(),
+                site_code=body["site"],
+                entry_date=body["date"],
+                contacts=body["contacts"],
+                lines=body["lines"],
+                note=body.get("note"),
+                idem=idem,
+            ),
+        )
 
 
 @blp.route("/<int:tally_id>")

@@ -28,8 +28,7 @@ class HandoutOut(Schema):
     date = fields.Date(attribute="handed_out_on")
     item = fields.Function(lambda h: h.item.code)
     lot = fields.Function(lambda h: h.lot.lot_number if h.lot else None)
-    expiry = fields.Function(lambda h: h.lot.expiry.isoformat() if h.lot and h.lot.expiry
-                             else None)
+    expiry = fields.Function(lambda h: h.lot.expiry.isoformat() if h.lot and h.lot.expiry else None)
     quantity = fields.Integer()
     recipient_group = fields.String()
     first_time = fields.Boolean()

@@ -34,10 +34,10 @@ class SiteOut(Schema):
 
 
 class LevelsIn(InSchema):
-    reorder_level = fields.Integer(strict=True, required=True,
-                                   validate=validate.Range(0, 1_000_000))
-    target_level = fields.Integer(strict=True, required=True,
-                                  validate=validate.Range(0, 1_000_000))
+    reorder_level = fields.Integer(
+        strict=True, required=True, validate=validate.Range(0, 1_000_000)
+    )
+    target_level = fields.Integer(strict=True, required=True, validate=validate.Range(0, 1_000_000))
 
 
 class LevelsOut(Schema):

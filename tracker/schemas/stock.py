@@ -23,16 +23,16 @@ class ReceiptLineIn(InSchema):
 class ReceiptIn(InSchema):
     site = fields.String(required=True, validate=CODE)
     date = fields.Date(required=True)
-    lines = fields.List(fields.Nested(ReceiptLineIn), required=True,
-                        validate=validate.Length(1, 200))
+    lines = fields.List(
+        fields.Nested(ReceiptLineIn), required=True, validate=validate.Length(1, 200)
+    )
     note = free_text(2000, allow_none=True)
 
 
 class MovementLineOut(Schema):
     item = fields.Function(lambda m: m.item.code)
     lot = fields.Function(lambda m: m.lot.lot_number if m.lot else None)
-    expiry = fields.Function(lambda m: m.lot.expiry.isoformat() if m.lot and m.lot.expiry
-                             else None)
+    expiry = fields.Function(lambda m: m.lot.expiry.isoformat() if m.lot and m.lot.expiry else None)
     quantity = fields.Integer()
 
 
@@ -78,8 +78,7 @@ class StockLineOut(Schema):
     item = fields.Function(lambda s: s.item.code)
     category = fields.Function(lambda s: s.item.category)
     lot = fields.Function(lambda s: s.lot.lot_number if s.lot else None)
-    expiry = fields.Function(lambda s: s.lot.expiry.isoformat() if s.lot and s.lot.expiry
-                             else None)
+    expiry = fields.Function(lambda s: s.lot.expiry.isoformat() if s.lot and s.lot.expiry else None)
     quantity = fields.Integer()
     reorder_level = fields.Integer()
     target_level = fields.Integer()

@@ -15,8 +15,7 @@ class TallyIn(InSchema):
     site = fields.String(required=True, validate=CODE)
     date = fields.Date(required=True)
     contacts = quantity(0, 10_000, load_default=0)
-    lines = fields.List(fields.Nested(TallyLineIn), required=True,
-                        validate=validate.Length(1, 200))
+    lines = fields.List(fields.Nested(TallyLineIn), required=True, validate=validate.Length(1, 200))
     note = free_text(2000, allow_none=True)
 
 

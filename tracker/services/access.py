@@ -83,11 +83,16 @@ def visible_sites(actor: Actor) -> Select[tuple[Site]]:
         return query
     member_of = select(Membership.site_id).where(Membership.user_id == user.id)
     if user.global_role == "coordinator":
-        return query.where(
-            (Site.municipality_id == user.municipality_id) | Site.id.in_(member_of)
-        )
+        return query.where((Site.municipality_id == user.municipality_id) | Site.id.in_(member_of))
     return query.where(Site.id.in_(member_of))
 
 
 def visible_site_ids(actor: Actor) -> list[int]:
     return list(db.session.scalars(visible_sites(actor).with_only_columns(Site.id)))
+
+
+def strongest_role(user: User) -> str | None:
+    """The highest role a user holds anywhere (global role or any site membership)."""
+    roles = [user.global_role] + [m.role for m in user.memberships]
+    roles = [r for r in roles if r]
+    return max(roles, key=ROLE_RANK.__getitem__) if roles else None

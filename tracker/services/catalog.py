@@ -50,16 +50,32 @@ def _check_category(category: str) -> None:
 
 
 @service
-def create_item(actor: Actor, *, code: str, name_nb: str, name_en: str, category: str,
-                unit: str = "stk", tracks_lots: bool = False, sort_order: int = 0,
-                idem: Idempotency | None = None) -> Item:
+def create_item(
+    actor: Actor,
+    *,
+    code: str,
+    name_nb: str,
+    name_en: str,
+    category: str,
+    unit: str = "stk",
+    tracks_lots: bool = False,
+    sort_order: int = 0,
+    idem: Idempotency | None = None,
+) -> Item:
     require_role(actor, "coordinator")
     _check_category(category)
     if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
         raise Conflict(f"An item with code '{code}' exists already.", {"code": ["Taken."]})
-    item = Item(code=code, name_nb=name_nb, name_en=name_en, category=category, unit=unit,
-                tracks_lots=tracks_lots or category == "naloxone", active=True,
-                sort_order=sort_order)
+    item = Item(
+        code=code,
+        name_nb=name_nb,
+        name_en=name_en,
+        category=category,
+        unit=unit,
+        tracks_lots=tracks_lots or category == "naloxone",
+        active=True,
+        sort_order=sort_order,
+    )
     db.session.add(item)
     db.session.flush()
     audit.record(actor, "item", item.id, "create", after=snapshot(item))
@@ -92,8 +108,9 @@ def levels_for(site_id: int) -> dict[int, SiteItem]:
 
 
 @service
-def set_levels(actor: Actor, site_code: str, item_code: str, *, reorder_level: int,
-               target_level: int) -> SiteItem:
+def set_levels(
+    actor: Actor, site_code: str, item_code: str, *, reorder_level: int, target_level: int
+) -> SiteItem:
     site = require_site(actor, get_site(site_code), "lead")
     item = get_item(item_code)
     if target_level < reorder_level:
@@ -109,9 +126,15 @@ def set_levels(actor: Actor, site_code: str, item_code: str, *, reorder_level: i
     else:
         before = {"reorder_level": row.reorder_level, "target_level": row.target_level}
     row.reorder_level, row.target_level = reorder_level, target_level
-    audit.record(actor, "site_item", f"{site.code}/{item.code}", "set_levels", site_id=site.id,
-                 before=before,
-                 after={"reorder_level": reorder_level, "target_level": target_level})
+    audit.record(
+        actor,
+        "site_item",
+        f"{site.code}/{item.code}",
+        "set_levels",
+        site_id=site.id,
+        before=before,
+        after={"reorder_level": reorder_level, "target_level": target_level},
+    )
     commit()
     return row
 

@@ -57,8 +57,16 @@ CATALOGUE = [
     ("KAN-23", "Kanyle 23G blå", "Needle 23G blue", "needle", "stk", False, 60, 100),
     ("KAN-21", "Kanyle 21G grønn", "Needle 21G green", "needle", "stk", False, 35, 100),
     ("FOLIE", "Røykefolie (SWITCH)", "Smoking foil (SWITCH)", "foil", "ark", False, 25, 500),
-    ("NALOKSON", "Nalokson nesespray 1,8 mg", "Naloxone nasal spray 1.8 mg", "naloxone",
-     "sett", True, 0, 10),
+    (
+        "NALOKSON",
+        "Nalokson nesespray 1,8 mg",
+        "Naloxone nasal spray 1.8 mg",
+        "naloxone",
+        "sett",
+        True,
+        0,
+        10,
+    ),
     ("ODKORT", "Overdosekort", "Overdose card", "overdose_card", "stk", False, 3, 50),
     ("SPRIT", "Spritserviett", "Alcohol swab", "other", "stk", False, 60, 200),
 ]
@@ -96,12 +104,23 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     rng = random.Random(rng_seed)
     places = {n: Municipality(number=n, name=name) for n, name in MUNICIPALITIES}
     db.session.add_all(places.values())
-    sites = [Site(code=c, name=n, municipality=places[m], kind=k, active=True)
-             for c, n, m, k, _ in SITES]
+    sites = [
+        Site(code=c, name=n, municipality=places[m], kind=k, active=True) for c, n, m, k, _ in SITES
+    ]
     db.session.add_all(sites)
-    items = [Item(code=c, name_nb=nb, name_en=en, category=cat, unit=u, tracks_lots=lots,
-                  active=True, sort_order=i * 10)
-             for i, (c, nb, en, cat, u, lots, _, _) in enumerate(CATALOGUE)]
+    items = [
+        Item(
+            code=c,
+            name_nb=nb,
+            name_en=en,
+            category=cat,
+            unit=u,
+            tracks_lots=lots,
+            active=True,
+            sort_order=i * 10,
+        )
+        for i, (c, nb, en, cat, u, lots, _, _) in enumerate(CATALOGUE)
+    ]
     db.session.add_all(items)
     db.session.flush()
     passwords: dict[str, str] = {}
@@ -129,15 +148,21 @@ def _naloxone_lots(items: list[Item], start: date, end: date) -> list[Lot]:
     lots = []
     expiry = start + timedelta(days=400)
     for n in range(6):
-        lots.append(Lot(item=naloxone, lot_number=f"NX{start.year % 100:02d}{n + 1:03d}",
-                        expiry=expiry + timedelta(days=90 * n)))
+        lots.append(
+            Lot(
+                item=naloxone,
+                lot_number=f"NX{start.year % 100:02d}{n + 1:03d}",
+                expiry=expiry + timedelta(days=90 * n),
+            )
+        )
     db.session.add_all(lots)
     db.session.flush()
     return lots
 
 
-def _daily_volume(rng: random.Random, base: float, scale: float, day: date, start: date,
-                  trend: float) -> int:
+def _daily_volume(
+    rng: random.Random, base: float, scale: float, day: date, start: date, trend: float
+) -> int:
     progress = (day - start).days / 365
     weekday = 0.6 if day.weekday() >= 5 else 1.0
     season = 1 + 0.1 * math.sin(2 * math.pi * day.timetuple().tm_yday / 365)
@@ -145,8 +170,16 @@ def _daily_volume(rng: random.Random, base: float, scale: float, day: date, star
     return max(0, int(rng.gauss(mean, mean * 0.25 + 0.5)))
 
 
-def _seed_site(actor: Actor, rng: random.Random, site: Site, scale: float, items: list[Item],
-               lots: list[Lot], start: date, end: date) -> tuple[int, int]:
+def _seed_site(
+    actor: Actor,
+    rng: random.Random,
+    site: Site,
+    scale: float,
+    items: list[Item],
+    lots: list[Lot],
+    start: date,
+    end: date,
+) -> tuple[int, int]:
     """A year at one site: tallies most days, naloxone handouts, weekly receipts."""
     moves: list[ledger.Move] = []
     tallies: list[TallyEntry] = []
@@ -155,17 +188,21 @@ def _seed_site(actor: Actor, rng: random.Random, site: Site, scale: float, items
     lot_stock: dict[int, int] = {}
     naloxone = next(i for i in items if i.category == "naloxone")
     for item in items:
-        db.session.add(SiteItem(site_id=site.id, item_id=item.id,
-                                reorder_level=int(CATALOGUE[items.index(item)][6] * scale * 7),
-                                target_level=int(CATALOGUE[items.index(item)][6] * scale * 21)))
+        db.session.add(
+            SiteItem(
+                site_id=site.id,
+                item_id=item.id,
+                reorder_level=int(CATALOGUE[items.index(item)][6] * scale * 7),
+                target_level=int(CATALOGUE[items.index(item)][6] * scale * 21),
+            )
+        )
     day = start
     while day < end:
         if site.kind == "oppsokende_team" and day.weekday() == 6:
             day += timedelta(days=1)
             continue
         if day.weekday() == 0 or day == start:
-            _weekly_receipt(actor, rng, site, items, lots, day, weekly_use, scale, moves,
-                            lot_stock)
+            _weekly_receipt(actor, rng, site, items, lots, day, weekly_use, scale, moves, lot_stock)
         tally = TallyEntry(site=site, entry_date=day, contacts=0, created_by_id=actor.user_id)
         for spec, item in zip(CATALOGUE, items, strict=True):
             if item.category == "naloxone":
@@ -183,47 +220,92 @@ def _seed_site(actor: Actor, rng: random.Random, site: Site, scale: float, items
         day += timedelta(days=1)
     db.session.add_all(tallies + handouts)
     db.session.flush()
-    ledger.upsert_add(ContactsDaily, ("site_id", "day"), "contacts", [
-        {"site_id": site.id, "day": t.entry_date, "contacts": t.contacts} for t in tallies
-    ])
+    ledger.upsert_add(
+        ContactsDaily,
+        ("site_id", "day"),
+        "contacts",
+        [{"site_id": site.id, "day": t.entry_date, "contacts": t.contacts} for t in tallies],
+    )
     for tally in tallies:
-        moves.extend(ledger.Move(site.id, line.item.id, None, "distribution", -line.quantity,
-                                 tally.entry_date, refs={"tally_id": tally.id})
-                     for line in tally.lines)
-    moves.extend(ledger.Move(site.id, h.item.id, h.lot.id if h.lot else None, "distribution",
-                             -h.quantity, h.handed_out_on, refs={"naloxone_handout_id": h.id})
-                 for h in handouts)
+        moves.extend(
+            ledger.Move(
+                site.id,
+                line.item.id,
+                None,
+                "distribution",
+                -line.quantity,
+                tally.entry_date,
+                refs={"tally_id": tally.id},
+            )
+            for line in tally.lines
+        )
+    moves.extend(
+        ledger.Move(
+            site.id,
+            h.item.id,
+            h.lot.id if h.lot else None,
+            "distribution",
+            -h.quantity,
+            h.handed_out_on,
+            refs={"naloxone_handout_id": h.id},
+        )
+        for h in handouts
+    )
     ledger.post(actor, moves)
     return len(tallies), len(handouts)
 
 
-def _handout(rng: random.Random, actor: Actor, site: Site, naloxone: Item, lots: list[Lot],
-             day: date, lot_stock: dict[int, int]) -> NaloxoneHandout:
+def _handout(
+    rng: random.Random,
+    actor: Actor,
+    site: Site,
+    naloxone: Item,
+    lots: list[Lot],
+    day: date,
+    lot_stock: dict[int, int],
+) -> NaloxoneHandout:
     """A handout from the soonest-expiring lot the site holds (FEFO)."""
     first = rng.random() < 0.4
-    held = [lot for lot in lots if lot_stock.get(lot.id, 0) > 0 and lot.expiry
-            and lot.expiry >= day]
+    held = [
+        lot for lot in lots if lot_stock.get(lot.id, 0) > 0 and lot.expiry and lot.expiry >= day
+    ]
     lot = held[0] if held else lots[-1]
     quantity = rng.choice([1, 1, 1, 2])
     lot_stock[lot.id] = lot_stock.get(lot.id, 0) - quantity
     return NaloxoneHandout(
-        site=site, handed_out_on=day, item=naloxone, lot=lot,
+        site=site,
+        handed_out_on=day,
+        item=naloxone,
+        lot=lot,
         quantity=quantity,
         recipient_group=rng.choices(["pwud", "relative", "staff", "other"], [75, 15, 5, 5])[0],
         first_time=first,
-        refill_reason=None if first else rng.choices(
+        refill_reason=None
+        if first
+        else rng.choices(
             ["used_on_overdose", "lost", "stolen", "confiscated", "expired", "other", "unknown"],
-            [35, 20, 8, 10, 7, 5, 15])[0],
+            [35, 20, 8, 10, 7, 5, 15],
+        )[0],
         training_given=rng.random() < (0.8 if first else 0.3),
         created_by_id=actor.user_id,
     )
 
 
-def _weekly_receipt(actor: Actor, rng: random.Random, site: Site, items: list[Item],
-                    lots: list[Lot], day: date, weekly_use: dict[int, int], scale: float,
-                    moves: list[ledger.Move], lot_stock: dict[int, int]) -> None:
-    receipt = Receipt(site=site, received_on=day, created_by_id=actor.user_id,
-                      note="Ukentlig leveranse")
+def _weekly_receipt(
+    actor: Actor,
+    rng: random.Random,
+    site: Site,
+    items: list[Item],
+    lots: list[Lot],
+    day: date,
+    weekly_use: dict[int, int],
+    scale: float,
+    moves: list[ledger.Move],
+    lot_stock: dict[int, int],
+) -> None:
+    receipt = Receipt(
+        site=site, received_on=day, created_by_id=actor.user_id, note="Ukentlig leveranse"
+    )
     db.session.add(receipt)
     db.session.flush()
     for spec, item in zip(CATALOGUE, items, strict=True):
@@ -235,6 +317,15 @@ def _weekly_receipt(actor: Actor, rng: random.Random, site: Site, items: list[It
             usable = [lot for lot in lots if lot.expiry and lot.expiry >= day + timedelta(180)]
             lot = usable[0] if usable else lots[-1]
             lot_stock[lot.id] = lot_stock.get(lot.id, 0) + quantity
-        moves.append(ledger.Move(site.id, item.id, lot.id if lot else None, "receipt", quantity,
-                                 day, refs={"receipt_id": receipt.id}))
+        moves.append(
+            ledger.Move(
+                site.id,
+                item.id,
+                lot.id if lot else None,
+                "receipt",
+                quantity,
+                day,
+                refs={"receipt_id": receipt.id},
+            )
+        )
     weekly_use.clear()

@@ -67,8 +67,7 @@ def insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
         db.session.execute(_dialect_insert(model.__table__).on_conflict_do_nothing(), rows)
 
 
-def upsert_add(model: type, keys: tuple[str, ...], column: str,
-               rows: list[dict[str, Any]]) -> None:
+def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]) -> None:
     """Add to a counter row atomically, creating it if absent, in one statement per batch.
 
     `INSERT ... ON CONFLICT (keys) DO UPDATE SET col = col + excluded.col` is a single
@@ -86,12 +85,23 @@ def upsert_add(model: type, keys: tuple[str, ...], column: str,
     db.session.execute(stmt, rows)
 
 
-def move_balance(site_id: int, item_id: int, lot_id: int | None, delta: int,
-                 item_label: str = "") -> int:
+def move_balance(
+    site_id: int, item_id: int, lot_id: int | None, delta: int, item_label: str = ""
+) -> int:
     """Take delta (< 0) from one balance atomically, refusing (409) below zero."""
     lot_key = lot_id or 0
-    insert_ignore(StockBalance, [{"site_id": site_id, "item_id": item_id, "lot_key": lot_key,
-                                  "lot_id": lot_id, "quantity": 0}])
+    insert_ignore(
+        StockBalance,
+        [
+            {
+                "site_id": site_id,
+                "item_id": item_id,
+                "lot_key": lot_key,
+                "lot_id": lot_id,
+                "quantity": 0,
+            }
+        ],
+    )
     where = (
         (StockBalance.site_id == site_id)
         & (StockBalance.item_id == item_id)
@@ -106,15 +116,19 @@ def move_balance(site_id: int, item_id: int, lot_id: int | None, delta: int,
     if new_quantity is None:
         on_hand = db.session.scalar(select(StockBalance.quantity).where(where)) or 0
         raise StockError(
-            f"Not enough stock of {item_label or item_id}: {on_hand} on hand, "
-            f"{-delta} requested.",
+            f"Not enough stock of {item_label or item_id}: {on_hand} on hand, {-delta} requested.",
             {"quantity": [f"Only {on_hand} on hand."]},
         )
     return new_quantity
 
 
-def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
-         labels: dict[int, str] | None = None) -> list[int]:
+def post(
+    actor: Actor,
+    moves: list[Move],
+    *,
+    refuse_short: bool = False,
+    labels: dict[int, str] | None = None,
+) -> list[int]:
     """Append the movements and move balances and aggregates in one go; returns movement ids.
 
     With refuse_short, any balance that would go below zero refuses the whole batch (409).
@@ -165,16 +179,30 @@ def post(actor: Actor, moves: list[Move], *, refuse_short: bool = False,
         if refuse_short and deltas[key] < 0:
             upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
             plain = []  # keep strict key order across both kinds of update
-            move_balance(site_id, item_id, lot_ids[key], deltas[key],
-                         (labels or {}).get(item_id, ""))
+            move_balance(
+                site_id, item_id, lot_ids[key], deltas[key], (labels or {}).get(item_id, "")
+            )
         elif deltas[key]:
-            plain.append({"site_id": site_id, "item_id": item_id, "lot_key": lot_key,
-                          "lot_id": lot_ids[key], "quantity": deltas[key]})
+            plain.append(
+                {
+                    "site_id": site_id,
+                    "item_id": item_id,
+                    "lot_key": lot_key,
+                    "lot_id": lot_ids[key],
+                    "quantity": deltas[key],
+                }
+            )
     upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
-    upsert_add(DistributionDaily, ("site_id", "item_id", "day"), "quantity", [
-        {"site_id": s, "item_id": i, "day": d, "quantity": q}
-        for (s, i, d), q in sorted(daily.items()) if q
-    ])
+    upsert_add(
+        DistributionDaily,
+        ("site_id", "item_id", "day"),
+        "quantity",
+        [
+            {"site_id": s, "item_id": i, "day": d, "quantity": q}
+            for (s, i, d), q in sorted(daily.items())
+            if q
+        ],
+    )
     return ids
 
 
@@ -227,8 +255,9 @@ def verify() -> list[Mismatch]:
     }
     for key in sorted(set(ledger) | set(stored)):
         if ledger.get(key, 0) != stored.get(key, 0):
-            mismatches.append(Mismatch("stock_balance", key, stored.get(key, 0),
-                                       ledger.get(key, 0)))
+            mismatches.append(
+                Mismatch("stock_balance", key, stored.get(key, 0), ledger.get(key, 0))
+            )
     dist = distribution_sums()
     daily = {
         (d.site_id, d.item_id, d.day): d.quantity
@@ -236,6 +265,7 @@ def verify() -> list[Mismatch]:
     }
     for key in sorted(set(dist) | set(daily)):
         if dist.get(key, 0) != daily.get(key, 0):
-            mismatches.append(Mismatch("distribution_daily", key, daily.get(key, 0),
-                                       dist.get(key, 0)))
+            mismatches.append(
+                Mismatch("distribution_daily", key, daily.get(key, 0), dist.get(key, 0))
+            )
     return mismatches

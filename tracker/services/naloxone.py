@@ -34,46 +34,64 @@ def snapshot(handout: NaloxoneHandout) -> dict[str, object]:
 
 def default_item() -> Item:
     item = db.session.scalars(
-        select(Item).where(Item.category == "naloxone", Item.active.is_(True))
-        .order_by(Item.sort_order, Item.code).limit(1)
+        select(Item)
+        .where(Item.category == "naloxone", Item.active.is_(True))
+        .order_by(Item.sort_order, Item.code)
+        .limit(1)
     ).first()
     if item is None:
         raise Conflict("The catalogue has no active naloxone item.")
     return item
 
 
-def _check_programme_fields(recipient_group: str, first_time: bool,
-                            refill_reason: str | None) -> None:
+def _check_programme_fields(
+    recipient_group: str, first_time: bool, refill_reason: str | None
+) -> None:
     if recipient_group not in RECIPIENT_GROUPS:
         raise ValidationError("Unknown recipient group.", {"recipient_group": ["Unknown."]})
     if first_time and refill_reason:
-        raise ValidationError("A first handout has no refill reason.",
-                              {"refill_reason": ["Only for refills."]})
+        raise ValidationError(
+            "A first handout has no refill reason.", {"refill_reason": ["Only for refills."]}
+        )
     if not first_time and refill_reason is None:
-        raise ValidationError("A refill needs a reason (use 'unknown' if not known).",
-                              {"refill_reason": ["Required for refills."]})
+        raise ValidationError(
+            "A refill needs a reason (use 'unknown' if not known).",
+            {"refill_reason": ["Required for refills."]},
+        )
     if refill_reason is not None and refill_reason not in REFILL_REASONS:
         raise ValidationError("Unknown refill reason.", {"refill_reason": ["Unknown."]})
 
 
 @service
-def hand_out(actor: Actor, *, site_code: str, handed_out_on: date, quantity: int,
-             recipient_group: str, first_time: bool, training_given: bool,
-             refill_reason: str | None = None, lot: str | None = None, item: str | None = None,
-             idem: Idempotency | None = None) -> NaloxoneHandout:
+def hand_out(
+    actor: Actor,
+    *,
+    site_code: str,
+    handed_out_on: date,
+    quantity: int,
+    recipient_group: str,
+    first_time: bool,
+    training_given: bool,
+    refill_reason: str | None = None,
+    lot: str | None = None,
+    item: str | None = None,
+    idem: Idempotency | None = None,
+) -> NaloxoneHandout:
     """Record a handout and its distribution movement; never refused for stock on hand."""
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(f"Site '{site.code}' is deactivated.")
     check_entry_date(handed_out_on)
     if not 1 <= quantity <= MAX_KITS:
-        raise ValidationError(f"Kits must be between 1 and {MAX_KITS}.",
-                              {"quantity": ["Out of range."]})
+        raise ValidationError(
+            f"Kits must be between 1 and {MAX_KITS}.", {"quantity": ["Out of range."]}
+        )
     _check_programme_fields(recipient_group, first_time, refill_reason)
     product = catalog.get_item(item) if item else default_item()
     if product.category != "naloxone":
-        raise ValidationError(f"'{product.code}' is not a naloxone item.",
-                              {"item": ["Not naloxone."]})
+        raise ValidationError(
+            f"'{product.code}' is not a naloxone item.", {"item": ["Not naloxone."]}
+        )
     if lot:
         chosen = catalog.find_lot(product, lot)
         if chosen is None:
@@ -82,25 +100,50 @@ def hand_out(actor: Actor, *, site_code: str, handed_out_on: date, quantity: int
         chosen = stock.pick_lot(site.id, product, handed_out_on)
     stock.check_lot_usable(product, chosen, handed_out_on)
     handout = NaloxoneHandout(
-        site=site, handed_out_on=handed_out_on, item=product, lot=chosen, quantity=quantity,
-        recipient_group=recipient_group, first_time=first_time, refill_reason=refill_reason,
-        training_given=training_given, created_by_id=actor.user_id,
+        site=site,
+        handed_out_on=handed_out_on,
+        item=product,
+        lot=chosen,
+        quantity=quantity,
+        recipient_group=recipient_group,
+        first_time=first_time,
+        refill_reason=refill_reason,
+        training_given=training_given,
+        created_by_id=actor.user_id,
     )
     db.session.add(handout)
     db.session.flush()
-    ledger.post(actor, [ledger.Move(site.id, product.id, chosen.id if chosen else None,
-                                    "distribution", -quantity, handed_out_on,
-                                    refs={"naloxone_handout_id": handout.id})])
-    audit.record(actor, "naloxone_handout", handout.id, "create", site_id=site.id,
-                 after=snapshot(handout))
+    ledger.post(
+        actor,
+        [
+            ledger.Move(
+                site.id,
+                product.id,
+                chosen.id if chosen else None,
+                "distribution",
+                -quantity,
+                handed_out_on,
+                refs={"naloxone_handout_id": handout.id},
+            )
+        ],
+    )
+    audit.record(
+        actor, "naloxone_handout", handout.id, "create", site_id=site.id, after=snapshot(handout)
+    )
     commit(idem, handout)
     return handout
 
 
-def handouts_query(actor: Actor, *, site: str | None = None, date_from: date | None = None,
-                   date_to: date | None = None) -> Select[tuple[NaloxoneHandout]]:
-    query = select(NaloxoneHandout).order_by(NaloxoneHandout.handed_out_on.desc(),
-                                             NaloxoneHandout.id.desc())
+def handouts_query(
+    actor: Actor,
+    *,
+    site: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Select[tuple[NaloxoneHandout]]:
+    query = select(NaloxoneHandout).order_by(
+        NaloxoneHandout.handed_out_on.desc(), NaloxoneHandout.id.desc()
+    )
     if site:
         query = query.where(NaloxoneHandout.site_id == require_site(actor, get_site(site)).id)
     else:

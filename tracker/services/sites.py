@@ -32,8 +32,9 @@ def get_municipality(number: str, field: str = "municipality") -> Municipality:
     return found
 
 
-def list_sites(actor: Actor, *, municipality: str | None = None,
-               active: bool | None = None) -> list[Site]:
+def list_sites(
+    actor: Actor, *, municipality: str | None = None, active: bool | None = None
+) -> list[Site]:
     query = visible_sites(actor)
     if municipality:
         query = query.where(Site.municipality_id == get_municipality(municipality).id)
@@ -52,12 +53,20 @@ def _check_kind(kind: str) -> None:
 
 
 @service
-def create_site(actor: Actor, *, code: str, name: str, municipality: str, kind: str,
-                idem: Idempotency | None = None) -> Site:
+def create_site(
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    municipality: str,
+    kind: str,
+    idem: Idempotency | None = None,
+) -> Site:
     require_role(actor, "coordinator")
     place = get_municipality(municipality)
     if actor.user.global_role == "coordinator" and actor.user.municipality_id not in (
-        None, place.id
+        None,
+        place.id,
     ):
         raise ValidationError(
             "Coordinators create sites only in their own municipality.",
@@ -84,8 +93,9 @@ def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
     for name in ("name", "kind", "active"):
         if name in changes:
             setattr(site, name, changes[name])
-    audit.record(actor, "site", site.id, "update", site_id=site.id, before=before,
-                 after=snapshot(site))
+    audit.record(
+        actor, "site", site.id, "update", site_id=site.id, before=before, after=snapshot(site)
+    )
     commit()
     return site
 
@@ -100,7 +110,8 @@ def ensure_municipality(actor: Actor, number: str, name: str) -> Municipality:
         found = Municipality(number=number, name=name)
         db.session.add(found)
         db.session.flush()
-        audit.record(actor, "municipality", found.id, "create", after={"number": number,
-                                                                        "name": name})
+        audit.record(
+            actor, "municipality", found.id, "create", after={"number": number, "name": name}
+        )
         commit()
     return found

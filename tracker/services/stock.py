@@ -95,8 +95,15 @@ def check_lot_usable(item: Item, lot: Lot | None, on: date) -> None:
 
 
 @service
-def receive(actor: Actor, *, site_code: str, received_on: date, lines: list[dict[str, Any]],
-            note: str | None = None, idem: Idempotency | None = None) -> Receipt:
+def receive(
+    actor: Actor,
+    *,
+    site_code: str,
+    received_on: date,
+    lines: list[dict[str, Any]],
+    note: str | None = None,
+    idem: Idempotency | None = None,
+) -> Receipt:
     """Record goods received at a site: one receipt movement per line."""
     site = require_site(actor, get_site(site_code))
     if not site.active:
@@ -106,21 +113,39 @@ def receive(actor: Actor, *, site_code: str, received_on: date, lines: list[dict
     if not lines:
         raise ValidationError("A receipt needs at least one line.", {"lines": ["Empty."]})
     check_lines_unique(lines)
-    receipt = Receipt(site=site, received_on=received_on, note=note,
-                      created_by_id=actor.user_id)
+    receipt = Receipt(site=site, received_on=received_on, note=note, created_by_id=actor.user_id)
     db.session.add(receipt)
     db.session.flush()
     moves = []
     for index, line in enumerate(lines):
         item = catalog.get_item(line["item"], field=f"lines.{index}.item")
         lot = resolve_lot(item, line.get("lot"), line.get("expiry"), index)
-        moves.append(ledger.Move(site.id, item.id, lot.id if lot else None, "receipt",
-                                 line["quantity"], received_on, refs={"receipt_id": receipt.id}))
+        moves.append(
+            ledger.Move(
+                site.id,
+                item.id,
+                lot.id if lot else None,
+                "receipt",
+                line["quantity"],
+                received_on,
+                refs={"receipt_id": receipt.id},
+            )
+        )
     ledger.post(actor, moves)
-    audit.record(actor, "receipt", receipt.id, "create", site_id=site.id,
-                 after={"date": received_on.isoformat(), "lines": [
-                     {k: (v.isoformat() if isinstance(v, date) else v) for k, v in line.items()}
-                     for line in lines]})
+    audit.record(
+        actor,
+        "receipt",
+        receipt.id,
+        "create",
+        site_id=site.id,
+        after={
+            "date": received_on.isoformat(),
+            "lines": [
+                {k: (v.isoformat() if isinstance(v, date) else v) for k, v in line.items()}
+                for line in lines
+            ],
+        },
+    )
     commit(idem, receipt)
     return receipt
 
@@ -149,15 +174,22 @@ class StockLine:
         return self.reorder_level > 0 and self.quantity <= self.reorder_level
 
 
-def usage_per_day(site_ids: list[int], on: date, days: int = USAGE_DAYS) -> dict[tuple[int, int],
-                                                                                 float]:
+def usage_per_day(
+    site_ids: list[int], on: date, days: int = USAGE_DAYS
+) -> dict[tuple[int, int], float]:
     """Average daily distribution per (site, item) over the `days` days before `on`."""
     start = on - timedelta(days=days)
     rows = db.session.execute(
-        select(DistributionDaily.site_id, DistributionDaily.item_id,
-               func.sum(DistributionDaily.quantity))
-        .where(DistributionDaily.site_id.in_(site_ids), DistributionDaily.day >= start,
-               DistributionDaily.day < on)
+        select(
+            DistributionDaily.site_id,
+            DistributionDaily.item_id,
+            func.sum(DistributionDaily.quantity),
+        )
+        .where(
+            DistributionDaily.site_id.in_(site_ids),
+            DistributionDaily.day >= start,
+            DistributionDaily.day < on,
+        )
         .group_by(DistributionDaily.site_id, DistributionDaily.item_id)
     )
     return {(s, i): float(q) / days for s, i, q in rows}
@@ -170,8 +202,9 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
     usage = usage_per_day([site.id], on)
     levels = catalog.levels_for(site.id)
     balances = db.session.execute(
-        select(StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity)
-        .where(StockBalance.site_id == site.id)
+        select(StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity).where(
+            StockBalance.site_id == site.id
+        )
     ).all()
     by_item: dict[int, list[tuple[int | None, int]]] = {}
     for item_id, lot_id, quantity in balances:
@@ -197,15 +230,20 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
             lot = lots.get(lot_id) if lot_id else None
             if lot is not None and quantity == 0:
                 continue
-            lines.append(StockLine(
-                site=site, item=item, lot=lot, quantity=quantity,
-                reorder_level=level.reorder_level if level else 0,
-                target_level=level.target_level if level else 0,
-                daily_usage=rate,
-                days_left=round(item_total / rate, 1) if rate > 0 else None,
-                expired=bool(lot and lot.expiry and lot.expiry < on),
-                expires_within_90=bool(lot and lot.expiry and lot.expiry <= on + timedelta(90)),
-            ))
+            lines.append(
+                StockLine(
+                    site=site,
+                    item=item,
+                    lot=lot,
+                    quantity=quantity,
+                    reorder_level=level.reorder_level if level else 0,
+                    target_level=level.target_level if level else 0,
+                    daily_usage=rate,
+                    days_left=round(item_total / rate, 1) if rate > 0 else None,
+                    expired=bool(lot and lot.expiry and lot.expiry < on),
+                    expires_within_90=bool(lot and lot.expiry and lot.expiry <= on + timedelta(90)),
+                )
+            )
     return lines
 
 
@@ -215,9 +253,15 @@ def _lot_sort(lot: Lot | None) -> tuple[int, date, int]:
     return (1, lot.expiry or date.max, lot.id)
 
 
-def movements_query(actor: Actor, *, site: str | None = None, item: str | None = None,
-                    kind: str | None = None, date_from: date | None = None,
-                    date_to: date | None = None) -> Select[tuple[StockMovement]]:
+def movements_query(
+    actor: Actor,
+    *,
+    site: str | None = None,
+    item: str | None = None,
+    kind: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Select[tuple[StockMovement]]:
     """The ledger rows the actor may see, newest first, filtered."""
     query = select(StockMovement).order_by(StockMovement.id.desc())
     if site:

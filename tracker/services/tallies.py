@@ -33,12 +33,17 @@ def snapshot(tally: TallyEntry) -> dict[str, Any]:
 
 def _bump_contacts(site_id: int, day: date, delta: int) -> None:
     if delta:
-        ledger.upsert_add(ContactsDaily, ("site_id", "day"), "contacts",
-                          [{"site_id": site_id, "day": day, "contacts": delta}])
+        ledger.upsert_add(
+            ContactsDaily,
+            ("site_id", "day"),
+            "contacts",
+            [{"site_id": site_id, "day": day, "contacts": delta}],
+        )
 
 
-def _resolve_lines(site_id: int, on: date, lines: list[dict[str, Any]]) -> list[tuple[Item, Any,
-                                                                                      int]]:
+def _resolve_lines(
+    site_id: int, on: date, lines: list[dict[str, Any]]
+) -> list[tuple[Item, Any, int]]:
     """Check the lines and choose lots: (item, lot, quantity) for each non-zero line."""
     if not lines:
         raise ValidationError("An entry needs at least one line.", {"lines": ["Empty."]})
@@ -46,8 +51,9 @@ def _resolve_lines(site_id: int, on: date, lines: list[dict[str, Any]]) -> list[
     items = catalog.items_by_code([line["item"] for line in lines])
     resolved = []
     for index, line in enumerate(lines):
-        item = items.get(line["item"]) or catalog.get_item(line["item"],
-                                                           field=f"lines.{index}.item")
+        item = items.get(line["item"]) or catalog.get_item(
+            line["item"], field=f"lines.{index}.item"
+        )
         where = {"lines": {str(index): {"item": []}}}
         if not item.active:
             where["lines"][str(index)]["item"] = ["Inactive item."]
@@ -82,9 +88,16 @@ def _check_contacts(contacts: int) -> None:
 
 
 @service
-def create_tally(actor: Actor, *, site_code: str, entry_date: date, contacts: int,
-                 lines: list[dict[str, Any]], note: str | None = None,
-                 idem: Idempotency | None = None) -> TallyEntry:
+def create_tally(
+    actor: Actor,
+    *,
+    site_code: str,
+    entry_date: date,
+    contacts: int,
+    lines: list[dict[str, Any]],
+    note: str | None = None,
+    idem: Idempotency | None = None,
+) -> TallyEntry:
     """Record what a site handed out; never refused for stock (a negative balance is flagged)."""
     site = require_site(actor, get_site(site_code))
     if not site.active:
@@ -94,20 +107,32 @@ def create_tally(actor: Actor, *, site_code: str, entry_date: date, contacts: in
     check_free_text("note", note)
     resolved = _resolve_lines(site.id, entry_date, lines)
     if not resolved and contacts == 0:
-        raise ValidationError("Nothing to record: every quantity and contacts are 0.",
-                              {"lines": ["All zero."]})
-    tally = TallyEntry(site=site, entry_date=entry_date, contacts=contacts, note=note,
-                       created_by_id=actor.user_id)
+        raise ValidationError(
+            "Nothing to record: every quantity and contacts are 0.", {"lines": ["All zero."]}
+        )
+    tally = TallyEntry(
+        site=site, entry_date=entry_date, contacts=contacts, note=note, created_by_id=actor.user_id
+    )
     tally.lines = [TallyLine(item=i, lot=lot, quantity=q) for i, lot, q in resolved]
     db.session.add(tally)
     db.session.flush()
     audit.record(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
     db.session.flush()
-    ledger.post(actor, [
-        ledger.Move(site.id, i.id, lot.id if lot else None, "distribution", -q, entry_date,
-                    refs={"tally_id": tally.id})
-        for i, lot, q in resolved
-    ])
+    ledger.post(
+        actor,
+        [
+            ledger.Move(
+                site.id,
+                i.id,
+                lot.id if lot else None,
+                "distribution",
+                -q,
+                entry_date,
+                refs={"tally_id": tally.id},
+            )
+            for i, lot, q in resolved
+        ],
+    )
     _bump_contacts(site.id, entry_date, contacts)
     commit(idem, tally)
     return tally
@@ -126,18 +151,30 @@ def _original_movements(tally_id: int) -> dict[int, int]:
     return first
 
 
-def _corrections(tally: TallyEntry, old: dict[tuple[int, int | None, date], int],
-                 new: dict[tuple[int, int | None, date], int], reason: str) -> list[ledger.Move]:
+def _corrections(
+    tally: TallyEntry,
+    old: dict[tuple[int, int | None, date], int],
+    new: dict[tuple[int, int | None, date], int],
+    reason: str,
+) -> list[ledger.Move]:
     originals = _original_movements(tally.id)
     moves = []
     for key in sorted(set(old) | set(new), key=lambda k: (k[0], k[1] or 0, k[2])):
         item_id, lot_id, day = key
         handed_out_more = new.get(key, 0) - old.get(key, 0)
         if handed_out_more:
-            moves.append(ledger.Move(
-                tally.site_id, item_id, lot_id, "correction", -handed_out_more, day, reason,
-                refs={"tally_id": tally.id, "corrects_id": originals.get(item_id)},
-            ))
+            moves.append(
+                ledger.Move(
+                    tally.site_id,
+                    item_id,
+                    lot_id,
+                    "correction",
+                    -handed_out_more,
+                    day,
+                    reason,
+                    refs={"tally_id": tally.id, "corrects_id": originals.get(item_id)},
+                )
+            )
     return moves
 
 
@@ -190,16 +227,26 @@ def update_tally(actor: Actor, tally_id: int, *, changes: dict[str, Any]) -> Tal
         _replace_lines(tally, _resolve_lines(tally.site_id, new_date, changes["lines"]))
     tally.entry_date, tally.contacts = new_date, contacts
     if not tally.lines and contacts == 0:
-        raise ValidationError("Nothing would be left: delete the entry instead.",
-                              {"lines": ["All zero."]})
+        raise ValidationError(
+            "Nothing would be left: delete the entry instead.", {"lines": ["All zero."]}
+        )
     tally.updated_by_id, tally.updated_at = actor.user_id, utcnow()
     db.session.flush()
-    ledger.post(actor, _corrections(tally, old_quantities, _as_quantities(tally),
-                                    f"Entry {tally.id} changed"))
+    ledger.post(
+        actor,
+        _corrections(tally, old_quantities, _as_quantities(tally), f"Entry {tally.id} changed"),
+    )
     _bump_contacts(tally.site_id, old_date, -old_contacts)
     _bump_contacts(tally.site_id, new_date, contacts)
-    audit.record(actor, "tally", tally.id, "update", site_id=tally.site_id, before=before,
-                 after=snapshot(tally))
+    audit.record(
+        actor,
+        "tally",
+        tally.id,
+        "update",
+        site_id=tally.site_id,
+        before=before,
+        after=snapshot(tally),
+    )
     commit()
     return tally
 
@@ -211,8 +258,7 @@ def delete_tally(actor: Actor, tally_id: int) -> TallyEntry:
     if tally.deleted_at is not None:
         raise Conflict("This entry is already deleted.")
     before = snapshot(tally)
-    ledger.post(actor, _corrections(tally, _as_quantities(tally), {},
-                                    f"Entry {tally.id} deleted"))
+    ledger.post(actor, _corrections(tally, _as_quantities(tally), {}, f"Entry {tally.id} deleted"))
     _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)
     tally.deleted_by_id, tally.deleted_at = actor.user_id, utcnow()
     audit.record(actor, "tally", tally.id, "delete", site_id=tally.site_id, before=before)
@@ -220,9 +266,14 @@ def delete_tally(actor: Actor, tally_id: int) -> TallyEntry:
     return tally
 
 
-def tallies_query(actor: Actor, *, site: str | None = None, date_from: date | None = None,
-                  date_to: date | None = None,
-                  include_deleted: bool = False) -> Select[tuple[TallyEntry]]:
+def tallies_query(
+    actor: Actor,
+    *,
+    site: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    include_deleted: bool = False,
+) -> Select[tuple[TallyEntry]]:
     query = select(TallyEntry).order_by(TallyEntry.entry_date.desc(), TallyEntry.id.desc())
     if site:
         query = query.where(TallyEntry.site_id == require_site(actor, get_site(site)).id)

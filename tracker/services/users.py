@@ -37,13 +37,19 @@ def get_user(email: str) -> User:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValidationError(f"A password needs at least {MIN_PASSWORD} characters.",
-                              {"password": ["Too short."]})
+        raise ValidationError(
+            f"A password needs at least {MIN_PASSWORD} characters.", {"password": ["Too short."]}
+        )
 
 
-def create_user_unchecked(email: str, name: str, password: str, role: str,
-                          site_codes: list[str] | None = None,
-                          municipality: str | None = None) -> User:
+def create_user_unchecked(
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    site_codes: list[str] | None = None,
+    municipality: str | None = None,
+) -> User:
     """Build a user without an actor's permission check (bootstrap and services below)."""
     email = email.strip().lower()
     if "@" not in email:
@@ -56,10 +62,13 @@ def create_user_unchecked(email: str, name: str, password: str, role: str,
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"A user with email '{email}' exists already.", {"email": ["Taken."]})
     user = User(
-        email=email, name=name, password_hash=generate_password_hash(password, PASSWORD_METHOD),
+        email=email,
+        name=name,
+        password_hash=generate_password_hash(password, PASSWORD_METHOD),
         global_role=role if role in GLOBAL_ROLES else None,
         municipality_id=get_municipality(municipality).id if municipality else None,
-        active=True, session_version=1,
+        active=True,
+        session_version=1,
     )
     for code in site_codes or []:
         user.memberships.append(
@@ -72,15 +81,25 @@ def create_user_unchecked(email: str, name: str, password: str, role: str,
 
 def user_snapshot(user: User) -> dict[str, object]:
     return {
-        "email": user.email, "name": user.name, "active": user.active,
+        "email": user.email,
+        "name": user.name,
+        "active": user.active,
         "global_role": user.global_role,
         "sites": {m.site.code: m.role for m in user.memberships},
     }
 
 
 @service
-def create_user(actor: Actor | None, *, email: str, name: str, password: str, role: str,
-                site_codes: list[str] | None = None, municipality: str | None = None) -> User:
+def create_user(
+    actor: Actor | None,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    site_codes: list[str] | None = None,
+    municipality: str | None = None,
+) -> User:
     """Create a user; actor None is the operator at the command line (bootstrap)."""
     if actor is not None:
         require_role(actor, "admin" if role == "admin" else "coordinator")
@@ -147,8 +166,14 @@ def set_active(actor: Actor, email: str, active: bool) -> User:
     before = user_snapshot(user)
     user.active = active
     user.session_version += 1
-    audit.record(actor, "user", user.id, "activate" if active else "deactivate", before=before,
-                 after=user_snapshot(user))
+    audit.record(
+        actor,
+        "user",
+        user.id,
+        "activate" if active else "deactivate",
+        before=before,
+        after=user_snapshot(user),
+    )
     commit()
     return user
 
@@ -163,8 +188,13 @@ def create_token(actor: Actor | None, email: str, name: str) -> tuple[ApiToken, 
     token = ApiToken(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
     db.session.add(token)
     db.session.flush()
-    audit.record(actor or Actor(user), "api_token", token.id, "create",
-                 after={"user": user.email, "name": name, "prefix": token.prefix})
+    audit.record(
+        actor or Actor(user),
+        "api_token",
+        token.id,
+        "create",
+        after={"user": user.email, "name": name, "prefix": token.prefix},
+    )
     commit()
     return token, raw
 
@@ -194,4 +224,3 @@ def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token.user, token
-

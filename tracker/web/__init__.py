@@ -1,16 +1,14 @@
-"""Server-rendered pages for staff, site leads and coordinators."""
+"""Server-rendered pages for staff, site leads and coordinators: one blueprint per area."""
 
-from flask import Blueprint, Flask, render_template
+from flask import Flask
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+from tracker.web import home, nav
 
-
-@bp.get("/")
-def home():
-    """The start page."""
-    return render_template("home.html")
+# Every page blueprint, registered from this one list (like the API's).
+BLUEPRINTS = [home.bp]
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    nav.init_app(app)

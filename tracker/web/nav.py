@@ -1,0 +1,44 @@
+"""The menu: one entry per area, shown to users whose strongest role reaches the entry's.
+
+A page module's area adds its line to NAV; base.html renders `nav_items()`. Pages still check
+access themselves: the menu only hides what a user could not open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker.models.auth import ROLE_RANK
+from tracker.services.access import strongest_role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazily translated string
+    need: str = "staff"  # the weakest role that sees the entry
+
+
+NAV: list[NavItem] = [
+    NavItem("web.home", _l("Start")),
+]
+
+
+def visible_items() -> list[NavItem]:
+    """The entries the logged-in user may open."""
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    role = strongest_role(current_user)
+    if role is None:
+        return []
+    return [item for item in NAV if ROLE_RANK[role] >= ROLE_RANK[item.need]]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _nav() -> dict[str, object]:
+        return {"nav_items": visible_items}
