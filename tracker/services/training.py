@@ -200,8 +200,10 @@ def correct_session(actor: Actor, session_id: int, changes: dict[str, Any]) -> T
         user_ids = [u.id for u in people]
     else:
         user_ids = [a.user_id for a in session.attendees]
-    counts = {a: getattr(session, f"{a}_count") for a in AUDIENCES}
+    counts: dict[str, int | None] = {a: getattr(session, f"{a}_count") for a in AUDIENCES}
     counts.update(changes.get("counts") or {})
+    if "staff" not in (changes.get("counts") or {}):  # keep it, but at least the attendees
+        counts["staff"] = max(session.staff_count, len(user_ids))
     checked = _check_counts(counts, len(user_ids))
     session.held_on, session.training_type = held_on, training_type
     session.duration_minutes = duration
