@@ -200,3 +200,26 @@ def certify(user_ids: list[int], training_type: str, session_id: int, held_on: d
                 valid_until=until,
             )
         )
+
+
+@dataclass
+class OverviewPage:
+    """The overview page: the entries shown and every site the actor could pick."""
+
+    entries: list[SiteCertifications]
+    sites: list[Site]
+
+
+def overview_page(
+    actor: Actor,
+    *,
+    on: date,
+    site: str | None = None,
+    training_type: str = "cpr",
+    status: str | None = None,
+) -> OverviewPage:
+    entries = overview(actor, on=on, site=site, training_type=training_type, status=status)
+    sites = db.session.scalars(
+        select(Site).where(Site.id.in_(visible_site_ids(actor))).order_by(Site.code)
+    )
+    return OverviewPage(entries, list(sites))

@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.dates import check_entry_date, today
-from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.errors import Conflict, Forbidden, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import (
     Certification,
@@ -30,7 +30,7 @@ from tracker.models import (
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
 from tracker.privacy import check_free_text
 from tracker.services import audit, certifications
-from tracker.services.access import Actor, get_site, require_site, visible_site_ids
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, service
 
 RECORD_ROLE = "lead"  # leads at their sites, coordinators in their municipality, admins
@@ -373,3 +373,62 @@ def summary_for(
         raise ValidationError("The period ends before it starts.", {"to": ["Before 'from'."]})
     site_ids = [require_site(actor, get_site(site)).id] if site else visible_site_ids(actor)
     return training_summary(site_ids, start, end)
+
+
+def recordable_sites(actor: Actor) -> list[Site]:
+    """Active sites where the actor may record training (lead or above)."""
+    visible = db.session.scalars(
+        select(Site).where(Site.id.in_(visible_site_ids(actor)), Site.active.is_(True))
+    )
+    return sorted((s for s in visible if can(actor, s, RECORD_ROLE)), key=lambda s: (s.code,))
+
+
+@dataclass
+class RegisterChoices:
+    """What the register form offers: the sites, the one chosen, and its staff to pick from."""
+
+    sites: list[Site]
+    site: Site | None
+    staff: list[User]
+
+
+def register_choices(actor: Actor, site_code: str | None) -> RegisterChoices:
+    """The sites the actor may record at; the chosen one (or the first) and its active staff."""
+    sites = recordable_sites(actor)
+    if not sites:
+        raise Forbidden("Only site leads and coordinators record training sessions.")
+    chosen = next((s for s in sites if s.code == site_code), None)
+    if chosen is None and site_code:
+        require_site(actor, get_site(site_code), RECORD_ROLE)
+    chosen = chosen or sites[0]
+    return RegisterChoices(sites, chosen, site_staff(chosen))
+
+
+@dataclass
+class SessionList:
+    """One page of the session list, with the sites to filter by."""
+
+    sessions: list[TrainingSession]
+    sites: list[Site]
+    can_record: bool
+    total: int
+
+
+def list_sessions(
+    actor: Actor,
+    *,
+    site: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 200,
+) -> SessionList:
+    """Sessions for the list page, newest first, at most `limit` of them."""
+    query = sessions_query(actor, site=site, date_from=date_from, date_to=date_to)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    sessions = list(db.session.scalars(query.limit(limit)))
+    sites = list(
+        db.session.scalars(
+            select(Site).where(Site.id.in_(visible_site_ids(actor))).order_by(Site.code)
+        )
+    )
+    return SessionList(sessions, sites, bool(recordable_sites(actor)), total or 0)
