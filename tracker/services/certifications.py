@@ -223,3 +223,14 @@ def overview_page(
         select(Site).where(Site.id.in_(visible_site_ids(actor))).order_by(Site.code)
     )
     return OverviewPage(entries, list(sites))
+
+
+def status_by_codes(
+    codes: list[str], on: date, training_type: str = "cpr"
+) -> list[SiteCertifications]:
+    """certification_status for sites named by code, or every active site (the CLI's view)."""
+    if codes:
+        site_ids = [get_site(code).id for code in codes]
+    else:
+        site_ids = list(db.session.scalars(select(Site.id).where(Site.active.is_(True))))
+    return certification_status(site_ids, on, training_type)

@@ -432,3 +432,14 @@ def list_sessions(
         )
     )
     return SessionList(sessions, sites, bool(recordable_sites(actor)), total or 0)
+
+
+def summary_by_codes(codes: list[str], start: date, end: date) -> list[SiteTraining]:
+    """training_summary for sites named by code, or every active site (the CLI's view)."""
+    if end < start:
+        raise ValidationError("The period ends before it starts.", {"to": ["Before 'from'."]})
+    if codes:
+        site_ids = [get_site(code).id for code in codes]
+    else:
+        site_ids = list(db.session.scalars(select(Site.id).where(Site.active.is_(True))))
+    return training_summary(site_ids, start, end)
