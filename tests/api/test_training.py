@@ -133,6 +133,7 @@ def test_staff_may_not_correct_but_a_lead_may(world):
 def test_unknown_session_is_404(world):
     api = api_client(world["client"], world["admin"])
     assert api.get("/training-sessions/999").status_code == 404
+    assert api.get(f"/training-sessions/{2**63}").status_code == 404  # no 500 from the driver
     assert api.patch("/training-sessions/999", {"trainer": "X"}).status_code == 404
 
 

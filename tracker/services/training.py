@@ -37,6 +37,7 @@ RECORD_ROLE = "lead"  # leads at their sites, coordinators in their municipality
 MAX_AUDIENCE = 500  # per audience group in one session
 MAX_DURATION = 24 * 60  # minutes
 MAX_ATTENDEES = 200
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 def snapshot(session: TrainingSession) -> dict[str, Any]:
@@ -232,7 +233,8 @@ def correct_session(actor: Actor, session_id: int, changes: dict[str, Any]) -> T
 
 def get_session(actor: Actor, session_id: int) -> TrainingSession:
     """One session, if the actor may see its site."""
-    session = db.session.get(TrainingSession, session_id)
+    in_range = 1 <= session_id <= MAX_ID  # beyond it the database itself errors
+    session = db.session.get(TrainingSession, session_id) if in_range else None
     if session is None:
         raise NotFound(f"No training session {session_id}.")
     require_site(actor, session.site)
