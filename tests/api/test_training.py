@@ -203,3 +203,29 @@ def test_without_token_is_401(world):
     assert api.get("/training-sessions").status_code == 401
     assert api.post("/training-sessions", body()).status_code == 401
     assert api.get("/certifications").status_code == 401
+
+
+def test_training_summary_per_site_and_month(world):
+    lead = world["lead"]
+    make_training(world["site"], lead, "cpr", date(2026, 1, 8), pwud=6, other=1)
+    make_training(world["site"], lead, "cpr", date(2026, 1, 20), pwud=2)
+    make_training(world["other"], world["admin"], "naloxone", date(2026, 1, 9), pwud=3)
+    api = api_client(world["client"], lead)
+    response = api.get("/training-summary?from=2026-01-01&to=2026-02-28")
+    assert response.status_code == 200, response.get_json()
+    (osl,) = response.get_json()  # the lead sees only their own site
+    assert osl["site"] == "OSL-MO"
+    assert osl["cpr_course_months"] == {"2026-01": True, "2026-02": False}
+    assert osl["months_with_cpr_course"] == 1
+    cpr = next(t for t in osl["types"] if t["type"] == "cpr")
+    assert cpr == {
+        "type": "cpr",
+        "sessions": 2,
+        "minutes": 0,
+        "participants": {"pwud": 8, "relative": 0, "staff": 0, "other": 1},
+        "total": 9,
+    }
+    assert api.get("/training-summary?from=2026-01-01&to=2026-02-28&site=BGO-MO").status_code == 403
+    assert api.get("/training-summary?from=2026-03-01&to=2026-02-28").status_code == 422
+    assert api.get("/training-summary?from=2026-03-01").status_code == 422
+    assert api.get("/training-summary?from=0001-01-01&to=2026-01-01").status_code == 422

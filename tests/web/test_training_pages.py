@@ -169,3 +169,19 @@ def test_nav_shows_training(world):
     client = world["client"]
     login(client, world["anne"])
     assert 'href="/opplaering/"' in client.get("/").get_data(as_text=True)
+
+
+def test_list_shows_the_period_summary_and_missing_cpr_months(world):
+    client = world["client"]
+    lead = world["lead"]
+    make_training(world["site"], lead, "cpr", date(2026, 1, 8), pwud=6)
+    make_training(world["site"], lead, "naloxone", date(2026, 2, 3), relative=4)
+    make_training(world["site"], lead, "cpr", date(2026, 3, 5), staff=2)  # staff only
+    login(client, lead)
+    html = client.get("/opplaering/?sted=OSL-MO&fra=2026-01-01&til=2026-03-31").get_data(
+        as_text=True
+    )
+    assert "Sammendrag 01.01.2026–31.03.2026" in html
+    assert "HLR-kurs for brukere holdt i 1 av 3 måneder." in html
+    assert "Mangler: 02.2026, 03.2026" in html
+    assert "3 kurs" in html

@@ -11,6 +11,8 @@ from tracker.schemas.training import (
     SessionPatch,
     SessionQuery,
     SiteCertificationsOut,
+    SiteTrainingOut,
+    SummaryQuery,
 )
 from tracker.services import certifications, training
 
@@ -70,4 +72,15 @@ class Certifications(MethodView):
             site=args.get("site"),
             training_type=args["type"],
             status=args.get("status"),
+        )
+
+
+@blp.route("/training-summary")
+class Summary(MethodView):
+    @blp.arguments(SummaryQuery, location="query")
+    @blp.response(200, SiteTrainingOut(many=True))
+    def get(self, args):
+        """Sessions and participants by type and audience per site, and CPR course months."""
+        return training.summary_for(
+            actor(), start=args["date_from"], end=args["date_to"], site=args.get("site")
         )

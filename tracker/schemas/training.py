@@ -88,3 +88,24 @@ class SiteCertificationsOut(Schema):
     compliance = fields.Float(allow_none=True)
     counts = fields.Function(lambda c: {s: c.count(s) for s in STATUSES})
     staff = fields.List(fields.Nested(StaffStatusOut), attribute="shown")
+
+
+class SummaryQuery(QuerySchema):
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+    site = fields.String(validate=CODE)
+
+
+class TypeSummaryOut(Schema):
+    type = fields.String(attribute="training_type")
+    sessions = fields.Integer()
+    minutes = fields.Integer()
+    participants = fields.Dict(attribute="counts", keys=fields.String(), values=fields.Integer())
+    total = fields.Integer(attribute="participants")
+
+
+class SiteTrainingOut(Schema):
+    site = fields.String(attribute="site_code")
+    types = fields.Function(lambda s: TypeSummaryOut(many=True).dump(list(s.by_type.values())))
+    cpr_course_months = fields.Dict(keys=fields.String(), values=fields.Boolean())
+    months_with_cpr_course = fields.Integer()

@@ -21,7 +21,6 @@ from tracker.extensions import db
 from tracker.models import (
     Certification,
     Membership,
-    NaloxoneHandout,
     Site,
     TrainingAttendee,
     TrainingSession,
@@ -271,16 +270,6 @@ def sessions_query(
     return query
 
 
-def naloxone_kits(session_ids: list[int]) -> dict[int, int]:
-    """Naloxone kits handed out at each session (from the handouts that name it)."""
-    rows = db.session.execute(
-        select(NaloxoneHandout.training_session_id, func.sum(NaloxoneHandout.quantity))
-        .where(NaloxoneHandout.training_session_id.in_(session_ids or [-1]))
-        .group_by(NaloxoneHandout.training_session_id)
-    ).all()
-    return {sid: int(kits) for sid, kits in rows}
-
-
 @dataclass
 class TypeSummary:
     """Sessions and participants of one type at one site in a period."""
@@ -367,12 +356,21 @@ def training_summary(site_ids: list[int], start: date, end: date) -> list[SiteTr
     return list(result.values())
 
 
+MAX_PERIOD_DAYS = 10 * 366
+
+
+def _check_period(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationError("The period ends before it starts.", {"to": ["Before 'from'."]})
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise ValidationError("The period is longer than ten years.", {"to": ["Too long."]})
+
+
 def summary_for(
     actor: Actor, *, start: date, end: date, site: str | None = None
 ) -> list[SiteTraining]:
     """training_summary over one site or every site the actor can see."""
-    if end < start:
-        raise ValidationError("The period ends before it starts.", {"to": ["Before 'from'."]})
+    _check_period(start, end)
     site_ids = [require_site(actor, get_site(site)).id] if site else visible_site_ids(actor)
     return training_summary(site_ids, start, end)
 
@@ -414,6 +412,9 @@ class SessionList:
     sites: list[Site]
     can_record: bool
     total: int
+    start: date
+    end: date
+    summary: list[SiteTraining]
 
 
 def list_sessions(
@@ -424,7 +425,8 @@ def list_sessions(
     date_to: date | None = None,
     limit: int = 200,
 ) -> SessionList:
-    """Sessions for the list page, newest first, at most `limit` of them."""
+    """Sessions for the list page, newest first, at most `limit` of them, with the period's
+    summary per site (the period defaults to this year up to today)."""
     query = sessions_query(actor, site=site, date_from=date_from, date_to=date_to)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     sessions = list(db.session.scalars(query.limit(limit)))
@@ -433,13 +435,18 @@ def list_sessions(
             select(Site).where(Site.id.in_(visible_site_ids(actor))).order_by(Site.code)
         )
     )
-    return SessionList(sessions, sites, bool(recordable_sites(actor)), total or 0)
+    end = date_to or today()
+    start = date_from or date(end.year, 1, 1)
+    site_ids = [s.id for s in sites if site is None or s.code == site]
+    summary = training_summary(site_ids, start, end) if start <= end else []
+    return SessionList(
+        sessions, sites, bool(recordable_sites(actor)), total or 0, start, end, summary
+    )
 
 
 def summary_by_codes(codes: list[str], start: date, end: date) -> list[SiteTraining]:
     """training_summary for sites named by code, or every active site (the CLI's view)."""
-    if end < start:
-        raise ValidationError("The period ends before it starts.", {"to": ["Before 'from'."]})
+    _check_period(start, end)
     if codes:
         site_ids = [get_site(code).id for code in codes]
     else:
