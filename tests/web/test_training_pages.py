@@ -185,3 +185,83 @@ def test_list_shows_the_period_summary_and_missing_cpr_months(world):
     assert "HLR-kurs for brukere holdt i 1 av 3 måneder." in html
     assert "Mangler: 02.2026, 03.2026" in html
     assert "3 kurs" in html
+
+
+def edit_form(client, session_id, **overrides):
+    page = client.get(f"/opplaering/{session_id}/endre")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    data = {
+        "csrf_token": csrf(html),
+        "held_on": re.search(r'name="held_on" type="date" value="([^"]*)"', html).group(1),
+        "training_type": "cpr",
+        "pwud": re.search(r'name="pwud" type="number" value="([^"]*)"', html).group(1),
+        "relative": "",
+        "staff": "",
+        "other": "",
+        "attendees": re.findall(
+            r'checked id="attendees-\d+" name="attendees" type="checkbox" '
+            r'value="([^"]+)"',
+            html,
+        ),
+        "duration_minutes": "",
+        "trainer": "",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_lead_corrects_a_session_and_certifications_follow(world):
+    client = world["client"]
+    session = make_training(
+        world["site"], world["lead"], held_on=date(2026, 3, 2), attendees=[world["anne"]], pwud=5
+    )
+    login(client, world["lead"])
+    listing = client.get("/opplaering/").get_data(as_text=True)
+    assert f'href="/opplaering/{session.id}/endre"' in listing
+    data = edit_form(client, session.id)
+    assert (data["held_on"], data["pwud"], data["attendees"]) == (
+        "2026-03-02",
+        "5",
+        ["anne@test.no"],
+    )
+    data.update(pwud="7", attendees=["bjorn@test.no"], held_on="2026-03-03")
+    response = client.post(f"/opplaering/{session.id}/endre", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    again = db.session.get(TrainingSession, session.id)
+    assert (again.pwud_count, again.staff_count, again.held_on) == (7, 1, date(2026, 3, 3))
+    certs = db.session.execute(select(Certification.user_id, Certification.valid_until)).all()
+    assert certs == [(world["bjorn"].id, date(2027, 3, 3))]
+
+
+def test_a_deactivated_attendee_can_stay_on_a_corrected_session(world):
+    client = world["client"]
+    session = make_training(world["site"], world["lead"], attendees=[world["anne"]])
+    world["anne"].active = False
+    db.session.commit()
+    login(client, world["lead"])
+    data = edit_form(client, session.id, trainer="Kari")
+    assert data["attendees"] == ["anne@test.no"]
+    assert client.post(f"/opplaering/{session.id}/endre", data=data).status_code == 302
+    assert db.session.scalars(select(Certification.user_id)).all() == [world["anne"].id]
+
+
+def test_bad_correction_is_422_and_changes_nothing(world):
+    client = world["client"]
+    session = make_training(world["site"], world["lead"], pwud=5)
+    login(client, world["lead"])
+    data = edit_form(client, session.id, note="fnr 31129956715")
+    response = client.post(f"/opplaering/{session.id}/endre", data=data)
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(TrainingSession, session.id).note is None
+
+
+def test_staff_cannot_correct(world):
+    client = world["client"]
+    session = make_training(world["site"], world["lead"])
+    login(client, world["anne"])
+    assert client.get(f"/opplaering/{session.id}/endre").status_code == 403
+    assert "/endre" not in client.get("/opplaering/").get_data(as_text=True)

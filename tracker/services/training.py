@@ -8,6 +8,7 @@ members and get a certification of the session's type.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -119,13 +120,14 @@ def site_staff(site: Site) -> list[User]:
     )
 
 
-def _resolve_attendees(site: Site, emails: list[str]) -> list[User]:
+def _resolve_attendees(site: Site, emails: list[str], already: Sequence[User] = ()) -> list[User]:
+    """The named users: active staff of the site, or people already on the session."""
     wanted = [e.strip().lower() for e in emails]
     if len(wanted) > MAX_ATTENDEES:
         raise ValidationError("Too many attendees.", {"attendees": ["Too many."]})
     if len(set(wanted)) != len(wanted):
         raise ValidationError("An attendee is named twice.", {"attendees": ["Duplicate."]})
-    staff = {u.email: u for u in site_staff(site)}
+    staff = {u.email: u for u in [*already, *site_staff(site)]}
     unknown = [e for e in wanted if e not in staff]
     if unknown:
         raise ValidationError(
@@ -196,7 +198,8 @@ def correct_session(actor: Actor, session_id: int, changes: dict[str, Any]) -> T
     check_free_text("note", note)
     check_free_text("trainer", trainer)
     if "attendees" in changes:
-        people = _resolve_attendees(session.site, changes["attendees"] or [])
+        already = [a.user for a in session.attendees]
+        people = _resolve_attendees(session.site, changes["attendees"] or [], already)
         user_ids = [u.id for u in people]
     else:
         user_ids = [a.user_id for a in session.attendees]
@@ -404,13 +407,23 @@ def register_choices(actor: Actor, site_code: str | None) -> RegisterChoices:
     return RegisterChoices(sites, chosen, site_staff(chosen))
 
 
+def edit_choices(actor: Actor, session_id: int) -> tuple[TrainingSession, list[User]]:
+    """A session to correct, and who can be ticked: the site's staff and its attendees."""
+    session = get_session(actor, session_id)
+    require_site(actor, session.site, RECORD_ROLE)
+    people = {u.id: u for u in site_staff(session.site)}
+    for attendee in session.attendees:
+        people.setdefault(attendee.user_id, attendee.user)
+    return session, sorted(people.values(), key=lambda u: (u.name, u.email))
+
+
 @dataclass
 class SessionList:
     """One page of the session list, with the sites to filter by."""
 
     sessions: list[TrainingSession]
     sites: list[Site]
-    can_record: bool
+    recordable: set[int]  # ids of the sites where the actor may record and correct
     total: int
     start: date
     end: date
@@ -439,9 +452,8 @@ def list_sessions(
     start = date_from or date(end.year, 1, 1)
     site_ids = [s.id for s in sites if site is None or s.code == site]
     summary = training_summary(site_ids, start, end) if start <= end else []
-    return SessionList(
-        sessions, sites, bool(recordable_sites(actor)), total or 0, start, end, summary
-    )
+    recordable = {s.id for s in recordable_sites(actor)}
+    return SessionList(sessions, sites, recordable, total or 0, start, end, summary)
 
 
 def summary_by_codes(codes: list[str], start: date, end: date) -> list[SiteTraining]:

@@ -168,10 +168,68 @@ def register():
             return redirect(url_for(".sessions", sted=site.code))
     elif request.method == "POST":
         status = 422
-    return (
-        render_template("training/register.html", form=form, choices=choices, site=site),
-        status,
+    page = render_template(
+        "training/register.html",
+        form=form,
+        choices=choices,
+        site=site,
+        heading=_("Registrer kurs"),
+        action=url_for(".register", sted=site.code),
     )
+    return page, status
+
+
+@bp.route("/<int:session_id>/endre", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int):
+    """Correct a recorded session; its attendees' certifications are re-issued."""
+    actor = current_actor()
+    session, staff = training.edit_choices(actor, session_id)
+    form = SessionForm(data=None if request.method == "POST" else _form_data(session))
+    form.attendees.choices = [SelectChoice(u.email, u.name or u.email) for u in staff]
+    status = 200
+    if form.validate_on_submit():
+        changes = {
+            "held_on": form.held_on.data,
+            "training_type": form.training_type.data,
+            "counts": {a: getattr(form, a).data for a in AUDIENCES},
+            "attendees": form.attendees.data,
+            "duration_minutes": form.duration_minutes.data,
+            "trainer": form.trainer.data or None,
+            "note": form.note.data or None,
+        }
+        try:
+            training.correct_session(actor, session.id, changes)
+        except ValidationError as exc:
+            _show_errors(form, exc)
+            status = 422
+        else:
+            flash(_("Kurset er endret."), "success")
+            return redirect(url_for(".sessions", sted=session.site.code))
+    elif request.method == "POST":
+        status = 422
+    page = render_template(
+        "training/register.html",
+        form=form,
+        choices=None,
+        site=session.site,
+        heading=_("Endre kurs"),
+        action=url_for(".edit", session_id=session.id),
+    )
+    return page, status
+
+
+def _form_data(session) -> dict[str, object]:
+    data: dict[str, object] = {a: getattr(session, f"{a}_count") for a in AUDIENCES}
+    data.update(
+        held_on=session.held_on,
+        training_type=session.training_type,
+        attendees=[a.user.email for a in session.attendees],
+        duration_minutes=session.duration_minutes,
+        trainer=session.trainer,
+        note=session.note,
+    )
+    return data
 
 
 @bp.get("/sertifiseringer")
