@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import api_client, make_site, make_training, make_user
+from tests.querycount import count_queries
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import AuditEvent, Certification, TrainingSession
@@ -229,3 +230,28 @@ def test_training_summary_per_site_and_month(world):
     assert api.get("/training-summary?from=2026-03-01&to=2026-02-28").status_code == 422
     assert api.get("/training-summary?from=2026-03-01").status_code == 422
     assert api.get("/training-summary?from=0001-01-01&to=2026-01-01").status_code == 422
+
+
+def _read_queries(client, n: int) -> tuple[int, int, int]:
+    """Queries for the session list, the overview and the summary with n sessions and staff."""
+    site = make_site(f"Q{n}")
+    admin = make_user("admin")
+    staff = [make_user("staff", [site]) for _ in range(n)]
+    for i in range(n):
+        make_training(site, admin, held_on=date(2026, 1, 1) + timedelta(days=i), attendees=staff)
+    api = api_client(client, admin)
+    counts = []
+    for path in (
+        f"/training-sessions?site={site.code}",
+        f"/certifications?site={site.code}",
+        f"/training-summary?site={site.code}&from=2026-01-01&to=2026-12-31",
+    ):
+        with count_queries() as counter:
+            response = api.get(path)
+        assert response.status_code == 200
+        counts.append(counter.count)
+    return tuple(counts)
+
+
+def test_reads_send_the_same_queries_for_1_and_12_sessions(client):
+    assert _read_queries(client, 1) == _read_queries(client, 12)

@@ -265,3 +265,14 @@ def test_staff_cannot_correct(world):
     login(client, world["anne"])
     assert client.get(f"/opplaering/{session.id}/endre").status_code == 403
     assert "/endre" not in client.get("/opplaering/").get_data(as_text=True)
+
+
+def test_overview_of_several_sites_is_a_table_per_site(world):
+    client = world["client"]
+    make_training(world["site"], world["lead"], attendees=[world["anne"]])
+    login(client, make_user("admin"))
+    html = client.get("/opplaering/sertifiseringer").get_data(as_text=True)
+    assert "Velg et sted for å se hver ansatt." in html
+    assert re.search(r">OSL-MO</a></td>\s*<td class=\"num\">3</td>", html)
+    assert "33 %" in html
+    assert "Anne Ansatt" not in html

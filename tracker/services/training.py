@@ -436,7 +436,7 @@ def list_sessions(
     site: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    limit: int = 200,
+    limit: int = 100,
 ) -> SessionList:
     """Sessions for the list page, newest first, at most `limit` of them, with the period's
     summary per site (the period defaults to this year up to today)."""

@@ -110,6 +110,11 @@ def _show_errors(form: SessionForm, exc: ValidationError) -> None:
             field.errors = [*field.errors, str(message)]
 
 
+def _resolved(labels: dict[str, object]) -> dict[str, str]:
+    """Translate lazy labels once per page, not once per table cell."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(request.args.get(name, ""))
@@ -130,8 +135,8 @@ def sessions():
         site=site,
         start=start,
         end=end,
-        types=TYPE_LABELS,
-        audiences=AUDIENCE_LABELS,
+        types=_resolved(TYPE_LABELS),
+        audiences=_resolved(AUDIENCE_LABELS),
         audience_keys=AUDIENCES,
     )
 
@@ -253,6 +258,6 @@ def overview():
         kind=kind,
         status=status,
         on=on,
-        types=TYPE_LABELS,
-        statuses=STATUS_LABELS,
+        types=_resolved(TYPE_LABELS),
+        statuses=_resolved(STATUS_LABELS),
     )
