@@ -403,7 +403,8 @@ def register_choices(actor: Actor, site_code: str | None) -> RegisterChoices:
     chosen = next((s for s in sites if s.code == site_code), None)
     if chosen is None and site_code:
         require_site(actor, get_site(site_code), RECORD_ROLE)
-    chosen = chosen or sites[0]
+    last = next((s for s in sites if s.id == actor.user.last_site_id), None)
+    chosen = chosen or last or sites[0]
     return RegisterChoices(sites, chosen, site_staff(chosen))
 
 
