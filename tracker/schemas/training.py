@@ -13,7 +13,11 @@ class ParticipantsIn(InSchema):
 
     pwud = quantity(0, MAX_AUDIENCE)
     relative = quantity(0, MAX_AUDIENCE)
-    staff = quantity(0, MAX_AUDIENCE)
+    staff = quantity(
+        0,
+        MAX_AUDIENCE,
+        metadata={"description": "All staff taught; default and minimum: the attendees named."},
+    )
     other = quantity(0, MAX_AUDIENCE)
 
 
@@ -23,7 +27,10 @@ class SessionIn(InSchema):
     type = fields.String(required=True, validate=validate.OneOf(TRAINING_TYPES))
     participants = fields.Nested(ParticipantsIn, required=True)
     attendees = fields.List(
-        fields.Email(), validate=validate.Length(max=MAX_ATTENDEES), load_default=list
+        fields.Email(),
+        validate=validate.Length(max=MAX_ATTENDEES),
+        load_default=list,
+        metadata={"description": "Emails of the site's active staff who attended; certified."},
     )
     duration_minutes = quantity(1, MAX_DURATION, allow_none=True)
     trainer = free_text(200, allow_none=True)
@@ -67,7 +74,7 @@ class CertificationQuery(QuerySchema):
     site = fields.String(validate=CODE)
     status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.OneOf(TRAINING_TYPES), load_default="cpr")
-    on = fields.Date()
+    on = fields.Date(metadata={"description": "The day to judge validity on (default today)."})
 
 
 class StaffStatusOut(Schema):
@@ -82,7 +89,7 @@ class StaffStatusOut(Schema):
 class SiteCertificationsOut(Schema):
     site = fields.String(attribute="site_code")
     type = fields.String(attribute="training_type")
-    on = fields.Date()
+    on = fields.Date(metadata={"description": "The day to judge validity on (default today)."})
     active_staff = fields.Integer()
     certified = fields.Integer()
     compliance = fields.Float(allow_none=True)
