@@ -197,3 +197,24 @@ def login(client: FlaskClient, user: User) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+
+
+def make_training(
+    site: Site,
+    by: User,
+    training_type: str = "cpr",
+    held_on: date | None = None,
+    attendees: list[User] | None = None,
+    **counts: int,
+):
+    """Record a training session through the service (attendees are certified)."""
+    from tracker.services import training
+
+    return training.record_session(
+        Actor(by),
+        site_code=site.code,
+        held_on=held_on or today(),
+        training_type=training_type,
+        counts=counts or {"pwud": 4},
+        attendees=[u.email for u in attendees or []],
+    )

@@ -9,12 +9,15 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.models.auth import ROLES
-from tracker.services import demo, ledger, users
+from tracker.models.training import AUDIENCES, TRAINING_TYPES
+from tracker.services import certifications, demo, ledger, training, users
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+training_cli = AppGroup("training", help="Training sessions and staff certification.")
 
 
 def _fail(exc: DomainError) -> None:
@@ -92,6 +95,50 @@ def verify_ledger() -> None:
     sys.exit(1)
 
 
+@training_cli.command("certifications")
+@click.option("--site", "sites", multiple=True, help="Site code (repeat; default all active).")
+@click.option("--type", "kind", type=click.Choice(TRAINING_TYPES), default="cpr", show_default=True)
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), help="Day (default today).")
+def training_certifications(sites: tuple[str, ...], kind: str, on) -> None:
+    """Print each site's staff certification status: valid, expiring, expired, missing."""
+    day = on.date() if on else today()
+    try:
+        entries = certifications.status_by_codes(list(sites), day, kind)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    for entry in entries:
+        share = "-" if entry.compliance is None else f"{entry.compliance:.0%}"
+        counts = ", ".join(f"{s} {entry.count(s)}" for s in certifications.STATUSES)
+        click.echo(
+            f"{entry.site_code}: {entry.certified}/{entry.active_staff} active staff "
+            f"certified in {kind} on {day.isoformat()} ({share}); {counts}"
+        )
+        for s in entry.staff:
+            until = s.valid_until.isoformat() if s.valid_until else "-"
+            click.echo(f"  {s.email:32} {s.status:9} {until}")
+
+
+@training_cli.command("summary")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat; default all active).")
+def training_summary(sites: tuple[str, ...], start, end) -> None:
+    """Print sessions and participants per site, type and audience, and CPR course months."""
+    try:
+        result = training.summary_by_codes(list(sites), start.date(), end.date())
+    except DomainError as exc:
+        _fail(exc)
+        return
+    for site in result:
+        months = f"{site.months_with_cpr_course}/{len(site.cpr_course_months)}"
+        click.echo(f"{site.site_code}: CPR course for users held in {months} months")
+        for kind, row in site.by_type.items():
+            if row.sessions:
+                people = " ".join(f"{a}={row.counts[a]}" for a in AUDIENCES)
+                click.echo(f"  {kind:22} sessions={row.sessions} {people}")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, verify_ledger, users_cli, tokens_cli):
+    for command in (seed_demo, verify_ledger, users_cli, tokens_cli, training_cli):
         app.cli.add_command(command)

@@ -41,6 +41,18 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _months(raw: str | None) -> dict[str, int]:
+    """CERTIFICATION_MONTHS='cpr=12,first_aid=12': months a certification lasts, per type."""
+    months: dict[str, int] = {}
+    for part in (raw or "").split(","):
+        name, _, value = part.partition("=")
+        if name.strip():
+            if not value.strip().isdigit() or int(value) < 1:
+                raise ValueError(f"CERTIFICATION_MONTHS: bad entry '{part.strip()}'")
+            months[name.strip()] = int(value)
+    return months
+
+
 class Config:
     """Production-shaped defaults; every value can come from the environment."""
 
@@ -62,6 +74,7 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
         self.EXPORT_DIR = os.environ.get("EXPORT_DIR", str(ROOT / "exports"))
         self.SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", 5))
+        self.CERTIFICATION_MONTHS = _months(os.environ.get("CERTIFICATION_MONTHS"))
         self.API_TITLE = "tracker"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

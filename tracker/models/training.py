@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.models.auth import User
 from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.models.sites import Site
 
@@ -54,6 +55,7 @@ class TrainingAttendee(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     session: Mapped[TrainingSession] = relationship(back_populates="attendees")
+    user: Mapped[User] = relationship()
 
 
 class Certification(Base):
