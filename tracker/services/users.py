@@ -11,11 +11,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import ApiToken, Membership, User
+from tracker.models import ApiToken, Membership, Site, User
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
 from tracker.models.base import utcnow
 from tracker.services import audit
-from tracker.services.access import Actor, get_site, require_role
+from tracker.services.access import (
+    Actor,
+    can,
+    get_site,
+    require_role,
+    require_site,
+    visible_sites,
+)
 from tracker.services.sites import get_municipality
 from tracker.services.unit import commit, service
 
@@ -224,3 +231,25 @@ def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token.user, token
+
+
+@service
+def remember_site(actor: Actor, site_code: str) -> User:
+    """Remember the site the user last picked, so the pages open there next time."""
+    site = require_site(actor, get_site(site_code))
+    user = actor.user
+    if user.last_site_id != site.id:
+        user.last_site_id = site.id
+        audit.record(actor, "user", user.id, "pick_site", site_id=site.id)
+        commit()
+    return user
+
+
+def last_site_code(actor: Actor) -> str | None:
+    """The user's remembered site if they may still open it, else their only site, else None."""
+    sites = list(db.session.scalars(visible_sites(actor).limit(2)))
+    if actor.user.last_site_id is not None:
+        remembered = db.session.get(Site, actor.user.last_site_id)
+        if remembered is not None and remembered.active and can(actor, remembered):
+            return remembered.code
+    return sites[0].code if len(sites) == 1 else None
