@@ -15,7 +15,7 @@ from tracker.models import StockBalance, StockMovement, TallyEntry
 
 
 @pytest.fixture
-def shop():
+def shop(app):
     site = make_site("OSL-MO")
     syringes = make_item("SPR-2", "syringe")
     needles = make_item("KAN-23", "needle")
@@ -115,6 +115,7 @@ def test_the_form_without_csrf_is_refused_and_saves_nothing(client, shop):
         data={"form_key": hidden(html, "form_key"), f"item_{shop['syringes'].id}": "10"},
     )
     assert response.status_code == 400
+    assert "Skjemaet ble avvist" in response.get_data(as_text=True)
     assert entries() == 0
 
 

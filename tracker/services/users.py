@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -253,3 +253,26 @@ def last_site_code(actor: Actor) -> str | None:
         if remembered is not None and remembered.active and can(actor, remembered):
             return remembered.code
     return sites[0].code if len(sites) == 1 else None
+
+
+def list_users(actor: Actor) -> list[User]:
+    """Accounts a coordinator or admin may manage; a municipal coordinator sees their area's."""
+    require_role(actor, "coordinator")
+    query = select(User).options(selectinload(User.memberships)).order_by(User.name, User.email)
+    if not actor.is_admin and actor.user.municipality_id is not None:
+        local = (
+            select(Membership.user_id)
+            .join(Site)
+            .where(Site.municipality_id == actor.user.municipality_id)
+        )
+        query = query.where(
+            User.id.in_(local) | (User.municipality_id == actor.user.municipality_id)
+        )
+    return list(db.session.scalars(query))
+
+
+def email_of(user_id: int) -> str:
+    email = db.session.scalar(select(User.email).where(User.id == user_id))
+    if email is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return email

@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from tracker.web import auth, formats, home, naloxone, nav, stock, tallies
+from tracker.web import auth, formats, home, naloxone, nav, stock, tallies, users
 
 # Every page blueprint, registered from this one list (like the API's).
-BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp]
+BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -156,3 +157,11 @@ def language():
     if lang in ("nb", "en"):
         session["locale"] = lang
     return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(exc: CSRFError):
+    """A form without a valid CSRF token: refused, with a way back."""
+    if request.path.startswith("/api/"):
+        return exc
+    return render_template("auth/csrf.html"), 400

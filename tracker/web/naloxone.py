@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import BooleanField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.errors import DomainError
@@ -27,20 +28,20 @@ from tracker.web.forms import (
 bp = Blueprint("web_naloxone", __name__)
 
 RECIPIENT_LABELS = [
-    ("pwud", _l("Person som bruker rusmidler")),
-    ("relative", _l("Pårørende")),
-    ("staff", _l("Ansatt")),
-    ("other", _l("Annen")),
+    SelectChoice("pwud", _l("Person som bruker rusmidler")),
+    SelectChoice("relative", _l("Pårørende")),
+    SelectChoice("staff", _l("Ansatt")),
+    SelectChoice("other", _l("Annen")),
 ]
 REFILL_LABELS = [
-    ("", _l("– ikke påfyll –")),
-    ("used_on_overdose", _l("Brukt ved overdose")),
-    ("lost", _l("Mistet")),
-    ("stolen", _l("Stjålet")),
-    ("confiscated", _l("Beslaglagt")),
-    ("expired", _l("Utløpt")),
-    ("other", _l("Annet")),
-    ("unknown", _l("Ukjent")),
+    SelectChoice("", _l("– ikke påfyll –")),
+    SelectChoice("used_on_overdose", _l("Brukt ved overdose")),
+    SelectChoice("lost", _l("Mistet")),
+    SelectChoice("stolen", _l("Stjålet")),
+    SelectChoice("confiscated", _l("Beslaglagt")),
+    SelectChoice("expired", _l("Utløpt")),
+    SelectChoice("other", _l("Annet")),
+    SelectChoice("unknown", _l("Ukjent")),
 ]
 FIELDS = {
     "date": "handed_out_on",
@@ -52,8 +53,8 @@ FIELDS = {
 
 
 def handout_form(screen: HandoutScreen, **kwargs: object) -> KeyedForm:
-    lot_choices = [("", _("Automatisk (først utløpende)"))] + [
-        (
+    lot_choices = [SelectChoice("", _("Automatisk (først utløpende)"))] + [
+        SelectChoice(
             lot.lot_number,
             _(
                 "%(lot)s – utløper %(expiry)s – %(qty)s på lager",
@@ -71,7 +72,7 @@ def handout_form(screen: HandoutScreen, **kwargs: object) -> KeyedForm:
         recipient_group = RadioField(_l("Hvem får"), choices=RECIPIENT_LABELS, default="pwud")
         first_time = RadioField(
             _l("Første gang eller påfyll"),
-            choices=[("yes", _l("Første gang")), ("no", _l("Påfyll"))],
+            choices=[SelectChoice("yes", _l("Første gang")), SelectChoice("no", _l("Påfyll"))],
             default="yes",
         )
         refill_reason = SelectField(_l("Grunn til påfyll"), choices=REFILL_LABELS, default="")

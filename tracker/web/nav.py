@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem("web_stock.receive_here", _l("Mottak")),
     NavItem("web_stock.site_stock_here", _l("Lager")),
     NavItem("web_tallies.history_here", _l("Historikk")),
+    NavItem("web_users.index", _l("Brukere"), need="coordinator"),
 ]
 
 

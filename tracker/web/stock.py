@@ -45,7 +45,11 @@ def site_stock_here():
 def site_stock(code: str):
     """On hand per item and lot, warnings, days of stock left, and the 12-week trend."""
     found = stock.overview(current_actor(), code)
-    series = [(category(name), values) for name, values in sorted(found.trend.items())]
+    order = {name: n for n, name in enumerate(tallies.ENTRY_CATEGORIES)}
+    series = [
+        (category(name), values)
+        for name, values in sorted(found.trend.items(), key=lambda kv: order.get(kv[0], 99))
+    ]
     chart = line_chart(
         found.weeks,
         series,
