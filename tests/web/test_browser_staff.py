@@ -103,3 +103,30 @@ def test_the_entry_form_fits_a_phone_without_horizontal_scroll(phone_page, outle
     page.goto(f"/steder/{site.code}/lager")
     screenshot(page, "stock-page-phone")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_resent_form_records_the_day_once(browser_page, outlet):
+    """A double tap or a retry after a lost answer sends the same form twice: one entry."""
+    from sqlalchemy import func, select
+
+    from tracker.extensions import db
+    from tracker.models import TallyEntry
+
+    page = browser_page
+    site, items, staff = outlet
+    log_in(page, staff)
+    page.goto(f"/steder/{site.code}/utdeling")
+    page.fill(f"#item_{items['syringes'].id}", "7")
+    fields = page.evaluate(
+        "() => Object.fromEntries(new FormData(document.querySelector('form.tally-form')))"
+    )
+    action = page.get_attribute("form.tally-form", "action")
+    for _ in range(2):  # the same form, as the browser would resend it
+        response = page.request.post(action, form=fields, max_redirects=0)
+        assert response.status == 302
+    page.locator("button.primary.big").dblclick()  # the same form, double-clicked
+    page.locator(".receipt").wait_for()
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 1
+    page.reload()
+    assert "1 registrering" in page.locator(".today").inner_text()

@@ -176,7 +176,12 @@ def test_contacts_alone_can_be_recorded(client, shop):
 def test_staff_cannot_open_or_post_to_another_sites_form(client, shop):
     other = make_site("BGO-MO", "4601")
     login(client, shop["staff"])
-    assert client.get(f"/steder/{other.code}/utdeling").status_code == 403
+    refused = client.get(f"/steder/{other.code}/utdeling")
+    assert refused.status_code == 403
+    assert "Ingen tilgang" in refused.get_data(as_text=True)
+    missing = client.get("/steder/NOPE/utdeling")
+    assert missing.status_code == 404
+    assert "Fant ikke siden" in missing.get_data(as_text=True)
     own = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
     response = client.post(
         f"/steder/{other.code}/utdeling",
