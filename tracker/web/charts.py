@@ -8,8 +8,8 @@ from markupsafe import Markup, escape
 
 # Distinct, colour-blind-friendly strokes (Okabe-Ito), one per category.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 40
+WIDTH, HEIGHT = 480, 240
+LEFT, RIGHT, TOP, BOTTOM = 52, 10, 12, 44
 
 
 def _nice_max(value: int) -> int:
@@ -43,7 +43,7 @@ def line_chart(
         return TOP + plot_h * (1 - v / top)
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + 24 * ((len(series) + 2) // 3)}" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + 24 * ((len(series) + 1) // 2)}" '
         f'role="img" aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="chart-title">{escape(title)}</title>',
     ]
@@ -52,18 +52,18 @@ def line_chart(
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#ccc" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="15" '
             f'fill="#333">{escape(fmt_number(value))}</text>'
         )
     for i, monday in enumerate(weeks):
         if i % 2 == len(weeks) % 2 or i == len(weeks) - 1:
             week = monday.isocalendar().week
             parts.append(
-                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
-                f'font-size="12" fill="#333">{week}</text>'
+                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
+                f'font-size="15" fill="#333">{week}</text>'
             )
     parts.append(
-        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" font-size="12" '
+        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" font-size="15" '
         f'fill="#333">{escape(week_label)}</text>'
     )
     for n, (label, values) in enumerate(series):
@@ -73,11 +73,11 @@ def line_chart(
             f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{points}">'
             f"<title>{escape(label)}</title></polyline>"
         )
-        lx = 8 + (n % 3) * (WIDTH // 3)
-        ly = HEIGHT + 16 + 24 * (n // 3)
+        lx = 8 + (n % 2) * (WIDTH // 2)
+        ly = HEIGHT + 16 + 24 * (n // 2)
         parts.append(
             f'<rect x="{lx}" y="{ly - 10}" width="14" height="14" fill="{colour}"/>'
-            f'<text x="{lx + 20}" y="{ly + 2}" font-size="13" fill="#1a1a1a">{escape(label)}</text>'
+            f'<text x="{lx + 20}" y="{ly + 2}" font-size="15" fill="#1a1a1a">{escape(label)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part above is escaped
