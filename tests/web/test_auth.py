@@ -188,6 +188,9 @@ def test_failed_logins_are_rate_limited(app):
     statuses = [log_in(client, user.email, "wrong password!").status_code for _ in range(11)]
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
+    refused = log_in(client, user.email, "wrong password!")
+    assert "For mange forsøk" in refused.get_data(as_text=True)
+    assert refused.headers["Retry-After"] == "60"
     # Even the right password waits out the limit.
     assert log_in(client, user.email).status_code == 429
 

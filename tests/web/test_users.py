@@ -71,3 +71,41 @@ def test_the_menu_shows_users_only_to_coordinators(client, app):
     assert "/brukere" not in client.get("/").get_data(as_text=True)
     login(client, make_user("coordinator"))
     assert "/brukere" in client.get("/").get_data(as_text=True)
+
+
+def test_a_coordinator_creates_a_staff_account_that_can_log_in(client, app):
+    from tests.web.test_auth import log_in
+
+    site = make_site("OSL-MO")
+    login(client, make_user("coordinator"))
+    response = form_post(
+        client,
+        "/brukere",
+        {
+            "name": "Kari Ansatt",
+            "email": "Kari@Test.no",
+            "role": "staff",
+            "site": "OSL-MO",
+            "password": "a long enough password",
+        },
+    )
+    assert response.status_code == 302
+    fresh = app.test_client()
+    assert log_in(fresh, "kari@test.no", "a long enough password").status_code == 302
+    assert fresh.get(f"/steder/{site.code}/utdeling").status_code == 200
+
+
+def test_a_taken_email_or_a_site_outside_the_area_is_refused(client, app):
+    make_site("OSL-MO", "0301")
+    make_site("BGO-MO", "4601")
+    taken = make_user("staff")
+    login(client, make_user("coordinator", municipality="0301"))
+    body = {"name": "X", "role": "staff", "site": "OSL-MO", "password": "a long enough password"}
+    response = form_post(client, "/brukere", {**body, "email": taken.email})
+    assert response.status_code == 422
+    assert "Ugyldig verdi." in response.get_data(as_text=True)
+    response = form_post(client, "/brukere", {**body, "email": "new@test.no", "site": "BGO-MO"})
+    assert response.status_code == 422
+    from tracker.models import User
+
+    assert db.session.query(User).filter_by(email="new@test.no").count() == 0

@@ -165,3 +165,11 @@ def csrf_refused(exc: CSRFError):
     if request.path.startswith("/api/"):
         return exc
     return render_template("auth/csrf.html"), 400
+
+
+@bp.app_errorhandler(429)
+def too_many(exc):  # type: ignore[no-untyped-def]
+    """Too many failed logins: say so in Norwegian and when to try again."""
+    if request.path.startswith("/api/"):
+        return exc
+    return render_template("auth/too_many.html"), 429, {"Retry-After": "60"}

@@ -4,22 +4,76 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
-from tracker.services import users
+from tracker.errors import DomainError
+from tracker.services import sites, users
 from tracker.web.common import current_actor
+from tracker.web.forms import show_domain_error
 
 bp = Blueprint("web_users", __name__)
 
 
-@bp.get("/brukere")
+class NewUserForm(FlaskForm):
+    """A site account (staff or site lead); coordinators and admins come from the CLI."""
+
+    name = StringField(_l("Navn"), validators=[DataRequired(_l("Skriv navnet.")), Length(max=200)])
+    email = EmailField(
+        _l("E-post"),
+        validators=[DataRequired(_l("Skriv e-postadressen.")), Length(max=254)],
+    )
+    role = SelectField(
+        _l("Rolle"),
+        choices=[SelectChoice("staff", _l("ansatt")), SelectChoice("lead", _l("stedsleder"))],
+    )
+    site = SelectField(_l("Sted"), choices=[])
+    password = PasswordField(
+        _l("Første passord (minst 10 tegn)"),
+        validators=[
+            DataRequired(_l("Skriv et passord.")),
+            Length(min=users.MIN_PASSWORD, message=_l("Minst %(n)d tegn.", n=users.MIN_PASSWORD)),
+        ],
+    )
+
+
+@bp.route("/brukere", methods=["GET", "POST"])
 @login_required
 def index():
-    """Every account the coordinator or admin may manage, with sites and roles."""
+    """Every account the coordinator or admin may manage, and a form for a new site account."""
     actor = current_actor()
+    accounts = users.list_users(actor)  # 403 for anyone below coordinator
+    form = NewUserForm()
+    form.site.choices = [
+        SelectChoice(site.code, f"{site.code} – {site.name}")
+        for site in sites.list_sites(actor, active=True)
+    ]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                actor,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                role=form.role.data,
+                site_codes=[form.site.data],
+            )
+        except DomainError as exc:
+            flash(show_domain_error(form, exc, {"email": "email", "password": "password"}), "error")
+            status = 422
+        else:
+            flash(_("%(name)s er opprettet.", name=user.name), "success")
+            return redirect(url_for("web_users.index"))
+    elif form.is_submitted():
+        status = 422
     return render_template(
-        "users/index.html", users=users.list_users(actor), is_admin=actor.is_admin
-    )
+        "users/index.html", users=accounts, is_admin=actor.is_admin, form=form
+    ), status
 
 
 @bp.post("/brukere/<int:user_id>/deaktiver")
