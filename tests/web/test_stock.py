@@ -163,3 +163,16 @@ def test_goods_received_without_csrf_is_refused(client, site, lead):
     )
     assert response.status_code == 400
     assert balance(syringes) == 0
+
+
+def test_a_bad_expiry_gets_a_norwegian_field_error(client, site, lead):
+    naloxone = make_item("NAL", "naloxone")
+    login(client, lead)
+    response = form_post(
+        client,
+        "/steder/OSL-MO/mottak",
+        {f"item_{naloxone.id}": "3", f"lot_{naloxone.id}": "L1", f"expiry_{naloxone.id}": "snart"},
+    )
+    assert response.status_code == 422
+    assert "Skriv en dato som dd.mm.åååå." in response.get_data(as_text=True)
+    assert balance(naloxone) == 0

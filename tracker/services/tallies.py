@@ -321,7 +321,8 @@ def user_names(ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 def item_groups(items: list[Item]) -> list[tuple[str, list[Item]]]:
@@ -411,7 +412,8 @@ def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> His
             .options(joinedload(StockMovement.item))
             .order_by(StockMovement.id)
         ):
-            corrections[movement.tally_id].append(movement)
+            if movement.tally_id is not None:
+                corrections[movement.tally_id].append(movement)
     by_day: dict[date, list[TallyEntry]] = defaultdict(list)
     for entry in entries:
         by_day[entry.entry_date].append(entry)

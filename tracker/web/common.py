@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, redirect, url_for
+from flask import abort, redirect, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker.services import users
 from tracker.services.access import Actor
@@ -22,7 +23,7 @@ def current_actor() -> Actor:
     return Actor(current_user._get_current_object())
 
 
-def site_page(endpoint: str) -> Response:
+def site_page(endpoint: str) -> WerkzeugResponse:
     """Open a per-site page at the user's remembered site, or ask which site first."""
     code = users.last_site_code(current_actor())
     if code is None:
@@ -36,7 +37,7 @@ def new_form_key() -> str:
 
 
 def valid_form_key(key: str | None) -> bool:
-    return bool(key) and len(key) == 32 and all(c in "0123456789abcdef" for c in key)
+    return key is not None and len(key) == 32 and all(c in "0123456789abcdef" for c in key)
 
 
 def once(

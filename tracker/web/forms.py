@@ -64,6 +64,13 @@ def parse_day(raw: str | None) -> date | None:
     return None
 
 
+def valid_day(raw: str | None) -> date:
+    """The date of a field that passed EntryDate."""
+    value = parse_day(raw)
+    assert value is not None, "validated by EntryDate"
+    return value
+
+
 class EntryDate:
     """A calendar date an entry may have (dates.check_entry_date), with a Norwegian message."""
 
@@ -77,6 +84,18 @@ class EntryDate:
             if value > dates.today():
                 raise ValidationError(_("Datoen kan ikke være fram i tid.")) from exc
             raise ValidationError(_("Datoen er for langt tilbake.")) from exc
+
+
+class OptionalDate:
+    """Blank, or a date written as the date input sends it (or dd.mm.yyyy)."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if (field.data or "").strip() and parse_day(field.data) is None:
+            raise ValidationError(_("Skriv en dato som dd.mm.åååå."))
+
+
+def optional_date_field(label: Any) -> StringField:
+    return StringField(label, validators=[OptionalDate()], widget=DateInput())
 
 
 def date_field(label: Any) -> StringField:

@@ -23,6 +23,7 @@ from tracker.web.forms import (
     parse_day,
     quantity_field,
     show_domain_error,
+    valid_day,
 )
 
 bp = Blueprint("web_naloxone", __name__)
@@ -103,7 +104,7 @@ def handout(code: str):
     if form.validate_on_submit():
         if not valid_form_key(form.form_key.data):
             abort(400)
-        saved_on = parse_day(form.handed_out_on.data)
+        saved_on = valid_day(form.handed_out_on.data)
         fields = {
             "handed_out_on": saved_on,
             "quantity": as_int(form.quantity),
@@ -128,7 +129,7 @@ def handout(code: str):
         else:
             if stored is not None:
                 flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
-            saved_id = handout.id if handout is not None else stored["id"]
+            saved_id = handout.id if handout is not None else (stored or {})["id"]
             return redirect(
                 url_for(
                     "web_naloxone.handout",

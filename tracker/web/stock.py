@@ -24,9 +24,11 @@ from tracker.web.forms import (
     KeyedForm,
     as_int,
     date_field,
+    optional_date_field,
     parse_day,
     quantity_field,
     show_domain_error,
+    valid_day,
 )
 
 bp = Blueprint("web_stock", __name__)
@@ -79,7 +81,7 @@ def receive_form(screen: EntryScreen, **kwargs: Any) -> KeyedForm:
                 f"lot_{item.id}",
                 StringField(_l("Parti (lot)"), validators=[Length(max=64)]),
             )
-            setattr(ReceiveForm, f"expiry_{item.id}", StringField(_l("Utløpsdato")))
+            setattr(ReceiveForm, f"expiry_{item.id}", optional_date_field(_l("Utløpsdato")))
     return ReceiveForm(**kwargs)
 
 
@@ -100,7 +102,8 @@ def receive(code: str):
     if form.validate_on_submit():
         if not valid_form_key(form.form_key.data):
             abort(400)
-        lines, fields = [], {"date": "received_on", "note": "note"}
+        lines: list[dict[str, Any]] = []
+        fields = {"date": "received_on", "note": "note"}
         for item in receipt_items(screen):
             quantity = as_int(form[f"item_{item.id}"])
             if not quantity:
@@ -117,7 +120,7 @@ def receive(code: str):
             form.received_on.errors = [_("Skriv inn minst ett antall.")]
             status = 422
         else:
-            received_on = parse_day(form.received_on.data)
+            received_on = valid_day(form.received_on.data)
             try:
                 receipt, _stored = once(
                     f"receipt:{screen.site.code}",

@@ -27,6 +27,7 @@ from tracker.web.forms import (
     parse_day,
     quantity_field,
     show_domain_error,
+    valid_day,
 )
 
 bp = Blueprint("web_tallies", __name__)
@@ -100,7 +101,7 @@ def entry(code: str):
         if not _nothing_entered(form, lines):
             if not valid_form_key(form.form_key.data):
                 abort(400)
-            saved_on = parse_day(form.entry_date.data)
+            saved_on = valid_day(form.entry_date.data)
             payload = {"date": saved_on, "lines": lines, "contacts": as_int(form.contacts)}
             try:
                 tally, stored = once(
@@ -122,7 +123,7 @@ def entry(code: str):
             else:
                 if stored is not None:
                     flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
-                saved_id = tally.id if tally is not None else stored["id"]
+                saved_id = tally.id if tally is not None else (stored or {})["id"]
                 return redirect(
                     url_for(
                         "web_tallies.entry",
@@ -174,8 +175,9 @@ def edit(code: str, tally_id: int):
     form = tally_form(screen, data=data)
     status = 200
     if form.validate_on_submit():
+        new_date = valid_day(form.entry_date.data)
         changes = {
-            "date": parse_day(form.entry_date.data),
+            "date": new_date,
             "contacts": as_int(form.contacts),
             "lines": _lines(form, screen),
             "note": form.note.data or None,
@@ -187,7 +189,7 @@ def edit(code: str, tally_id: int):
             status = 422
         else:
             flash(_("Endringen er lagret."), "success")
-            return redirect(url_for("web_tallies.history", code=code, **_around(changes["date"])))
+            return redirect(url_for("web_tallies.history", code=code, **_around(new_date)))
     elif form.is_submitted():
         status = 422
     return render_template(
@@ -204,7 +206,7 @@ def delete(code: str, tally_id: int):
     return redirect(url_for("web_tallies.history", code=code, **_around(tally.entry_date)))
 
 
-def _around(day: date) -> dict[str, str]:
+def _around(day: date) -> dict[str, Any]:
     """History bounds that include the day."""
     end = max(day, dates.today())
     start = min(day, end - timedelta(days=HISTORY_DAYS - 1))
