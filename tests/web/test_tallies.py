@@ -298,3 +298,33 @@ def test_picking_another_sites_code_is_refused(client, shop):
     login(client, shop["staff"])
     response = form_post(client, "/velg-sted", {"site": "BGO-MO"}, page_url="/")
     assert response.status_code == 403
+
+
+def test_a_saved_form_sent_again_with_other_numbers_is_not_saved_silently(client, shop):
+    login(client, shop["staff"])
+    html = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
+    body = {
+        "csrf_token": hidden(html, "csrf_token"),
+        "form_key": hidden(html, "form_key"),
+        f"item_{shop['syringes'].id}": "40",
+    }
+    assert client.post("/steder/OSL-MO/utdeling", data=body).status_code == 302
+    changed = client.post(
+        "/steder/OSL-MO/utdeling", data={**body, f"item_{shop['syringes'].id}": "45"}
+    )
+    page = changed.get_data(as_text=True)
+    assert changed.status_code == 409
+    assert "allerede lagret, med andre tall" in page
+    assert 'value="45"' in page  # the numbers are kept
+    assert hidden(page, "form_key") != body["form_key"]  # a fresh form saves them on purpose
+    assert entries() == 1
+    again = client.post(
+        "/steder/OSL-MO/utdeling",
+        data={
+            **body,
+            "form_key": hidden(page, "form_key"),
+            f"item_{shop['syringes'].id}": "45",
+        },
+    )
+    assert again.status_code == 302
+    assert entries() == 2

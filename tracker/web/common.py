@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from tracker.errors import Conflict
 from tracker.services import users
 from tracker.services.access import Actor
 from tracker.services.unit import Idempotency, IdempotentReplay, find_idempotency, request_hash
@@ -46,7 +48,8 @@ def once(
     """Run a form's service call once per form key.
 
     Returns (result, None) the first time and (None, stored) for a repeat: the stored body is
-    what the first submit saved (its id), so the page can show that receipt instead.
+    what the first submit saved (its id), so the page can show that receipt instead. The same
+    key with other values raises ChangedResubmit; the page offers a fresh form to save them.
     """
     scope = f"{current_actor().user_id}:web:{form_name}"
     stored = find_idempotency(scope, key)
@@ -59,4 +62,15 @@ def once(
         except IdempotentReplay:
             stored = find_idempotency(scope, key)
     assert stored is not None
+    if stored.request_hash != request_hash(payload):
+        raise ChangedResubmit(
+            _(
+                "Dette skjemaet er allerede lagret, med andre tall. Sjekk kvitteringen eller "
+                "historikken; trykk Lagre igjen for å lagre disse tallene som en ny registrering."
+            )
+        )
     return None, json.loads(stored.response_body)
+
+
+class ChangedResubmit(Conflict):
+    """A saved form sent again with other values (the back button): not saved a second time."""

@@ -125,7 +125,7 @@ def handout(code: str):
             )
         except DomainError as exc:
             flash(show_domain_error(form, exc, FIELDS), "error")
-            status = 422
+            status = exc.status
         else:
             if stored is not None:
                 flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
@@ -140,4 +140,6 @@ def handout(code: str):
             )
     elif form.is_submitted():
         status = 422
+    if form.is_submitted():
+        form.form_key.data = new_form_key()  # nothing was saved with the old one
     return render_template("naloxone/handout.html", form=form, screen=screen), status

@@ -137,7 +137,7 @@ def receive(code: str):
                 )
             except DomainError as exc:
                 flash(show_domain_error(form, exc, fields), "error")
-                status = 422
+                status = exc.status
             else:
                 total = number(sum(line["quantity"] for line in lines))
                 flash(
@@ -149,6 +149,8 @@ def receive(code: str):
                 return redirect(url_for("web_stock.site_stock", code=code))
     elif form.is_submitted():
         status = 422
+    if form.is_submitted():
+        form.form_key.data = new_form_key()  # nothing was saved with the old one
     return render_template(
         "stock/receive.html", form=form, screen=screen, items=receipt_items(screen)
     ), status

@@ -120,6 +120,7 @@ def entry(code: str):
                 )
             except DomainError as exc:
                 flash(show_domain_error(form, exc, _error_fields(screen)), "error")
+                status = exc.status
             else:
                 if stored is not None:
                     flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
@@ -135,7 +136,7 @@ def entry(code: str):
     elif form.is_submitted():
         status = 422
     if form.is_submitted():
-        form.form_key.data = form.form_key.data or new_form_key()
+        form.form_key.data = new_form_key()  # nothing was saved with the old one
     return render_template(
         "tallies/entry.html", form=form, screen=screen, items=entry_items(screen)
     ), status
