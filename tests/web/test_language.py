@@ -28,6 +28,8 @@ def test_numbers_are_english_in_english(app):
     with app.test_request_context("/?lang=en"):
         refresh()  # the tests' long-lived app context caches the locale
         assert formats.number(1234567) == "1,234,567"
+    with app.test_request_context("/"):
+        refresh()  # leave bokmål behind for the next test
 
 
 def test_the_entry_form_is_bokmal_by_default_and_english_after_the_switch(client, app):

@@ -79,7 +79,7 @@ def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _per_address_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT_ADDRESS", "100 per minute")
+    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
 
 
 def _per_account_limit() -> str:

@@ -32,7 +32,9 @@ def home():
     actor = current_actor()
     return render_template(
         "home/pick.html",
-        sites=sites.list_sites(actor, active=True),
+        sites=sorted(  # the remembered site first: one tap to today's form
+            sites.list_sites(actor, active=True), key=lambda s: s.id != current_user.last_site_id
+        ),
         last_site_id=current_user.last_site_id,
         neste=_next_page(request.args.get("neste")),
     )
