@@ -256,3 +256,11 @@ def test_the_language_switch_shows_english(csrf_client):
     )
     assert response.headers["Location"] == "/login"
     assert "Log in" in csrf_client.get("/login").get_data(as_text=True)
+
+
+def test_the_chosen_language_survives_logging_in(csrf_client):
+    user = make_user(sites=[make_site()])
+    page = csrf_client.get("/login").get_data(as_text=True)
+    csrf_client.post("/sprak", data={"lang": "en", "csrf_token": csrf_from(page)})
+    log_in(csrf_client, user.email)
+    assert "Change password" in csrf_client.get("/konto").get_data(as_text=True)

@@ -328,3 +328,12 @@ def test_a_saved_form_sent_again_with_other_numbers_is_not_saved_silently(client
     )
     assert again.status_code == 302
     assert entries() == 2
+
+
+def test_history_refuses_a_reversed_or_overlong_range(client, shop):
+    login(client, shop["staff"])
+    reversed_range = client.get("/steder/OSL-MO/historikk?fra=2026-02-01&til=2026-01-01")
+    assert reversed_range.status_code == 422
+    overlong = client.get("/steder/OSL-MO/historikk?fra=2001-01-01&til=2026-01-01")
+    assert overlong.status_code == 422
+    assert "Ugyldige opplysninger" in overlong.get_data(as_text=True)

@@ -300,6 +300,7 @@ def tallies_query(
 
 # --- What the web entry form and the history page read ---------------------------------------
 
+HISTORY_MAX_DAYS = 366
 ENTRY_CATEGORIES = ("syringe", "needle", "foil", "naloxone", "overdose_card", "other")
 
 
@@ -393,6 +394,10 @@ def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> His
     """Entries (deleted ones too, marked) between two dates, newest day first."""
     if date_from > date_to:
         raise ValidationError("'from' is after 'to'.", {"from": ["After 'to'."]})
+    if (date_to - date_from).days > HISTORY_MAX_DAYS:
+        raise ValidationError(
+            f"Show at most {HISTORY_MAX_DAYS} days at a time.", {"from": ["Range too long."]}
+        )
     site = require_site(actor, get_site(site_code))
     entries = list(
         db.session.scalars(

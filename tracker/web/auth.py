@@ -98,7 +98,10 @@ def login():
     if form.validate_on_submit():
         user = users.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            session.clear()  # a new session on login (no fixation)
+            locale = session.get("locale")
+            session.clear()  # a new session on login (no fixation); the language stays
+            if locale:
+                session["locale"] = locale
             login_user(user)
             return redirect(target or url_for("web.home"))
         form.password.errors.append(_("Feil e-post eller passord."))
