@@ -106,3 +106,21 @@ def test_without_stock_every_unexpired_lot_is_offered(world):
     make_lot(item, "OLD", today() - timedelta(days=1))
     lots = naloxone.site_lots(site.id, item, today())
     assert [lot.lot_number for lot, _ in lots] == ["A", "B"]
+
+
+def test_history_includes_naloxone_handouts_with_who(world):
+    site, _syringes, user = world
+    make_item("NAL", "naloxone")
+    handout = naloxone.hand_out(
+        actor(user),
+        site_code=site.code,
+        handed_out_on=today(),
+        quantity=2,
+        recipient_group="pwud",
+        first_time=True,
+        training_given=False,
+    )
+    found = tallies.history(actor(user), site.code, today(), today())
+    assert found.days == [(today(), [])]
+    assert found.handouts[today()] == [handout]
+    assert found.names[user.id] == user.name

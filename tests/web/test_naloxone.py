@@ -72,6 +72,9 @@ def test_a_refill_after_an_overdose_is_saved_with_its_fields(client, setup):
     assert handout.training_given is True
     assert handout.lot.lot_number == "LATE"
     assert "Lagret" in client.get(response.headers["Location"]).get_data(as_text=True)
+    history = client.get("/steder/OSL-MO/historikk").get_data(as_text=True)
+    assert "Nalokson: <strong>2</strong>" in history
+    assert "parti LATE" in history
 
 
 def test_without_a_lot_the_soonest_expiring_is_used(client, setup):

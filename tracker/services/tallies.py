@@ -16,6 +16,7 @@ from tracker.extensions import db
 from tracker.models import (
     ContactsDaily,
     Item,
+    NaloxoneHandout,
     Site,
     StockMovement,
     TallyEntry,
@@ -388,6 +389,7 @@ class History:
     days: list[tuple[date, list[TallyEntry]]]
     corrections: dict[int, list[StockMovement]]
     names: dict[int, str]
+    handouts: dict[date, list[NaloxoneHandout]]
 
 
 def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> History:
@@ -422,10 +424,24 @@ def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> His
     by_day: dict[date, list[TallyEntry]] = defaultdict(list)
     for entry in entries:
         by_day[entry.entry_date].append(entry)
+    handouts: dict[date, list[NaloxoneHandout]] = defaultdict(list)
+    for handout in db.session.scalars(
+        select(NaloxoneHandout)
+        .where(
+            NaloxoneHandout.site_id == site.id,
+            NaloxoneHandout.handed_out_on >= date_from,
+            NaloxoneHandout.handed_out_on <= date_to,
+        )
+        .options(joinedload(NaloxoneHandout.lot))
+        .order_by(NaloxoneHandout.id.desc())
+    ):
+        handouts[handout.handed_out_on].append(handout)
+        by_day.setdefault(handout.handed_out_on, [])
     names = user_names(
         {e.created_by_id for e in entries}
         | {e.updated_by_id for e in entries}
         | {e.deleted_by_id for e in entries}
+        | {h.created_by_id for day in handouts.values() for h in day}
     )
     return History(
         site=site,
@@ -434,4 +450,5 @@ def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> His
         days=sorted(by_day.items(), reverse=True),
         corrections=dict(corrections),
         names=names,
+        handouts=dict(handouts),
     )
