@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test install install-test serve migrate seed lint fuzz bench clean
+.PHONY: run test install install-test serve migrate seed lint fuzz bench clean translations
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 $(VENV)/.install-stamp: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
-	$(BIN)/pybabel compile -d tracker/translations -f -q 2>/dev/null || true
+	$(BIN)/pybabel -q compile -d tracker/translations -f
 	touch $@
 
 $(VENV)/.install-test-stamp: pyproject.toml $(VENV)/.install-stamp
@@ -36,7 +36,7 @@ serve: install
 
 ## make test: the whole suite on SQLite and on PostgreSQL
 test: install-test
-	$(BIN)/pybabel compile -d tracker/translations -f -q 2>/dev/null || true
+	$(BIN)/pybabel -q compile -d tracker/translations -f
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tests/run.sh
 
 lint: install-test
@@ -50,3 +50,9 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+## make translations: extract the bokmål msgids and update the English catalogue
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o tracker/translations/messages.pot .
+	$(BIN)/pybabel -q update -i tracker/translations/messages.pot -d tracker/translations -N
+	$(BIN)/pybabel -q compile -d tracker/translations -f

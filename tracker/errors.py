@@ -126,7 +126,7 @@ def init_app(app: Any) -> None:
     """One mapping for the whole app: problem+json under /api, the usual pages elsewhere."""
     import logging
 
-    from flask import render_template_string
+    from flask import render_template, render_template_string
 
     log = logging.getLogger("tracker")
 
@@ -134,18 +134,26 @@ def init_app(app: Any) -> None:
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         if wants_problem_json():
             return domain_problem(exc)
-        page = render_template_string(
-            "<!doctype html><title>{{ t }}</title><h1>{{ t }}</h1><p>{{ d }}</p>",
-            t=exc.title,
-            d=exc.detail,
-        )
-        return page, exc.status
+        return _page(exc.status, exc.detail), exc.status
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         if wants_problem_json():
             return http_problem(exc)
+        if exc.code in (403, 404, 405, 409, 413, 422):
+            return _page(exc.code or 500, None), exc.code
         return exc
+
+    def _page(status: int, detail: str | None) -> str:
+        """The site's own error page (templates/error.html), falling back to a bare one."""
+        try:
+            return render_template("error.html", status=status, detail=detail)
+        except Exception:  # noqa: BLE001 - an error page must never fail
+            return render_template_string(
+                "<!doctype html><title>{{ s }}</title><h1>{{ s }}</h1><p>{{ d }}</p>",
+                s=status,
+                d=detail or "",
+            )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

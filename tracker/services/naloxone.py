@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, select
@@ -9,7 +10,7 @@ from sqlalchemy import Select, select
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
-from tracker.models import Item, NaloxoneHandout
+from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
 from tracker.services import audit, catalog, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
@@ -153,3 +154,70 @@ def handouts_query(
     if date_to:
         query = query.where(NaloxoneHandout.handed_out_on <= date_to)
     return query
+
+
+# --- What the web handout form reads -----------------------------------------------------------
+
+
+@dataclass
+class HandoutScreen:
+    """The handout form's data: the site, its unexpired lots (soonest expiry first), today's."""
+
+    site: Site
+    day: date
+    item: Item | None
+    lots: list[tuple[Lot, int]]
+    handouts: list[NaloxoneHandout]
+    receipt: NaloxoneHandout | None = None
+
+
+def site_lots(site_id: int, item: Item, on: date) -> list[tuple[Lot, int]]:
+    """The item's unexpired lots the site holds, with on hand, soonest expiry first.
+
+    When the site holds none, every unexpired lot of the item (on hand 0), so a handout can
+    still name the lot printed on the box.
+    """
+    unexpired = (Lot.expiry.is_(None)) | (Lot.expiry >= on)
+    held = db.session.execute(
+        select(Lot, StockBalance.quantity)
+        .join(StockBalance, StockBalance.lot_id == Lot.id)
+        .where(
+            Lot.item_id == item.id,
+            unexpired,
+            StockBalance.site_id == site_id,
+            StockBalance.quantity > 0,
+        )
+        .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
+    ).all()
+    if held:
+        return [(lot, quantity) for lot, quantity in held]
+    others = db.session.scalars(
+        select(Lot)
+        .where(Lot.item_id == item.id, unexpired)
+        .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
+    )
+    return [(lot, 0) for lot in others]
+
+
+def handout_screen(
+    actor: Actor, site_code: str, day: date, receipt_id: int | None = None
+) -> HandoutScreen:
+    site = require_site(actor, get_site(site_code))
+    try:
+        item: Item | None = default_item()
+    except Conflict:
+        item = None
+    receipt = db.session.get(NaloxoneHandout, receipt_id) if receipt_id else None
+    if receipt is not None and receipt.site_id != site.id:
+        receipt = None
+    handouts = list(
+        db.session.scalars(handouts_query(actor, site=site.code, date_from=day, date_to=day))
+    )
+    return HandoutScreen(
+        site=site,
+        day=day,
+        item=item,
+        lots=site_lots(site.id, item, day) if item else [],
+        handouts=handouts,
+        receipt=receipt,
+    )

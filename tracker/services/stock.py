@@ -279,3 +279,65 @@ def movements_query(
     if date_from and date_to and date_from > date_to:
         raise ValidationError("'from' is after 'to'.", {"from": ["After 'to'."]})
     return query
+
+
+# --- What the web stock page reads --------------------------------------------------------------
+
+TREND_WEEKS = 12
+
+
+@dataclass
+class StockOverview:
+    """A site's stock lines with expiry warnings, and the weekly distribution per category."""
+
+    site: Site
+    on: date
+    lines: list[StockLine]
+    weeks: list[date]  # the Monday of each week, oldest first
+    trend: dict[str, list[int]]  # category -> quantity handed out per week
+
+    def expiry_warning(self, line: StockLine) -> str | None:
+        """'expired', '30' or '90' for a lot that has expired or expires within that many days."""
+        if line.lot is None or line.lot.expiry is None:
+            return None
+        left = (line.lot.expiry - self.on).days
+        if left < 0:
+            return "expired"
+        if left <= 30:
+            return "30"
+        if left <= 90:
+            return "90"
+        return None
+
+
+def weekly_distribution(
+    site_id: int, on: date, weeks: int = TREND_WEEKS
+) -> tuple[list[date], dict[str, list[int]]]:
+    """Quantity handed out per item category in each of the last `weeks` ISO weeks (to `on`)."""
+    this_monday = on - timedelta(days=on.weekday())
+    mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    rows = db.session.execute(
+        select(DistributionDaily.day, Item.category, func.sum(DistributionDaily.quantity))
+        .join(Item, Item.id == DistributionDaily.item_id)
+        .where(
+            DistributionDaily.site_id == site_id,
+            DistributionDaily.day >= mondays[0],
+            DistributionDaily.day <= on,
+        )
+        .group_by(DistributionDaily.day, Item.category)
+    )
+    index = {monday: n for n, monday in enumerate(mondays)}
+    trend: dict[str, list[int]] = {}
+    for day, category, quantity in rows:
+        week = index[day - timedelta(days=day.weekday())]
+        trend.setdefault(category, [0] * weeks)[week] += int(quantity or 0)
+    return mondays, trend
+
+
+def overview(actor: Actor, site_code: str) -> StockOverview:
+    """The stock page of a site: on hand per item and lot, warnings, and the 12-week trend."""
+    lines = on_hand(actor, site_code)
+    site = get_site(site_code)
+    on = today()
+    weeks, trend = weekly_distribution(site.id, on)
+    return StockOverview(site=site, on=on, lines=lines, weeks=weeks, trend=trend)

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import ContactsDaily, Item, StockMovement, TallyEntry, TallyLine
+from tracker.models import (
+    ContactsDaily,
+    Item,
+    NaloxoneHandout,
+    Site,
+    StockMovement,
+    TallyEntry,
+    TallyLine,
+    User,
+)
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger, stock
@@ -286,3 +297,158 @@ def tallies_query(
     if not include_deleted:
         query = query.where(TallyEntry.deleted_at.is_(None))
     return query
+
+
+# --- What the web entry form and the history page read ---------------------------------------
+
+HISTORY_MAX_DAYS = 366
+ENTRY_CATEGORIES = ("syringe", "needle", "foil", "naloxone", "overdose_card", "other")
+
+
+@dataclass
+class EntryScreen:
+    """The entry form's data: the site, its items by category and what is entered for the day."""
+
+    site: Site
+    day: date
+    groups: list[tuple[str, list[Item]]]
+    entries: list[TallyEntry]
+    totals: dict[int, int]
+    contacts: int
+    names: dict[int, str]
+    receipt: TallyEntry | None = None
+
+
+def user_names(ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
+
+
+def item_groups(items: list[Item]) -> list[tuple[str, list[Item]]]:
+    """Items grouped by category in the programme's order (empty categories left out)."""
+    order = {c: n for n, c in enumerate(ENTRY_CATEGORIES)}
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for item in sorted(items, key=lambda i: (order.get(i.category, 99), i.sort_order, i.code)):
+        groups[item.category].append(item)
+    return list(groups.items())
+
+
+def entry_screen(
+    actor: Actor, site_code: str, day: date, receipt_id: int | None = None
+) -> EntryScreen:
+    """What the daily form shows for a site and day (access checked here).
+
+    receipt_id names an entry just saved, shown as the receipt (only if it is this site's).
+    """
+    site = require_site(actor, get_site(site_code))
+    receipt = db.session.get(TallyEntry, receipt_id) if receipt_id else None
+    if receipt is not None and receipt.site_id != site.id:
+        receipt = None
+    items = list(db.session.scalars(select(Item).where(Item.active.is_(True))))
+    entries = list(
+        db.session.scalars(
+            tallies_query(actor, site=site.code, date_from=day, date_to=day).options(
+                selectinload(TallyEntry.lines)
+            )
+        )
+    )
+    totals: dict[int, int] = defaultdict(int)
+    for entry in entries:
+        for line in entry.lines:
+            totals[line.item_id] += line.quantity
+    return EntryScreen(
+        site=site,
+        day=day,
+        groups=item_groups(items),
+        entries=entries,
+        totals=dict(totals),
+        contacts=sum(e.contacts for e in entries),
+        names=user_names({e.created_by_id for e in entries}),
+        receipt=receipt,
+    )
+
+
+def edit_screen(actor: Actor, site_code: str, tally_id: int) -> tuple[TallyEntry, EntryScreen]:
+    """An entry to change, with the form data of its site and day."""
+    tally = get_tally(actor, tally_id)
+    if tally.site.code != site_code:
+        raise NotFound(f"No entry with id {tally_id} at site '{site_code}'.")
+    return tally, entry_screen(actor, site_code, tally.entry_date)
+
+
+@dataclass
+class History:
+    """A site's entries by day, with who entered, changed or deleted them and the corrections."""
+
+    site: Site
+    date_from: date
+    date_to: date
+    days: list[tuple[date, list[TallyEntry]]]
+    corrections: dict[int, list[StockMovement]]
+    names: dict[int, str]
+    handouts: dict[date, list[NaloxoneHandout]]
+
+
+def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> History:
+    """Entries (deleted ones too, marked) between two dates, newest day first."""
+    if date_from > date_to:
+        raise ValidationError("'from' is after 'to'.", {"from": ["After 'to'."]})
+    if (date_to - date_from).days > HISTORY_MAX_DAYS:
+        raise ValidationError(
+            f"Show at most {HISTORY_MAX_DAYS} days at a time.", {"from": ["Range too long."]}
+        )
+    site = require_site(actor, get_site(site_code))
+    entries = list(
+        db.session.scalars(
+            tallies_query(
+                actor, site=site.code, date_from=date_from, date_to=date_to, include_deleted=True
+            ).options(selectinload(TallyEntry.lines).joinedload(TallyLine.item))
+        )
+    )
+    corrections: dict[int, list[StockMovement]] = defaultdict(list)
+    if entries:
+        for movement in db.session.scalars(
+            select(StockMovement)
+            .where(
+                StockMovement.tally_id.in_([e.id for e in entries]),
+                StockMovement.kind == "correction",
+            )
+            .options(joinedload(StockMovement.item))
+            .order_by(StockMovement.id)
+        ):
+            if movement.tally_id is not None:
+                corrections[movement.tally_id].append(movement)
+    by_day: dict[date, list[TallyEntry]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry.entry_date].append(entry)
+    handouts: dict[date, list[NaloxoneHandout]] = defaultdict(list)
+    for handout in db.session.scalars(
+        select(NaloxoneHandout)
+        .where(
+            NaloxoneHandout.site_id == site.id,
+            NaloxoneHandout.handed_out_on >= date_from,
+            NaloxoneHandout.handed_out_on <= date_to,
+        )
+        .options(joinedload(NaloxoneHandout.lot))
+        .order_by(NaloxoneHandout.id.desc())
+    ):
+        handouts[handout.handed_out_on].append(handout)
+        by_day.setdefault(handout.handed_out_on, [])
+    names = user_names(
+        {e.created_by_id for e in entries}
+        | {e.updated_by_id for e in entries}
+        | {e.deleted_by_id for e in entries}
+        | {h.created_by_id for day in handouts.values() for h in day}
+    )
+    return History(
+        site=site,
+        date_from=date_from,
+        date_to=date_to,
+        days=sorted(by_day.items(), reverse=True),
+        corrections=dict(corrections),
+        names=names,
+        handouts=dict(handouts),
+    )

@@ -6,16 +6,23 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import ApiToken, Membership, User
+from tracker.models import ApiToken, Membership, Site, User
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
 from tracker.models.base import utcnow
 from tracker.services import audit
-from tracker.services.access import Actor, get_site, require_role
+from tracker.services.access import (
+    Actor,
+    can,
+    get_site,
+    require_role,
+    require_site,
+    visible_sites,
+)
 from tracker.services.sites import get_municipality
 from tracker.services.unit import commit, service
 
@@ -224,3 +231,48 @@ def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token.user, token
+
+
+@service
+def remember_site(actor: Actor, site_code: str) -> User:
+    """Remember the site the user last picked, so the pages open there next time."""
+    site = require_site(actor, get_site(site_code))
+    user = actor.user
+    if user.last_site_id != site.id:
+        user.last_site_id = site.id
+        audit.record(actor, "user", user.id, "pick_site", site_id=site.id)
+        commit()
+    return user
+
+
+def last_site_code(actor: Actor) -> str | None:
+    """The user's remembered site if they may still open it, else their only site, else None."""
+    sites = list(db.session.scalars(visible_sites(actor).limit(2)))
+    if actor.user.last_site_id is not None:
+        remembered = db.session.get(Site, actor.user.last_site_id)
+        if remembered is not None and remembered.active and can(actor, remembered):
+            return remembered.code
+    return sites[0].code if len(sites) == 1 else None
+
+
+def list_users(actor: Actor) -> list[User]:
+    """Accounts a coordinator or admin may manage; a municipal coordinator sees their area's."""
+    require_role(actor, "coordinator")
+    query = select(User).options(selectinload(User.memberships)).order_by(User.name, User.email)
+    if not actor.is_admin and actor.user.municipality_id is not None:
+        local = (
+            select(Membership.user_id)
+            .join(Site)
+            .where(Site.municipality_id == actor.user.municipality_id)
+        )
+        query = query.where(
+            User.id.in_(local) | (User.municipality_id == actor.user.municipality_id)
+        )
+    return list(db.session.scalars(query))
+
+
+def email_of(user_id: int) -> str:
+    email = db.session.scalar(select(User.email).where(User.id == user_id))
+    if email is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return email

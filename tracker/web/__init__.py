@@ -2,13 +2,14 @@
 
 from flask import Flask
 
-from tracker.web import home, nav, training
+from tracker.web import auth, formats, home, naloxone, nav, stock, tallies, training, users
 
 # Every page blueprint, registered from this one list (like the API's).
-BLUEPRINTS = [home.bp, training.bp]
+BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, training.bp]
 
 
 def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     nav.init_app(app)
+    formats.init_app(app)

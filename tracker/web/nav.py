@@ -25,6 +25,12 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("web.home", _l("Start")),
+    NavItem("web_tallies.entry_here", _l("Utdeling")),
+    NavItem("web_naloxone.handout_here", _l("Nalokson")),
+    NavItem("web_stock.receive_here", _l("Mottak")),
+    NavItem("web_stock.site_stock_here", _l("Lager")),
+    NavItem("web_tallies.history_here", _l("Historikk")),
+    NavItem("web_users.index", _l("Brukere"), need="coordinator"),
     NavItem("training_pages.sessions", _l("Opplæring")),
 ]
 

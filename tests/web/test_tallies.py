@@ -1,0 +1,339 @@
+"""The daily distribution form, its receipt, double submit, history, edit and delete."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import login, make_item, make_site, make_user
+from tests.web.pages import form_post, hidden
+from tracker.dates import today
+from tracker.extensions import db
+from tracker.models import StockBalance, StockMovement, TallyEntry
+
+
+@pytest.fixture
+def shop(app):
+    site = make_site("OSL-MO")
+    syringes = make_item("SPR-2", "syringe")
+    needles = make_item("KAN-23", "needle")
+    foil = make_item("FOLIE", "foil")
+    naloxone = make_item("NAL", "naloxone")
+    staff = make_user("staff", [site])
+    return {
+        "site": site,
+        "syringes": syringes,
+        "needles": needles,
+        "foil": foil,
+        "naloxone": naloxone,
+        "staff": staff,
+    }
+
+
+def entries() -> int:
+    return db.session.scalar(select(func.count()).select_from(TallyEntry))
+
+
+def on_hand(item) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+            StockBalance.item_id == item.id
+        )
+    )
+
+
+def test_the_form_shows_items_grouped_by_category_with_today_as_date(client, shop):
+    login(client, shop["staff"])
+    response = client.get("/steder/OSL-MO/utdeling")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for legend in ("Sprøyter", "Kanyler", "Røykefolie", "Nalokson", "Kontakter"):
+        assert legend in html
+    assert f'value="{today().isoformat()}"' in html
+    assert 'inputmode="numeric"' in html
+    assert f'name="item_{shop["naloxone"].id}"' not in html  # naloxone has its own form
+
+
+def test_saving_records_the_entry_and_shows_a_receipt(client, shop):
+    login(client, shop["staff"])
+    response = form_post(
+        client,
+        "/steder/OSL-MO/utdeling",
+        {f"item_{shop['syringes'].id}": "1200", f"item_{shop['foil'].id}": "5", "contacts": "14"},
+    )
+    assert response.status_code == 302
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Lagret" in receipt
+    assert "1\u00a0200" in receipt  # Norwegian grouping
+    assert entries() == 1
+    assert on_hand(shop["syringes"]) == -1200
+    assert on_hand(shop["foil"]) == -5
+
+
+def test_a_double_submit_saves_once(client, shop):
+    login(client, shop["staff"])
+    html = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
+    body = {
+        "csrf_token": hidden(html, "csrf_token"),
+        "form_key": hidden(html, "form_key"),
+        f"item_{shop['syringes'].id}": "40",
+        "contacts": "3",
+    }
+    first = client.post("/steder/OSL-MO/utdeling", data=body)
+    second = client.post("/steder/OSL-MO/utdeling", data=body)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]  # the same receipt
+    assert entries() == 1
+    assert on_hand(shop["syringes"]) == -40
+    assert "allerede sendt" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_fresh_form_gets_a_fresh_key(client, shop):
+    login(client, shop["staff"])
+    first = hidden(client.get("/steder/OSL-MO/utdeling").get_data(as_text=True), "form_key")
+    second = hidden(client.get("/steder/OSL-MO/utdeling").get_data(as_text=True), "form_key")
+    assert first != second
+
+
+def test_two_separate_forms_save_two_entries_that_add_up(client, shop):
+    login(client, shop["staff"])
+    for _ in range(2):
+        form_post(client, "/steder/OSL-MO/utdeling", {f"item_{shop['syringes'].id}": "10"})
+    assert entries() == 2
+    html = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
+    assert "2 registreringer" in html
+    assert on_hand(shop["syringes"]) == -20
+
+
+def test_the_form_without_csrf_is_refused_and_saves_nothing(client, shop):
+    login(client, shop["staff"])
+    html = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
+    response = client.post(
+        "/steder/OSL-MO/utdeling",
+        data={"form_key": hidden(html, "form_key"), f"item_{shop['syringes'].id}": "10"},
+    )
+    assert response.status_code == 400
+    assert "Skjemaet ble avvist" in response.get_data(as_text=True)
+    assert entries() == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "Skriv et helt tall"),
+        ("-3", "Skriv et helt tall"),
+        ("2.5", "Skriv et helt tall"),
+        ("100001", "Høyst 100\u00a0000."),
+    ],
+)
+def test_a_bad_quantity_gets_a_norwegian_field_error_and_saves_nothing(
+    client, shop, value, message
+):
+    login(client, shop["staff"])
+    field = f"item_{shop['syringes'].id}"
+    response = form_post(client, "/steder/OSL-MO/utdeling", {field: value, "contacts": "2"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert f'id="{field}-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert entries() == 0
+    assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
+
+
+def test_a_date_in_the_future_is_refused_in_norwegian(client, shop):
+    login(client, shop["staff"])
+    response = form_post(
+        client,
+        "/steder/OSL-MO/utdeling",
+        {
+            f"item_{shop['syringes'].id}": "4",
+            "entry_date": (today() + timedelta(days=5)).isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    assert "Datoen kan ikke være fram i tid." in response.get_data(as_text=True)
+    assert entries() == 0
+
+
+def test_an_empty_form_is_refused(client, shop):
+    login(client, shop["staff"])
+    response = form_post(client, "/steder/OSL-MO/utdeling", {})
+    assert response.status_code == 422
+    assert "Skriv inn minst ett antall." in response.get_data(as_text=True)
+    assert entries() == 0
+
+
+def test_contacts_alone_can_be_recorded(client, shop):
+    login(client, shop["staff"])
+    response = form_post(client, "/steder/OSL-MO/utdeling", {"contacts": "7"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(TallyEntry.contacts)) == 7
+
+
+def test_staff_cannot_open_or_post_to_another_sites_form(client, shop):
+    other = make_site("BGO-MO", "4601")
+    login(client, shop["staff"])
+    refused = client.get(f"/steder/{other.code}/utdeling")
+    assert refused.status_code == 403
+    assert "Ingen tilgang" in refused.get_data(as_text=True)
+    missing = client.get("/steder/NOPE/utdeling")
+    assert missing.status_code == 404
+    assert "Fant ikke siden" in missing.get_data(as_text=True)
+    own = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
+    response = client.post(
+        f"/steder/{other.code}/utdeling",
+        data={
+            "csrf_token": hidden(own, "csrf_token"),
+            "form_key": hidden(own, "form_key"),
+            "contacts": "3",
+        },
+    )
+    assert response.status_code == 403
+    assert entries() == 0
+
+
+def test_anonymous_users_are_sent_to_login(client, shop):
+    response = client.get("/steder/OSL-MO/utdeling")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def save(client, shop, syringes: int, contacts: int = 1) -> int:
+    form_post(
+        client,
+        "/steder/OSL-MO/utdeling",
+        {f"item_{shop['syringes'].id}": str(syringes), "contacts": str(contacts)},
+    )
+    return db.session.scalar(select(func.max(TallyEntry.id)))
+
+
+def test_history_shows_entries_by_day_and_who_entered_them(client, shop):
+    login(client, shop["staff"])
+    save(client, shop, 30)
+    html = client.get("/steder/OSL-MO/historikk").get_data(as_text=True)
+    assert today().strftime("%d.%m.%Y") in html
+    assert "registrert av Test Bruker" in html
+    assert "Vare SPR-2: <strong>30</strong>" in html
+
+
+def test_editing_an_entry_writes_a_correction_shown_in_history(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    url = f"/steder/OSL-MO/utdeling/{tally_id}/endre"
+    response = form_post(
+        client, url, {f"item_{shop['syringes'].id}": "25", "contacts": "1", "entry_date": ""}
+    )
+    assert response.status_code == 422  # the date is required
+    response = form_post(
+        client,
+        url,
+        {
+            f"item_{shop['syringes'].id}": "25",
+            "contacts": "1",
+            "entry_date": today().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert on_hand(shop["syringes"]) == -25
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Korrigeringer" in html
+    assert "Vare SPR-2 −5" in html  # handed out 5 fewer
+    assert "endret" in html
+
+
+def test_deleting_an_entry_reverses_it_and_keeps_it_marked(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    response = form_post(
+        client,
+        f"/steder/OSL-MO/utdeling/{tally_id}/slett",
+        {},
+        page_url=f"/steder/OSL-MO/utdeling/{tally_id}/endre",
+    )
+    assert response.status_code == 302
+    assert on_hand(shop["syringes"]) == 0
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "slettet" in html
+    assert db.session.get(TallyEntry, tally_id).deleted_at is not None
+
+
+def test_staff_cannot_edit_another_sites_entry(client, shop):
+    other = make_site("BGO-MO", "4601")
+    colleague = make_user("staff", [other])
+    login(client, colleague)
+    form_post(client, "/steder/BGO-MO/utdeling", {"contacts": "3"})
+    tally_id = db.session.scalar(select(func.max(TallyEntry.id)))
+    login(client, shop["staff"])
+    assert client.get(f"/steder/BGO-MO/utdeling/{tally_id}/endre").status_code == 403
+    assert client.get(f"/steder/OSL-MO/utdeling/{tally_id}/endre").status_code == 403
+    assert client.get("/steder/BGO-MO/historikk").status_code == 403
+
+
+def test_the_menu_entry_opens_the_remembered_site(client, shop):
+    second = make_site("OSL-SPR")
+    user = make_user("staff", [shop["site"], second])
+    login(client, user)
+    response = client.get("/utdeling")
+    assert response.headers["Location"].startswith("/?neste=web_tallies.entry")
+    picked = form_post(
+        client, "/velg-sted", {"site": "OSL-SPR", "neste": "web_tallies.history"}, page_url="/"
+    )
+    assert picked.headers["Location"] == "/steder/OSL-SPR/historikk"
+    assert client.get("/utdeling").headers["Location"] == "/steder/OSL-SPR/utdeling"
+
+
+def test_the_picker_lists_only_the_users_sites(client, shop):
+    make_site("BGO-MO", "4601")
+    login(client, shop["staff"])
+    html = client.get("/").get_data(as_text=True)
+    assert "OSL-MO" in html
+    assert "BGO-MO" not in html
+
+
+def test_picking_another_sites_code_is_refused(client, shop):
+    make_site("BGO-MO", "4601")
+    login(client, shop["staff"])
+    response = form_post(client, "/velg-sted", {"site": "BGO-MO"}, page_url="/")
+    assert response.status_code == 403
+
+
+def test_a_saved_form_sent_again_with_other_numbers_is_not_saved_silently(client, shop):
+    login(client, shop["staff"])
+    html = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
+    body = {
+        "csrf_token": hidden(html, "csrf_token"),
+        "form_key": hidden(html, "form_key"),
+        f"item_{shop['syringes'].id}": "40",
+    }
+    assert client.post("/steder/OSL-MO/utdeling", data=body).status_code == 302
+    changed = client.post(
+        "/steder/OSL-MO/utdeling", data={**body, f"item_{shop['syringes'].id}": "45"}
+    )
+    page = changed.get_data(as_text=True)
+    assert changed.status_code == 409
+    assert "allerede lagret, med andre tall" in page
+    assert 'value="45"' in page  # the numbers are kept
+    assert hidden(page, "form_key") != body["form_key"]  # a fresh form saves them on purpose
+    assert entries() == 1
+    again = client.post(
+        "/steder/OSL-MO/utdeling",
+        data={
+            **body,
+            "form_key": hidden(page, "form_key"),
+            f"item_{shop['syringes'].id}": "45",
+        },
+    )
+    assert again.status_code == 302
+    assert entries() == 2
+
+
+def test_history_refuses_a_reversed_or_overlong_range(client, shop):
+    login(client, shop["staff"])
+    reversed_range = client.get("/steder/OSL-MO/historikk?fra=2026-02-01&til=2026-01-01")
+    assert reversed_range.status_code == 422
+    overlong = client.get("/steder/OSL-MO/historikk?fra=2001-01-01&til=2026-01-01")
+    assert overlong.status_code == 422
+    assert "Ugyldige opplysninger" in overlong.get_data(as_text=True)

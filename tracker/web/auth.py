@@ -1,0 +1,178 @@
+"""Log in and out, change password, log out everywhere (blueprint "auth")."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from tracker.errors import ValidationError
+from tracker.extensions import limiter
+from tracker.services import users
+from tracker.web.common import current_actor
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-post"), validators=[DataRequired(_l("Skriv e-postadressen."))])
+    password = PasswordField(_l("Passord"), validators=[DataRequired(_l("Skriv passordet."))])
+    submit = SubmitField(_l("Logg inn"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Nåværende passord"), validators=[DataRequired(_l("Skriv nåværende passord."))]
+    )
+    new = PasswordField(
+        _l("Nytt passord"),
+        validators=[
+            DataRequired(_l("Skriv et nytt passord.")),
+            Length(min=users.MIN_PASSWORD, message=_l("Minst %(n)d tegn.", n=users.MIN_PASSWORD)),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Gjenta nytt passord"),
+        validators=[EqualTo("new", _l("Passordene er ikke like."))],
+    )
+    submit = SubmitField(_l("Bytt passord"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: a button and its CSRF token."""
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go on to after login; anything that could leave the site is dropped."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\\\r\n\t"):
+        return None
+    return target
+
+
+def _login_key() -> str:
+    """Failed logins counted per address and account, so one account's lockout stays its own."""
+    email = (request.form.get("email") or "").strip().lower()
+    return f"{request.remote_addr}|{email}"
+
+
+def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
+    return response.status_code != 302
+
+
+def _per_address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
+
+
+def _per_account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_per_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_per_address_limit, methods=["POST"], deduct_when=_login_failed)
+def login():
+    """The login form; a wrong email or password gets the same answer."""
+    target = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("web.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            locale = session.get("locale")
+            session.clear()  # a new session on login (no fixation); the language stays
+            if locale:
+                session["locale"] = locale
+            login_user(user)
+            return redirect(target or url_for("web.home"))
+        form.password.errors.append(_("Feil e-post eller passord."))
+    return render_template("auth/login.html", form=form, next=target), (
+        401 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Log out of this browser: GET asks, POST (with the CSRF token) does it."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("auth/logout.html", form=ConfirmForm())
+    logout_user()
+    session.clear()
+    flash(_("Du er logget ut."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/konto", methods=["GET", "POST"])
+@login_required
+def account():
+    """Change password; log out everywhere."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = users.change_password(current_actor(), form.current.data, form.new.data)
+        except ValidationError:
+            form.current.errors.append(_("Feil passord."))
+        else:
+            login_user(user)  # this browser stays in; every other session has ended
+            flash(_("Passordet er byttet. Andre økter er logget ut."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, everywhere=ConfirmForm()), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/konto/logg-ut-overalt")
+@login_required
+def logout_everywhere():
+    """End every session of this user, on every device, this one included."""
+    users.end_all_sessions(current_actor())
+    logout_user()
+    session.clear()
+    flash(_("Du er logget ut på alle enheter."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/sprak")
+def language():
+    """Switch the page language (kept in the session)."""
+    lang = request.form.get("lang")
+    if lang in ("nb", "en"):
+        session["locale"] = lang
+    return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(exc: CSRFError):
+    """A form without a valid CSRF token: refused, with a way back."""
+    if request.path.startswith("/api/"):
+        return exc
+    return render_template("auth/csrf.html"), 400
+
+
+@bp.app_errorhandler(429)
+def too_many(exc):  # type: ignore[no-untyped-def]
+    """Too many failed logins: say so in Norwegian and when to try again."""
+    if request.path.startswith("/api/"):
+        return exc
+    return render_template("auth/too_many.html"), 429, {"Retry-After": "60"}

@@ -1,0 +1,81 @@
+"""Jinja filters for Norwegian numbers and dates (1 234; 05.06.2026), by the page language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+from tracker.dates import OSLO
+
+CATEGORY_LABELS = {
+    "syringe": _l("Sprøyter"),
+    "needle": _l("Kanyler"),
+    "foil": _l("Røykefolie"),
+    "naloxone": _l("Nalokson"),
+    "overdose_card": _l("Overdosekort"),
+    "other": _l("Annet"),
+}
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    """1 234 in bokmål (a no-break space groups thousands), 1,234 in English."""
+    if value is None:
+        return "–"
+    if digits == 0:
+        return format_decimal(round(value), format="#,##0")
+    return format_decimal(value, format="#,##0." + "0" * digits)
+
+
+def signed(value: int) -> str:
+    """A change with its sign: +5, −3 (a real minus sign)."""
+    text = number(abs(value))
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def day(value: date | None) -> str:
+    """dd.mm.yyyy, the way dates are written on every page."""
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
+def day_iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def when(value: datetime | None) -> str:
+    """A moment as Oslo wall-clock time: 05.06.2026 14:03."""
+    if value is None:
+        return ""
+    return value.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
+
+
+def clock(value: datetime | None) -> str:
+    return value.astimezone(OSLO).strftime("%H:%M") if value else ""
+
+
+def category(code: str) -> str:
+    return str(CATEGORY_LABELS.get(code, code))
+
+
+def item_name(item: object) -> str:
+    """The item's name in the page language."""
+    locale = get_locale()
+    if locale is not None and locale.language == "en":
+        return item.name_en  # type: ignore[attr-defined]
+    return item.name_nb  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        number=number,
+        signed=signed,
+        day=day,
+        day_iso=day_iso,
+        when=when,
+        clock=clock,
+        category=category,
+        item_name=item_name,
+    )
+    app.jinja_env.globals["format_datetime"] = format_datetime
