@@ -2,20 +2,9 @@
 
 import pytest
 
-from tests.browser import screenshot
+from tests.browser import log_in, screenshot
 from tests.factories import PASSWORD, make_site, make_user
 from tracker.extensions import db
-
-
-def log_in(page, app, user) -> None:
-    """Through the login form (the web helper's contract); skip until it is on this branch."""
-    if "auth.login" not in {rule.endpoint for rule in app.url_map.iter_rules()}:
-        pytest.skip("login page not on this branch yet")
-    page.goto("/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_load_state()
 
 
 @pytest.mark.browser
@@ -26,7 +15,7 @@ def test_register_cpr_session_with_two_staff_and_see_them_valid(app, browser_pag
         make_user("staff", [site], email=email).name = name
     db.session.commit()
     page = browser_page
-    log_in(page, app, lead)
+    log_in(page, lead.email, PASSWORD)
 
     page.goto("/opplaering/ny")
     page.get_by_label("Type kurs").select_option("cpr")
