@@ -2,10 +2,22 @@
 
 from flask import Flask
 
-from tracker.api import catalog, naloxone, sites, stock, tallies
+from tracker.api import (
+    catalog,
+    counts,
+    discards,
+    discrepancies,
+    naloxone,
+    reorder,
+    sites,
+    stock,
+    tallies,
+    transfers,
+)
 from tracker.extensions import api, csrf
 
 BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp]
+BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.models.catalog import Item, Lot
 from tracker.models.sites import Site
 
-COUNT_STATUSES = ("open", "closed")
+COUNT_STATUSES = ("open", "closed", "cancelled")
 DISCREPANCY_KINDS = ("negative_balance", "count_variance", "transfer_shortfall")
 
 
