@@ -97,8 +97,12 @@ def test_shipping_more_than_on_hand_is_refused_and_writes_nothing(world):
     assert response.get_json()["type"] == "/problems/insufficient-stock"
     assert balance(world["a"], "SPR-2") == 100
     assert db.session.scalar(select(func.count()).select_from(Transfer)) == 0
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.entity == "transfer")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "transfer")
+        )
+        == 0
+    )
 
 
 def test_one_short_line_refuses_the_whole_transfer(world):
