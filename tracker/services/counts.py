@@ -129,6 +129,11 @@ def counts_query(
     return query.order_by(StockCount.id.desc())
 
 
+def recent(actor: Actor, limit: int = 50) -> list[StockCount]:
+    """The latest counts at the sites the actor sees, for the list page."""
+    return list(db.session.scalars(counts_query(actor).limit(limit)))
+
+
 def _resolve(lines: list[dict[str, Any]]) -> list[tuple[Item, Lot | None, int]]:
     if len(lines) > MAX_LINES:
         raise ValidationError(f"At most {MAX_LINES} lines.", {"lines": ["Too many."]})

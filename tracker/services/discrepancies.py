@@ -70,6 +70,11 @@ def discrepancies_query(
     return query.order_by(Discrepancy.resolved_at.is_not(None), Discrepancy.id.desc())
 
 
+def recent(actor: Actor, limit: int = 200) -> list[Discrepancy]:
+    """Discrepancies for the page: open ones first, then the latest resolved."""
+    return list(db.session.scalars(discrepancies_query(actor).limit(limit)))
+
+
 def get_discrepancy(actor: Actor, discrepancy_id: int) -> Discrepancy:
     found = db.session.get(Discrepancy, discrepancy_id)
     if found is None or not can(actor, found.site):

@@ -23,7 +23,7 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.models import Item, Lot, Site, SiteItem, StockBalance
 from tracker.services import stock, transfers
-from tracker.services.access import Actor, get_site, require_site, visible_site_ids
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 
 WARN_DAYS = (30, 90)
 
@@ -82,6 +82,17 @@ def _sites(actor: Actor | None, site_code: str | None) -> list[Site]:
     if actor is not None:
         query = query.where(Site.id.in_(visible_site_ids(actor)))
     return list(db.session.scalars(query))
+
+
+def sites_for(actor: Actor, need: str = "staff") -> list[Site]:
+    """The active sites where the actor holds at least `need` (for pickers on the pages)."""
+    query = select(Site).where(Site.active.is_(True), Site.id.in_(visible_site_ids(actor)))
+    return [s for s in db.session.scalars(query.order_by(Site.code)) if can(actor, s, need)]
+
+
+def all_active_sites() -> list[Site]:
+    """Every active site: a transfer may go to any of them."""
+    return list(db.session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.code)))
 
 
 def _balances(site_ids: list[int]) -> list[tuple[int, int, int | None, int]]:
@@ -223,3 +234,18 @@ def expiring(
             entry.faster_sites = [code for _, code in faster]
         found.append(entry)
     return found
+
+
+@dataclass
+class Overview:
+    levels: list[ReorderLine]
+    expiring: list[ExpiringLot]
+
+    @property
+    def to_order(self) -> list[ReorderLine]:
+        return [line for line in self.levels if line.below_reorder]
+
+
+def overview(actor: Actor, site_code: str | None = None) -> Overview:
+    """What the reorder page shows: every level line and lots expiring within 90 days."""
+    return Overview(stock_levels(actor, site_code), expiring(actor, site_code, WARN_DAYS[-1]))

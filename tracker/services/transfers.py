@@ -353,6 +353,13 @@ def transfers_query(
     return query
 
 
+def recent(actor: Actor, site: str | None = None, limit: int = 100) -> list[Transfer]:
+    """The latest transfers for the list page, shipments in transit first."""
+    query = transfers_query(actor, site=site).limit(limit)
+    found = list(db.session.scalars(query))
+    return sorted(found, key=lambda t: (t.status != "shipped", -t.id))
+
+
 def in_transit_to(site_ids: list[int]) -> dict[tuple[int, int], int]:
     """Shipped but not yet received, per (receiving site, item)."""
     rows = db.session.execute(

@@ -2,10 +2,11 @@
 
 from flask import Flask
 
-from tracker.web import home, nav
+from tracker.web import counts, discards, discrepancies, home, nav, reorder, transfers
 
 # Every page blueprint, registered from this one list (like the API's).
 BLUEPRINTS = [home.bp]
+BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -25,6 +25,11 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("web.home", _l("Start")),
+    NavItem("transfers_web.index", _l("Overføringer"), need="lead"),
+    NavItem("counts_web.index", _l("Varetelling"), need="lead"),
+    NavItem("discards_web.new", _l("Kassering"), need="lead"),
+    NavItem("reorder_web.index", _l("Bestilling og utløp"), need="lead"),
+    NavItem("discrepancies_web.index", _l("Avvik"), need="lead"),
 ]
 
 
