@@ -64,4 +64,6 @@ def balance(site, item_code: str | None = None) -> int:
     if item_code:
         query = query.join(Item, Item.id == StockBalance.item_id).where(Item.code == item_code)
     db.session.expire_all()
-    return sum(db.session.scalars(query))
+    total = sum(db.session.scalars(query))
+    db.session.commit()  # end the read: a live server thread may want to write (SQLite)
+    return total
