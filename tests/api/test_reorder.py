@@ -113,3 +113,21 @@ def test_expiring_lots_within_30_and_90_days_and_where_they_would_be_used(world)
     assert [r["lot"] for r in only30] == ["N20"]
     assert world["lead_a"].get("/expiring?days=0").status_code == 422
     assert world["lead_c"].get("/expiring?site=OSL-MO").status_code == 403
+
+
+def test_the_reorder_list_downloads_as_xlsx_with_numbers_as_numbers(world):
+    import io
+
+    from openpyxl import load_workbook
+
+    set_levels(world, 400, 1000)
+    response = world["lead_a"].get("/reorder.xlsx?site=OSL-MO")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Sted", "Vare")
+    assert rows[1][0:2] == ("OSL-MO", "SPR-2")
+    assert (rows[1][3], rows[1][8], rows[1][9]) == (312, 52.0, 688)
+    assert sheet.freeze_panes == "A2"
+    assert world["lead_c"].get("/reorder.xlsx?site=OSL-MO").status_code == 403

@@ -204,3 +204,11 @@ def test_staff_see_no_discard_form_and_other_leads_are_refused(client, world):
     )
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == before
+
+
+def test_the_reorder_page_offers_the_list_as_xlsx(client, world):
+    login(client, world["lead_user"])
+    assert "/bestilling.xlsx" in client.get("/bestilling").get_data(as_text=True)
+    response = client.get("/bestilling.xlsx?sted=OSL-MO")
+    assert response.status_code == 200
+    assert response.data[:2] == b"PK"

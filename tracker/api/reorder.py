@@ -1,5 +1,6 @@
 """/api/v1/reorder and /api/v1/expiring: what to order, days left, what expires soon."""
 
+from flask import Response
 from flask.views import MethodView
 
 from tracker.api.common import actor, make_blueprint
@@ -26,3 +27,20 @@ class Expiring(MethodView):
     def get(self, args):
         """Lots in stock expiring within `days` (default 90), expired ones included."""
         return reorder.expiring(actor(), args.get("site"), args["days"])
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/reorder.xlsx")
+class ReorderWorkbook(MethodView):
+    @blp.arguments(ReorderQuery, location="query")
+    @blp.response(200, content_type=XLSX)
+    def get(self, args):
+        """The reorder list as an Excel workbook (Norwegian headings)."""
+        body = reorder.reorder_workbook(actor(), args.get("site"))
+        return Response(
+            body,
+            mimetype=XLSX,
+            headers={"Content-Disposition": 'attachment; filename="bestilling.xlsx"'},
+        )

@@ -249,3 +249,25 @@ class Overview:
 def overview(actor: Actor, site_code: str | None = None) -> Overview:
     """What the reorder page shows: every level line and lots expiring within 90 days."""
     return Overview(stock_levels(actor, site_code), expiring(actor, site_code, WARN_DAYS[-1]))
+
+
+def reorder_workbook(actor: Actor, site_code: str | None = None, lang: str = "nb") -> bytes:
+    """The reorder list (one site or all the actor sees) as an xlsx workbook."""
+    from tracker.exports import reorder as export
+
+    rows = [
+        [
+            line.site.code,
+            line.item.code,
+            line.item.name_nb if lang == "nb" else line.item.name_en,
+            line.usable,
+            line.in_transit,
+            line.reorder_level,
+            line.target_level,
+            line.daily_usage,
+            line.days_left,
+            line.suggested,
+        ]
+        for line in reorder_list(actor, site_code)
+    ]
+    return export.build(rows, today(), lang)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from tracker.services import reorder
 from tracker.web.common import current_actor
 
-bp = Blueprint("reorder_web", __name__, url_prefix="/bestilling")
+bp = Blueprint("reorder_web", __name__)
 
 
-@bp.get("")
+@bp.get("/bestilling")
 @login_required
 def index():
     """One site (?sted=) or every site you see: levels, suggestions and lots expiring in 90 days."""
@@ -22,4 +22,16 @@ def index():
         sites=reorder.sites_for(actor),
         chosen=site,
         report=reorder.overview(actor, site),
+    )
+
+
+@bp.get("/bestilling.xlsx")
+@login_required
+def workbook():
+    """Download the reorder list shown on the page as xlsx."""
+    body = reorder.reorder_workbook(current_actor(), request.args.get("sted") or None)
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="bestilling.xlsx"'},
     )
