@@ -74,3 +74,12 @@ def test_every_stock_endpoint_needs_a_token(client, method, path):
     response = getattr(anonymous, method)(path)
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "path", ["/transfers/99999999999", "/stock-counts/99999999999", "/transfers/0"]
+)
+def test_ids_beyond_32_bits_are_not_found(client, path):
+    from tests.factories import api_client, make_user
+
+    assert api_client(client, make_user("admin")).get(path).status_code == 404

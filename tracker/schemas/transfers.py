@@ -23,7 +23,7 @@ class TransferIn(InSchema):
 
 
 class ReceivedLineIn(InSchema):
-    line_id = fields.Integer(strict=True, required=True)
+    line_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, 2**31 - 1))
     quantity = quantity(0, 1_000_000, required=True)
 
 

@@ -44,6 +44,7 @@ from tracker.services.access import Actor, can, get_site, require_site, visible_
 from tracker.services.unit import Idempotency, commit, service
 
 MAX_LINES = 500
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
 MAX_COUNTED = 1_000_000
 
 
@@ -106,7 +107,7 @@ def open_count(
 
 
 def _get(count_id: int) -> StockCount:
-    count = db.session.get(StockCount, count_id)
+    count = db.session.get(StockCount, count_id) if 0 < count_id <= MAX_ID else None
     if count is None:
         raise NotFound(f"No stock count {count_id}.")
     return count

@@ -19,6 +19,8 @@ from tracker.services import audit
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import commit, service
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
+
 
 def flag_negative(keys: list[tuple[int, int, int]]) -> None:
     """Open a negative-balance discrepancy for each touched key now below zero (flush only)."""
@@ -76,7 +78,7 @@ def recent(actor: Actor, limit: int = 200) -> list[Discrepancy]:
 
 
 def get_discrepancy(actor: Actor, discrepancy_id: int) -> Discrepancy:
-    found = db.session.get(Discrepancy, discrepancy_id)
+    found = db.session.get(Discrepancy, discrepancy_id) if 0 < discrepancy_id <= MAX_ID else None
     if found is None or not can(actor, found.site):
         raise NotFound(f"No discrepancy {discrepancy_id}.")
     return found

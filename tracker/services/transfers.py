@@ -27,6 +27,7 @@ from tracker.services.access import Actor, can, get_site, require_site, visible_
 from tracker.services.unit import Idempotency, commit, service
 
 MAX_LINES = 100
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
 
 
 def snapshot(transfer: Transfer) -> dict[str, Any]:
@@ -324,7 +325,7 @@ def cancel(actor: Actor, transfer_id: int, *, reason: str) -> Transfer:
 
 
 def _get(transfer_id: int) -> Transfer:
-    transfer = db.session.get(Transfer, transfer_id)
+    transfer = db.session.get(Transfer, transfer_id) if 0 < transfer_id <= MAX_ID else None
     if transfer is None:
         raise NotFound(f"No transfer {transfer_id}.")
     return transfer
