@@ -159,3 +159,15 @@ def test_bad_lines_get_4xx_and_keep_the_previous_lines(world, lines):
     assert 400 <= response.status_code < 500, response.get_json()
     shown = world["lead_a"].get(f"/stock-counts/{count['id']}").get_json()
     assert [(line["item"], line["counted"]) for line in shown["lines"]] == [("SPR-2", 50)]
+
+
+def test_expected_quantities_show_during_the_count_only_if_the_lead_chose_so(world):
+    hidden = open_count(world)
+    path = f"/stock-counts/{hidden['id']}"
+    world["lead_a"].put(f"{path}/lines", {"lines": [{"item": "SPR-2", "quantity": 99}]})
+    assert world["lead_a"].get(path).get_json()["lines"][0]["expected"] is None
+    world["lead_a"].post(f"{path}/close", {})
+    shown = open_count(world, show_expected=True)
+    path = f"/stock-counts/{shown['id']}"
+    world["lead_a"].put(f"{path}/lines", {"lines": [{"item": "SPR-2", "quantity": 99}]})
+    assert world["lead_a"].get(path).get_json()["lines"][0]["expected"] == 99

@@ -212,3 +212,15 @@ def test_the_reorder_page_offers_the_list_as_xlsx(client, world):
     response = client.get("/bestilling.xlsx?sted=OSL-MO")
     assert response.status_code == 200
     assert response.data[:2] == b"PK"
+
+
+@pytest.mark.parametrize(("show", "shown"), [(False, False), (True, True)])
+def test_the_count_sheet_shows_expected_only_when_chosen(client, world, show, shown):
+    login(client, world["lead_user"])
+    data = {"csrf_token": token(client, "/varetelling"), "site": "OSL-MO"}
+    if show:
+        data["show_expected"] = "y"
+    client.post("/varetelling", data=data)
+    count = db.session.scalars(select(StockCount)).one()
+    html = client.get(f"/varetelling/{count.id}").get_data(as_text=True)
+    assert ("forventet 100" in html) is shown

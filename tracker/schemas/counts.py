@@ -32,11 +32,19 @@ class CountQuery(QuerySchema):
     status = fields.String(validate=validate.OneOf(COUNT_STATUSES))
 
 
+def _expected(line):
+    """Kept at close; while open only if the lead chose to show it (snapshot quantity)."""
+    if line.count.status != "open":
+        return line.expected_quantity
+    shown = getattr(line.count, "shown_expected", None) or {}
+    return shown.get((line.item_id, line.lot_id), 0) if line.count.show_expected else None
+
+
 class CountLineOut(Schema):
     item = fields.Function(lambda line: line.item.code)
     lot = fields.Function(lambda line: line.lot.lot_number if line.lot else None)
     counted = fields.Integer(attribute="counted_quantity")
-    expected = fields.Integer(attribute="expected_quantity", allow_none=True)
+    expected = fields.Function(lambda line: _expected(line), allow_none=True)
     variance = fields.Integer(allow_none=True)
 
 

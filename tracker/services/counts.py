@@ -12,7 +12,9 @@ and exactly `variance` is posted as one `count_adjustment` movement. Afterwards
 
     balance = counted + (movements recorded after `started_at`)
 
-which is "the balance equals the count, adjusted by what happened since". Only counted
+which is "the balance equals the count, adjusted by what happened since". A movement
+belongs to the side of the snapshot its `recorded_at` falls on (a write still in flight at
+the moment the count opens may land on either side: open counts at a quiet moment). Only counted
 lines are adjusted; items not counted keep their balance. The expected quantity is
 computed from the ledger (not the balance row), so the close needs no read-modify-write:
 the adjustment is a delta that the ledger adds atomically.
@@ -114,9 +116,14 @@ def _get(count_id: int) -> StockCount:
 
 
 def get_count(actor: Actor, count_id: int) -> StockCount:
+    """One count; an open count the lead chose to show carries its snapshot quantities."""
     count = _get(count_id)
     if not can(actor, count.site):
         raise NotFound(f"No stock count {count_id}.")
+    # a plain attribute, not a column: read by the response schema, never written
+    count.shown_expected = (  # type: ignore[attr-defined]
+        expected_at_snapshot(count) if count.status == "open" and count.show_expected else {}
+    )
     return count
 
 
