@@ -44,6 +44,7 @@ def test_a_lead_resolves_a_discrepancy_with_a_note(world):
     body = response.get_json()
     assert body["resolved"] is True
     assert body["resolution"] == "Telt opp, varemottak manglet"
+    assert body["resolved_by"] == "Test Bruker"
     assert world["lead_a"].get("/discrepancies?open=true").get_json() == []
     again = world["lead_a"].post(f"/discrepancies/{found['id']}/resolve", {"note": "igjen"})
     assert again.status_code == 409

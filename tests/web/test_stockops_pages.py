@@ -183,6 +183,7 @@ def test_a_lead_resolves_a_discrepancy_on_the_page(client, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Discrepancy, found.id).resolution == "Varemottak glemt, ført nå"
+    assert "av Test Bruker: Varemottak glemt" in client.get("/avvik").get_data(as_text=True)
 
 
 def test_staff_see_no_discard_form_and_other_leads_are_refused(client, world):

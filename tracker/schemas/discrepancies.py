@@ -27,4 +27,5 @@ class DiscrepancyOut(Schema):
     resolved = fields.Function(lambda d: d.resolved_at is not None)
     resolved_at = fields.DateTime(allow_none=True)
     resolved_by_id = fields.Integer(allow_none=True)
+    resolved_by = fields.Function(lambda d: d.resolved_by.name if d.resolved_by else None)
     resolution = fields.String(allow_none=True)
