@@ -13,7 +13,7 @@ from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.models.auth import ROLES
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
-from tracker.services import certifications, demo, ledger, training, users
+from tracker.services import certifications, demo, ledger, reorder, training, users
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
@@ -139,6 +139,27 @@ def training_summary(sites: tuple[str, ...], start, end) -> None:
                 click.echo(f"  {kind:22} sessions={row.sessions} {people}")
 
 
+@click.command("reorder-list")
+@click.option("--site", help="Site code (default: every active site).")
+def reorder_list(site: str | None) -> None:
+    """Print what to order: items at or below reorder level, with the quantity to target."""
+    try:
+        lines = reorder.reorder_list(None, site)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    if not lines:
+        click.echo("Nothing to reorder.")
+        return
+    click.echo("site\titem\tusable\tin_transit\treorder_level\ttarget_level\tdays_left\tsuggested")
+    for line in lines:
+        days = "" if line.days_left is None else f"{line.days_left:g}"
+        click.echo(
+            f"{line.site.code}\t{line.item.code}\t{line.usable}\t{line.in_transit}\t"
+            f"{line.reorder_level}\t{line.target_level}\t{days}\t{line.suggested}"
+        )
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, verify_ledger, users_cli, tokens_cli, training_cli):
+    for command in (seed_demo, verify_ledger, users_cli, tokens_cli, training_cli, reorder_list):
         app.cli.add_command(command)

@@ -2,10 +2,23 @@
 
 from flask import Flask
 
-from tracker.api import catalog, naloxone, sites, stock, tallies, training
+from tracker.api import (
+    catalog,
+    counts,
+    discards,
+    discrepancies,
+    naloxone,
+    reorder,
+    sites,
+    stock,
+    tallies,
+    training,
+    transfers,
+)
 from tracker.extensions import api, csrf
 
 BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, training.blp]
+BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
 
 
 def init_app(app: Flask) -> None:

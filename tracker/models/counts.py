@@ -7,11 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.models.auth import User
 from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.models.catalog import Item, Lot
 from tracker.models.sites import Site
 
-COUNT_STATUSES = ("open", "closed")
+COUNT_STATUSES = ("open", "closed", "cancelled")
 DISCREPANCY_KINDS = ("negative_balance", "count_variance", "transfer_shortfall")
 
 
@@ -74,3 +75,4 @@ class Discrepancy(Base):
     site: Mapped[Site] = relationship()
     item: Mapped[Item] = relationship()
     lot: Mapped[Lot | None] = relationship()
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

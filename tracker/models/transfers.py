@@ -11,7 +11,7 @@ from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.models.catalog import Item, Lot
 from tracker.models.sites import Site
 
-TRANSFER_STATUSES = ("shipped", "received")
+TRANSFER_STATUSES = ("shipped", "received", "cancelled")
 
 
 class Transfer(Base):

@@ -20,6 +20,7 @@ from tracker.errors import StockError
 from tracker.extensions import db
 from tracker.models import DistributionDaily, StockBalance, StockMovement
 from tracker.models.base import utcnow
+from tracker.services import discrepancies
 from tracker.services.access import Actor
 
 DISTRIBUTION_REFS = ("tally_id", "naloxone_handout_id")
@@ -203,6 +204,9 @@ def post(
             if q
         ],
     )
+    if not refuse_short:
+        # Invariant 2: what went below zero becomes a visible discrepancy for the lead.
+        discrepancies.flag_negative(sorted(k for k, d in deltas.items() if d < 0))
     return ids
 
 

@@ -2,10 +2,26 @@
 
 from flask import Flask
 
-from tracker.web import auth, formats, home, naloxone, nav, stock, tallies, training, users
+from tracker.web import (
+    auth,
+    counts,
+    discards,
+    discrepancies,
+    formats,
+    home,
+    naloxone,
+    nav,
+    reorder,
+    stock,
+    tallies,
+    training,
+    transfers,
+    users,
+)
 
 # Every page blueprint, registered from this one list (like the API's).
 BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, training.bp]
+BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -32,6 +32,11 @@ NAV: list[NavItem] = [
     NavItem("web_tallies.history_here", _l("Historikk")),
     NavItem("web_users.index", _l("Brukere"), need="coordinator"),
     NavItem("training_pages.sessions", _l("Opplæring")),
+    NavItem("transfers_web.index", _l("Overføringer"), need="lead"),
+    NavItem("counts_web.index", _l("Varetelling"), need="lead"),
+    NavItem("discards_web.new", _l("Kassering"), need="lead"),
+    NavItem("reorder_web.index", _l("Bestilling og utløp"), need="lead"),
+    NavItem("discrepancies_web.index", _l("Avvik"), need="lead"),
 ]
 
 

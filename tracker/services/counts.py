@@ -1,0 +1,344 @@
+"""Stock counts (varetelling): open, enter counted lines, close to write the variance.
+
+The rule for movements entered while a count is open (e.g. the day's distribution):
+the count is a snapshot taken when it is opened (`started_at`). What staff count on the
+shelf is the stock at that moment; every movement recorded after it is treated as having
+happened after the count. So on closing, per counted (item, lot):
+
+    expected = sum of the ledger recorded up to `started_at`
+    variance = counted - expected
+
+and exactly `variance` is posted as one `count_adjustment` movement. Afterwards
+
+    balance = counted + (movements recorded after `started_at`)
+
+which is "the balance equals the count, adjusted by what happened since". A movement
+belongs to the side of the snapshot its `recorded_at` falls on (a write still in flight at
+the moment the count opens may land on either side: open counts at a quiet moment). Only counted
+lines are adjusted; items not counted keep their balance. The expected quantity is
+computed from the ledger (not the balance row), so the close needs no read-modify-write:
+the adjustment is a delta that the ledger adds atomically.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+
+from tracker.dates import check_entry_date, today
+from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import (
+    Discrepancy,
+    Item,
+    Lot,
+    StockBalance,
+    StockCount,
+    StockCountLine,
+    StockMovement,
+)
+from tracker.models.base import utcnow
+from tracker.privacy import check_free_text
+from tracker.services import audit, catalog, ledger
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+from tracker.services.unit import Idempotency, commit, service
+
+MAX_LINES = 500
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
+MAX_COUNTED = 1_000_000
+
+
+def snapshot(count: StockCount) -> dict[str, Any]:
+    return {
+        "site": count.site.code,
+        "date": count.counted_on.isoformat(),
+        "status": count.status,
+        "lines": [
+            {
+                "item": line.item.code,
+                "lot": line.lot.lot_number if line.lot else None,
+                "counted": line.counted_quantity,
+                "expected": line.expected_quantity,
+                "variance": line.variance,
+            }
+            for line in count.lines
+        ],
+    }
+
+
+@service
+def open_count(
+    actor: Actor,
+    *,
+    site_code: str,
+    counted_on: date | None = None,
+    show_expected: bool = False,
+    note: str | None = None,
+    idem: Idempotency | None = None,
+) -> StockCount:
+    """Start a count at a site (one open count per site); the snapshot is taken now."""
+    site = require_site(actor, get_site(site_code), "lead")
+    if not site.active:
+        raise Conflict(f"Site '{site.code}' is deactivated.")
+    counted_on = check_entry_date(counted_on or today())
+    check_free_text("note", note)
+    already = db.session.scalar(
+        select(StockCount.id).where(StockCount.site_id == site.id, StockCount.status == "open")
+    )
+    if already is not None:
+        raise Conflict(
+            f"Count {already} is still open at {site.code}; close it first.",
+            {"site": ["A count is already open."]},
+        )
+    count = StockCount(
+        site=site,
+        counted_on=counted_on,
+        status="open",
+        show_expected=show_expected,
+        started_by_id=actor.user_id,
+        started_at=utcnow(),
+        note=note,
+    )
+    db.session.add(count)
+    db.session.flush()
+    audit.record(actor, "stock_count", count.id, "open", site_id=site.id, after=snapshot(count))
+    commit(idem, count)
+    return count
+
+
+def _get(count_id: int) -> StockCount:
+    count = db.session.get(StockCount, count_id) if 0 < count_id <= MAX_ID else None
+    if count is None:
+        raise NotFound(f"No stock count {count_id}.")
+    return count
+
+
+def get_count(actor: Actor, count_id: int) -> StockCount:
+    """One count; an open count the lead chose to show carries its snapshot quantities."""
+    count = _get(count_id)
+    if not can(actor, count.site):
+        raise NotFound(f"No stock count {count_id}.")
+    # a plain attribute, not a column: read by the response schema, never written
+    count.shown_expected = (  # type: ignore[attr-defined]
+        expected_at_snapshot(count) if count.status == "open" and count.show_expected else {}
+    )
+    return count
+
+
+def counts_query(
+    actor: Actor, *, site: str | None = None, status: str | None = None
+) -> Select[tuple[StockCount]]:
+    ids = [require_site(actor, get_site(site)).id] if site else visible_site_ids(actor)
+    query = select(StockCount).where(StockCount.site_id.in_(ids))
+    if status:
+        query = query.where(StockCount.status == status)
+    return query.order_by(StockCount.id.desc())
+
+
+def recent(actor: Actor, limit: int = 50) -> list[StockCount]:
+    """The latest counts at the sites the actor sees, for the list page."""
+    return list(db.session.scalars(counts_query(actor).limit(limit)))
+
+
+def _resolve(lines: list[dict[str, Any]]) -> list[tuple[Item, Lot | None, int]]:
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"At most {MAX_LINES} lines.", {"lines": ["Too many."]})
+    items = catalog.items_by_code([line["item"] for line in lines])
+    seen: set[tuple[int, int | None]] = set()
+    resolved: list[tuple[Item, Lot | None, int]] = []
+    for index, line in enumerate(lines):
+        where: dict[str, Any] = {"lines": {str(index): {}}}
+        item = items.get(line["item"]) or catalog.get_item(
+            line["item"], field=f"lines.{index}.item"
+        )
+        quantity = line["quantity"]
+        if not 0 <= quantity <= MAX_COUNTED:
+            where["lines"][str(index)]["quantity"] = ["Out of range."]
+            raise ValidationError("Counted quantities are 0 or more.", where)
+        lot = None
+        if item.tracks_lots:
+            if not line.get("lot"):
+                where["lines"][str(index)]["lot"] = ["Required for this item."]
+                raise ValidationError(f"Count {item.code} per lot.", where)
+            lot = catalog.find_lot(item, line["lot"])
+            if lot is None:
+                where["lines"][str(index)]["lot"] = ["Unknown lot."]
+                raise ValidationError(f"No lot '{line['lot']}' of {item.code}.", where)
+        elif line.get("lot"):
+            where["lines"][str(index)]["lot"] = ["This item does not track lots."]
+            raise ValidationError(f"The item '{item.code}' does not track lots.", where)
+        key = (item.id, lot.id if lot else None)
+        if key in seen:
+            where["lines"][str(index)]["item"] = ["Duplicate item."]
+            raise ValidationError(f"'{item.code}' is counted twice; give it once.", where)
+        seen.add(key)
+        resolved.append((item, lot, quantity))
+    return resolved
+
+
+@service
+def set_lines(actor: Actor, count_id: int, lines: list[dict[str, Any]]) -> StockCount:
+    """Replace the counted lines of an open count (what is not listed is not counted)."""
+    count = get_count(actor, count_id)
+    require_site(actor, count.site, "lead")
+    resolved = _resolve(lines)
+    if count.status != "open":
+        raise Conflict(f"Stock count {count.id} is closed.")
+    before = snapshot(count)
+    count.lines = [
+        StockCountLine(item=item, lot=lot, counted_quantity=q) for item, lot, q in resolved
+    ]
+    db.session.flush()
+    audit.record(
+        actor,
+        "stock_count",
+        count.id,
+        "lines",
+        site_id=count.site_id,
+        before=before,
+        after=snapshot(count),
+    )
+    commit()
+    return count
+
+
+def expected_at_snapshot(count: StockCount) -> dict[tuple[int, int | None], int]:
+    """The ledger per (item, lot) at the site as recorded up to the count's snapshot."""
+    rows = db.session.execute(
+        select(StockMovement.item_id, StockMovement.lot_id, func.sum(StockMovement.quantity))
+        .where(
+            StockMovement.site_id == count.site_id,
+            StockMovement.recorded_at <= count.started_at,
+        )
+        .group_by(StockMovement.item_id, StockMovement.lot_id)
+    )
+    return {(item_id, lot_id): int(q) for item_id, lot_id, q in rows}
+
+
+@service
+def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount:
+    """Close the count: post exactly the variance per line and record it as a discrepancy."""
+    count = get_count(actor, count_id)
+    require_site(actor, count.site, "lead")
+    check_free_text("note", note)
+    if count.status != "open":
+        raise Conflict(f"Stock count {count.id} is already closed.")
+    if not count.lines:
+        raise ValidationError("Enter the counted lines before closing.", {"lines": ["Empty."]})
+    done = db.session.execute(
+        update(StockCount.__table__)
+        .where(StockCount.id == count.id, StockCount.status == "open")
+        .values(status="closed")
+    ).rowcount
+    if done != 1:
+        raise Conflict(f"Stock count {count.id} is already closed.")
+    expected = expected_at_snapshot(count)
+    moves = []
+    for line in count.lines:
+        line.expected_quantity = expected.get((line.item_id, line.lot_id), 0)
+        line.variance = line.counted_quantity - line.expected_quantity
+        if line.variance:
+            db.session.add(
+                Discrepancy(
+                    site_id=count.site_id,
+                    item_id=line.item_id,
+                    lot_id=line.lot_id,
+                    kind="count_variance",
+                    quantity=line.variance,
+                    detected_on=count.counted_on,
+                    stock_count_id=count.id,
+                )
+            )
+            moves.append(
+                ledger.Move(
+                    count.site_id,
+                    line.item_id,
+                    line.lot_id,
+                    "count_adjustment",
+                    line.variance,
+                    count.counted_on,
+                    reason=f"stock count {count.id}",
+                    refs={"stock_count_id": count.id},
+                )
+            )
+    count.status = "closed"
+    count.closed_by_id = actor.user_id
+    count.closed_at = utcnow()
+    if note:
+        count.note = f"{count.note}\n{note}" if count.note else note
+    db.session.flush()
+    audit.record(
+        actor,
+        "stock_count",
+        count.id,
+        "close",
+        site_id=count.site_id,
+        before={"status": "open"},
+        after=snapshot(count),
+    )
+    ledger.post(actor, moves)
+    commit()
+    return count
+
+
+@service
+def cancel(actor: Actor, count_id: int) -> StockCount:
+    """Give up an open count without touching stock."""
+    count = get_count(actor, count_id)
+    require_site(actor, count.site, "lead")
+    done = db.session.execute(
+        update(StockCount.__table__)
+        .where(StockCount.id == count.id, StockCount.status == "open")
+        .values(status="cancelled")
+    ).rowcount
+    if done != 1:
+        raise Conflict(f"Stock count {count.id} is not open.")
+    count.status = "cancelled"
+    audit.record(actor, "stock_count", count.id, "cancel", site_id=count.site_id)
+    commit()
+    return count
+
+
+def sheet(count: StockCount) -> list[dict[str, Any]]:
+    """The rows to count: every active item, and each lot with stock (or already counted).
+
+    `expected` is the snapshot quantity, given only when the count shows expected quantities
+    or is closed.
+    """
+    balances = db.session.execute(
+        select(StockBalance.item_id, StockBalance.lot_id).where(
+            StockBalance.site_id == count.site_id, StockBalance.quantity != 0
+        )
+    ).all()
+    counted = {(line.item_id, line.lot_id): line for line in count.lines}
+    show = count.show_expected or count.status == "closed"
+    expected = expected_at_snapshot(count) if show else {}
+    keys = {(i, lot) for i, lot in balances if lot is not None} | set(counted)
+    items = catalog.list_items(active=True)
+    lots = {
+        lot.id: lot
+        for lot in db.session.scalars(select(Lot).where(Lot.id.in_([k[1] for k in keys if k[1]])))
+    }
+    rows = []
+    for item in items:
+        item_lots = sorted(
+            (lots[lot_id] for item_id, lot_id in keys if item_id == item.id and lot_id),
+            key=lambda lot: (lot.expiry or date.max, lot.id),
+        )
+        targets: list[Lot | None] = list(item_lots) if item.tracks_lots else [None]
+        for lot in targets:
+            line = counted.get((item.id, lot.id if lot else None))
+            rows.append(
+                {
+                    "item": item,
+                    "lot": lot,
+                    "counted": line.counted_quantity if line else None,
+                    "expected": expected.get((item.id, lot.id if lot else None), 0)
+                    if show
+                    else None,
+                    "variance": line.variance if line else None,
+                }
+            )
+    return rows

@@ -1,0 +1,111 @@
+"""Discrepancies for the site lead: negative balances, count variances, transfer shortfalls.
+
+Negative balances are flagged by the ledger as it posts (distribution is never refused, so a
+balance may go below zero; invariant 2). A lead resolves a discrepancy with a note saying
+how; who resolved it and when are kept.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select, tuple_
+
+from tracker.dates import today
+from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import Discrepancy, StockBalance
+from tracker.models.base import utcnow
+from tracker.privacy import check_free_text
+from tracker.services import audit
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+from tracker.services.unit import commit, service
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
+
+
+def flag_negative(keys: list[tuple[int, int, int]]) -> None:
+    """Open a negative-balance discrepancy for each touched key now below zero (flush only)."""
+    if not keys:
+        return
+    negative = db.session.execute(
+        select(
+            StockBalance.site_id, StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity
+        )
+        .where(
+            tuple_(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key).in_(keys),
+            StockBalance.quantity < 0,
+        )
+        .order_by(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key)
+    ).all()
+    if not negative:
+        return
+    open_keys = set(
+        db.session.execute(
+            select(Discrepancy.site_id, Discrepancy.item_id, Discrepancy.lot_id).where(
+                Discrepancy.kind == "negative_balance",
+                Discrepancy.resolved_at.is_(None),
+                Discrepancy.site_id.in_({row.site_id for row in negative}),
+            )
+        ).all()
+    )
+    for site_id, item_id, lot_id, quantity in negative:
+        if (site_id, item_id, lot_id) not in open_keys:
+            db.session.add(
+                Discrepancy(
+                    site_id=site_id,
+                    item_id=item_id,
+                    lot_id=lot_id,
+                    kind="negative_balance",
+                    quantity=quantity,
+                    detected_on=today(),
+                )
+            )
+
+
+def discrepancies_query(
+    actor: Actor, *, site: str | None = None, open_only: bool = False
+) -> Select[tuple[Discrepancy]]:
+    """Discrepancies at the sites the actor sees, open ones first, newest first."""
+    ids = [require_site(actor, get_site(site)).id] if site else visible_site_ids(actor)
+    query = select(Discrepancy).where(Discrepancy.site_id.in_(ids))
+    if open_only:
+        query = query.where(Discrepancy.resolved_at.is_(None))
+    return query.order_by(Discrepancy.resolved_at.is_not(None), Discrepancy.id.desc())
+
+
+def recent(actor: Actor, limit: int = 200) -> list[Discrepancy]:
+    """Discrepancies for the page: open ones first, then the latest resolved."""
+    return list(db.session.scalars(discrepancies_query(actor).limit(limit)))
+
+
+def get_discrepancy(actor: Actor, discrepancy_id: int) -> Discrepancy:
+    found = db.session.get(Discrepancy, discrepancy_id) if 0 < discrepancy_id <= MAX_ID else None
+    if found is None or not can(actor, found.site):
+        raise NotFound(f"No discrepancy {discrepancy_id}.")
+    return found
+
+
+@service
+def resolve(actor: Actor, discrepancy_id: int, *, note: str) -> Discrepancy:
+    """A lead says how the discrepancy was dealt with; it leaves the open list."""
+    found = get_discrepancy(actor, discrepancy_id)
+    require_site(actor, found.site, "lead")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Say how it was resolved.", {"note": ["Required."]})
+    check_free_text("note", note)
+    if found.resolved_at is not None:
+        raise Conflict(f"Discrepancy {found.id} is already resolved.")
+    found.resolved_at = utcnow()
+    found.resolved_by_id = actor.user_id
+    found.resolution = note
+    audit.record(
+        actor,
+        "discrepancy",
+        found.id,
+        "resolve",
+        site_id=found.site_id,
+        before={"resolved": False},
+        after={"resolved": True, "note": note},
+    )
+    commit()
+    return found

@@ -1,0 +1,273 @@
+"""Reorder list, days of stock left and expiry warnings, per site or across sites.
+
+Usage is the average daily distribution over the last 28 whole days (today excluded).
+Usable stock leaves out expired lots (they cannot be handed out). An item is on the reorder
+list when usable stock plus what is in transit to the site is at or below its reorder level;
+the suggestion fills it up to the target level:
+
+    available = usable on hand + in transit to the site
+    suggested = max(target_level - available, 0)        when available <= reorder_level
+    days_left = usable on hand / daily usage            (None without usage)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from tracker.dates import today
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.models import Item, Lot, Site, SiteItem, StockBalance
+from tracker.services import stock, transfers
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+
+WARN_DAYS = (30, 90)
+
+
+@dataclass
+class ReorderLine:
+    site: Site
+    item: Item
+    on_hand: int
+    usable: int
+    in_transit: int
+    reorder_level: int
+    target_level: int
+    daily_usage: float
+    days_left: float | None
+    suggested: int
+
+    @property
+    def below_reorder(self) -> bool:
+        return self.reorder_level > 0 and self.usable + self.in_transit <= self.reorder_level
+
+
+@dataclass
+class ExpiringLot:
+    site: Site
+    item: Item
+    lot: Lot
+    quantity: int
+    days_to_expiry: int
+    daily_usage: float
+    faster_sites: list[str] = field(default_factory=list)
+
+    @property
+    def expired(self) -> bool:
+        return self.days_to_expiry < 0
+
+    @property
+    def used_before_expiry(self) -> bool:
+        """At today's pace, will the site hand all of it out before it expires?"""
+        return not self.expired and self.daily_usage * self.days_to_expiry >= self.quantity
+
+    @property
+    def within(self) -> int:
+        """The warning band: 0 expired, 30 or 90 days."""
+        if self.expired:
+            return 0
+        return next((d for d in WARN_DAYS if self.days_to_expiry <= d), WARN_DAYS[-1])
+
+
+def _sites(actor: Actor | None, site_code: str | None) -> list[Site]:
+    """One site (checked) or every site the actor sees; actor None is the CLI (all sites)."""
+    if site_code:
+        site = get_site(site_code)
+        return [require_site(actor, site) if actor else site]
+    query = select(Site).where(Site.active.is_(True)).order_by(Site.code)
+    if actor is not None:
+        query = query.where(Site.id.in_(visible_site_ids(actor)))
+    return list(db.session.scalars(query))
+
+
+def sites_for(actor: Actor, need: str = "staff") -> list[Site]:
+    """The active sites where the actor holds at least `need` (for pickers on the pages)."""
+    query = select(Site).where(Site.active.is_(True), Site.id.in_(visible_site_ids(actor)))
+    return [s for s in db.session.scalars(query.order_by(Site.code)) if can(actor, s, need)]
+
+
+def all_active_sites() -> list[Site]:
+    """Every active site: a transfer may go to any of them."""
+    return list(db.session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.code)))
+
+
+def _balances(site_ids: list[int]) -> list[tuple[int, int, int | None, int]]:
+    return [
+        tuple(row)  # type: ignore[misc]
+        for row in db.session.execute(
+            select(
+                StockBalance.site_id,
+                StockBalance.item_id,
+                StockBalance.lot_id,
+                StockBalance.quantity,
+            ).where(StockBalance.site_id.in_(site_ids))
+        )
+    ]
+
+
+def _lots(ids: set[int]) -> dict[int, Lot]:
+    if not ids:
+        return {}
+    return {lot.id: lot for lot in db.session.scalars(select(Lot).where(Lot.id.in_(ids)))}
+
+
+def stock_levels(
+    actor: Actor | None, site_code: str | None = None, on: date | None = None
+) -> list[ReorderLine]:
+    """Per site and item: on hand, usable, in transit, levels, usage, days left, suggestion."""
+    on = on or today()
+    sites = _sites(actor, site_code)
+    ids = [s.id for s in sites]
+    if not ids:
+        return []
+    balances = _balances(ids)
+    lots = _lots({lot_id for _, _, lot_id, _ in balances if lot_id})
+    on_hand: dict[tuple[int, int], int] = defaultdict(int)
+    usable: dict[tuple[int, int], int] = defaultdict(int)
+    for site_id, item_id, lot_id, quantity in balances:
+        on_hand[(site_id, item_id)] += quantity
+        lot = lots.get(lot_id) if lot_id else None
+        if lot is None or lot.expiry is None or lot.expiry >= on:
+            usable[(site_id, item_id)] += quantity
+    usage = stock.usage_per_day(ids, on)
+    transit = transfers.in_transit_to(ids)
+    levels = {
+        (row.site_id, row.item_id): row
+        for row in db.session.scalars(select(SiteItem).where(SiteItem.site_id.in_(ids)))
+    }
+    items = list(db.session.scalars(select(Item).order_by(Item.sort_order, Item.code)))
+    lines: list[ReorderLine] = []
+    for site in sites:
+        for item in items:
+            key = (site.id, item.id)
+            level = levels.get(key)
+            if not item.active and not on_hand.get(key) and level is None:
+                continue
+            rate = usage.get(key, 0.0)
+            reorder_level = level.reorder_level if level else 0
+            target_level = level.target_level if level else 0
+            available = usable[key] + transit.get(key, 0)
+            below = reorder_level > 0 and available <= reorder_level
+            lines.append(
+                ReorderLine(
+                    site=site,
+                    item=item,
+                    on_hand=on_hand[key],
+                    usable=usable[key],
+                    in_transit=transit.get(key, 0),
+                    reorder_level=reorder_level,
+                    target_level=target_level,
+                    daily_usage=round(rate, 3),
+                    days_left=round(max(usable[key], 0) / rate, 1) if rate > 0 else None,
+                    suggested=max(target_level - available, 0) if below else 0,
+                )
+            )
+    return lines
+
+
+def reorder_list(
+    actor: Actor | None, site_code: str | None = None, on: date | None = None
+) -> list[ReorderLine]:
+    """What to order: lines at or below their reorder level, with the quantity to target."""
+    return [line for line in stock_levels(actor, site_code, on) if line.below_reorder]
+
+
+def expiring(
+    actor: Actor | None,
+    site_code: str | None = None,
+    days: int = 90,
+    on: date | None = None,
+) -> list[ExpiringLot]:
+    """Lots in stock expiring within `days` (expired ones too), soonest first.
+
+    For lots the site will not use up in time, `faster_sites` names the other sites the
+    actor sees that use the item faster: candidates to transfer it to.
+    """
+    if not 1 <= days <= 3650:
+        raise ValidationError("days must be between 1 and 3650.", {"days": ["Out of range."]})
+    on = on or today()
+    sites = _sites(actor, site_code)
+    ids = [s.id for s in sites]
+    if not ids:
+        return []
+    by_id = {s.id: s for s in sites}
+    rows = db.session.execute(
+        select(StockBalance.site_id, StockBalance.item_id, StockBalance.quantity, Lot)
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .where(
+            StockBalance.site_id.in_(ids),
+            StockBalance.quantity > 0,
+            Lot.expiry.is_not(None),
+            Lot.expiry <= on + timedelta(days=days),
+        )
+        .order_by(Lot.expiry, StockBalance.site_id, Lot.id)
+    ).all()
+    if not rows:
+        return []
+    everywhere = _sites(actor, None)
+    usage = stock.usage_per_day([s.id for s in everywhere], on)
+    items = {i.id: i for i in db.session.scalars(select(Item))}
+    found: list[ExpiringLot] = []
+    for site_id, item_id, quantity, lot in rows:
+        rate = usage.get((site_id, item_id), 0.0)
+        entry = ExpiringLot(
+            site=by_id[site_id],
+            item=items[item_id],
+            lot=lot,
+            quantity=quantity,
+            days_to_expiry=(lot.expiry - on).days,
+            daily_usage=round(rate, 3),
+        )
+        if not entry.expired and not entry.used_before_expiry:
+            faster = sorted(
+                (
+                    (usage.get((other.id, item_id), 0.0), other.code)
+                    for other in everywhere
+                    if other.id != site_id and usage.get((other.id, item_id), 0.0) > rate
+                ),
+                reverse=True,
+            )
+            entry.faster_sites = [code for _, code in faster]
+        found.append(entry)
+    return found
+
+
+@dataclass
+class Overview:
+    levels: list[ReorderLine]
+    expiring: list[ExpiringLot]
+
+    @property
+    def to_order(self) -> list[ReorderLine]:
+        return [line for line in self.levels if line.below_reorder]
+
+
+def overview(actor: Actor, site_code: str | None = None) -> Overview:
+    """What the reorder page shows: every level line and lots expiring within 90 days."""
+    return Overview(stock_levels(actor, site_code), expiring(actor, site_code, WARN_DAYS[-1]))
+
+
+def reorder_workbook(actor: Actor, site_code: str | None = None, lang: str = "nb") -> bytes:
+    """The reorder list (one site or all the actor sees) as an xlsx workbook."""
+    from tracker.exports import reorder as export
+
+    rows = [
+        [
+            line.site.code,
+            line.item.code,
+            line.item.name_nb if lang == "nb" else line.item.name_en,
+            line.usable,
+            line.in_transit,
+            line.reorder_level,
+            line.target_level,
+            line.daily_usage,
+            line.days_left,
+            line.suggested,
+        ]
+        for line in reorder_list(actor, site_code)
+    ]
+    return export.build(rows, today(), lang)

@@ -1,0 +1,375 @@
+"""Transfers between sites: shipped out of the sender (in transit), then received or cancelled.
+
+Shipping posts `transfer_out` movements with the ledger's refuse-short path, so a transfer
+never takes the sender below zero, even with parallel requests: the balance moves by one
+conditional `UPDATE ... WHERE quantity + :delta >= 0`. While in transit the stock is in
+neither site's on-hand. Receiving posts `transfer_in` with the quantities that arrived and
+records any shortfall as a discrepancy at the receiver. Status changes are conditional
+updates too, so a transfer is received (or cancelled) once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+
+from tracker.dates import check_entry_date
+from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import Discrepancy, Item, Lot, StockMovement, Transfer, TransferLine
+from tracker.models.base import utcnow
+from tracker.privacy import check_free_text
+from tracker.services import audit, catalog, ledger, stock
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+from tracker.services.unit import Idempotency, commit, service
+
+MAX_LINES = 100
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
+
+
+def snapshot(transfer: Transfer) -> dict[str, Any]:
+    return {
+        "from": transfer.from_site.code,
+        "to": transfer.to_site.code,
+        "status": transfer.status,
+        "shipped_on": transfer.shipped_on.isoformat(),
+        "received_on": transfer.received_on.isoformat() if transfer.received_on else None,
+        "lines": [
+            {
+                "item": line.item.code,
+                "lot": line.lot.lot_number if line.lot else None,
+                "shipped": line.quantity_shipped,
+                "received": line.quantity_received,
+            }
+            for line in transfer.lines
+        ],
+    }
+
+
+def _line_error(index: int, field: str, message: str) -> dict[str, Any]:
+    return {"lines": {str(index): {field: [message]}}}
+
+
+def _resolve_lines(
+    site_id: int, on: date, lines: list[dict[str, Any]]
+) -> list[tuple[Item, Lot | None, int]]:
+    """(item, lot, quantity) per line; lot items without a named lot take the FEFO lot."""
+    if not lines:
+        raise ValidationError("A transfer needs at least one line.", {"lines": ["Empty."]})
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"At most {MAX_LINES} lines.", {"lines": ["Too many."]})
+    resolved: list[tuple[Item, Lot | None, int]] = []
+    seen: set[tuple[int, int | None]] = set()
+    for index, line in enumerate(lines):
+        item = catalog.get_item(line["item"], field=f"lines.{index}.item")
+        quantity = line["quantity"]
+        if quantity <= 0:
+            raise ValidationError(
+                "Quantities must be at least 1.", _line_error(index, "quantity", "Below 1.")
+            )
+        lot: Lot | None = None
+        if item.tracks_lots:
+            if line.get("lot"):
+                lot = catalog.find_lot(item, line["lot"])
+                if lot is None:
+                    raise ValidationError(
+                        f"No lot '{line['lot']}' of {item.code}.",
+                        _line_error(index, "lot", "Unknown lot."),
+                    )
+            else:
+                lot = stock.pick_lot(site_id, item, on)
+                if lot is None:
+                    raise ValidationError(
+                        f"No usable lot of {item.code} to send; name the lot.",
+                        _line_error(index, "lot", "Required."),
+                    )
+        elif line.get("lot"):
+            raise ValidationError(
+                f"The item '{item.code}' does not track lots.",
+                _line_error(index, "lot", "This item does not track lots."),
+            )
+        key = (item.id, lot.id if lot else None)
+        if key in seen:
+            raise ValidationError(
+                f"The item '{item.code}' appears twice; give it once with the total.",
+                _line_error(index, "item", "Duplicate item."),
+            )
+        seen.add(key)
+        resolved.append((item, lot, quantity))
+    return resolved
+
+
+@service
+def ship(
+    actor: Actor,
+    *,
+    from_code: str,
+    to_code: str,
+    shipped_on: date,
+    lines: list[dict[str, Any]],
+    note: str | None = None,
+    idem: Idempotency | None = None,
+) -> Transfer:
+    """Send stock to another site; refused (409) if any line exceeds what the sender holds."""
+    sender = require_site(actor, get_site(from_code, "from"), "lead")
+    receiver = get_site(to_code, "to")
+    if sender.id == receiver.id:
+        raise ValidationError("A transfer goes to another site.", {"to": ["Same as 'from'."]})
+    for site in (sender, receiver):
+        if not site.active:
+            raise Conflict(f"Site '{site.code}' is deactivated.")
+    check_entry_date(shipped_on, "date")
+    check_free_text("note", note)
+    resolved = _resolve_lines(sender.id, shipped_on, lines)
+    transfer = Transfer(
+        from_site=sender,
+        to_site=receiver,
+        status="shipped",
+        shipped_on=shipped_on,
+        shipped_by_id=actor.user_id,
+        note=note,
+    )
+    transfer.lines = [
+        TransferLine(item=item, lot=lot, quantity_shipped=q) for item, lot, q in resolved
+    ]
+    db.session.add(transfer)
+    db.session.flush()
+    audit.record(
+        actor, "transfer", transfer.id, "ship", site_id=sender.id, after=snapshot(transfer)
+    )
+    ledger.post(
+        actor,
+        [
+            ledger.Move(
+                sender.id,
+                item.id,
+                lot.id if lot else None,
+                "transfer_out",
+                -q,
+                shipped_on,
+                reason=f"to {receiver.code}",
+                refs={"transfer_id": transfer.id},
+            )
+            for item, lot, q in resolved
+        ],
+        refuse_short=True,
+        labels={item.id: item.code for item, _, _ in resolved},
+    )
+    commit(idem, transfer)
+    return transfer
+
+
+def _claim(transfer: Transfer, new_status: str) -> None:
+    """Move the status on from 'shipped' with one conditional UPDATE; 409 if someone did first."""
+    done = db.session.execute(
+        update(Transfer.__table__)
+        .where(Transfer.id == transfer.id, Transfer.status == "shipped")
+        .values(status=new_status)
+    ).rowcount
+    if done != 1:
+        current = db.session.scalar(select(Transfer.status).where(Transfer.id == transfer.id))
+        raise Conflict(f"Transfer {transfer.id} is already {current}.", {"status": [current]})
+
+
+def _received_quantities(transfer: Transfer, received: list[dict[str, Any]] | None) -> list[int]:
+    """Quantities per transfer line; missing means all arrived. Over-receipt is refused."""
+    if received is None:
+        return [line.quantity_shipped for line in transfer.lines]
+    by_line = {line.id: index for index, line in enumerate(transfer.lines)}
+    quantities: list[int | None] = [None] * len(transfer.lines)
+    for index, given in enumerate(received):
+        position = by_line.get(given["line_id"])
+        if position is None:
+            raise ValidationError(
+                f"Line {given['line_id']} is not part of transfer {transfer.id}.",
+                _line_error(index, "line_id", "Unknown line."),
+            )
+        if quantities[position] is not None:
+            raise ValidationError(
+                "A line appears twice.", _line_error(index, "line_id", "Duplicate line.")
+            )
+        line = transfer.lines[position]
+        if not 0 <= given["quantity"] <= line.quantity_shipped:
+            raise ValidationError(
+                f"Received must be between 0 and the {line.quantity_shipped} shipped.",
+                _line_error(index, "quantity", "More than shipped or negative."),
+            )
+        quantities[position] = given["quantity"]
+    if any(q is None for q in quantities):
+        raise ValidationError(
+            "Give the received quantity for every line (0 if nothing arrived).",
+            {"lines": ["Every line of the transfer is needed."]},
+        )
+    return [int(q) for q in quantities]  # type: ignore[arg-type]
+
+
+@service
+def receive(
+    actor: Actor,
+    transfer_id: int,
+    *,
+    received_on: date,
+    lines: list[dict[str, Any]] | None = None,
+    note: str | None = None,
+    idem: Idempotency | None = None,
+) -> Transfer:
+    """Take a shipment in at the receiver; a shortfall becomes a discrepancy there."""
+    transfer = get_transfer(actor, transfer_id)
+    require_site(actor, transfer.to_site, "lead")
+    check_entry_date(received_on, "date")
+    if received_on < transfer.shipped_on:
+        raise ValidationError(
+            "A transfer cannot arrive before it was shipped.", {"date": ["Before shipping."]}
+        )
+    check_free_text("note", note)
+    quantities = _received_quantities(transfer, lines)
+    if transfer.status != "shipped":
+        raise Conflict(f"Transfer {transfer.id} is already {transfer.status}.")
+    _claim(transfer, "received")
+    transfer.status = "received"
+    transfer.received_on = received_on
+    transfer.received_by_id = actor.user_id
+    transfer.received_at = utcnow()
+    if note:
+        transfer.note = f"{transfer.note}\n{note}" if transfer.note else note
+    moves = []
+    for line, quantity in zip(transfer.lines, quantities, strict=True):
+        line.quantity_received = quantity
+        if quantity < line.quantity_shipped:
+            db.session.add(
+                Discrepancy(
+                    site_id=transfer.to_site_id,
+                    item_id=line.item_id,
+                    lot_id=line.lot_id,
+                    kind="transfer_shortfall",
+                    quantity=line.quantity_shipped - quantity,
+                    detected_on=received_on,
+                    transfer_id=transfer.id,
+                )
+            )
+        moves.append(
+            ledger.Move(
+                transfer.to_site_id,
+                line.item_id,
+                line.lot_id,
+                "transfer_in",
+                quantity,
+                received_on,
+                reason=f"from {transfer.from_site.code}",
+                refs={"transfer_id": transfer.id},
+            )
+        )
+    db.session.flush()
+    audit.record(
+        actor,
+        "transfer",
+        transfer.id,
+        "receive",
+        site_id=transfer.to_site_id,
+        before={"status": "shipped"},
+        after=snapshot(transfer),
+    )
+    ledger.post(actor, moves)
+    commit(idem, transfer)
+    return transfer
+
+
+@service
+def cancel(actor: Actor, transfer_id: int, *, reason: str) -> Transfer:
+    """Call back a shipment not yet received: correction movements put it back at the sender."""
+    transfer = get_transfer(actor, transfer_id)
+    require_site(actor, transfer.from_site, "lead")
+    if not reason or not reason.strip():
+        raise ValidationError("Say why the transfer is cancelled.", {"reason": ["Required."]})
+    check_free_text("reason", reason)
+    if transfer.status != "shipped":
+        raise Conflict(f"Transfer {transfer.id} is already {transfer.status}.")
+    _claim(transfer, "cancelled")
+    transfer.status = "cancelled"
+    outs = db.session.scalars(
+        select(StockMovement).where(
+            StockMovement.transfer_id == transfer.id,
+            StockMovement.kind == "transfer_out",
+        )
+    ).all()
+    audit.record(
+        actor,
+        "transfer",
+        transfer.id,
+        "cancel",
+        site_id=transfer.from_site_id,
+        before={"status": "shipped"},
+        after={"status": "cancelled", "reason": reason},
+    )
+    ledger.post(
+        actor,
+        [
+            ledger.Move(
+                m.site_id,
+                m.item_id,
+                m.lot_id,
+                "correction",
+                -m.quantity,
+                m.occurred_on,
+                reason=f"transfer cancelled: {reason}",
+                refs={"transfer_id": transfer.id, "corrects_id": m.id},
+            )
+            for m in outs
+        ],
+    )
+    commit()
+    return transfer
+
+
+def _get(transfer_id: int) -> Transfer:
+    transfer = db.session.get(Transfer, transfer_id) if 0 < transfer_id <= MAX_ID else None
+    if transfer is None:
+        raise NotFound(f"No transfer {transfer_id}.")
+    return transfer
+
+
+def get_transfer(actor: Actor, transfer_id: int) -> Transfer:
+    """A transfer is visible to whoever may see either of its sites."""
+    transfer = _get(transfer_id)
+    if not (can(actor, transfer.from_site) or can(actor, transfer.to_site)):
+        raise NotFound(f"No transfer {transfer_id}.")
+    return transfer
+
+
+def transfers_query(
+    actor: Actor, *, site: str | None = None, status: str | None = None
+) -> Select[tuple[Transfer]]:
+    """Transfers into or out of the sites the actor sees, newest first."""
+    ids = [require_site(actor, get_site(site)).id] if site else visible_site_ids(actor)
+    query = (
+        select(Transfer)
+        .where(or_(Transfer.from_site_id.in_(ids), Transfer.to_site_id.in_(ids)))
+        .order_by(Transfer.id.desc())
+    )
+    if status:
+        query = query.where(Transfer.status == status)
+    return query
+
+
+def recent(actor: Actor, site: str | None = None, limit: int = 100) -> list[Transfer]:
+    """The latest transfers for the list page, shipments in transit first."""
+    query = transfers_query(actor, site=site).limit(limit)
+    found = list(db.session.scalars(query))
+    return sorted(found, key=lambda t: (t.status != "shipped", -t.id))
+
+
+def in_transit_to(site_ids: list[int]) -> dict[tuple[int, int], int]:
+    """Shipped but not yet received, per (receiving site, item)."""
+    rows = db.session.execute(
+        select(Transfer.to_site_id, TransferLine.item_id, func.sum(TransferLine.quantity_shipped))
+        .join(TransferLine, TransferLine.transfer_id == Transfer.id)
+        .where(Transfer.status == "shipped", Transfer.to_site_id.in_(site_ids))
+        .group_by(Transfer.to_site_id, TransferLine.item_id)
+    )
+    totals: dict[tuple[int, int], int] = defaultdict(int)
+    for site_id, item_id, quantity in rows:
+        totals[(site_id, item_id)] += int(quantity)
+    return dict(totals)

@@ -1,0 +1,148 @@
+"""Transfer pages: the list with what is in transit, the ship form and the receive form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from tracker.dates import today
+from tracker.errors import DomainError
+from tracker.services import catalog, reorder, transfers
+from tracker.web.common import current_actor
+
+bp = Blueprint("transfers_web", __name__, url_prefix="/overforinger")
+LINES = 5
+
+
+class LineForm(FlaskForm):
+    class Meta:
+        csrf = False  # the outer form carries the token
+
+    item = SelectField(_l("Vare"), validators=[Optional()], validate_choice=False)
+    lot = StringField(_l("Parti (valgfritt)"), validators=[Optional(), Length(max=64)])
+    quantity = IntegerField(_l("Antall"), validators=[Optional(), NumberRange(1, 1_000_000)])
+
+
+class ShipForm(FlaskForm):
+    from_site = SelectField(_l("Fra sted"), validators=[DataRequired()], validate_choice=False)
+    to_site = SelectField(_l("Til sted"), validators=[DataRequired()], validate_choice=False)
+    date = DateField(_l("Sendt dato"), validators=[DataRequired()], default=today)
+    lines = FieldList(FormField(LineForm), min_entries=LINES, max_entries=LINES)
+    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000)])
+
+
+class ReceiveForm(FlaskForm):
+    date = DateField(_l("Mottatt dato"), validators=[DataRequired()], default=today)
+    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000)])
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Hvorfor"), validators=[DataRequired(), Length(max=2000)])
+
+
+@bp.get("")
+@login_required
+def index():
+    """Transfers into and out of your sites; what is in transit comes first."""
+    return render_template(
+        "transfers/index.html", transfers=transfers.recent(current_actor()), cancel=CancelForm()
+    )
+
+
+def _ship_form() -> ShipForm:
+    actor = current_actor()
+    form = ShipForm()
+    form.from_site.choices = [(s.code, s.name) for s in reorder.sites_for(actor, "lead")]
+    form.to_site.choices = [(s.code, s.name) for s in reorder.all_active_sites()]
+    items = [("", "–")] + [(i.code, i.name_nb) for i in catalog.list_items(active=True)]
+    for entry in form.lines:
+        entry.form.item.choices = items
+    return form
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@login_required
+def new():
+    """Ship stock from a site you lead to another site."""
+    form = _ship_form()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("transfers/new.html", form=form), status
+    lines = [
+        {"item": e.item.data, "quantity": e.quantity.data, "lot": e.lot.data or None}
+        for e in form.lines
+        if e.item.data and e.quantity.data
+    ]
+    try:
+        transfer = transfers.ship(
+            current_actor(),
+            from_code=form.from_site.data,
+            to_code=form.to_site.data,
+            shipped_on=form.date.data,
+            lines=lines,
+            note=form.note.data or None,
+        )
+    except DomainError as exc:
+        flash(exc.detail, "error")
+        return render_template("transfers/new.html", form=form), exc.status
+    flash(_("Overføring %(id)s er sendt.", id=transfer.id), "success")
+    return redirect(url_for("transfers_web.index"))
+
+
+@bp.route("/<int:transfer_id>/motta", methods=["GET", "POST"])
+@login_required
+def receive(transfer_id: int):
+    """Take a shipment in at your site, with what actually arrived per line."""
+    actor = current_actor()
+    transfer = transfers.get_transfer(actor, transfer_id)
+    form = ReceiveForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("transfers/receive.html", transfer=transfer, form=form), status
+    try:
+        lines = [
+            {"line_id": line.id, "quantity": int(request.form.get(f"received-{line.id}", ""))}
+            for line in transfer.lines
+        ]
+    except ValueError:
+        flash(_("Skriv mottatt antall som hele tall."), "error")
+        return render_template("transfers/receive.html", transfer=transfer, form=form), 422
+    try:
+        transfers.receive(
+            actor, transfer_id, received_on=form.date.data, lines=lines, note=form.note.data or None
+        )
+    except DomainError as exc:
+        flash(exc.detail, "error")
+        return render_template("transfers/receive.html", transfer=transfer, form=form), exc.status
+    flash(_("Overføring %(id)s er mottatt.", id=transfer_id), "success")
+    return redirect(url_for("transfers_web.index"))
+
+
+@bp.post("/<int:transfer_id>/kanseller")
+@login_required
+def cancel(transfer_id: int):
+    """Call back a shipment that has not been received."""
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash(_("Skriv hvorfor overføringen kanselleres."), "error")
+        return redirect(url_for("transfers_web.index"))
+    try:
+        transfers.cancel(current_actor(), transfer_id, reason=form.reason.data)
+    except DomainError as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("transfers_web.index"))
+    flash(_("Overføring %(id)s er kansellert.", id=transfer_id), "success")
+    return redirect(url_for("transfers_web.index"))
