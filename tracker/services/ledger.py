@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from tracker.errors import StockError
 from tracker.extensions import db
@@ -56,15 +55,39 @@ class Move:
         )
 
 
-def _dialect_insert(table: Any) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+# The ON CONFLICT statements are written as text, built once per table and columns: the
+# dialects' insert() constructs are not cacheable in SQLAlchemy 2.0 (inherit_cache = False),
+# so they were compiled again on every request (bench/README.md, "Entry"). The SQL is the
+# same on PostgreSQL and SQLite; binds keep the columns' types.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _conflict_statement(
+    table: Any, columns: tuple[str, ...], keys: tuple[str, ...], column: str | None
+) -> Any:
+    cache_key = (table.name, columns, keys, column)
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        binds = [bindparam(c, type_=table.c[c].type) for c in columns]  # KeyError if unknown
+        names = [table.c[c].name for c in (*keys, *([column] if column else []))]
+        target = f"({', '.join(keys)}) " if keys else ""
+        action = (
+            f"DO UPDATE SET {names[-1]} = {table.name}.{names[-1]} + excluded.{names[-1]}"
+            if column
+            else "DO NOTHING"
+        )
+        # Table and column names come from the model (checked above); values are bound.
+        into = f"INSERT INTO {table.name} ({', '.join(columns)})"  # noqa: S608
+        values = f"VALUES ({', '.join(':' + c for c in columns)})"
+        sql = f"{into} {values} ON CONFLICT {target}{action}"
+        stmt = _STATEMENTS[cache_key] = text(sql).bindparams(*binds)
+    return stmt
 
 
 def insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
     if rows:
-        db.session.execute(_dialect_insert(model.__table__).on_conflict_do_nothing(), rows)
+        db.session.execute(_conflict_statement(model.__table__, tuple(rows[0]), (), None), rows)
 
 
 def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]) -> None:
@@ -74,15 +97,17 @@ def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[
     atomic statement on both databases: no read-modify-write in Python. Only for tables
     without a CHECK on the counter (a CHECK fires before ON CONFLICT; see STACK.md).
     """
-    if not rows:
-        return
-    table = model.__table__
-    stmt = _dialect_insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={column: table.c[column] + stmt.excluded[column]},
-    )
-    db.session.execute(stmt, rows)
+    if rows:
+        stmt = _conflict_statement(model.__table__, tuple(rows[0]), keys, column)
+        db.session.execute(stmt, rows)
+
+
+def _insert_movements() -> Any:
+    stmt = _STATEMENTS.get("movements")
+    if stmt is None:
+        table = StockMovement.__table__
+        stmt = _STATEMENTS["movements"] = insert(table).returning(table.c.id)
+    return stmt
 
 
 def move_balance(
@@ -169,8 +194,9 @@ def post(
         }
         for m in moves
     ]
-    result = db.session.execute(insert(StockMovement).returning(StockMovement.id), rows)
-    ids = list(result.scalars())
+    # Core, not the ORM bulk path: nothing here needs objects. One multi-row INSERT takes
+    # ascending ids in row order on both databases; sorting undoes RETURNING's free order.
+    ids = sorted(db.session.execute(_insert_movements(), rows).scalars())
     # The hot rows (balances, aggregates) are touched last, so their row locks are held
     # for as short a time as possible before the caller commits.
     plain: list[dict[str, Any]] = []
