@@ -31,14 +31,17 @@ def snapshot(tally: TallyEntry) -> dict[str, Any]:
     }
 
 
+def _contacts(site_id: int, day: date, delta: int) -> tuple[ledger.Counter, ...]:
+    """The contacts counter change, to post with the entry's movements (same round trip)."""
+    if not delta:
+        return ()
+    row = {"site_id": site_id, "day": day, "contacts": delta}
+    return (ledger.Counter(ContactsDaily, ("site_id", "day"), "contacts", [row]),)
+
+
 def _bump_contacts(site_id: int, day: date, delta: int) -> None:
-    if delta:
-        ledger.upsert_add(
-            ContactsDaily,
-            ("site_id", "day"),
-            "contacts",
-            [{"site_id": site_id, "day": day, "contacts": delta}],
-        )
+    for counter in _contacts(site_id, day, delta):
+        ledger.upsert_add(counter.model, counter.keys, counter.column, counter.rows)
 
 
 def _resolve_lines(
@@ -132,8 +135,8 @@ def create_tally(
             )
             for i, lot, q in resolved
         ],
+        counters=_contacts(site.id, entry_date, contacts),
     )
-    _bump_contacts(site.id, entry_date, contacts)
     commit(idem, tally)
     return tally
 

@@ -1,0 +1,95 @@
+"""The optimised entry path keeps its invariants: counters, movement ids, one transaction."""
+
+from sqlalchemy import func, select
+
+from tests.factories import actor, make_item, make_site, make_user
+from tracker.dates import today
+from tracker.extensions import db
+from tracker.models import ContactsDaily, DistributionDaily, StockBalance, StockMovement
+from tracker.services import ledger, tallies
+
+
+def _contacts(site) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(ContactsDaily.contacts), 0)).where(
+            ContactsDaily.site_id == site.id
+        )
+    )
+
+
+def test_contacts_are_counted_with_and_without_lines_and_follow_changes(app):
+    site = make_site()
+    item = make_item()
+    staff = actor(make_user("staff", [site]))
+    with_lines = tallies.create_tally(
+        staff,
+        site_code=site.code,
+        entry_date=today(),
+        contacts=4,
+        lines=[{"item": item.code, "quantity": 3}],
+    )
+    tallies.create_tally(
+        staff,
+        site_code=site.code,
+        entry_date=today(),
+        contacts=2,
+        lines=[{"item": item.code, "quantity": 0}],
+    )
+    assert _contacts(site) == 6
+    tallies.update_tally(staff, with_lines.id, changes={"contacts": 1})
+    assert _contacts(site) == 3
+    tallies.delete_tally(staff, with_lines.id)
+    assert _contacts(site) == 2
+    assert ledger.verify() == []
+
+
+def test_post_returns_the_new_movement_ids_in_order_and_moves_every_counter(app):
+    site = make_site()
+    items = [make_item() for _ in range(3)]
+    lead = actor(make_user("lead", [site]))
+    moves = [
+        ledger.Move(site.id, item.id, None, "distribution", -(n + 1), today())
+        for n, item in enumerate(items)
+    ]
+    ids = ledger.post(lead, moves)
+    db.session.commit()
+    stored = db.session.execute(
+        select(StockMovement.id, StockMovement.item_id, StockMovement.quantity).order_by(
+            StockMovement.id
+        )
+    ).all()
+    assert ids == [row.id for row in stored]
+    assert [(row.item_id, row.quantity) for row in stored] == [
+        (item.id, -(n + 1)) for n, item in enumerate(items)
+    ]
+    balances = dict(db.session.execute(select(StockBalance.item_id, StockBalance.quantity)).all())
+    assert balances == {item.id: -(n + 1) for n, item in enumerate(items)}
+    daily = dict(
+        db.session.execute(select(DistributionDaily.item_id, DistributionDaily.quantity)).all()
+    )
+    assert daily == {item.id: n + 1 for n, item in enumerate(items)}
+    assert ledger.verify() == []
+
+
+def test_a_failed_service_leaves_no_movement_and_no_counter(app):
+    """Everything ledger.post wrote (also through PostgreSQL's pipeline) rolls back together."""
+    site = make_site()
+    item = make_item()
+    staff = actor(make_user("staff", [site]))
+    moves = [ledger.Move(site.id, item.id, None, "distribution", -5, today())]
+    ledger.post(
+        staff,
+        moves,
+        counters=(
+            ledger.Counter(
+                ContactsDaily,
+                ("site_id", "day"),
+                "contacts",
+                [{"site_id": site.id, "day": today(), "contacts": 7}],
+            ),
+        ),
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
+    assert db.session.scalar(select(func.count()).select_from(StockBalance)) == 0
+    assert _contacts(site) == 0
