@@ -16,7 +16,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, remember, service
 
 MAX_CONTACTS = 10_000
 
@@ -120,6 +120,7 @@ def create_tally(
     db.session.add(tally)
     db.session.flush()
     audit.record(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
+    remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows
     db.session.flush()
     ledger.post(
         actor,
