@@ -51,6 +51,8 @@ def read_phase() -> Iterator[None]:
         yield
     finally:
         g._read_phase = False
+    if request.method in READ_ONLY_METHODS:
+        return  # a GET reads on in the same deferred transaction, one snapshot
     session = db.session()
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()

@@ -1,8 +1,9 @@
 """The optimised entry path keeps its invariants: counters, movement ids, one transaction."""
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
-from tests.factories import actor, make_item, make_site, make_user
+from tests.factories import actor, api_client, make_item, make_site, make_user, tally_body
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import ContactsDaily, DistributionDaily, StockBalance, StockMovement
@@ -93,3 +94,28 @@ def test_a_failed_service_leaves_no_movement_and_no_counter(app):
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
     assert db.session.scalar(select(func.count()).select_from(StockBalance)) == 0
     assert _contacts(site) == 0
+
+
+def test_sqlite_post_takes_the_write_lock_only_after_the_token_lookup(client, is_postgres):
+    """The bearer token is read in a deferred transaction; BEGIN IMMEDIATE comes after it."""
+    if is_postgres:
+        pytest.skip("SQLite's write lock only")
+    site = make_site()
+    item = make_item()
+    api = api_client(client, make_user("staff", [site]))
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append(" ".join(statement.split())[:40])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = api.post("/tallies", tally_body(site, {item.code: 2}))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 201
+    begins = [n for n, s in enumerate(seen) if s.startswith("BEGIN")]
+    token = next(n for n, s in enumerate(seen) if "api_token" in s)
+    assert seen[begins[0]] == "BEGIN"
+    assert begins[0] < token < begins[1]
+    assert seen[begins[1]] == "BEGIN IMMEDIATE"
