@@ -62,10 +62,12 @@ def hammer(
     seconds: float,
     clients: int,
     keyed: bool = False,
+    tokens: list[str] | None = None,
 ) -> tuple[int, int, list[float]]:
     """clients threads POST for `seconds`, cycling through bodies; returns (ok, errors, latencies).
 
     With keyed, every request carries a fresh Idempotency-Key, as the entry form sends one.
+    With tokens, body n is sent with tokens[n] (each site's own staff member).
     """
     stop = time.monotonic() + seconds
     lock = threading.Lock()
@@ -79,9 +81,13 @@ def hammer(
         good = bad = 0
         sent = 0
         while time.monotonic() < stop:
-            body = bodies[(number + sent) % len(bodies)]
+            index = (number + sent) % len(bodies)
+            body = bodies[index]
             sent += 1
             extra = {"Idempotency-Key": uuid.uuid4().hex} if keyed else {}
+            if tokens:
+                extra["Authorization"] = f"Bearer {tokens[index]}"
+
             started = time.perf_counter()
             try:
                 conn.request("POST", path, body=body, headers={**headers, **extra})
@@ -105,11 +111,12 @@ def hammer(
     return ok, errors, latencies
 
 
-def prepare(url: str, sites: int = 1) -> tuple[str, list[bytes]]:
-    """Sites, items and a staff token in the scratch database; returns (token, tally bodies).
+def prepare(url: str, sites: int = 1) -> tuple[list[str], list[bytes]]:
+    """Sites, items and staff tokens in the scratch database; returns (tokens, tally bodies).
 
-    With sites > 1 the staff member works at all of them and the bodies cycle over the sites,
-    as a national installation's entries do; with 1 every entry hits the same balance rows.
+    With sites > 1 each site has its own staff member and token, and the bodies cycle over
+    the sites, as a national installation's entries do; with 1 every entry hits the same
+    balance rows.
     """
     from tracker import create_app
     from tracker.config import TestConfig
@@ -129,17 +136,20 @@ def prepare(url: str, sites: int = 1) -> tuple[str, list[bytes]]:
             Item(code=c, name_nb=c, name_en=c, category=k)
             for c, k in (("SPR-2", "syringe"), ("KAN-23", "needle"), ("FOLIE", "foil"))
         ]
-        user = User(
-            email="bench@test.no",
-            name="Bench",
-            password_hash="x",
-            active=True,
-            session_version=1,
-            memberships=[Membership(site=site, role="staff") for site in site_rows],
-        )
-        db.session.add_all([oslo, *site_rows, *items, user])
+        staff = [
+            User(
+                email=f"bench{n}@test.no",
+                name="Bench",
+                password_hash="x",
+                active=True,
+                session_version=1,
+                memberships=[Membership(site=site, role="staff")],
+            )
+            for n, site in enumerate(site_rows)
+        ]
+        db.session.add_all([oslo, *site_rows, *items, *staff])
         db.session.commit()
-        _, token = users.create_token(None, "bench@test.no", "bench")
+        tokens = [users.create_token(None, u.email, "bench")[1] for u in staff]
         bodies = [
             json.dumps(
                 {
@@ -156,7 +166,7 @@ def prepare(url: str, sites: int = 1) -> tuple[str, list[bytes]]:
             for site in site_rows
         ]
         db.engine.dispose()
-    return token, bodies
+    return tokens, bodies
 
 
 def measure(
@@ -164,7 +174,7 @@ def measure(
 ) -> dict[str, float]:
     """Both servers up at once; baseline and tracker rounds alternate (B T T B B T ...)."""
     with scratch_database(kind) as url:
-        token, bodies = prepare(url, sites)
+        tokens, bodies = prepare(url, sites)
         env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": "4"}
         base_port, app_port = free_port(), free_port()
         servers = [
@@ -180,24 +190,19 @@ def measure(
             )
             json_headers = {"Content-Type": "application/json"}
             subjects = {
-                "baseline": (base_port, "/insert", json_headers, False),
-                "tracker": (
-                    app_port,
-                    "/api/v1/tallies",
-                    {**json_headers, "Authorization": f"Bearer {token}"},
-                    keyed,
-                ),
+                "baseline": (base_port, "/insert", json_headers, False, None),
+                "tracker": (app_port, "/api/v1/tallies", json_headers, keyed, tokens),
             }
             rates: dict[str, list[float]] = {"baseline": [], "tracker": []}
             lat: dict[str, list[float]] = {"baseline": [], "tracker": []}
             errs = {"baseline": 0, "tracker": 0}
-            for port, path, headers, k in subjects.values():  # warm up both
-                hammer(port, path, bodies, headers, 1, clients, k)
+            for port, path, headers, k, t in subjects.values():  # warm up both
+                hammer(port, path, bodies, headers, 1, clients, k, t)
             for number in range(rounds):
                 order = ["baseline", "tracker"] if number % 2 == 0 else ["tracker", "baseline"]
                 for name in order:
-                    port, path, headers, k = subjects[name]
-                    ok, err, latencies = hammer(port, path, bodies, headers, seconds, clients, k)
+                    port, path, headers, k, t = subjects[name]
+                    ok, err, latencies = hammer(port, path, bodies, headers, seconds, clients, k, t)
                     rates[name].append(ok / seconds)
                     lat[name].extend(latencies)
                     errs[name] += err

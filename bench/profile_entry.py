@@ -20,7 +20,8 @@ def run(url: str, requests: int) -> float:
     from tracker.config import Config
     from tracker.extensions import db
 
-    token, bodies = prepare(url)
+    tokens, bodies = prepare(url)
+    token = tokens[0]
     config = Config()
     config.SQLALCHEMY_DATABASE_URI = url
     app = create_app(config)

@@ -22,7 +22,8 @@ def count(url: str, show: bool) -> tuple[int, int, list[str]]:
     from tracker.config import TestConfig
     from tracker.extensions import db
 
-    token, bodies = prepare(url)
+    tokens, bodies = prepare(url)
+    token = tokens[0]
     body = bodies[0]
     app = create_app(TestConfig(url))
     client = app.test_client()
