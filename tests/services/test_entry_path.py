@@ -6,8 +6,16 @@ from sqlalchemy import event, func, select
 from tests.factories import actor, api_client, make_item, make_site, make_user, tally_body
 from tracker.dates import today
 from tracker.extensions import db
-from tracker.models import ContactsDaily, DistributionDaily, StockBalance, StockMovement
+from tracker.models import (
+    ContactsDaily,
+    DistributionDaily,
+    IdempotencyKey,
+    StockBalance,
+    StockMovement,
+    TallyEntry,
+)
 from tracker.services import ledger, tallies
+from tracker.services.unit import Idempotency, IdempotentReplay
 
 
 def _contacts(site) -> int:
@@ -119,3 +127,30 @@ def test_sqlite_post_takes_the_write_lock_only_after_the_token_lookup(client, is
     assert seen[begins[0]] == "BEGIN"
     assert begins[0] < token < begins[1]
     assert seen[begins[1]] == "BEGIN IMMEDIATE"
+
+
+def test_a_key_committed_by_a_racing_request_turns_into_a_replay(app):
+    """Another request committed the same Idempotency-Key after this one checked for it:
+    writing the key (before the ledger) fails, everything rolls back, and the API replays."""
+    site = make_site()
+    item = make_item()
+    staff = actor(make_user("staff", [site]))
+    db.session.add(
+        IdempotencyKey(
+            scope="s", key="k", request_hash="h", status_code=201, response_body='{"id": 1}'
+        )
+    )
+    db.session.commit()
+    claim = Idempotency("s", "k", "h", render=lambda result: (201, {"id": result.id}))
+    with pytest.raises(IdempotentReplay):
+        tallies.create_tally(
+            staff,
+            site_code=site.code,
+            entry_date=today(),
+            contacts=1,
+            lines=[{"item": item.code, "quantity": 2}],
+            idem=claim,
+        )
+    assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
+    assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 0
+    assert _contacts(site) == 0
