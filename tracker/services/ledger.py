@@ -272,6 +272,7 @@ def _post_pipelined(rows: list[dict[str, Any]], upserts: list[Counter]) -> list[
 
     psycopg sends every statement before reading any result; the server runs them in order.
     The SQL is the same as the sequential path's; psycopg adapts dates and timestamps.
+    These statements bypass SQLAlchemy's cursor events, so query counters do not see them.
     """
     import psycopg
 
