@@ -1,9 +1,12 @@
 """Entry throughput: tally POSTs/s through gunicorn (4 workers) against a bare one-INSERT app.
 
-    python bench/entry.py [--db sqlite|postgres|both] [--seconds 15] [--clients 32]
+    python bench/entry.py [--db sqlite|postgres|both] [--seconds 5] [--rounds 5] [--clients 32]
+                          [--sites 1] [--idempotency]
 
-Prints requests/s, the ratio tracker/baseline (goal >= 0.6) and latency percentiles, for each
-database. Client and servers share this machine's cores: the ratio is the figure to compare.
+Both servers run at once; rounds alternate baseline and tracker (B T, T B, ...) so load from
+other processes on the machine hits both alike. Prints the median requests/s of each, the
+median of the paired per-round ratios (goal >= 0.6) and latency percentiles over all rounds.
+Client and servers share this machine's cores: the ratio is the figure to compare.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from common import ROOT, scratch_database, summary
-
-TODAY_BODY = None
 
 
 def free_port() -> int:
@@ -52,23 +55,42 @@ def serve(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
 
 
 def hammer(
-    port: int, path: str, body: bytes, headers: dict[str, str], seconds: float, clients: int
+    port: int,
+    path: str,
+    bodies: list[bytes],
+    headers: dict[str, str],
+    seconds: float,
+    clients: int,
+    keyed: bool = False,
+    tokens: list[str] | None = None,
 ) -> tuple[int, int, list[float]]:
-    """clients threads POST for `seconds`; returns (ok, errors, latencies)."""
+    """clients threads POST for `seconds`, cycling through bodies; returns (ok, errors, latencies).
+
+    With keyed, every request carries a fresh Idempotency-Key, as the entry form sends one.
+    With tokens, body n is sent with tokens[n] (each site's own staff member).
+    """
     stop = time.monotonic() + seconds
     lock = threading.Lock()
     ok = errors = 0
     latencies: list[float] = []
 
-    def run() -> None:
+    def run(number: int) -> None:
         nonlocal ok, errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine: list[float] = []
         good = bad = 0
+        sent = 0
         while time.monotonic() < stop:
+            index = (number + sent) % len(bodies)
+            body = bodies[index]
+            sent += 1
+            extra = {"Idempotency-Key": uuid.uuid4().hex} if keyed else {}
+            if tokens:
+                extra["Authorization"] = f"Bearer {tokens[index]}"
+
             started = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers=headers)
+                conn.request("POST", path, body=body, headers={**headers, **extra})
                 response = conn.getresponse()
                 response.read()
                 good, bad = (good + 1, bad) if response.status == 201 else (good, bad + 1)
@@ -81,7 +103,7 @@ def hammer(
             errors += bad
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=run) for _ in range(clients)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -89,8 +111,13 @@ def hammer(
     return ok, errors, latencies
 
 
-def prepare(url: str) -> tuple[str, bytes]:
-    """A site, items and a staff token in the scratch database; returns (token, tally body)."""
+def prepare(url: str, sites: int = 1) -> tuple[list[str], list[bytes]]:
+    """Sites, items and staff tokens in the scratch database; returns (tokens, tally bodies).
+
+    With sites > 1 each site has its own staff member and token, and the bodies cycle over
+    the sites, as a national installation's entries do; with 1 every entry hits the same
+    balance rows.
+    """
     from tracker import create_app
     from tracker.config import TestConfig
     from tracker.dates import today
@@ -101,77 +128,109 @@ def prepare(url: str) -> tuple[str, bytes]:
     app = create_app(TestConfig(url))
     with app.app_context():
         oslo = Municipality(number="0301", name="Oslo")
-        site = Site(code="OSL-MO", name="MO", municipality=oslo, kind="mo_senter")
+        site_rows = [
+            Site(code=f"OSL-{n:03d}", name=f"MO {n}", municipality=oslo, kind="mo_senter")
+            for n in range(sites)
+        ]
         items = [
             Item(code=c, name_nb=c, name_en=c, category=k)
             for c, k in (("SPR-2", "syringe"), ("KAN-23", "needle"), ("FOLIE", "foil"))
         ]
-        user = User(
-            email="bench@test.no",
-            name="Bench",
-            password_hash="x",
-            active=True,
-            session_version=1,
-            memberships=[Membership(site=site, role="staff")],
-        )
-        db.session.add_all([oslo, site, *items, user])
+        staff = [
+            User(
+                email=f"bench{n}@test.no",
+                name="Bench",
+                password_hash="x",
+                active=True,
+                session_version=1,
+                memberships=[Membership(site=site, role="staff")],
+            )
+            for n, site in enumerate(site_rows)
+        ]
+        db.session.add_all([oslo, *site_rows, *items, *staff])
         db.session.commit()
-        _, token = users.create_token(None, "bench@test.no", "bench")
-        body = {
-            "site": "OSL-MO",
-            "date": today().isoformat(),
-            "contacts": 3,
-            "lines": [
-                {"item": "SPR-2", "quantity": 10},
-                {"item": "KAN-23", "quantity": 10},
-                {"item": "FOLIE", "quantity": 5},
-            ],
-        }
+        tokens = [users.create_token(None, u.email, "bench")[1] for u in staff]
+        bodies = [
+            json.dumps(
+                {
+                    "site": site.code,
+                    "date": today().isoformat(),
+                    "contacts": 3,
+                    "lines": [
+                        {"item": "SPR-2", "quantity": 10},
+                        {"item": "KAN-23", "quantity": 10},
+                        {"item": "FOLIE", "quantity": 5},
+                    ],
+                }
+            ).encode()
+            for site in site_rows
+        ]
         db.engine.dispose()
-    return token, json.dumps(body).encode()
+    return tokens, bodies
 
 
-def measure(kind: str, seconds: float, clients: int) -> None:
+def measure(
+    kind: str, seconds: float, clients: int, rounds: int, sites: int, keyed: bool
+) -> dict[str, float]:
+    """Both servers up at once; baseline and tracker rounds alternate (B T T B B T ...)."""
     with scratch_database(kind) as url:
-        token, body = prepare(url)
+        tokens, bodies = prepare(url, sites)
         env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": "4"}
-        port = free_port()
-        base = serve(["-c", "bench/gunicorn_baseline.py", "bench.baseline_app:app"], env, port)
+        base_port, app_port = free_port(), free_port()
+        servers = [
+            serve(["-c", "bench/gunicorn_baseline.py", "bench.baseline_app:app"], env, base_port)
+        ]
         try:
-            b_ok, b_err, b_lat = hammer(
-                port, "/insert", body, {"Content-Type": "application/json"}, seconds, clients
+            servers.append(
+                serve(
+                    ["-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+                    env,
+                    app_port,
+                )
             )
+            json_headers = {"Content-Type": "application/json"}
+            subjects = {
+                "baseline": (base_port, "/insert", json_headers, False, None),
+                "tracker": (app_port, "/api/v1/tallies", json_headers, keyed, tokens),
+            }
+            rates: dict[str, list[float]] = {"baseline": [], "tracker": []}
+            lat: dict[str, list[float]] = {"baseline": [], "tracker": []}
+            errs = {"baseline": 0, "tracker": 0}
+            for port, path, headers, k, t in subjects.values():  # warm up both
+                hammer(port, path, bodies, headers, 1, clients, k, t)
+            for number in range(rounds):
+                order = ["baseline", "tracker"] if number % 2 == 0 else ["tracker", "baseline"]
+                for name in order:
+                    port, path, headers, k, t = subjects[name]
+                    ok, err, latencies = hammer(port, path, bodies, headers, seconds, clients, k, t)
+                    rates[name].append(ok / seconds)
+                    lat[name].extend(latencies)
+                    errs[name] += err
         finally:
-            base.terminate()
-            base.wait()
-        port = free_port()
-        app = serve(
-            ["-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"], env, port
-        )
-        try:
-            t_ok, t_err, t_lat = hammer(
-                port,
-                "/api/v1/tallies",
-                body,
-                {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-                seconds,
-                clients,
-            )
-        finally:
-            app.terminate()
-            app.wait()
+            for server in servers:
+                server.terminate()
+                server.wait()
         verify(url)
-    b_rate, t_rate = b_ok / seconds, t_ok / seconds
-    print(
-        f"[{kind}] baseline one-INSERT app: {b_rate:7.1f} req/s ({b_err} errors); {summary(b_lat)}"
+    ratios = [t / b for t, b in zip(rates["tracker"], rates["baseline"], strict=True) if b]
+    b_rate, t_rate = statistics.median(rates["baseline"]), statistics.median(rates["tracker"])
+    label = (
+        f"[{kind}, {sites} site{'s' if sites > 1 else ''}{', Idempotency-Key' if keyed else ''}]"
     )
     print(
-        f"[{kind}] tracker tally POST:      {t_rate:7.1f} req/s ({t_err} errors); {summary(t_lat)}"
+        f"{label} baseline one-INSERT app: {b_rate:7.1f} req/s median "
+        f"({errs['baseline']} errors); {summary(lat['baseline'])}"
     )
     print(
-        f"[{kind}] ratio tracker/baseline: {t_rate / b_rate:.2f} (goal >= 0.6), "
-        f"{clients} clients, {seconds:.0f} s each"
+        f"{label} tracker tally POST:      {t_rate:7.1f} req/s median "
+        f"({errs['tracker']} errors); {summary(lat['tracker'])}"
     )
+    print(
+        f"{label} ratio tracker/baseline: median of paired rounds {statistics.median(ratios):.2f} "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}; goal >= 0.6), "
+        f"{clients} clients, {rounds} x {seconds:.0f} s each, interleaved",
+        flush=True,
+    )
+    return {"baseline": b_rate, "tracker": t_rate, "ratio": statistics.median(ratios)}
 
 
 def verify(url: str) -> None:
@@ -189,11 +248,16 @@ def verify(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sites", type=int, default=1)
+    parser.add_argument("--idempotency", action="store_true", help="a fresh key per request")
     args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()}", flush=True)
     for kind in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-        measure(kind, args.seconds, args.clients)
+        measure(kind, args.seconds, args.clients, args.rounds, args.sites, args.idempotency)
+    print(f"load average after: {os.getloadavg()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = [
+    ["statements.py", "--db", "both"],
     ["entry.py", "--db", "both"],
+    ["entry.py", "--db", "both", "--sites", "50", "--idempotency"],
     ["stock.py", "--db", "sqlite"],
     ["stock.py", "--db", "postgres"],
 ]
@@ -16,6 +19,7 @@ SCRIPTS = [
 
 def main() -> int:
     status = 0
+    print(f"nproc {os.cpu_count()}, load average {os.getloadavg()}", flush=True)
     for script, *args in SCRIPTS:
         if not (HERE / script).exists():
             continue

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
 
 from tracker.extensions import db
@@ -30,10 +32,30 @@ def _sqlite_begin(connection: Any) -> None:
     blocking writers, so a long report never holds up the day's entries. GET handlers
     must therefore not write.
     """
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if has_request_context() and (request.method in READ_ONLY_METHODS or g.get("_read_phase")):
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def read_phase() -> Iterator[None]:
+    """Reads a writing request does before its service (the bearer token lookup).
+
+    On SQLite they run in a deferred transaction that ends here, so a POST holds the
+    database's single write lock only for its service's own work, not for authentication.
+    Loaded objects stay usable (expire_on_commit is off). On PostgreSQL nothing changes.
+    """
+    g._read_phase = True
+    try:
+        yield
+    finally:
+        g._read_phase = False
+    if request.method in READ_ONLY_METHODS:
+        return  # a GET reads on in the same deferred transaction, one snapshot
+    session = db.session()
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.commit()
 
 
 def configure_engine(engine: Engine) -> None:

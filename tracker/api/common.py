@@ -10,6 +10,7 @@ from flask_smorest import Blueprint, Page
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
 
+from tracker.database import read_phase
 from tracker.errors import DomainError, Unauthorized, ValidationError, domain_problem, problem
 from tracker.extensions import db
 from tracker.services import users
@@ -29,7 +30,8 @@ def authenticate() -> Response | None:
         )
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
-    found = users.authenticate_token(raw.strip()) if scheme.lower() == "bearer" else None
+    with read_phase():
+        found = users.authenticate_token(raw.strip()) if scheme.lower() == "bearer" else None
     if found is None:
         response = domain_problem(
             Unauthorized(

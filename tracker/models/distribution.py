@@ -113,6 +113,9 @@ class DistributionDaily(Base):
     """Quantity handed out per (site, item, day), kept with each movement so reports stay flat."""
 
     __tablename__ = "distribution_daily"
+    # Usage over the last 28 days reads one site's recent days; the primary key's order
+    # (site, item, day) would make it read the site's whole history (bench/README.md).
+    __table_args__ = (Index("ix_distribution_daily_site_day", "site_id", "day"),)
 
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)

@@ -8,13 +8,14 @@ aggregate that reports read. Nothing here commits: the calling service does.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from tracker.errors import StockError
 from tracker.extensions import db
@@ -57,15 +58,39 @@ class Move:
         )
 
 
-def _dialect_insert(table: Any) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+# The ON CONFLICT statements are written as text, built once per table and columns: the
+# dialects' insert() constructs are not cacheable in SQLAlchemy 2.0 (inherit_cache = False),
+# so they were compiled again on every request (bench/README.md, "Entry"). The SQL is the
+# same on PostgreSQL and SQLite; binds keep the columns' types.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _conflict_statement(
+    table: Any, columns: tuple[str, ...], keys: tuple[str, ...], column: str | None
+) -> Any:
+    cache_key = (table.name, columns, keys, column)
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        binds = [bindparam(c, type_=table.c[c].type) for c in columns]  # KeyError if unknown
+        names = [table.c[c].name for c in (*keys, *([column] if column else []))]
+        target = f"({', '.join(keys)}) " if keys else ""
+        action = (
+            f"DO UPDATE SET {names[-1]} = {table.name}.{names[-1]} + excluded.{names[-1]}"
+            if column
+            else "DO NOTHING"
+        )
+        # Table and column names come from the model (checked above); values are bound.
+        into = f"INSERT INTO {table.name} ({', '.join(columns)})"  # noqa: S608
+        values = f"VALUES ({', '.join(':' + c for c in columns)})"
+        sql = f"{into} {values} ON CONFLICT {target}{action}"
+        stmt = _STATEMENTS[cache_key] = text(sql).bindparams(*binds)
+    return stmt
 
 
 def insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
     if rows:
-        db.session.execute(_dialect_insert(model.__table__).on_conflict_do_nothing(), rows)
+        db.session.execute(_conflict_statement(model.__table__, tuple(rows[0]), (), None), rows)
 
 
 def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]) -> None:
@@ -75,15 +100,17 @@ def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[
     atomic statement on both databases: no read-modify-write in Python. Only for tables
     without a CHECK on the counter (a CHECK fires before ON CONFLICT; see STACK.md).
     """
-    if not rows:
-        return
-    table = model.__table__
-    stmt = _dialect_insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={column: table.c[column] + stmt.excluded[column]},
-    )
-    db.session.execute(stmt, rows)
+    if rows:
+        stmt = _conflict_statement(model.__table__, tuple(rows[0]), keys, column)
+        db.session.execute(stmt, rows)
+
+
+def _insert_movements() -> Any:
+    stmt = _STATEMENTS.get("movements")
+    if stmt is None:
+        table = StockMovement.__table__
+        stmt = _STATEMENTS["movements"] = insert(table).returning(table.c.id)
+    return stmt
 
 
 def move_balance(
@@ -129,6 +156,7 @@ def post(
     *,
     refuse_short: bool = False,
     labels: dict[int, str] | None = None,
+    counters: tuple[Counter, ...] = (),
 ) -> list[int]:
     """Append the movements and move balances and aggregates in one go; returns movement ids.
 
@@ -136,13 +164,20 @@ def post(
     Distribution is never refused (invariant 2): its callers leave refuse_short off.
     Keys are touched in sorted order so concurrent transactions never deadlock. Callers
     should post as their last write before commit: from here on the transaction holds the
-    balance rows' locks.
+    balance rows' locks. `counters` are other per-day counters of the same write (a tally's
+    contacts): they are added after the aggregates, in the same batch.
+
+    On PostgreSQL, without refuse_short, the movements and every counter go to the server
+    in one pipeline (one network round trip instead of one per statement): the hot rows'
+    locks are then held for that one round trip and the commit.
     """
     moves = [m for m in moves if m.quantity != 0]
     unknown = {ref for m in moves for ref in m.refs} - set(REFS)
     if unknown:
         raise ValueError(f"unknown movement references: {sorted(unknown)}")
     if not moves:
+        for counter in counters:
+            upsert_add(counter.model, counter.keys, counter.column, counter.rows)
         return []
     deltas: dict[tuple[int, int, int], int] = defaultdict(int)
     lot_ids: dict[tuple[int, int, int], int | None] = {}
@@ -170,19 +205,13 @@ def post(
         }
         for m in moves
     ]
-    result = db.session.execute(insert(StockMovement).returning(StockMovement.id), rows)
-    ids = list(result.scalars())
-    # The hot rows (balances, aggregates) are touched last, so their row locks are held
-    # for as short a time as possible before the caller commits.
     plain: list[dict[str, Any]] = []
+    strict: list[tuple[tuple[int, int, int], list[dict[str, Any]]]] = []
     for key in sorted(deltas):
         site_id, item_id, lot_key = key
         if refuse_short and deltas[key] < 0:
-            upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
-            plain = []  # keep strict key order across both kinds of update
-            move_balance(
-                site_id, item_id, lot_ids[key], deltas[key], (labels or {}).get(item_id, "")
-            )
+            strict.append((key, plain))  # the plain rows sorted before this key go first
+            plain = []
         elif deltas[key]:
             plain.append(
                 {
@@ -193,21 +222,93 @@ def post(
                     "quantity": deltas[key],
                 }
             )
-    upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain)
-    upsert_add(
-        DistributionDaily,
-        ("site_id", "item_id", "day"),
-        "quantity",
-        [
-            {"site_id": s, "item_id": i, "day": d, "quantity": q}
-            for (s, i, d), q in sorted(daily.items())
-            if q
-        ],
-    )
-    if not refuse_short:
-        # Invariant 2: what went below zero becomes a visible discrepancy for the lead.
-        discrepancies.flag_negative(sorted(k for k, d in deltas.items() if d < 0))
+    daily_rows = [
+        {"site_id": s, "item_id": i, "day": d, "quantity": q}
+        for (s, i, d), q in sorted(daily.items())
+        if q
+    ]
+    upserts = [
+        Counter(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain),
+        Counter(DistributionDaily, ("site_id", "item_id", "day"), "quantity", daily_rows),
+        *counters,
+    ]
+    if not strict and db.session.get_bind().dialect.name == "postgresql":
+        ids = _post_pipelined(rows, upserts)
+        _flag_negative(deltas, refuse_short)
+        return ids
+    # Core, not the ORM bulk path: nothing here needs objects. One multi-row INSERT takes
+    # ascending ids in row order on both databases; sorting undoes RETURNING's free order.
+    ids = sorted(db.session.execute(_insert_movements(), rows).scalars())
+    # The hot rows (balances, aggregates) are touched last, so their row locks are held
+    # for as short a time as possible before the caller commits.
+    for (site_id, item_id, lot_key), before in strict:
+        upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", before)
+        move_balance(
+            site_id,
+            item_id,
+            lot_ids[(site_id, item_id, lot_key)],
+            deltas[(site_id, item_id, lot_key)],
+            (labels or {}).get(item_id, ""),
+        )
+    for counter in upserts:
+        upsert_add(counter.model, counter.keys, counter.column, counter.rows)
+    _flag_negative(deltas, refuse_short)
     return ids
+
+
+def _flag_negative(deltas: dict[tuple[int, int, int], int], refuse_short: bool) -> None:
+    """Invariant 2: what went below zero becomes a visible discrepancy for the lead."""
+    if not refuse_short:
+        discrepancies.flag_negative(sorted(k for k, d in deltas.items() if d < 0))
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Rows to add to a counter table: INSERT ... ON CONFLICT (keys) DO UPDATE column + n."""
+
+    model: type
+    keys: tuple[str, ...]
+    column: str
+    rows: list[dict[str, Any]]
+
+
+def _pg_sql(stmt: Any) -> str:
+    """A text() statement of this module with psycopg's %(name)s placeholders."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", stmt.text)
+
+
+def _post_pipelined(rows: list[dict[str, Any]], upserts: list[Counter]) -> list[int]:
+    """PostgreSQL: the movements and the counters in one pipeline, in the same transaction.
+
+    psycopg sends every statement before reading any result; the server runs them in order.
+    The SQL is the same as the sequential path's; psycopg adapts dates and timestamps.
+    These statements bypass SQLAlchemy's cursor events, so query counters do not see them.
+    """
+    import psycopg
+
+    table = StockMovement.__table__
+    columns = list(rows[0])
+    values = ", ".join(
+        "(" + ", ".join(f"%({c}_{n})s" for c in columns) + ")" for n in range(len(rows))
+    )
+    # Column names come from the model, values are bound.
+    into = f"INSERT INTO {table.name} ({', '.join(columns)})"  # noqa: S608
+    insert_sql = f"{into} VALUES {values} RETURNING id"
+    params = {f"{c}_{n}": row[c] for n, row in enumerate(rows) for c in columns}
+    raw = db.session.connection().connection.driver_connection
+    try:
+        with raw.cursor() as moves, raw.cursor() as cursor:
+            with raw.pipeline():  # leaving it sends a sync and reads every result
+                moves.execute(insert_sql, params)
+                for counter in upserts:
+                    if counter.rows:
+                        table = counter.model.__table__
+                        columns = tuple(counter.rows[0])
+                        stmt = _conflict_statement(table, columns, counter.keys, counter.column)
+                        cursor.executemany(_pg_sql(stmt), counter.rows)
+            return sorted(row[0] for row in moves.fetchall())
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(insert_sql, params, exc, psycopg.Error) from exc
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.dates import check_entry_date, today
 from tracker.errors import Conflict, ValidationError
@@ -117,8 +119,11 @@ def receive(
     db.session.add(receipt)
     db.session.flush()
     moves = []
+    items = catalog.items_by_code([line["item"] for line in lines])  # one query, not one a line
     for index, line in enumerate(lines):
-        item = catalog.get_item(line["item"], field=f"lines.{index}.item")
+        item = items.get(line["item"]) or catalog.get_item(
+            line["item"], field=f"lines.{index}.item"
+        )
         lot = resolve_lot(item, line.get("lot"), line.get("expiry"), index)
         moves.append(
             ledger.Move(
@@ -132,6 +137,7 @@ def receive(
             )
         )
     ledger.post(actor, moves)
+    _load_lines(receipt)
     audit.record(
         actor,
         "receipt",
@@ -148,6 +154,18 @@ def receive(
     )
     commit(idem, receipt)
     return receipt
+
+
+def _load_lines(receipt: Receipt) -> None:
+    """The receipt's movements with their items and lots in one query, for the response
+    (lazy loading would read each line's item separately)."""
+    movements = db.session.scalars(
+        select(StockMovement)
+        .where(StockMovement.receipt_id == receipt.id)
+        .order_by(StockMovement.id)
+        .options(joinedload(StockMovement.item), joinedload(StockMovement.lot))
+    ).all()
+    set_committed_value(receipt, "movements", list(movements))
 
 
 @dataclass

@@ -27,7 +27,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, remember, service
 
 MAX_CONTACTS = 10_000
 
@@ -42,14 +42,17 @@ def snapshot(tally: TallyEntry) -> dict[str, Any]:
     }
 
 
+def _contacts(site_id: int, day: date, delta: int) -> tuple[ledger.Counter, ...]:
+    """The contacts counter change, to post with the entry's movements (same round trip)."""
+    if not delta:
+        return ()
+    row = {"site_id": site_id, "day": day, "contacts": delta}
+    return (ledger.Counter(ContactsDaily, ("site_id", "day"), "contacts", [row]),)
+
+
 def _bump_contacts(site_id: int, day: date, delta: int) -> None:
-    if delta:
-        ledger.upsert_add(
-            ContactsDaily,
-            ("site_id", "day"),
-            "contacts",
-            [{"site_id": site_id, "day": day, "contacts": delta}],
-        )
+    for counter in _contacts(site_id, day, delta):
+        ledger.upsert_add(counter.model, counter.keys, counter.column, counter.rows)
 
 
 def _resolve_lines(
@@ -128,6 +131,7 @@ def create_tally(
     db.session.add(tally)
     db.session.flush()
     audit.record(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
+    remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows
     db.session.flush()
     ledger.post(
         actor,
@@ -143,8 +147,8 @@ def create_tally(
             )
             for i, lot, q in resolved
         ],
+        counters=_contacts(site.id, entry_date, contacts),
     )
-    _bump_contacts(site.id, entry_date, contacts)
     commit(idem, tally)
     return tally
 

@@ -32,6 +32,7 @@ class Idempotency:
     key: str
     request_hash: str
     render: Callable[[Any], tuple[int, Any]]
+    stored: bool = False
 
     def store(self, result: Any) -> None:
         status, body = self.render(result)
@@ -44,6 +45,7 @@ class Idempotency:
                 response_body=json.dumps(body, sort_keys=True, default=str),
             )
         )
+        self.stored = True
 
 
 def request_hash(payload: Any) -> str:
@@ -56,18 +58,38 @@ def find_idempotency(scope: str, key: str) -> IdempotencyKey | None:
     )
 
 
+def _conflict(idem: Idempotency | None, exc: IntegrityError) -> Exception:
+    db.session.rollback()
+    if idem is not None and find_idempotency(idem.scope, idem.key) is not None:
+        return IdempotentReplay()
+    return Conflict("The change conflicts with data saved at the same time; try again.")
+
+
+def remember(idem: Idempotency | None, result: Any) -> None:
+    """Write the idempotency record now, before the ledger's hot rows are locked.
+
+    For services whose response is complete before `ledger.post` (a new tally): the record's
+    INSERT then does not add a round trip while balance rows are locked. commit() skips it.
+    """
+    if idem is None:
+        return
+    db.session.flush()
+    idem.store(result)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise _conflict(idem, exc) from exc
+
+
 def commit(idem: Idempotency | None = None, result: Any = None) -> None:
     """Commit the service's transaction; a duplicate idempotency key means replay."""
-    if idem is not None:
+    if idem is not None and not idem.stored:
         db.session.flush()
         idem.store(result)
     try:
         db.session.commit()
     except IntegrityError as exc:
-        db.session.rollback()
-        if idem is not None and find_idempotency(idem.scope, idem.key) is not None:
-            raise IdempotentReplay from exc
-        raise Conflict("The change conflicts with data saved at the same time; try again.") from exc
+        raise _conflict(idem, exc) from exc
 
 
 def service(fn: Callable[P, R]) -> Callable[P, R]:

@@ -223,10 +223,15 @@ def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
     """The user behind a bearer token, if the token is known, unrevoked and the user active."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(raw))
-        .options(joinedload(ApiToken.user).selectinload(User.memberships))
+    # One round trip: token, user and memberships joined (every API request pays this).
+    token = (
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_token(raw))
+            .options(joinedload(ApiToken.user).joinedload(User.memberships))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None

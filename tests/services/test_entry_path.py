@@ -1,0 +1,156 @@
+"""The optimised entry path keeps its invariants: counters, movement ids, one transaction."""
+
+import pytest
+from sqlalchemy import event, func, select
+
+from tests.factories import actor, api_client, make_item, make_site, make_user, tally_body
+from tracker.dates import today
+from tracker.extensions import db
+from tracker.models import (
+    ContactsDaily,
+    DistributionDaily,
+    IdempotencyKey,
+    StockBalance,
+    StockMovement,
+    TallyEntry,
+)
+from tracker.services import ledger, tallies
+from tracker.services.unit import Idempotency, IdempotentReplay
+
+
+def _contacts(site) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(ContactsDaily.contacts), 0)).where(
+            ContactsDaily.site_id == site.id
+        )
+    )
+
+
+def test_contacts_are_counted_with_and_without_lines_and_follow_changes(app):
+    site = make_site()
+    item = make_item()
+    staff = actor(make_user("staff", [site]))
+    with_lines = tallies.create_tally(
+        staff,
+        site_code=site.code,
+        entry_date=today(),
+        contacts=4,
+        lines=[{"item": item.code, "quantity": 3}],
+    )
+    tallies.create_tally(
+        staff,
+        site_code=site.code,
+        entry_date=today(),
+        contacts=2,
+        lines=[{"item": item.code, "quantity": 0}],
+    )
+    assert _contacts(site) == 6
+    tallies.update_tally(staff, with_lines.id, changes={"contacts": 1})
+    assert _contacts(site) == 3
+    tallies.delete_tally(staff, with_lines.id)
+    assert _contacts(site) == 2
+    assert ledger.verify() == []
+
+
+def test_post_returns_the_new_movement_ids_in_order_and_moves_every_counter(app):
+    site = make_site()
+    items = [make_item() for _ in range(3)]
+    lead = actor(make_user("lead", [site]))
+    moves = [
+        ledger.Move(site.id, item.id, None, "distribution", -(n + 1), today())
+        for n, item in enumerate(items)
+    ]
+    ids = ledger.post(lead, moves)
+    db.session.commit()
+    stored = db.session.execute(
+        select(StockMovement.id, StockMovement.item_id, StockMovement.quantity).order_by(
+            StockMovement.id
+        )
+    ).all()
+    assert ids == [row.id for row in stored]
+    assert [(row.item_id, row.quantity) for row in stored] == [
+        (item.id, -(n + 1)) for n, item in enumerate(items)
+    ]
+    balances = dict(db.session.execute(select(StockBalance.item_id, StockBalance.quantity)).all())
+    assert balances == {item.id: -(n + 1) for n, item in enumerate(items)}
+    daily = dict(
+        db.session.execute(select(DistributionDaily.item_id, DistributionDaily.quantity)).all()
+    )
+    assert daily == {item.id: n + 1 for n, item in enumerate(items)}
+    assert ledger.verify() == []
+
+
+def test_a_failed_service_leaves_no_movement_and_no_counter(app):
+    """Everything ledger.post wrote (also through PostgreSQL's pipeline) rolls back together."""
+    site = make_site()
+    item = make_item()
+    staff = actor(make_user("staff", [site]))
+    moves = [ledger.Move(site.id, item.id, None, "distribution", -5, today())]
+    ledger.post(
+        staff,
+        moves,
+        counters=(
+            ledger.Counter(
+                ContactsDaily,
+                ("site_id", "day"),
+                "contacts",
+                [{"site_id": site.id, "day": today(), "contacts": 7}],
+            ),
+        ),
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
+    assert db.session.scalar(select(func.count()).select_from(StockBalance)) == 0
+    assert _contacts(site) == 0
+
+
+def test_sqlite_post_takes_the_write_lock_only_after_the_token_lookup(client, is_postgres):
+    """The bearer token is read in a deferred transaction; BEGIN IMMEDIATE comes after it."""
+    if is_postgres:
+        pytest.skip("SQLite's write lock only")
+    site = make_site()
+    item = make_item()
+    api = api_client(client, make_user("staff", [site]))
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append(" ".join(statement.split())[:40])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = api.post("/tallies", tally_body(site, {item.code: 2}))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 201
+    begins = [n for n, s in enumerate(seen) if s.startswith("BEGIN")]
+    token = next(n for n, s in enumerate(seen) if "api_token" in s)
+    assert seen[begins[0]] == "BEGIN"
+    assert begins[0] < token < begins[1]
+    assert seen[begins[1]] == "BEGIN IMMEDIATE"
+
+
+def test_a_key_committed_by_a_racing_request_turns_into_a_replay(app):
+    """Another request committed the same Idempotency-Key after this one checked for it:
+    writing the key (before the ledger) fails, everything rolls back, and the API replays."""
+    site = make_site()
+    item = make_item()
+    staff = actor(make_user("staff", [site]))
+    db.session.add(
+        IdempotencyKey(
+            scope="s", key="k", request_hash="h", status_code=201, response_body='{"id": 1}'
+        )
+    )
+    db.session.commit()
+    claim = Idempotency("s", "k", "h", render=lambda result: (201, {"id": result.id}))
+    with pytest.raises(IdempotentReplay):
+        tallies.create_tally(
+            staff,
+            site_code=site.code,
+            entry_date=today(),
+            contacts=1,
+            lines=[{"item": item.code, "quantity": 2}],
+            idem=claim,
+        )
+    assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
+    assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 0
+    assert _contacts(site) == 0
