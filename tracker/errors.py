@@ -126,7 +126,8 @@ def init_app(app: Any) -> None:
     """One mapping for the whole app: problem+json under /api, the usual pages elsewhere."""
     import logging
 
-    from flask import render_template_string
+    from markupsafe import escape
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     log = logging.getLogger("tracker")
 
@@ -134,12 +135,11 @@ def init_app(app: Any) -> None:
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         if wants_problem_json():
             return domain_problem(exc)
-        page = render_template_string(
-            "<!doctype html><title>{{ t }}</title><h1>{{ t }}</h1><p>{{ d }}</p>",
-            t=exc.title,
-            d=exc.detail,
-        )
-        return page, exc.status
+        # Plain markup, no template context: it must render even when the database is down.
+        title, detail = escape(exc.title), escape(exc.detail)
+        page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>"
+        headers = {"Retry-After": "5"} if exc.status == 503 else {}
+        return page, exc.status, headers
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -147,8 +147,17 @@ def init_app(app: Any) -> None:
             return http_problem(exc)
         return exc
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc: Exception):  # type: ignore[no-untyped-def]
+        """A lost or locked database is a 503 with Retry-After, never a 500 or a hang."""
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return _domain(ServiceUnavailable("The database is not reachable right now; try again."))
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return _database_down(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_problem_json():
             return problem(500, "Internal Server Error", "Something went wrong on our side.")

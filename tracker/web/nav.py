@@ -25,6 +25,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("web.home", _l("Start")),
+    NavItem("auditlog.index", _l("Revisjonslogg"), need="admin"),
 ]
 
 

@@ -1,0 +1,84 @@
+"""Structured request logs: one JSON line per request with a request id; never a body.
+
+The id comes from a well-formed incoming X-Request-Id (a proxy's) or is made here, and is
+sent back in X-Request-Id so a user's report can be matched to the log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+
+log = logging.getLogger("tracker.request")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+
+
+def request_id() -> str:
+    """The current request's id (made on first use)."""
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+    request_id()
+
+
+def _who() -> tuple[int | None, int | None]:
+    """The user id (token or session) and token id, without touching the database."""
+    actor = g.get("actor")
+    if actor is not None:
+        return actor.user_id, actor.token_id
+    from flask_login import current_user
+
+    user = g.get("_login_user")  # only if flask-login already loaded it for this request
+    if user is not None and getattr(current_user, "is_authenticated", False):
+        return current_user.id, None
+    return None, None
+
+
+def _site() -> str | None:
+    """The site the request names in its URL or query (never read from the body)."""
+    view_args = request.view_args or {}
+    site = view_args.get("code") if request.blueprint == "sites" else None
+    return site or request.args.get("site") or g.get("log_site")
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-Id"] = request_id()
+    started = g.get("request_started")
+    user_id, token_id = _who()
+    record = {
+        "event": "request",
+        "request_id": request_id(),
+        "method": request.method,
+        "path": request.path,
+        "endpoint": request.endpoint,
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        "user_id": user_id,
+        "token_id": token_id,
+        "site": _site(),
+        "remote_addr": request.remote_addr,
+    }
+    log.info(json.dumps(record, ensure_ascii=False))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_start)
+    app.after_request(_finish)
+    if not app.testing and not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
