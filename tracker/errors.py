@@ -62,7 +62,7 @@ def problem(
     slug: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Build one application/problem+json response."""
+    """Build one application/problem+json response (never echoing a national ID number)."""
     body: dict[str, Any] = {
         "type": f"/problems/{slug or title.lower().replace(' ', '-')}",
         "title": title,
@@ -71,10 +71,17 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    response = Response(_redact(json.dumps(body)), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _redact(text: str) -> str:
+    """Mask anything that validates as a national ID (e.g. sent as an unknown field name)."""
+    from tracker.privacy import redact_national_ids
+
+    return redact_national_ids(text)
 
 
 def domain_problem(exc: DomainError) -> Response:
