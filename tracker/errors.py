@@ -124,6 +124,36 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return http_problem(error)
 
+    def _register_pagination_header(self) -> None:
+        """X-Pagination is a JSON text in a header: declare it as the string it is."""
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata as JSON: total, total_pages, first_page, "
+                "last_page, page, previous_page, next_page",
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
+
+    def _register_responses(self) -> None:
+        """Declare every error response in the document as problem+json with its schema."""
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        from tracker.schemas.common import ProblemSchema
+
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "An error, as application/problem+json", "schema": ProblemSchema}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
 
 def wants_problem_json() -> bool:
     return request.path.startswith("/api/")
