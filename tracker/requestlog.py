@@ -1,4 +1,4 @@
-"""Structured request logs: one JSON line per request with a request id; never a body.
+"""Structured request logs: one JSON line per request on stdout, with a request id; never a body.
 
 The id comes from a well-formed incoming X-Request-Id (a proxy's) or is made here, and is
 sent back in X-Request-Id so a user's report can be matched to the log line.
@@ -77,7 +77,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_start)
     app.after_request(_finish)
     if not app.testing and not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
