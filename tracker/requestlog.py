@@ -14,6 +14,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect
 
 log = logging.getLogger("tracker.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -32,16 +33,21 @@ def _start() -> None:
     request_id()
 
 
+def _user_id(user: object) -> int | None:
+    """The user's primary key from the identity map: no query, even after a rollback."""
+    state = inspect(user, raiseerr=False)
+    identity = state.identity if state is not None else None
+    return identity[0] if identity else None
+
+
 def _who() -> tuple[int | None, int | None]:
     """The user id (token or session) and token id, without touching the database."""
     actor = g.get("actor")
     if actor is not None:
-        return actor.user_id, actor.token_id
-    from flask_login import current_user
-
-    user = g.get("_login_user")  # only if flask-login already loaded it for this request
-    if user is not None and getattr(current_user, "is_authenticated", False):
-        return current_user.id, None
+        return _user_id(actor.user), actor.token_id
+    user = g.get("_login_user")  # set only if flask-login loaded a user for this request
+    if user is not None and getattr(user, "is_authenticated", False):
+        return _user_id(user), None
     return None, None
 
 

@@ -189,3 +189,37 @@ def test_a_missing_or_malformed_request_id_is_replaced(client, caplog, incoming)
     assert record["request_id"] == made
     assert record["site"] == "OSL-MO"
     assert record["user_id"] is None
+
+
+def test_the_request_log_needs_no_database_after_it_went_away(client, caplog, monkeypatch):
+    """A rollback expires the actor; logging it must not query the (lost) database."""
+    from sqlalchemy import event
+
+    from tracker.errors import ServiceUnavailable
+    from tracker.services import tallies
+
+    site = make_site("OSL-MO")
+    user = make_user("staff", [site])
+    api = api_client(client, user)
+    down = {"now": False}
+
+    def refuse(*args, **kwargs):
+        if down["now"]:
+            raise RuntimeError("the database is gone")
+
+    def lose_database(*args, **kwargs):
+        db.session.rollback()  # what @service does on OperationalError: expires everything
+        down["now"] = True
+        raise ServiceUnavailable("The database is not reachable right now.")
+
+    monkeypatch.setattr(tallies, "create_tally", lose_database)
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        with caplog.at_level(logging.INFO, logger="tracker.request"):
+            response = api.post("/tallies", tally_body(site, {"SPR-2": 1}))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert response.status_code == 503
+    record = json.loads(caplog.records[-1].getMessage())
+    assert record["status"] == 503
+    assert record["user_id"] == user.id
