@@ -246,7 +246,9 @@ def run_load(
             except subprocess.TimeoutExpired:
                 server.kill()
         checks = verify(url, run.results, log)
-        return {"db": kind, "events": events, "phases": summarise(run.results), "checks": checks}
+        report = {"db": kind, "events": events, "phases": summarise(run.results), "checks": checks}
+        print(json.dumps(report, indent=2), flush=True)  # before the scratch database goes
+        return report
 
 
 def summarise(results: list[Result]) -> dict:
@@ -356,7 +358,6 @@ def main() -> int:
             kind, args.seconds, args.fault_seconds, args.clients, not args.no_pg_restart
         )
         reports.append(report)
-        print(json.dumps(report, indent=2), flush=True)
         print(f"== {kind}: {'PASS' if passed(report) else 'FAIL'}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2))
