@@ -181,3 +181,62 @@ def test_a_national_id_sent_as_a_field_name_is_not_echoed(client):
     response = api.post("/tallies", body)
     assert response.status_code == 422
     assert FODSELSNUMMER[0] not in response.get_data(as_text=True)
+
+
+def _form_classes() -> list[type]:
+    from flask_wtf import FlaskForm
+
+    import tracker.web
+
+    found = []
+    for module in pkgutil.iter_modules(tracker.web.__path__):
+        loaded = importlib.import_module(f"tracker.web.{module.name}")
+        for _, cls in inspect.getmembers(loaded, inspect.isclass):
+            if issubclass(cls, FlaskForm) and cls is not FlaskForm and cls not in found:
+                found.append(cls)
+    return found
+
+
+def test_every_stored_free_text_form_field_refuses_a_national_id(app):
+    """Page forms too: a form that stores what is typed guards each free-text field.
+
+    Forms that store nothing (GET filters) say so with READ_ONLY = True.
+    """
+    from wtforms import EmailField, PasswordField, StringField, TextAreaField
+    from wtforms.validators import AnyOf, Regexp
+
+    from tracker.web.validators import NoNationalId as FormGuard
+
+    unguarded = []
+    with app.test_request_context():
+        for form_class in _form_classes():
+            if getattr(form_class, "READ_ONLY", False):
+                continue
+            form = form_class(meta={"csrf": False})
+            for field in form:
+                if not isinstance(field, StringField | TextAreaField) or isinstance(
+                    field, PasswordField | EmailField
+                ):
+                    continue
+                if any(isinstance(v, AnyOf | Regexp) for v in field.validators):
+                    continue
+                if not any(isinstance(v, FormGuard) for v in field.validators):
+                    unguarded.append(f"{form_class.__name__}.{field.name}")
+    assert not unguarded, f"Add tracker.web.validators.NoNationalId() to: {unguarded}"
+
+
+def test_the_form_validator_refuses_without_echoing(app):
+    from flask_wtf import FlaskForm
+    from wtforms import TextAreaField
+
+    from tracker.web.validators import NoNationalId as FormGuard
+
+    class NoteForm(FlaskForm):
+        note = TextAreaField(validators=[FormGuard()])
+
+    with app.test_request_context(method="POST", data={"note": f"fnr {D_NUMBERS[0]}"}):
+        form = NoteForm(meta={"csrf": False})
+        assert not form.validate()
+        assert D_NUMBERS[0] not in str(form.errors)
+    with app.test_request_context(method="POST", data={"note": "lot 31129956716"}):
+        assert NoteForm(meta={"csrf": False}).validate()

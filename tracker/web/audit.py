@@ -22,6 +22,8 @@ bp = Blueprint("auditlog", __name__, template_folder="templates")
 class AuditFilterForm(FlaskForm):
     """Filters sent as a GET query: nothing changes, so no CSRF token is needed."""
 
+    READ_ONLY = True  # nothing typed here is stored (see the privacy guard test)
+
     class Meta:
         csrf = False
 
