@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 
 log = logging.getLogger("tracker.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+_SITE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{1,31}$")
 
 
 def request_id() -> str:
@@ -52,10 +53,24 @@ def _who() -> tuple[int | None, int | None]:
 
 
 def _site() -> str | None:
-    """The site the request names in its URL or query (never read from the body)."""
+    """The site code the request names in its URL, query or JSON body (only that key)."""
     view_args = request.view_args or {}
     site = view_args.get("code") if request.blueprint == "sites" else None
-    return site or request.args.get("site") or g.get("log_site")
+    site = site or request.args.get("site") or _body_site()
+    return site if isinstance(site, str) and _SITE_CODE.match(site) else None
+
+
+def _body_site() -> object:
+    limit = request.max_content_length
+    if not request.is_json or not request.content_length:
+        return None
+    if limit is not None and request.content_length > limit:
+        return None
+    try:
+        body = request.get_json(silent=True)  # already parsed by the view: no second read
+    except Exception:  # noqa: BLE001 - logging must never fail a request
+        return None
+    return body.get("site") if isinstance(body, dict) else None
 
 
 def _finish(response: Response) -> Response:

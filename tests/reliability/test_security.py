@@ -172,6 +172,7 @@ def test_each_request_is_logged_as_one_json_line_with_an_id_and_no_body(client, 
     assert record["status"] == 201
     assert record["user_id"] == user.id
     assert record["token_id"] is not None
+    assert record["site"] == "OSL-MO"
     assert record["duration_ms"] >= 0
     assert secret_note not in line
     assert "SPR-2" not in line
