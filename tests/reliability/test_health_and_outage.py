@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from tests.factories import api_client, login, make_item, make_site, make_user, tally_body
 from tracker import config, create_app, database
@@ -100,3 +101,32 @@ def test_pages_and_api_answer_after_the_outage_test(client):
     user = make_user("admin")
     login(client, user)
     assert client.get("/revisjonslogg").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("SELECT 1", {}, Exception("server closed the connection")),
+        InterfaceError("SELECT 1", {}, Exception("connection already closed")),
+        DBAPIError("SELECT 1", {}, Exception("lost"), connection_invalidated=True),
+    ],
+    ids=["operational", "interface", "invalidated"],
+)
+def test_a_connection_lost_mid_request_is_a_503_on_api_and_pages(client, monkeypatch, error):
+    from tracker.services import audit, sites
+
+    def lose(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(sites, "list_sites", lose)
+    monkeypatch.setattr(audit, "list_events", lose)
+    admin = make_user("admin")
+    response = api_client(client, admin).get("/sites")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["Retry-After"] == "5"
+    login(client, admin)
+    page = client.get("/revisjonslogg")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "5"
+    assert "server closed" not in page.get_data(as_text=True)
