@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test install install-test serve migrate seed lint fuzz bench clean translations
+.PHONY: run test install install-test serve migrate seed lint fuzz bench load clean translations
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,10 @@ fuzz: install-test
 
 bench: install-test
 	$(BIN)/python bench/run_all.py
+
+## make load: 50 clients, a SIGKILLed worker and a PostgreSQL restart (disturbs the server!)
+load: install-test
+	cd bench && ../$(BIN)/python load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

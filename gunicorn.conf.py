@@ -8,7 +8,9 @@ worker_class = "sync"
 preload_app = True
 timeout = 60
 graceful_timeout = 20
-accesslog = "-"
+# The app writes one JSON line per request to stdout (tracker/requestlog.py), with a
+# request id, user and site; gunicorn's own access log would only repeat it.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 # gunicorn 27's control socket lives at one fixed path per user; several servers on one
 # machine (tests, benchmarks) would fight over it, and we do not use it.
 control_socket_disable = True

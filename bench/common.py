@@ -30,7 +30,8 @@ def scratch_database(kind: str) -> Iterator[str]:
             yield url
         return
     name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    # pre-ping: the load benchmark restarts PostgreSQL, which kills pooled connections
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from tracker.dates import today
@@ -160,6 +161,49 @@ def reorder_list(site: str | None) -> None:
         )
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent backup of the database to FILE (the app may keep running)."""
+    from tracker.backup import backup
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Backup written to {file} ({file.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace everything in the database with the backup in FILE; stop the app first."""
+    from tracker.backup import restore
+    from tracker.extensions import db
+
+    if not yes:
+        click.confirm("This replaces ALL data in the database. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Restored the database from {file}. Run `flask verify-ledger` to check it.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, verify_ledger, users_cli, tokens_cli, training_cli, reorder_list):
+    for command in (
+        seed_demo,
+        verify_ledger,
+        users_cli,
+        tokens_cli,
+        training_cli,
+        reorder_list,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)

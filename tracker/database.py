@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,12 +12,16 @@ from sqlalchemy import Engine, event
 
 from tracker.extensions import db
 
+# How long a writer waits for SQLite's write lock before giving up with "database is locked"
+# (then answered as a 503 with Retry-After, never a 500). SQLITE_BUSY_TIMEOUT_MS overrides it.
+BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -65,8 +70,12 @@ def configure_engine(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    db.init_app(app)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        # A restarting server must fail fast (503), not hang the worker.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+    db.init_app(app)
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
         from pathlib import Path
 

@@ -62,7 +62,7 @@ def problem(
     slug: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Build one application/problem+json response."""
+    """Build one application/problem+json response (never echoing a national ID number)."""
     body: dict[str, Any] = {
         "type": f"/problems/{slug or title.lower().replace(' ', '-')}",
         "title": title,
@@ -71,10 +71,17 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    response = Response(_redact(json.dumps(body)), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _redact(text: str) -> str:
+    """Mask anything that validates as a national ID (e.g. sent as an unknown field name)."""
+    from tracker.privacy import redact_national_ids
+
+    return redact_national_ids(text)
 
 
 def domain_problem(exc: DomainError) -> Response:
@@ -117,6 +124,36 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return http_problem(error)
 
+    def _register_pagination_header(self) -> None:
+        """X-Pagination is a JSON text in a header: declare it as the string it is."""
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata as JSON: total, total_pages, first_page, "
+                "last_page, page, previous_page, next_page",
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
+
+    def _register_responses(self) -> None:
+        """Declare every error response in the document as problem+json with its schema."""
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        from tracker.schemas.common import ProblemSchema
+
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "An error, as application/problem+json", "schema": ProblemSchema}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
 
 def wants_problem_json() -> bool:
     return request.path.startswith("/api/")
@@ -127,6 +164,8 @@ def init_app(app: Any) -> None:
     import logging
 
     from flask import render_template, render_template_string
+    from markupsafe import escape
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     log = logging.getLogger("tracker")
 
@@ -134,6 +173,11 @@ def init_app(app: Any) -> None:
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         if wants_problem_json():
             return domain_problem(exc)
+        if exc.status == 503:
+            # Plain markup, no template context: it must render even when the database is down.
+            title, detail = escape(exc.title), escape(exc.detail)
+            page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>"
+            return page, exc.status, {"Retry-After": "5"}
         return _page(exc.status, exc.detail), exc.status
 
     @app.errorhandler(HTTPException)
@@ -155,8 +199,17 @@ def init_app(app: Any) -> None:
                 d=detail or "",
             )
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc: Exception):  # type: ignore[no-untyped-def]
+        """A lost or locked database is a 503 with Retry-After, never a 500 or a hang."""
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return _domain(ServiceUnavailable("The database is not reachable right now; try again."))
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return _database_down(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_problem_json():
             return problem(500, "Internal Server Error", "Something went wrong on our side.")

@@ -58,6 +58,15 @@ def contains_national_id(text: str) -> bool:
     return any(is_national_id(a + b) for a, b in _ELEVEN_DIGITS.findall(text))
 
 
+def redact_national_ids(text: str) -> str:
+    """The text with every national ID number replaced by asterisks."""
+
+    def mask(match: re.Match[str]) -> str:
+        return "*" * len(match.group(0)) if is_national_id(match[1] + match[2]) else match[0]
+
+    return _ELEVEN_DIGITS.sub(mask, text)
+
+
 def check_free_text(field: str, value: str | None) -> str | None:
     """Raise a 422 naming the field, never echoing the text, if it holds a national ID."""
     if value and contains_national_id(value):

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from tracker.api import (
+    audit,
     catalog,
     counts,
     discards,
@@ -19,6 +20,7 @@ from tracker.extensions import api, csrf
 
 BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, training.blp]
 BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
+BLUEPRINTS += [audit.blp]
 
 
 def init_app(app: Flask) -> None:

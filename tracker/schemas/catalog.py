@@ -11,7 +11,7 @@ class ItemIn(InSchema):
     name_nb = free_text(200, required=True)
     name_en = free_text(200, required=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    unit = fields.String(load_default="stk", validate=validate.Length(1, 20))
+    unit = free_text(20, load_default="stk", min_length=1)
     tracks_lots = fields.Boolean(load_default=False)
     sort_order = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 10_000))
 
@@ -20,7 +20,7 @@ class ItemPatch(InSchema):
     name_nb = free_text(200)
     name_en = free_text(200)
     category = fields.String(validate=validate.OneOf(CATEGORIES))
-    unit = fields.String(validate=validate.Length(1, 20))
+    unit = free_text(20, min_length=1)
     tracks_lots = fields.Boolean()
     active = fields.Boolean()
     sort_order = fields.Integer(strict=True, validate=validate.Range(0, 10_000))

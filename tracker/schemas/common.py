@@ -24,8 +24,12 @@ class NoNationalId(validate.Validator):
         return value
 
 
-def free_text(max_length: int = 2000, **kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(max=max_length), NoNationalId()], **kwargs)
+def free_text(
+    max_length: int = 2000, min_length: int | None = None, **kwargs: Any
+) -> fields.String:
+    """A text field people type into: length-limited and never holding a national ID."""
+    length = validate.Length(min=min_length, max=max_length)
+    return fields.String(validate=[length, NoNationalId()], **kwargs)
 
 
 def quantity(minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from tracker.dates import OSLO
+from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db
-from tracker.models import AuditEvent
-from tracker.services.access import Actor
+from tracker.models import AuditEvent, Site, User
+from tracker.services.access import Actor, get_site, visible_sites
 
 
 def record(
@@ -31,3 +37,55 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+FILTERS = ("user", "site", "entity", "date_from", "date_to")
+
+
+def events_query(
+    actor: Actor,
+    *,
+    user: str | None = None,
+    site: str | None = None,
+    entity: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Select[tuple[AuditEvent]]:
+    """Audit events the actor may read, newest first, filtered by user, site, entity and date.
+
+    Admins read everything; a coordinator reads the events of the sites they can see (events
+    not tied to a site, such as users and the catalogue, are for admins only).
+    """
+    if not actor.is_coordinator:
+        raise Forbidden("The audit log needs the role coordinator or admin.")
+    query = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.user), joinedload(AuditEvent.site))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if not actor.is_admin:
+        query = query.where(AuditEvent.site_id.in_(visible_sites(actor).with_only_columns(Site.id)))
+    if user:
+        found = db.session.scalar(select(User.id).where(User.email == user.strip().lower()))
+        if found is None:
+            raise NotFound(f"No user with email '{user}'.", {"user": ["Unknown user."]})
+        query = query.where(AuditEvent.user_id == found)
+    if site:
+        query = query.where(AuditEvent.site_id == get_site(site).id)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if date_from:
+        query = query.where(AuditEvent.at >= _start_of(date_from))
+    if date_to:
+        query = query.where(AuditEvent.at < _start_of(date_to + timedelta(days=1)))
+    return query
+
+
+def list_events(actor: Actor, limit: int = 200, **filters: Any) -> list[AuditEvent]:
+    """The newest `limit` events matching the filters (for the admin page)."""
+    return list(db.session.scalars(events_query(actor, **filters).limit(limit)))
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight in Oslo of a calendar day, as an aware UTC timestamp."""
+    return datetime.combine(day, time.min, tzinfo=OSLO).astimezone(UTC)

@@ -3,11 +3,13 @@
 from flask import Flask
 
 from tracker.web import (
+    audit,
     auth,
     counts,
     discards,
     discrepancies,
     formats,
+    health,
     home,
     naloxone,
     nav,
@@ -22,6 +24,7 @@ from tracker.web import (
 # Every page blueprint, registered from this one list (like the API's).
 BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, training.bp]
 BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
+BLUEPRINTS += [health.bp, audit.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -37,6 +37,7 @@ NAV: list[NavItem] = [
     NavItem("discards_web.new", _l("Kassering"), need="lead"),
     NavItem("reorder_web.index", _l("Bestilling og utløp"), need="lead"),
     NavItem("discrepancies_web.index", _l("Avvik"), need="lead"),
+    NavItem("auditlog.index", _l("Revisjonslogg"), need="admin"),
 ]
 
 
