@@ -7,6 +7,7 @@ the format for people.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -278,7 +279,8 @@ def iter_csv(stream: IO[bytes]) -> Iterator[list[Any]]:
             f"The CSV file cannot be read: {exc}.", {"file": [str(exc)]}
         ) from None
     finally:
-        text.detach()
+        with contextlib.suppress(ValueError):  # already detached or closed
+            text.detach()
 
 
 def iter_xlsx(stream: IO[bytes]) -> Iterator[list[Any]]:
@@ -432,7 +434,8 @@ class RowValidator:
             errors.append(self._error(row, "item", f"Unknown item '{item_code[:32]}'."))
         elif not item.active:
             errors.append(self._error(row, "item", f"The item '{item.code}' is no longer in use."))
-        if item_code is not None and quantity is None and "quantity" in values:
+        quantity_failed = any(e.column == self._heading("quantity") for e in errors)
+        if item_code is not None and quantity is None and not quantity_failed:
             errors.append(self._error(row, "quantity", "The quantity is missing."))
 
         note = text_cell(self._cell(cells, "note"))

@@ -9,8 +9,9 @@ row is bad nothing is written, and a dry run always rolls back.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO, Any
@@ -159,7 +160,7 @@ def _lookups(actor: Actor) -> tuple[dict[str, SiteInfo], dict[str, ItemInfo], di
     return sites, items, lots
 
 
-def _rows(stream: IO[bytes], filename: str) -> Iterator[list[Any]]:
+def _rows(stream: IO[bytes], filename: str) -> Generator[list[Any]]:
     head = stream.read(4)
     stream.seek(0)
     kind = sniff_kind(filename, head)
@@ -170,7 +171,13 @@ def _stage(
     result: ImportResult, actor: Actor, stream: IO[bytes], progress: Progress | None
 ) -> dict[str, tuple[int, str]]:
     """Read, check and stage every row; returns the file's columns."""
-    rows = _rows(stream, result.filename)
+    with contextlib.closing(_rows(stream, result.filename)) as rows:
+        return _stage_rows(result, actor, rows, progress)
+
+
+def _stage_rows(
+    result: ImportResult, actor: Actor, rows: Iterator[list[Any]], progress: Progress | None
+) -> dict[str, tuple[int, str]]:
     headings = next(rows, None)
     if not headings:
         raise ImportRefused("The file is empty.", {"file": ["Empty."]})
