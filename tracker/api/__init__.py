@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from tracker.api import catalog, naloxone, sites, stock, tallies
+from tracker.api import catalog, imports, naloxone, sites, stock, tallies
 from tracker.extensions import api, csrf
 
-BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp]
+BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, imports.blp]
 
 
 def init_app(app: Flask) -> None:
