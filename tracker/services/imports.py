@@ -124,13 +124,14 @@ class ImportResult:
     differing: list[dict[str, Any]] = field(default_factory=list)
     totals: list[dict[str, Any]] = field(default_factory=list)  # per site, item, granularity
     preview: list[dict[str, Any]] = field(default_factory=list)
+    expected: int | None = None  # data rows expected, from the line count (CSV only)
 
     @property
     def ok(self) -> bool:
         return not self.error_count and not self.differing
 
 
-Progress = Callable[[int], None]
+Progress = Callable[[int, int | None], None]  # (rows read, rows expected if known)
 
 
 def file_digest(stream: IO[bytes]) -> tuple[str, int, int]:
@@ -201,11 +202,11 @@ def _stage_rows(
                 db.session.execute(insert(STAGE), chunk)
                 chunk = []
         if progress and result.rows % CHUNK == 0:
-            progress(result.rows)
+            progress(result.rows, result.expected)
     if chunk and not result.error_count:
         db.session.execute(insert(STAGE), chunk)
     if progress:
-        progress(result.rows)
+        progress(result.rows, result.expected)
     return columns
 
 
@@ -521,8 +522,11 @@ def import_file(
 ) -> ImportResult:
     """Import (or dry-run) one file in one transaction; the same file twice is a no-op."""
     require_role(actor, "coordinator")
-    file_hash, size, _ = file_digest(stream)
+    file_hash, size, lines = file_digest(stream)
     result = ImportResult(filename=filename or "upload", file_hash=file_hash, dry_run=dry_run)
+    if not stream.read(4).startswith(b"PK"):
+        result.expected = max(lines - 1, 0)
+    stream.seek(0)
     if size == 0:
         raise ImportRefused("The file is empty.", {"file": ["Empty."]})
     earlier = db.session.scalar(select(ImportBatch).where(ImportBatch.file_hash == file_hash))
