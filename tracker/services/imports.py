@@ -582,8 +582,11 @@ def list_batches(actor: Actor) -> Select[tuple[ImportBatch]]:
     return query
 
 
-def batch_user_emails(batches: list[ImportBatch]) -> dict[int, str]:
-    ids = {b.imported_by_id for b in batches}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+def recent_batches(actor: Actor, limit: int = 50) -> list[tuple[ImportBatch, str]]:
+    """The latest batches the actor may see, with the importer's email."""
+    query = (
+        list_batches(actor)
+        .add_columns(User.email)
+        .join(User, User.id == ImportBatch.imported_by_id)
+    )
+    return [(batch, email) for batch, email in db.session.execute(query.limit(limit))]
