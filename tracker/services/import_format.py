@@ -360,7 +360,7 @@ class RowValidator:
         self.lots = lots
         self.latest = latest
         self.latest_month = date(latest.year, latest.month, 1)
-        self._index = {name: index for name, (index, _) in columns.items()}
+        self._pairs = [(name, index) for name, (index, _) in columns.items()]
         self._naloxone_columns = [
             c for c in ("recipient_group", "first_time", "refill_reason", "training_given")
             if c in columns
@@ -370,73 +370,49 @@ class RowValidator:
             if c in columns
         ]  # fmt: skip
 
-    def _cell(self, cells: list[Any], name: str) -> Any:
-        index = self._index.get(name)
-        if index is None or index >= len(cells):
-            return None
-        value = cells[index]
-        return value.strip() if isinstance(value, str) else value
-
     def _error(self, row: int, name: str, message: str) -> RowError:
         index, heading = self.columns.get(name, (-1, name))
         cell = f"{get_column_letter(index + 1)}{row}" if index >= 0 else f"row {row}"
         return RowError(row, heading, cell, message)
 
+    def _values(self, cells: list[Any]) -> dict[str, Any]:
+        """The row's cells by column name; blank text is None."""
+        size = len(cells)
+        values = {}
+        for name, index in self._pairs:
+            value = cells[index] if index < size else None
+            if isinstance(value, str):
+                value = value.strip() or None
+            values[name] = value
+        return values
+
     def validate(self, row: int, cells: list[Any]) -> tuple[dict[str, Any] | None, list[RowError]]:
         """One data row: (record, []) or (None, its errors); a blank row gives (None, [])."""
-        if not any(c.strip() if isinstance(c, str) else c is not None for c in cells):
+        values = self._values(cells)
+        if all(value is None for value in values.values()):
             return None, []
         errors: list[RowError] = []
-        values: dict[str, Any] = {}
+        failed: set[str] = set()
 
-        def take(name: str, parse: Any, *args: Any) -> Any:
+        def parse(name: str, parser: Any, *args: Any) -> Any:
+            value = values.get(name)
+            if value is None:
+                return None
             try:
-                values[name] = parse(self._cell(cells, name), *args)
+                return parser(value, *args)
             except CellError as exc:
                 errors.append(self._error(row, name, str(exc)))
-                values[name] = None
-            return values[name]
+                failed.add(name)
+                return None
 
-        site_code = text_cell(self._cell(cells, "site"))
-        site = self.sites.get(site_code or "")
-        if site_code is None:
-            errors.append(self._error(row, "site", "The site code is missing."))
-        elif site is None:
-            errors.append(self._error(row, "site", f"Unknown site '{site_code[:32]}'."))
-        elif not site.allowed:
-            errors.append(self._error(row, "site", f"You may not import for site '{site.code}'."))
-        elif not site.active:
-            errors.append(self._error(row, "site", f"Site '{site.code}' is deactivated."))
-
-        day = take("date", parse_date)
-        month = take("month", parse_month)
-        if day is not None and month is not None:
-            errors.append(self._error(row, "month", "Give either a date or a month, not both."))
-        elif (
-            day is None
-            and month is None
-            and not any(e.column in (self._heading("date"), self._heading("month")) for e in errors)
-        ):
-            errors.append(self._error(row, "date", "The date (or month) is missing."))
-        elif day is not None and not EARLIEST <= day <= self.latest:
-            errors.append(
-                self._error(
-                    row,
-                    "date",
-                    f"Date out of range: from {EARLIEST:%d.%m.%Y} to {self.latest:%d.%m.%Y}.",
-                )
-            )
-        elif month is not None and not EARLIEST <= month <= self.latest_month:
-            errors.append(
-                self._error(
-                    row, "month", f"Month out of range: from 01.2000 to {self.latest:%m.%Y}."
-                )
-            )
-
-        item_code = text_cell(self._cell(cells, "item"))
+        site = self._site(row, text_cell(values.get("site")), errors)
+        day = parse("date", parse_date)
+        month = parse("month", parse_month)
+        self._check_period(row, day, month, failed, errors)
+        item_code = text_cell(values.get("item"))
         item = self.items.get(item_code or "")
-        quantity = take("quantity", parse_count, MAX_QUANTITY)
-        contacts = take("contacts", parse_count, MAX_CONTACTS)
+        quantity = parse("quantity", parse_count, MAX_QUANTITY)
+        contacts = parse("contacts", parse_count, MAX_CONTACTS)
         if item_code is None:
             if quantity or not contacts:
                 errors.append(
@@ -451,15 +427,14 @@ class RowValidator:
             errors.append(self._error(row, "item", f"Unknown item '{item_code[:32]}'."))
         elif not item.active:
             errors.append(self._error(row, "item", f"The item '{item.code}' is no longer in use."))
-        quantity_failed = any(e.column == self._heading("quantity") for e in errors)
-        if item_code is not None and quantity is None and not quantity_failed:
+        if item_code is not None and quantity is None and "quantity" not in failed:
             errors.append(self._error(row, "quantity", "The quantity is missing."))
 
-        note = text_cell(self._cell(cells, "note"))
+        note = text_cell(values.get("note"))
         if note is not None and len(note) > MAX_NOTE:
             errors.append(self._error(row, "note", f"Longer than {MAX_NOTE} characters."))
         for name in self._text_columns:
-            raw = self._cell(cells, name)
+            raw = values[name]
             if isinstance(raw, str) and len(raw) >= 11 and contains_national_id(raw):
                 errors.append(
                     self._error(
@@ -486,7 +461,7 @@ class RowValidator:
             "refill_reason": None,
             "training_given": None,
         }
-        lot_number = text_cell(self._cell(cells, "lot"))
+        lot_number = text_cell(values.get("lot"))
         if item is not None and lot_number is not None:
             record["lot_id"] = self.lots.get((item.id, lot_number))
             if record["lot_id"] is None:
@@ -494,20 +469,59 @@ class RowValidator:
                     self._error(row, "lot", f"No lot '{lot_number[:64]}' of {item.code}.")
                 )
         if item is not None and item.category == "naloxone":
-            self._naloxone(row, cells, record, errors)
+            self._naloxone(row, values, record, errors)
         else:
             for name in self._naloxone_columns:
-                if self._cell(cells, name) not in (None, ""):
+                if values[name] is not None:
                     errors.append(self._error(row, name, "Only for naloxone items."))
         if errors:
             return None, errors
         return record, []
 
+    def _site(self, row: int, code: str | None, errors: list[RowError]) -> SiteInfo | None:
+        site = self.sites.get(code or "")
+        if code is None:
+            errors.append(self._error(row, "site", "The site code is missing."))
+        elif site is None:
+            errors.append(self._error(row, "site", f"Unknown site '{code[:32]}'."))
+        elif not site.allowed:
+            errors.append(self._error(row, "site", f"You may not import for site '{site.code}'."))
+        elif not site.active:
+            errors.append(self._error(row, "site", f"Site '{site.code}' is deactivated."))
+        return site
+
+    def _check_period(
+        self,
+        row: int,
+        day: date | None,
+        month: date | None,
+        failed: set[str],
+        errors: list[RowError],
+    ) -> None:
+        if day is not None and month is not None:
+            errors.append(self._error(row, "month", "Give either a date or a month, not both."))
+        elif day is None and month is None and not failed & {"date", "month"}:
+            errors.append(self._error(row, "date", "The date (or month) is missing."))
+        elif day is not None and not EARLIEST <= day <= self.latest:
+            errors.append(
+                self._error(
+                    row,
+                    "date",
+                    f"Date out of range: from {EARLIEST:%d.%m.%Y} to {self.latest:%d.%m.%Y}.",
+                )
+            )
+        elif month is not None and not EARLIEST <= month <= self.latest_month:
+            errors.append(
+                self._error(
+                    row, "month", f"Month out of range: from 01.2000 to {self.latest:%m.%Y}."
+                )
+            )
+
     def _heading(self, name: str) -> str:
         return self.columns.get(name, (-1, name))[1]
 
     def _naloxone(
-        self, row: int, cells: list[Any], record: dict[str, Any], errors: list[RowError]
+        self, row: int, values: dict[str, Any], record: dict[str, Any], errors: list[RowError]
     ) -> None:
         record["naloxone"] = True
         if not record["quantity"] and not any(
@@ -515,26 +529,26 @@ class RowValidator:
         ):
             errors.append(self._error(row, "quantity", "Naloxone kits must be at least 1."))
         try:
-            group = _choice(self._cell(cells, "recipient_group"), RECIPIENT_GROUPS, "group")
+            group = _choice(values.get("recipient_group"), RECIPIENT_GROUPS, "group")
             if group is None:
                 errors.append(self._error(row, "recipient_group", "Required for naloxone."))
             record["recipient_group"] = group
         except CellError as exc:
             errors.append(self._error(row, "recipient_group", str(exc)))
         try:
-            first = parse_bool(self._cell(cells, "first_time"))
+            first = parse_bool(values.get("first_time"))
             if first is None:
                 errors.append(self._error(row, "first_time", "Required for naloxone: ja or nei."))
             record["first_time"] = first
         except CellError as exc:
             errors.append(self._error(row, "first_time", str(exc)))
         try:
-            record["training_given"] = bool(parse_bool(self._cell(cells, "training_given")))
+            record["training_given"] = bool(parse_bool(values.get("training_given")))
         except CellError as exc:
             errors.append(self._error(row, "training_given", str(exc)))
         reasons = {r: r for r in REFILL_REASONS} | REFILL_NB
         try:
-            reason = _choice(self._cell(cells, "refill_reason"), reasons, "refill reason")
+            reason = _choice(values.get("refill_reason"), reasons, "refill reason")
         except CellError as exc:
             errors.append(self._error(row, "refill_reason", str(exc)))
             return
