@@ -215,8 +215,14 @@ def _stage_rows(
 
 def _load(chunk: list[dict[str, Any]]) -> None:
     """Stage checked rows the fastest way each database offers: COPY, or a bare executemany."""
-    rows = [tuple(record[name] for name in _STAGE_COLUMNS) for record in chunk]
     connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        # stored as SQLAlchemy stores them on SQLite (ISO text, 0/1), without the per-value
+        # adapter calls of the sqlite3 module, which cost as much as the insert itself
+        for record in chunk:
+            record["day"] = record["day"].isoformat()
+            record["naloxone"] = int(record["naloxone"])
+    rows = [tuple(record[name] for name in _STAGE_COLUMNS) for record in chunk]
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         with (
