@@ -125,7 +125,7 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     error_count: int = 0
     differing: list[dict[str, Any]] = field(default_factory=list)
-    totals: list[dict[str, Any]] = field(default_factory=list)  # per site, item, granularity
+    totals: list[dict[str, Any]] = field(default_factory=list)  # dry run: per site and item
     preview: list[dict[str, Any]] = field(default_factory=list)
     expected: int | None = None  # data rows expected, from the line count (CSV only)
 
@@ -600,9 +600,10 @@ def import_file(
                 "nothing was imported. Correct the entries instead, or import only new rows.",
                 {"rows": result.differing},
             )
-        _summarise(result)
         if dry_run:
+            _summarise(result)
             return result
+        result.imported = db.session.scalar(select(func.count()).select_from(STAGE))
         batch = _write(actor, result)
         result.batch_id = batch.id
         db.session.execute(DropTable(STAGE))
