@@ -306,3 +306,14 @@ def test_an_admin_may_import_for_any_municipality(world):
     admin = make_user("admin")
     f = csv_file("BGO-MO;05.06.2025;;SPR-2;10;;;;;;;")
     assert imports.import_file(Actor(admin), f, "a.csv").imported == 1
+
+
+def test_a_later_file_without_contacts_for_an_imported_day_is_not_a_difference(world):
+    imports.import_file(world["actor"], _file(["OSL-MO;06.06.2025;;SPR-2;20;4;;;;;;"]), "a.csv")
+    naloxone_only = csv_file("OSL-MO;06.06.2025;;NAL-1;2;;;L1;bruker;ja;;nei")
+    result = imports.import_file(world["actor"], naloxone_only, "b.csv")
+    assert result.ok
+    assert result.imported == 1
+    contacts = {c.day: c.contacts for c in db.session.scalars(select(ContactsDaily))}
+    assert contacts[date(2025, 6, 6)] == 4
+    assert ledger.verify() == []

@@ -368,6 +368,8 @@ def _compare_with_earlier(result: ImportResult, headings: dict[str, str]) -> Non
                     {"row": row, "column": headings["quantity"], "before": old, "now": new}
                 )
     for row, new, old, site_id, day, granularity in db.session.execute(_contacts_match()).all():
+        if not new:
+            continue  # a file without contacts for that day says nothing about them
         if new != old and len(result.differing) < MAX_ERRORS:
             result.differing.append(
                 {"row": row, "column": headings["contacts"], "before": old, "now": new}
