@@ -14,6 +14,7 @@ SCRIPTS = [
     ["entry.py", "--db", "both", "--sites", "50", "--idempotency"],
     ["stock.py", "--db", "sqlite"],
     ["stock.py", "--db", "postgres"],
+    ["import.py", "--db", "both", "--rows", "1000000"],
 ]
 
 

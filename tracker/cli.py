@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -14,7 +15,17 @@ from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.models.auth import ROLES
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
-from tracker.services import certifications, demo, ledger, reorder, training, users
+from tracker.services import (
+    certifications,
+    demo,
+    import_files,
+    imports,
+    ledger,
+    reorder,
+    training,
+    users,
+)
+from tracker.services.access import Actor
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
@@ -195,6 +206,105 @@ def restore_command(file: Path, yes: bool) -> None:
     click.echo(f"Restored the database from {file}. Run `flask verify-ledger` to check it.")
 
 
+def _report_import(result: imports.ImportResult) -> None:
+    if result.already_imported:
+        click.echo(f"This file was imported before (batch {result.batch_id}); nothing to do.")
+        return
+    for error in result.errors:
+        click.echo(f"Row {error['row']}, column {error['column']} ({error['cell']}): "
+                   f"{error['message']}", err=True)  # fmt: skip
+    if result.error_count > len(result.errors):
+        click.echo(f"... and {result.error_count - len(result.errors)} more.", err=True)
+    for diff in result.differing:
+        click.echo(f"Row {diff['row']}, column {diff['column']}: imported before as "
+                   f"{diff['before']}, now {diff['now']}.", err=True)  # fmt: skip
+    if not result.ok:
+        return
+    for total in result.totals:
+        if total.get("item"):
+            click.echo(f"  {total['site']:12} {total['item']:12} {total['granularity']:5} "
+                       f"{total['quantity']:>12,}".replace(",", " "))  # fmt: skip
+        else:
+            click.echo(
+                f"  {total['site']:12} {'contacts':18} {total['contacts']:>12,}".replace(",", " ")
+            )
+    verb = "Would import" if result.dry_run else "Imported"
+    click.echo(f"{verb} {result.imported} rows ({result.skipped} already imported)"
+               + ("" if result.dry_run else f" as batch {result.batch_id}") + ".")  # fmt: skip
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--dry-run", is_flag=True, help="Check and show what would be imported; write nothing."
+)
+@click.option("--user", "email", required=True, help="Email of the coordinator or admin importing.")
+def import_command(path: str, dry_run: bool, email: str) -> None:
+    """Import historical distribution from a CSV or xlsx file (docs/import.md)."""
+    bar: Any = None
+
+    def progress(done: int, expected: int | None) -> None:
+        nonlocal bar
+        if expected and bar is None:
+            bar = click.progressbar(length=expected, label="Reading", file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+        elif done:
+            click.echo(f"{done} rows read", err=True)
+
+    try:
+        actor = Actor(users.get_user(email))
+        with open(path, "rb") as stream:
+            result = imports.import_file(
+                actor, stream, os.path.basename(path), dry_run=dry_run, progress=progress
+            )
+    except DomainError as exc:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        for row in exc.errors.get("rows", []):
+            where = f"column {row['column']}" + (f" ({row['cell']})" if "cell" in row else "")
+            detail = row.get("message") or f"imported before as {row['before']}, now {row['now']}"
+            click.echo(f"Row {row['row']}, {where}: {detail}", err=True)
+        _fail(exc)
+        return
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    _report_import(result)
+    if not result.ok:
+        sys.exit(1)
+
+
+@click.command("export-distribution")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--site", help="Site code.")
+@click.option("--municipality", help="Kommunenummer.")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@click.option("--user", "email", required=True, help="Email of the coordinator or admin.")
+@click.option("-o", "output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+def export_distribution(**options: Any) -> None:
+    """Export distribution in the import format (CSV), e.g. to move it to another database."""
+    try:
+        chunks = import_files.export_csv(
+            Actor(users.get_user(options["email"])),
+            lang=options["lang"],
+            date_from=options["date_from"].date(),
+            date_to=options["date_to"].date(),
+            site=options["site"],
+            municipality=options["municipality"],
+        )
+        if options["output"]:
+            with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                out.writelines(chunks)
+            click.echo(f"Wrote {options['output']}.", err=True)
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+    except DomainError as exc:
+        _fail(exc)
+
+
 def init_app(app: Flask) -> None:
     for command in (
         seed_demo,
@@ -205,5 +315,7 @@ def init_app(app: Flask) -> None:
         reorder_list,
         backup_command,
         restore_command,
+        import_command,
+        export_distribution,
     ):
         app.cli.add_command(command)

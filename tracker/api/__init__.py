@@ -8,6 +8,7 @@ from tracker.api import (
     counts,
     discards,
     discrepancies,
+    imports,
     naloxone,
     reorder,
     sites,
@@ -21,6 +22,7 @@ from tracker.extensions import api, csrf
 BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, training.blp]
 BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
 BLUEPRINTS += [audit.blp]
+BLUEPRINTS += [imports.blp]
 
 
 def init_app(app: Flask) -> None:

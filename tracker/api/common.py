@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +21,17 @@ from tracker.services.unit import Idempotency, IdempotentReplay, find_idempotenc
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-def authenticate() -> Response | None:
-    """Every API request needs a valid bearer token; the actor goes on g."""
-    if request.method in BODY_METHODS and request.content_length and not request.is_json:
+def authenticate(files: bool = False) -> Response | None:
+    """Every API request needs a valid bearer token; the actor goes on g.
+
+    Bodies are JSON, or multipart/form-data on blueprints made with files=True (uploads).
+    """
+    upload = files and request.mimetype == "multipart/form-data"
+    if (
+        request.method in BODY_METHODS
+        and request.content_length
+        and not (request.is_json or upload)
+    ):
         return problem(
             415,
             "Unsupported Media Type",
@@ -45,9 +54,11 @@ def authenticate() -> Response | None:
     return None
 
 
-def make_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
+def make_blueprint(
+    name: str, import_name: str, url_prefix: str, description: str, *, files: bool = False
+) -> Blueprint:
     blp = Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
-    blp.before_request(authenticate)
+    blp.before_request(functools.partial(authenticate, files) if files else authenticate)
     return blp
 
 

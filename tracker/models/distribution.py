@@ -22,6 +22,7 @@ from tracker.models.catalog import Item, Lot
 from tracker.models.sites import Site
 
 RECIPIENT_GROUPS = ("pwud", "relative", "staff", "other")
+GRANULARITIES = ("day", "month")  # a month's figure is dated on its first day and kept whole
 REFILL_REASONS = (
     "used_on_overdose",
     "lost",
@@ -53,7 +54,8 @@ class TallyEntry(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    granularity: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
 
     site: Mapped[Site] = relationship()
     lines: Mapped[list[TallyLine]] = relationship(
@@ -103,6 +105,9 @@ class NaloxoneHandout(Base):
     training_session_id: Mapped[int | None] = mapped_column(ForeignKey("training_session.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    import_row: Mapped[int | None] = mapped_column(Integer)
+    granularity: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
 
     site: Mapped[Site] = relationship()
     item: Mapped[Item] = relationship()

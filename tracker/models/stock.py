@@ -111,5 +111,6 @@ class ImportBatch(Base):
     file_hash: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(255))
     row_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     imported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

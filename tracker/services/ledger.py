@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, case, func, insert, literal, select, text, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from tracker.errors import StockError
@@ -309,6 +310,84 @@ def _post_pipelined(rows: list[dict[str, Any]], upserts: list[Counter]) -> list[
             return sorted(row[0] for row in moves.fetchall())
     except psycopg.Error as exc:
         raise DBAPIError.instance(insert_sql, params, exc, psycopg.Error) from exc
+
+
+def post_select(actor: Actor, moves: Select[Any]) -> int:
+    """The bulk path of `post` for imports: movements from a SELECT, set-based; returns the count.
+
+    `moves` yields columns named like StockMovement's (site_id, item_id, lot_id, kind,
+    quantity, occurred_on, and any of reason and REFS). The movements, the balances and the
+    daily aggregate are written by three INSERT ... SELECT statements, the last two as atomic
+    `ON CONFLICT DO UPDATE SET quantity = quantity + excluded.quantity` in sorted key order,
+    like `post`. Never refuses for stock: it is for distribution. Nothing here commits.
+    """
+    source = moves.subquery()
+    names = [c.name for c in source.c]
+    unknown = set(names) - set(REFS) - {
+        "site_id", "item_id", "lot_id", "kind", "quantity", "occurred_on", "reason"
+    }  # fmt: skip
+    if unknown:
+        raise ValueError(f"unknown movement columns: {sorted(unknown)}")
+    recorded_at = bindparam(
+        "recorded_at", utcnow(), type_=StockMovement.__table__.c.recorded_at.type
+    )
+    result = db.session.execute(
+        insert(StockMovement).from_select(
+            [*names, "recorded_at", "recorded_by_id", "token_id"],
+            select(
+                *source.c,
+                recorded_at,
+                literal(actor.user_id),
+                literal(actor.token_id, StockMovement.__table__.c.token_id.type),
+            ),
+        )
+    )
+    lot_key = func.coalesce(source.c.lot_id, 0)
+    total = func.sum(source.c.quantity)
+    balances = (
+        select(source.c.site_id, source.c.item_id, lot_key, func.max(source.c.lot_id), total)
+        .where(true())  # SQLite needs a WHERE before an upsert's ON CONFLICT
+        .group_by(source.c.site_id, source.c.item_id, lot_key)
+        .having(total != 0)
+        .order_by(source.c.site_id, source.c.item_id, lot_key)
+    )
+    _upsert_select(
+        StockBalance, ("site_id", "item_id", "lot_key"), ["lot_id", "quantity"], balances
+    )
+    refs = [source.c[r] for r in DISTRIBUTION_REFS if r in names]
+    is_distribution = (source.c.kind == "distribution") | (
+        (source.c.kind == "correction") & (func.coalesce(*refs, None).is_not(None))
+        if refs
+        else literal(False)
+    )
+    handed_out = -func.sum(case((is_distribution, source.c.quantity), else_=0))
+    daily = (
+        select(source.c.site_id, source.c.item_id, source.c.occurred_on, handed_out)
+        .where(true())
+        .group_by(source.c.site_id, source.c.item_id, source.c.occurred_on)
+        .having(handed_out != 0)
+        .order_by(source.c.site_id, source.c.item_id, source.c.occurred_on)
+    )
+    _upsert_select(DistributionDaily, ("site_id", "item_id", "day"), ["quantity"], daily)
+    return result.rowcount
+
+
+def _upsert_select(
+    model: type, keys: tuple[str, ...], rest: list[str], rows: Select[Any], column: str = "quantity"
+) -> None:
+    """INSERT INTO model (keys, rest) SELECT ... ON CONFLICT (keys) DO UPDATE col = col + new."""
+    table = model.__table__
+    stmt = _dialect_insert(table).from_select([*keys, *rest], rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={column: table.c[column] + stmt.excluded[column]},
+    )
+    db.session.execute(stmt)
+
+
+def upsert_add_select(model: type, keys: tuple[str, ...], column: str, rows: Select[Any]) -> None:
+    """upsert_add for rows from a SELECT (keys then the counter; give it a WHERE and ORDER BY)."""
+    _upsert_select(model, keys, [column], rows, column)
 
 
 @dataclass(frozen=True)

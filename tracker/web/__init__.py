@@ -11,6 +11,7 @@ from tracker.web import (
     formats,
     health,
     home,
+    imports,
     naloxone,
     nav,
     reorder,
@@ -25,6 +26,7 @@ from tracker.web import (
 BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, training.bp]
 BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
 BLUEPRINTS += [health.bp, audit.bp]
+BLUEPRINTS += [imports.bp]
 
 
 def init_app(app: Flask) -> None:

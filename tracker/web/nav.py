@@ -38,6 +38,7 @@ NAV: list[NavItem] = [
     NavItem("reorder_web.index", _l("Bestilling og utløp"), need="lead"),
     NavItem("discrepancies_web.index", _l("Avvik"), need="lead"),
     NavItem("auditlog.index", _l("Revisjonslogg"), need="admin"),
+    NavItem("imports_page.index", _l("Import"), need="coordinator"),
 ]
 
 

@@ -1,0 +1,319 @@
+"""Importing historical distribution: checks, all-or-nothing, re-import, edits, the ledger."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import make_item, make_lot, make_site, make_user
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.models import (
+    AuditEvent,
+    ContactsDaily,
+    DistributionDaily,
+    ImportBatch,
+    NaloxoneHandout,
+    StockMovement,
+    TallyEntry,
+)
+from tracker.services import imports, ledger
+from tracker.services.access import Actor
+
+HEADER = (
+    "sted;dato;måned;vare;antall;kontakter;merknad;parti;"
+    "mottakergruppe;førstegang;påfyllsgrunn;opplæring"
+)
+
+
+def csv_file(*rows: str, header: str = HEADER) -> io.BytesIO:
+    return io.BytesIO(("\n".join([header, *rows]) + "\n").encode("utf-8"))
+
+
+@pytest.fixture
+def world(app):
+    site = make_site("OSL-MO", municipality="0301")
+    other = make_site("BGO-MO", municipality="4601")
+    syringe = make_item("SPR-2", "syringe")
+    foil = make_item("FOLIE", "foil")
+    nal = make_item("NAL-1", "naloxone")
+    lot = make_lot(nal, "L1")
+    coordinator = make_user("coordinator", municipality="0301")
+    return {
+        "site": site,
+        "other": other,
+        "syringe": syringe,
+        "foil": foil,
+        "nal": nal,
+        "lot": lot,
+        "actor": Actor(coordinator),
+        "coordinator": coordinator,
+    }
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (StockMovement, TallyEntry, NaloxoneHandout, ImportBatch, DistributionDaily)
+    }
+
+
+def daily() -> dict[tuple[int, int, date], int]:
+    return {
+        (d.site_id, d.item_id, d.day): d.quantity
+        for d in db.session.scalars(select(DistributionDaily))
+    }
+
+
+def test_import_writes_distribution_through_the_ledger(world):
+    f = csv_file(
+        "OSL-MO;05.06.2025;;SPR-2;1 234;12;;;;;;",
+        "OSL-MO;05.06.2025;;FOLIE;40;;;;;;;",
+        "OSL-MO;2025-06-06;;SPR-2;10;3;;;;;;",
+        "OSL-MO;;03.2025;SPR-2;5\u00a0000;100;;;;;;",
+        "OSL-MO;06.06.2025;;NAL-1;2;;;L1;pårørende;ja;;nei",
+    )
+    result = imports.import_file(world["actor"], f, "hist.csv")
+    assert result.ok, result.errors
+    assert result.imported == 5
+    s, spr, fo, nal = world["site"].id, world["syringe"].id, world["foil"].id, world["nal"].id
+    assert daily() == {
+        (s, spr, date(2025, 6, 5)): 1234,
+        (s, fo, date(2025, 6, 5)): 40,
+        (s, spr, date(2025, 6, 6)): 10,
+        (s, spr, date(2025, 3, 1)): 5000,
+        (s, nal, date(2025, 6, 6)): 2,
+    }
+    assert ledger.verify() == []
+    monthly = db.session.scalar(select(TallyEntry).where(TallyEntry.granularity == "month"))
+    assert monthly.entry_date == date(2025, 3, 1)
+    assert monthly.contacts == 100
+    handout = db.session.scalars(select(NaloxoneHandout)).one()
+    assert (handout.recipient_group, handout.first_time, handout.lot_id) == (
+        "relative",
+        True,
+        world["lot"].id,
+    )
+    movements = db.session.scalars(select(StockMovement)).all()
+    assert {m.import_batch_id for m in movements} == {result.batch_id}
+    assert sorted(m.import_row for m in movements) == [2, 3, 4, 5, 6]
+    assert {m.recorded_by_id for m in movements} == {world["coordinator"].id}
+    contacts = {(c.site_id, c.day): c.contacts for c in db.session.scalars(select(ContactsDaily))}
+    assert contacts == {
+        (s, date(2025, 6, 5)): 12,
+        (s, date(2025, 6, 6)): 3,
+        (s, date(2025, 3, 1)): 100,
+    }
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "import_batch")).one()
+    assert event.user_id == world["coordinator"].id
+    assert event.after["imported"] == 5
+
+
+def _file(result_rows: list[str]) -> io.BytesIO:
+    return csv_file("OSL-MO;05.06.2025;;SPR-2;10;;;;;;;", *result_rows)
+
+
+NO_DATA = {
+    "stock_movement": 0,
+    "tally_entry": 0,
+    "naloxone_handout": 0,
+    "import_batch": 0,
+    "distribution_daily": 0,
+}
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        ("NOPE;05.06.2025;;SPR-2;10;;;;;;;", "sted", "Unknown site"),
+        ("BGO-MO;05.06.2025;;SPR-2;10;;;;;;;", "sted", "may not import"),
+        (";05.06.2025;;SPR-2;10;;;;;;;", "sted", "missing"),
+        ("OSL-MO;05.06.2025;;NOPE;10;;;;;;;", "vare", "Unknown item"),
+        ("OSL-MO;05.06.2025;;OLD;10;;;;;;;", "vare", "no longer in use"),
+        ("OSL-MO;05.06.2025;;SPR-2;12,5;;;;;;;", "antall", "decimal"),
+        ("OSL-MO;05.06.2025;;SPR-2;1.234;;;;;;;", "antall", "decimal"),
+        ("OSL-MO;05.06.2025;;SPR-2;-4;;;;;;;", "antall", "negative"),
+        ("OSL-MO;05.06.2025;;SPR-2;mange;;;;;;;", "antall", "Not a number"),
+        ("OSL-MO;05.06.2025;;SPR-2;;;;;;;;", "antall", "missing"),
+        ("OSL-MO;05.06.2025;;SPR-2;10;1,5;;;;;;", "kontakter", "decimal"),
+        ("OSL-MO;31.02.2025;;SPR-2;10;;;;;;;", "dato", "calendar date"),
+        ("OSL-MO;5/6/2025;;SPR-2;10;;;;;;;", "dato", "dd.mm.yyyy"),
+        ("OSL-MO;01.01.1999;;SPR-2;10;;;;;;;", "dato", "out of range"),
+        ("OSL-MO;01.01.2999;;SPR-2;10;;;;;;;", "dato", "out of range"),
+        ("OSL-MO;;13.2025;SPR-2;10;;;;;;;", "måned", "calendar date"),
+        ("OSL-MO;;;SPR-2;10;;;;;;;", "dato", "missing"),
+        ("OSL-MO;05.06.2025;06.2025;SPR-2;10;;;;;;;", "måned", "not both"),
+        ("OSL-MO;05.06.2025;;SPR-2;10;;;;;;;", "vare", "Duplicate of row 2"),
+        ("OSL-MO;05.06.2025;;FOLIE;10;;fnr 31129956715;;;;;", "merknad", "national ID"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;;ja;;nei", "mottakergruppe", "Required"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;venn;ja;;nei", "mottakergruppe", "Unknown"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;;;nei", "førstegang", "Required"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;kanskje;;nei", "førstegang", "ja or nei"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;nei;;nei", "påfyllsgrunn", "needs a reason"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;ja;mistet;nei", "påfyllsgrunn", "first"),
+        ("OSL-MO;05.06.2025;;NAL-1;0;;;L1;bruker;ja;;nei", "antall", "at least 1"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L9;bruker;ja;;nei", "parti", "No lot"),
+        ("OSL-MO;05.06.2025;;FOLIE;1;;;;bruker;;;", "mottakergruppe", "Only for naloxone"),
+    ],
+)
+def test_every_kind_of_bad_row_names_its_row_and_column_and_nothing_is_written(
+    world, row, column, message
+):
+    make_item("OLD", "syringe", active=False)
+    f = _file([row, "OSL-MO;06.06.2025;;SPR-2;10;;;;;;;"])
+    with pytest.raises(imports.ImportRefused) as caught:
+        imports.import_file(world["actor"], f, "bad.csv")
+    errors = caught.value.errors["rows"]
+    assert any(
+        e["row"] == 3 and e["column"] == column and message.lower() in e["message"].lower()
+        for e in errors
+    ), errors
+    assert all(e["row"] == 3 for e in errors), errors
+    assert errors[0]["cell"].endswith("3")
+    assert counts() == NO_DATA
+
+
+def test_a_dry_run_reports_the_errors_of_every_bad_row_and_writes_nothing(world):
+    f = _file(["NOPE;05.06.2025;;SPR-2;10;;;;;;;", "OSL-MO;05.06.2025;;SPR-2;x;;;;;;;"])
+    result = imports.import_file(world["actor"], f, "bad.csv", dry_run=True)
+    assert not result.ok
+    assert [(e["row"], e["column"]) for e in result.errors] == [(3, "sted"), (4, "antall")]
+    assert counts() == NO_DATA
+
+
+def test_a_dry_run_lists_rows_and_totals_and_writes_nothing(world):
+    f = _file(["OSL-MO;06.06.2025;;SPR-2;1 000;;;;;;;", "OSL-MO;;01.2025;FOLIE;7;5;;;;;;"])
+    result = imports.import_file(world["actor"], f, "hist.csv", dry_run=True)
+    assert result.ok
+    assert result.imported == 3
+    assert [p["row"] for p in result.preview] == [2, 3, 4]
+    totals = {(t["site"], t["item"], t["granularity"]): t.get("quantity") for t in result.totals}
+    assert totals[("OSL-MO", "SPR-2", "day")] == 1010
+    assert totals[("OSL-MO", "FOLIE", "month")] == 7
+    assert {"site": "OSL-MO", "item": None, "granularity": None, "contacts": 5} in result.totals
+    assert counts() == NO_DATA
+
+
+def test_headings_must_be_known_and_the_required_columns_present(world):
+    f = csv_file("OSL-MO;10", header="sted;antall;farge")
+    with pytest.raises(ValidationError) as caught:
+        imports.import_file(world["actor"], f, "bad.csv")
+    assert "C1" in caught.value.errors
+    assert "vare" in str(caught.value.errors["header"]) or "item" in str(
+        caught.value.errors["header"]
+    )
+
+
+def test_english_headings_with_commas_are_read_too(world):
+    f = io.BytesIO(b'Site,Date,Item,Quantity,Contacts\nOSL-MO,2025-06-05,SPR-2,"1 234",3\n')
+    result = imports.import_file(world["actor"], f, "en.csv")
+    assert result.imported == 1
+    assert daily() == {(world["site"].id, world["syringe"].id, date(2025, 6, 5)): 1234}
+
+
+def test_the_same_file_imported_twice_does_nothing_the_second_time(world):
+    data = _file(["OSL-MO;;02.2025;FOLIE;300;;;;;;;"]).getvalue()
+    first = imports.import_file(world["actor"], io.BytesIO(data), "a.csv")
+    before = counts()
+    again = imports.import_file(world["actor"], io.BytesIO(data), "a-copy.csv")
+    assert again.already_imported
+    assert again.batch_id == first.batch_id
+    assert counts() == before
+    assert ledger.verify() == []
+
+
+def test_an_edited_file_is_refused_listing_the_rows_that_differ(world):
+    imports.import_file(world["actor"], _file(["OSL-MO;06.06.2025;;SPR-2;20;4;;;;;;"]), "a.csv")
+    before, before_daily = counts(), daily()
+    edited = _file(["OSL-MO;06.06.2025;;SPR-2;25;4;;;;;;", "OSL-MO;07.06.2025;;SPR-2;1;;;;;;;"])
+    with pytest.raises(imports.ImportDiffers) as caught:
+        imports.import_file(world["actor"], edited, "a.csv")
+    assert caught.value.errors["rows"] == [{"row": 3, "column": "antall", "before": 20, "now": 25}]
+    assert counts() == before
+    assert daily() == before_daily
+
+
+def test_changed_contacts_are_a_difference_too(world):
+    imports.import_file(world["actor"], _file(["OSL-MO;06.06.2025;;SPR-2;20;4;;;;;;"]), "a.csv")
+    edited = _file(["OSL-MO;06.06.2025;;SPR-2;20;5;;;;;;"])
+    result = imports.import_file(world["actor"], edited, "a.csv", dry_run=True)
+    assert result.differing == [{"row": 3, "column": "kontakter", "before": 4, "now": 5}]
+
+
+def test_an_extended_file_imports_only_its_new_rows(world):
+    imports.import_file(world["actor"], _file(["OSL-MO;06.06.2025;;SPR-2;20;4;;;;;;"]), "a.csv")
+    longer = _file(["OSL-MO;06.06.2025;;SPR-2;20;4;;;;;;", "OSL-MO;07.06.2025;;SPR-2;7;2;;;;;;"])
+    result = imports.import_file(world["actor"], longer, "a.csv")
+    assert (result.imported, result.skipped) == (1, 2)
+    s, spr = world["site"].id, world["syringe"].id
+    assert daily() == {
+        (s, spr, date(2025, 6, 5)): 10,
+        (s, spr, date(2025, 6, 6)): 20,
+        (s, spr, date(2025, 6, 7)): 7,
+    }
+    contacts = {c.day: c.contacts for c in db.session.scalars(select(ContactsDaily))}
+    assert contacts == {date(2025, 6, 6): 4, date(2025, 6, 7): 2}
+    assert ledger.verify() == []
+
+
+def test_an_xlsx_file_is_read_with_dates_and_numbers_as_cells(world):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Sted", "Dato", "Måned", "Vare", "Antall", "Kontakter"])
+    sheet.append(["OSL-MO", date(2025, 6, 5), None, "SPR-2", 1234, 3])
+    sheet.append(["OSL-MO", None, "04.2025", "FOLIE", 50.0, None])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["OSL-MO", "06.06.2025", None, "SPR-2", 12.5, None])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(imports.ImportRefused) as caught:
+        imports.import_file(world["actor"], io.BytesIO(out.getvalue()), "h.xlsx")
+    assert caught.value.errors["rows"][0]["cell"] == "E5"
+    sheet.delete_rows(5)
+    out = io.BytesIO()
+    book.save(out)
+    result = imports.import_file(world["actor"], io.BytesIO(out.getvalue()), "h.xlsx")
+    assert result.imported == 2
+    s = world["site"].id
+    assert daily() == {
+        (s, world["syringe"].id, date(2025, 6, 5)): 1234,
+        (s, world["foil"].id, date(2025, 4, 1)): 50,
+    }
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_refused(world):
+    with pytest.raises(ValidationError):
+        imports.import_file(world["actor"], io.BytesIO(b"hello"), "h.xlsx")
+    assert counts() == NO_DATA
+
+
+@pytest.mark.parametrize("role", ["staff", "lead"])
+def test_staff_and_leads_cannot_import(world, role):
+    from tracker.errors import Forbidden
+
+    user = make_user(role, sites=[world["site"]])
+    with pytest.raises(Forbidden):
+        imports.import_file(Actor(user), _file([]), "a.csv")
+    assert counts() == NO_DATA
+
+
+def test_an_admin_may_import_for_any_municipality(world):
+    admin = make_user("admin")
+    f = csv_file("BGO-MO;05.06.2025;;SPR-2;10;;;;;;;")
+    assert imports.import_file(Actor(admin), f, "a.csv").imported == 1
+
+
+def test_a_later_file_without_contacts_for_an_imported_day_is_not_a_difference(world):
+    imports.import_file(world["actor"], _file(["OSL-MO;06.06.2025;;SPR-2;20;4;;;;;;"]), "a.csv")
+    naloxone_only = csv_file("OSL-MO;06.06.2025;;NAL-1;2;;;L1;bruker;ja;;nei")
+    result = imports.import_file(world["actor"], naloxone_only, "b.csv")
+    assert result.ok
+    assert result.imported == 1
+    contacts = {c.day: c.contacts for c in db.session.scalars(select(ContactsDaily))}
+    assert contacts[date(2025, 6, 6)] == 4
+    assert ledger.verify() == []

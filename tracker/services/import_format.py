@@ -1,0 +1,568 @@
+"""The import file format: headings (bokmål or English), Norwegian numbers and dates, row checks.
+
+Pure functions and a row validator over lookups given to it: no queries here, so the format is
+testable on its own and the service decides what the lookups hold. docs/import.md describes
+the format for people.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import IO, Any
+
+from openpyxl.utils import get_column_letter
+
+from tracker.dates import EARLIEST
+from tracker.errors import ValidationError
+from tracker.models.distribution import REFILL_REASONS
+from tracker.privacy import contains_national_id
+
+MAX_QUANTITY = 10_000_000  # a month's figure for a large outlet stays far below this
+MAX_CONTACTS = 1_000_000
+MAX_NOTE = 2000
+
+# canonical name -> accepted headings (compared lower-cased, spaces and '_' alike)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "site": ("sted", "stedkode", "site", "site code"),
+    "date": ("dato", "date", "dag", "day"),
+    "month": ("måned", "maned", "month"),
+    "item": ("vare", "varekode", "item", "item code"),
+    "quantity": ("antall", "mengde", "quantity", "count"),
+    "contacts": ("kontakter", "contacts"),
+    "note": ("merknad", "kommentar", "note", "comment"),
+    "lot": ("parti", "lot", "lotnummer", "lot number"),
+    "recipient_group": ("mottakergruppe", "mottaker", "recipient group"),
+    "first_time": ("førstegang", "forstegang", "første gang", "first time"),
+    "refill_reason": ("påfyllsgrunn", "pafyllsgrunn", "grunn til påfyll", "refill reason"),
+    "training_given": ("opplæring", "opplaering", "opplæring gitt", "training given"),
+}
+COLUMNS = tuple(ALIASES)
+HEADINGS = {
+    "nb": {c: ALIASES[c][0] for c in COLUMNS},
+    "en": {c: c for c in COLUMNS},
+}
+DELIMITER = {"nb": ";", "en": ","}
+REQUIRED = ("site", "item", "quantity")
+
+_BOOLS = {
+    "ja": True,
+    "j": True,
+    "yes": True,
+    "y": True,
+    "true": True,
+    "sann": True,
+    "1": True,
+    "x": True,
+    "nei": False,
+    "n": False,
+    "no": False,
+    "false": False,
+    "usann": False,
+    "0": False,
+}
+RECIPIENT_GROUPS = {
+    "pwud": "pwud",
+    "bruker": "pwud",
+    "person som bruker rusmidler": "pwud",
+    "relative": "relative",
+    "pårørende": "relative",
+    "parorende": "relative",
+    "staff": "staff",
+    "ansatt": "staff",
+    "other": "other",
+    "annet": "other",
+    "annen": "other",
+}
+REFILL_NB = {
+    "brukt ved overdose": "used_on_overdose",
+    "brukt på overdose": "used_on_overdose",
+    "mistet": "lost",
+    "stjålet": "stolen",
+    "beslaglagt": "confiscated",
+    "utløpt": "expired",
+    "gått ut på dato": "expired",
+    "annet": "other",
+    "ukjent": "unknown",
+}
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NB_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_NB_MONTH = re.compile(r"^(\d{1,2})[./](\d{4})$")
+
+
+class CellError(ValueError):
+    """A cell's value is wrong; the message says why (never echoing personal data)."""
+
+
+def _key(heading: str) -> str:
+    return _SPACES.sub(" ", heading.replace("_", " ")).strip().lower()
+
+
+_LOOKUP = {_key(alias): name for name, aliases in ALIASES.items() for alias in aliases}
+_LOOKUP.update({_key(name): name for name in COLUMNS})
+
+
+def map_headings(headings: list[Any]) -> dict[str, tuple[int, str]]:
+    """canonical column -> (index, heading as written); refuses unknown or repeated headings."""
+    found: dict[str, tuple[int, str]] = {}
+    problems: dict[str, list[str]] = {}
+    for index, raw in enumerate(headings):
+        heading = "" if raw is None else str(raw).strip()
+        if not heading:
+            continue
+        name = _LOOKUP.get(_key(heading))
+        letter = get_column_letter(index + 1)
+        if name is None:
+            problems[f"{letter}1"] = [f"Unknown heading '{heading[:40]}'."]
+        elif name in found:
+            problems[f"{letter}1"] = [f"The column '{name}' appears twice."]
+        else:
+            found[name] = (index, heading)
+    missing = [c for c in REQUIRED if c not in found]
+    if "date" not in found and "month" not in found:
+        missing.append("date/month")
+    if missing:
+        problems["header"] = [f"Missing column(s): {', '.join(missing)}."]
+    if problems:
+        raise ValidationError(
+            "The first row must hold the column headings of the import template "
+            "(see the template download).",
+            problems,
+        )
+    return found
+
+
+def parse_count(value: Any, maximum: int) -> int | None:
+    """A whole, non-negative number: 1234 or "1 234" (any space kind); None if blank."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellError("Expected a whole number.")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise CellError("Counts are whole numbers, without decimals.")
+        number = int(value)
+    elif isinstance(value, str) and value.isdigit():  # the common case, fast
+        number = int(value)
+    else:
+        text = _SPACES.sub("", str(value))
+        if not text:
+            return None
+        if "," in text or "." in text:
+            raise CellError("Counts are whole numbers: no decimal comma or point.")
+        if text.startswith("-") and text[1:].isdigit():
+            raise CellError("Counts cannot be negative.")
+        if not text.isdigit():
+            raise CellError("Not a number.")
+        number = int(text)
+    if number < 0:
+        raise CellError("Counts cannot be negative.")
+    if number > maximum:
+        raise CellError(f"More than {maximum:,}".replace(",", " ") + ", which is not plausible.")
+    return number
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise CellError("Not a calendar date.") from None
+
+
+def parse_date(value: Any) -> date | None:
+    """05.06.2026, 2026-06-05 or a spreadsheet date; None if blank."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return _date_text(str(value).strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_text(text: str) -> date | None:
+    """Files repeat the same dates on many rows: parse each once."""
+    if not text:
+        return None
+    if m := _NB_DATE.match(text):
+        return _make_date(int(m[3]), int(m[2]), int(m[1]))
+    if m := _ISO_DATE.match(text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]))
+    raise CellError("Write the date as dd.mm.yyyy (05.06.2026) or yyyy-mm-dd.")
+
+
+def parse_month(value: Any) -> date | None:
+    """06.2026, 2026-06 or a spreadsheet date (its month); the first day of the month."""
+    if value is None:
+        return None
+    if isinstance(value, date | datetime):
+        return date(value.year, value.month, 1)
+    text = str(value).strip()
+    if not text:
+        return None
+    if m := _ISO_MONTH.match(text):
+        return _make_date(int(m[1]), int(m[2]), 1)
+    if m := _NB_MONTH.match(text):
+        return _make_date(int(m[2]), int(m[1]), 1)
+    try:
+        day = parse_date(text)
+    except CellError:
+        raise CellError("Write the month as mm.yyyy (06.2026) or yyyy-mm.") from None
+    assert day is not None
+    return date(day.year, day.month, 1)
+
+
+def parse_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text not in _BOOLS:
+        raise CellError("Write ja or nei.")
+    return _BOOLS[text]
+
+
+def text_cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _choice(value: Any, choices: dict[str, str], what: str) -> str | None:
+    text = text_cell(value)
+    if text is None:
+        return None
+    found = choices.get(text.lower())
+    if found is None:
+        raise CellError(f"Unknown {what}: use one of {', '.join(sorted(set(choices.values())))}.")
+    return found
+
+
+# --- reading files ------------------------------------------------------------------------
+
+
+def sniff_kind(filename: str, head: bytes) -> str:
+    """'xlsx' or 'csv', from the content first (a zip is a workbook), then the name."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise ValidationError(
+            "The file is named .xlsx but is not an Excel workbook.", {"file": ["Not xlsx."]}
+        )
+    return "csv"
+
+
+def iter_csv(stream: IO[bytes]) -> Iterator[list[Any]]:
+    """Rows of a UTF-8 CSV (with or without BOM), delimited by ';', ',' or tab."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        first = text.readline()
+        delimiter = max((";", ",", "\t"), key=first.count)
+        yield next(csv.reader([first], delimiter=delimiter)) if first else []
+        yield from csv.reader(text, delimiter=delimiter)
+    except UnicodeDecodeError:
+        raise ValidationError(
+            "The CSV file is not UTF-8. Save it as 'CSV UTF-8' from Excel.",
+            {"file": ["Not UTF-8."]},
+        ) from None
+    except csv.Error as exc:
+        raise ValidationError(
+            f"The CSV file cannot be read: {exc}.", {"file": [str(exc)]}
+        ) from None
+    finally:
+        with contextlib.suppress(ValueError):  # already detached or closed
+            text.detach()
+
+
+def iter_xlsx(stream: IO[bytes]) -> Iterator[list[Any]]:
+    """Rows of the first sheet, read-only (streamed), values only."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ValidationError(
+            "The Excel file cannot be read.", {"file": [exc.__class__.__name__]}
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        book.close()
+
+
+# --- validating rows ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    id: int
+    code: str
+    active: bool
+    allowed: bool
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    id: int
+    code: str
+    category: str
+    active: bool
+
+
+@dataclass
+class RowError:
+    """One problem: spreadsheet row, column heading as written, cell reference and why."""
+
+    row: int
+    column: str
+    cell: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "cell": self.cell, "message": self.message}
+
+
+class RowValidator:
+    """Turns raw cells into a staged record, or row errors, using lookups given once."""
+
+    def __init__(
+        self,
+        columns: dict[str, tuple[int, str]],
+        sites: dict[str, SiteInfo],
+        items: dict[str, ItemInfo],
+        lots: dict[tuple[int, str], int],
+        latest: date,
+    ) -> None:
+        self.columns = columns
+        self.sites = sites
+        self.items = items
+        self.lots = lots
+        self.latest = latest
+        self.latest_month = date(latest.year, latest.month, 1)
+        self._pairs = [(name, index) for name, (index, _) in columns.items()]
+        self._naloxone_columns = [
+            c for c in ("recipient_group", "first_time", "refill_reason", "training_given")
+            if c in columns
+        ]  # fmt: skip
+        self._text_columns = [
+            c for c in ("note", "lot", "recipient_group", "refill_reason", "site", "item")
+            if c in columns
+        ]  # fmt: skip
+
+    def _error(self, row: int, name: str, message: str) -> RowError:
+        index, heading = self.columns.get(name, (-1, name))
+        cell = f"{get_column_letter(index + 1)}{row}" if index >= 0 else f"row {row}"
+        return RowError(row, heading, cell, message)
+
+    def _values(self, cells: list[Any]) -> dict[str, Any]:
+        """The row's cells by column name; blank text is None."""
+        size = len(cells)
+        values = {}
+        for name, index in self._pairs:
+            value = cells[index] if index < size else None
+            if isinstance(value, str):
+                value = value.strip() or None
+            values[name] = value
+        return values
+
+    def validate(self, row: int, cells: list[Any]) -> tuple[dict[str, Any] | None, list[RowError]]:
+        """One data row: (record, []) or (None, its errors); a blank row gives (None, [])."""
+        values = self._values(cells)
+        if all(value is None for value in values.values()):
+            return None, []
+        errors: list[RowError] = []
+        failed: set[str] = set()
+
+        def parse(name: str, parser: Any, *args: Any) -> Any:
+            value = values.get(name)
+            if value is None:
+                return None
+            try:
+                return parser(value, *args)
+            except CellError as exc:
+                errors.append(self._error(row, name, str(exc)))
+                failed.add(name)
+                return None
+
+        site = self._site(row, text_cell(values.get("site")), errors)
+        day = parse("date", parse_date)
+        month = parse("month", parse_month)
+        self._check_period(row, day, month, failed, errors)
+        item_code = text_cell(values.get("item"))
+        item = self.items.get(item_code or "")
+        quantity = parse("quantity", parse_count, MAX_QUANTITY)
+        contacts = parse("contacts", parse_count, MAX_CONTACTS)
+        if item_code is None:
+            if quantity or not contacts:
+                errors.append(
+                    self._error(
+                        row,
+                        "item",
+                        "The item code is missing (only a row with just "
+                        "contacts may leave it out).",
+                    )
+                )
+        elif item is None:
+            errors.append(self._error(row, "item", f"Unknown item '{item_code[:32]}'."))
+        elif not item.active:
+            errors.append(self._error(row, "item", f"The item '{item.code}' is no longer in use."))
+        if item_code is not None and quantity is None and "quantity" not in failed:
+            errors.append(self._error(row, "quantity", "The quantity is missing."))
+
+        note = text_cell(values.get("note"))
+        if note is not None and len(note) > MAX_NOTE:
+            errors.append(self._error(row, "note", f"Longer than {MAX_NOTE} characters."))
+        for name in self._text_columns:
+            raw = values[name]
+            if isinstance(raw, str) and len(raw) >= 11 and contains_national_id(raw):
+                errors.append(
+                    self._error(
+                        row,
+                        name,
+                        "Contains what looks like a Norwegian national ID number; recipients "
+                        "are anonymous.",
+                    )
+                )
+
+        record: dict[str, Any] = {
+            "row": row,
+            "site_id": site.id if site else None,
+            "item_id": item.id if item else None,
+            "lot_id": None,
+            "day": day or month,
+            "granularity": "month" if month is not None else "day",
+            "quantity": quantity or 0,
+            "contacts": contacts or 0,
+            "note": note,
+            "naloxone": False,
+            "recipient_group": None,
+            "first_time": None,
+            "refill_reason": None,
+            "training_given": None,
+        }
+        lot_number = text_cell(values.get("lot"))
+        if item is not None and lot_number is not None:
+            record["lot_id"] = self.lots.get((item.id, lot_number))
+            if record["lot_id"] is None:
+                errors.append(
+                    self._error(row, "lot", f"No lot '{lot_number[:64]}' of {item.code}.")
+                )
+        if item is not None and item.category == "naloxone":
+            self._naloxone(row, values, record, errors)
+        else:
+            for name in self._naloxone_columns:
+                if values[name] is not None:
+                    errors.append(self._error(row, name, "Only for naloxone items."))
+        if errors:
+            return None, errors
+        return record, []
+
+    def _site(self, row: int, code: str | None, errors: list[RowError]) -> SiteInfo | None:
+        site = self.sites.get(code or "")
+        if code is None:
+            errors.append(self._error(row, "site", "The site code is missing."))
+        elif site is None:
+            errors.append(self._error(row, "site", f"Unknown site '{code[:32]}'."))
+        elif not site.allowed:
+            errors.append(self._error(row, "site", f"You may not import for site '{site.code}'."))
+        elif not site.active:
+            errors.append(self._error(row, "site", f"Site '{site.code}' is deactivated."))
+        return site
+
+    def _check_period(
+        self,
+        row: int,
+        day: date | None,
+        month: date | None,
+        failed: set[str],
+        errors: list[RowError],
+    ) -> None:
+        if day is not None and month is not None:
+            errors.append(self._error(row, "month", "Give either a date or a month, not both."))
+        elif day is None and month is None and not failed & {"date", "month"}:
+            errors.append(self._error(row, "date", "The date (or month) is missing."))
+        elif day is not None and not EARLIEST <= day <= self.latest:
+            errors.append(
+                self._error(
+                    row,
+                    "date",
+                    f"Date out of range: from {EARLIEST:%d.%m.%Y} to {self.latest:%d.%m.%Y}.",
+                )
+            )
+        elif month is not None and not EARLIEST <= month <= self.latest_month:
+            errors.append(
+                self._error(
+                    row, "month", f"Month out of range: from 01.2000 to {self.latest:%m.%Y}."
+                )
+            )
+
+    def _heading(self, name: str) -> str:
+        return self.columns.get(name, (-1, name))[1]
+
+    def _naloxone(
+        self, row: int, values: dict[str, Any], record: dict[str, Any], errors: list[RowError]
+    ) -> None:
+        record["naloxone"] = True
+        if not record["quantity"] and not any(
+            e.column == self._heading("quantity") for e in errors
+        ):
+            errors.append(self._error(row, "quantity", "Naloxone kits must be at least 1."))
+        try:
+            group = _choice(values.get("recipient_group"), RECIPIENT_GROUPS, "group")
+            if group is None:
+                errors.append(self._error(row, "recipient_group", "Required for naloxone."))
+            record["recipient_group"] = group
+        except CellError as exc:
+            errors.append(self._error(row, "recipient_group", str(exc)))
+        try:
+            first = parse_bool(values.get("first_time"))
+            if first is None:
+                errors.append(self._error(row, "first_time", "Required for naloxone: ja or nei."))
+            record["first_time"] = first
+        except CellError as exc:
+            errors.append(self._error(row, "first_time", str(exc)))
+        try:
+            record["training_given"] = bool(parse_bool(values.get("training_given")))
+        except CellError as exc:
+            errors.append(self._error(row, "training_given", str(exc)))
+        reasons = {r: r for r in REFILL_REASONS} | REFILL_NB
+        try:
+            reason = _choice(values.get("refill_reason"), reasons, "refill reason")
+        except CellError as exc:
+            errors.append(self._error(row, "refill_reason", str(exc)))
+            return
+        if record["first_time"] is True and reason is not None:
+            errors.append(
+                self._error(row, "refill_reason", "A first handout has no refill reason.")
+            )
+        if record["first_time"] is False and reason is None:
+            errors.append(
+                self._error(row, "refill_reason", "A refill needs a reason (ukjent if unknown).")
+            )
+        record["refill_reason"] = reason
+
+
+def month_end(first: date) -> date:
+    """The last day of the month that starts on `first`."""
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)

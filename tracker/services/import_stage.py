@@ -1,0 +1,373 @@
+"""The staging table of an import and the set-based SQL over it.
+
+Checked rows are appended here (COPY on PostgreSQL, a bare executemany on SQLite); duplicate
+rows, rows imported before and the final writes are then single statements over the whole
+file, so Python never holds more than a chunk of rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+
+from tracker.extensions import db
+from tracker.models import (
+    ContactsDaily,
+    ImportBatch,
+    Item,
+    NaloxoneHandout,
+    Site,
+    TallyEntry,
+    TallyLine,
+)
+from tracker.models.base import utcnow
+from tracker.services import ledger
+from tracker.services.access import Actor
+from tracker.services.import_format import RowError
+
+CHUNK = 5000
+
+_meta = MetaData()
+STAGE = Table(
+    "import_stage",
+    _meta,
+    Column("row", Integer, nullable=False),  # no key: loading stays a plain append
+    Column("site_id", Integer),
+    Column("item_id", Integer),
+    Column("lot_id", Integer),
+    Column("day", Date),
+    Column("granularity", String(5)),
+    Column("quantity", Integer),
+    Column("contacts", Integer),
+    Column("note", Text),
+    Column("naloxone", Boolean),
+    Column("recipient_group", String(20)),
+    Column("first_time", Boolean),
+    Column("refill_reason", String(20)),
+    Column("training_given", Boolean),
+    prefixes=["TEMPORARY"],
+)
+INDEX = Index("ix_import_stage_group", STAGE.c.site_id, STAGE.c.day, STAGE.c.granularity)
+_STAGE_COLUMNS = [c.name for c in STAGE.c]
+_QUOTED = ", ".join(f'"{name}"' for name in _STAGE_COLUMNS)
+
+
+def load(chunk: list[dict[str, Any]]) -> None:
+    """Stage checked rows the fastest way each database offers: COPY, or a bare executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        # stored as SQLAlchemy stores them on SQLite (ISO text, 0/1), without the per-value
+        # adapter calls of the sqlite3 module, which cost as much as the insert itself
+        for record in chunk:
+            record["day"] = record["day"].isoformat()
+            record["naloxone"] = int(record["naloxone"])
+    rows = [tuple(record[name] for name in _STAGE_COLUMNS) for record in chunk]
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(_STAGE_COLUMNS))
+        sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
+        connection.exec_driver_sql(sql, rows)
+
+
+def analyze(table: str) -> None:
+    """PostgreSQL plans joins on a fresh table blind; give it statistics (a snapshot read)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"ANALYZE {table}"))
+
+
+def duplicates(headings: dict[str, str]) -> list[RowError]:
+    """Rows that repeat an earlier row of the file (same site, period, item, ...)."""
+    s = STAGE.c
+    # item rows say one thing per site, period and item; naloxone rows also per lot and
+    # programme fields (NULL on other rows); rows with only contacts add up
+    key = [s.site_id, s.granularity, s.day, s.item_id, case((s.naloxone, s.lot_id))]
+    key += [s.recipient_group, s.first_time, s.refill_reason, s.training_given]
+    first = func.min(s.row).over(partition_by=key).label("first")
+    ranked = select(s.row, first).where(s.item_id.is_not(None)).subquery()
+    query = (
+        select(ranked.c.row, ranked.c.first)
+        .where(ranked.c.row != ranked.c.first)
+        .order_by(ranked.c.row)
+    )
+    return [
+        RowError(
+            row,
+            headings["item"],
+            f"{headings['item_letter']}{row}",
+            f"Duplicate of row {first_row}: same site, date or month and item.",
+        )
+        for row, first_row in db.session.execute(query)
+    ]
+
+
+def tally_match() -> Select[Any]:
+    """Staged item rows beside the line an earlier import wrote for the same key."""
+    return (
+        select(STAGE.c.row, STAGE.c.quantity, TallyLine.quantity)
+        .join(
+            TallyEntry,
+            and_(
+                TallyEntry.import_batch_id.is_not(None),
+                TallyEntry.deleted_at.is_(None),
+                TallyEntry.site_id == STAGE.c.site_id,
+                TallyEntry.entry_date == STAGE.c.day,
+                TallyEntry.granularity == STAGE.c.granularity,
+            ),
+        )
+        .join(
+            TallyLine,
+            and_(TallyLine.tally_id == TallyEntry.id, TallyLine.item_id == STAGE.c.item_id),
+        )
+        .where(STAGE.c.naloxone.is_(False))
+    )
+
+
+def handout_match() -> Select[Any]:
+    h = NaloxoneHandout
+    return select(STAGE.c.row, STAGE.c.quantity, h.quantity).join(
+        h,
+        and_(
+            h.import_batch_id.is_not(None),
+            h.site_id == STAGE.c.site_id,
+            h.handed_out_on == STAGE.c.day,
+            h.granularity == STAGE.c.granularity,
+            h.item_id == STAGE.c.item_id,
+            h.lot_id.is_not_distinct_from(STAGE.c.lot_id),
+            h.recipient_group == STAGE.c.recipient_group,
+            h.first_time == STAGE.c.first_time,
+            h.refill_reason.is_not_distinct_from(STAGE.c.refill_reason),
+            h.training_given == STAGE.c.training_given,
+        ),
+    )
+
+
+def contacts_match() -> Select[Any]:
+    """Per (site, period) with earlier imported contacts: first row, staged and stored sums."""
+    staged = (
+        select(
+            STAGE.c.site_id,
+            STAGE.c.day,
+            STAGE.c.granularity,
+            func.min(STAGE.c.row).label("row"),
+            func.sum(STAGE.c.contacts).label("contacts"),
+        )
+        .group_by(STAGE.c.site_id, STAGE.c.day, STAGE.c.granularity)
+        .subquery()
+    )
+    stored = (
+        select(
+            TallyEntry.site_id,
+            TallyEntry.entry_date,
+            TallyEntry.granularity,
+            func.sum(TallyEntry.contacts).label("contacts"),
+        )
+        .where(TallyEntry.import_batch_id.is_not(None), TallyEntry.deleted_at.is_(None))
+        .group_by(TallyEntry.site_id, TallyEntry.entry_date, TallyEntry.granularity)
+        .subquery()
+    )
+    return select(staged.c.row, staged.c.contacts, stored.c.contacts, staged.c.site_id,
+                  staged.c.day, staged.c.granularity).join(
+        stored,
+        and_(
+            stored.c.site_id == staged.c.site_id,
+            stored.c.entry_date == staged.c.day,
+            stored.c.granularity == staged.c.granularity,
+        ),
+    )  # fmt: skip
+
+
+def compare_with_earlier(headings: dict[str, str], limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """Rows equal to an earlier import leave the stage; returns (how many, the rows that differ)."""
+    differing: list[dict[str, Any]] = []
+    if not db.session.scalar(select(func.count(ImportBatch.id))):
+        return 0, differing
+    same: list[int] = []
+    for match in (tally_match(), handout_match()):
+        for row, new, old in db.session.execute(match):
+            if new == old:
+                same.append(row)
+            elif len(differing) < limit:
+                differing.append(
+                    {"row": row, "column": headings["quantity"], "before": old, "now": new}
+                )
+    for row, new, old, site_id, day, granularity in db.session.execute(contacts_match()).all():
+        if not new:
+            continue  # a file without contacts for that day says nothing about them
+        if new != old and len(differing) < limit:
+            differing.append(
+                {"row": row, "column": headings["contacts"], "before": old, "now": new}
+            )
+        elif new == old:  # counted already: keep it from being added again
+            db.session.execute(
+                update(STAGE)
+                .where(
+                    STAGE.c.site_id == site_id,
+                    STAGE.c.day == day,
+                    STAGE.c.granularity == granularity,
+                )
+                .values(contacts=0)
+            )
+    for start in range(0, len(same), CHUNK):
+        db.session.execute(delete(STAGE).where(STAGE.c.row.in_(same[start : start + CHUNK])))
+    db.session.execute(delete(STAGE).where(STAGE.c.item_id.is_(None), STAGE.c.contacts == 0))
+    return len(same), differing
+
+
+def summary(preview_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Totals per site and item (and contacts per site), and the first rows, for a dry run."""
+    codes_site = dict(db.session.execute(select(Site.id, Site.code)).all())
+    codes_item = dict(db.session.execute(select(Item.id, Item.code)).all())
+    totals = db.session.execute(
+        select(
+            STAGE.c.site_id,
+            STAGE.c.item_id,
+            STAGE.c.granularity,
+            func.sum(STAGE.c.quantity),
+            func.count(),
+            func.min(STAGE.c.day),
+            func.max(STAGE.c.day),
+        )
+        .where(STAGE.c.item_id.is_not(None))
+        .group_by(STAGE.c.site_id, STAGE.c.item_id, STAGE.c.granularity)
+        .order_by(STAGE.c.site_id, STAGE.c.item_id, STAGE.c.granularity)
+    )
+    totals_out = [
+        {
+            "site": codes_site[s],
+            "item": codes_item[i],
+            "granularity": g,
+            "quantity": int(q),
+            "rows": n,
+            "first": first,
+            "last": last,
+        }
+        for s, i, g, q, n, first, last in totals
+    ]
+    contacts = db.session.execute(
+        select(STAGE.c.site_id, func.sum(STAGE.c.contacts))
+        .group_by(STAGE.c.site_id)
+        .having(func.sum(STAGE.c.contacts) > 0)
+        .order_by(STAGE.c.site_id)
+    )
+    totals_out += [
+        {"site": codes_site[s], "item": None, "granularity": None, "contacts": int(c)}
+        for s, c in contacts
+    ]
+    preview = db.session.execute(select(STAGE).order_by(STAGE.c.row).limit(preview_rows))
+    preview_out = [
+        {
+            "row": r.row,
+            "site": codes_site[r.site_id],
+            "date": r.day,
+            "granularity": r.granularity,
+            "item": codes_item.get(r.item_id),
+            "quantity": r.quantity,
+            "contacts": r.contacts,
+        }
+        for r in preview
+    ]
+    return totals_out, preview_out
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(STAGE))
+
+
+def write(actor: Actor, batch_id: int) -> None:
+    """Stage → tally entries, lines, naloxone handouts, ledger, contacts; nothing commits here."""
+    now = utcnow()
+    at = bindparam("now", now, type_=TallyEntry.__table__.c.created_at.type)
+    s = STAGE.c
+    tallied = s.naloxone.is_(False)
+    db.session.execute(
+        insert(TallyEntry).from_select(
+            ["site_id", "entry_date", "granularity", "contacts", "created_by_id", "created_at",
+             "import_batch_id"],
+            select(s.site_id, s.day, s.granularity, func.sum(s.contacts), literal(actor.user_id),
+                   at, literal(batch_id))
+            .where(tallied)
+            .group_by(s.site_id, s.day, s.granularity),
+        )
+    )  # fmt: skip
+    analyze("tally_entry")
+    entry = and_(
+        TallyEntry.import_batch_id == batch_id,
+        TallyEntry.site_id == s.site_id,
+        TallyEntry.entry_date == s.day,
+        TallyEntry.granularity == s.granularity,
+    )
+    lines = tallied & s.item_id.is_not(None) & (s.quantity > 0)
+    db.session.execute(
+        insert(TallyLine).from_select(
+            ["tally_id", "item_id", "lot_id", "quantity"],
+            select(TallyEntry.id, s.item_id, s.lot_id, s.quantity)
+            .join(TallyEntry, entry)
+            .where(lines),
+        )
+    )  # fmt: skip
+    naloxone_rows = s.naloxone.is_(True) & (s.quantity > 0)
+    db.session.execute(
+        insert(NaloxoneHandout).from_select(
+            ["site_id", "handed_out_on", "granularity", "item_id", "lot_id", "quantity",
+             "recipient_group", "first_time", "refill_reason", "training_given", "created_by_id",
+             "created_at", "import_batch_id", "import_row"],
+            select(s.site_id, s.day, s.granularity, s.item_id, s.lot_id, s.quantity,
+                   s.recipient_group, s.first_time, s.refill_reason, s.training_given,
+                   literal(actor.user_id), at, literal(batch_id), s.row)
+            .where(naloxone_rows),
+        )
+    )  # fmt: skip
+    common = [s.site_id, s.item_id, s.lot_id, literal("distribution").label("kind"),
+              (-s.quantity).label("quantity"), s.day.label("occurred_on"),
+              s.note.label("reason"), literal(batch_id).label("import_batch_id"),
+              s.row.label("import_row")]  # fmt: skip
+    ledger.post_select(
+        actor,
+        select(*common, TallyEntry.id.label("tally_id")).join(TallyEntry, entry).where(lines),
+    )
+    h = NaloxoneHandout
+    ledger.post_select(
+        actor,
+        select(*common, h.id.label("naloxone_handout_id"))
+        .join(h, and_(h.import_batch_id == batch_id, h.import_row == s.row))
+        .where(naloxone_rows),
+    )
+    contacts = func.sum(s.contacts)
+    ledger.upsert_add_select(
+        ContactsDaily,
+        ("site_id", "day"),
+        "contacts",
+        select(s.site_id, s.day, contacts)
+        .where(s.contacts > 0)
+        .group_by(s.site_id, s.day)
+        .order_by(s.site_id, s.day),
+    )
