@@ -312,6 +312,12 @@ def _post_pipelined(rows: list[dict[str, Any]], upserts: list[Counter]) -> list[
         raise DBAPIError.instance(insert_sql, params, exc, psycopg.Error) from exc
 
 
+def _dialect_insert(table: Any) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both databases have one)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def post_select(actor: Actor, moves: Select[Any]) -> int:
     """The bulk path of `post` for imports: movements from a SELECT, set-based; returns the count.
 
