@@ -66,12 +66,17 @@ def actor() -> Actor:
     return g.actor
 
 
+MAX_OFFSET = 2**62
+
+
 class SQLPage(Page):
     """Paginate a SQLAlchemy select with LIMIT/OFFSET and a COUNT."""
 
     @property
     def items(self) -> list[Any]:
         query: Select[Any] = self.collection
+        if self.page_params.first_item > MAX_OFFSET:
+            return []  # beyond any table; a huge page number must not overflow the driver
         return list(
             db.session.scalars(
                 query.limit(self.page_params.page_size).offset(self.page_params.first_item)

@@ -15,6 +15,7 @@ from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import catalog, discards, reorder
 from tracker.web.common import current_actor
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("discards_web", __name__, url_prefix="/kassering")
 
@@ -30,10 +31,12 @@ class DiscardForm(FlaskForm):
     site = SelectField(_l("Sted"), validators=[DataRequired()], validate_choice=False)
     date = DateField(_l("Dato"), validators=[DataRequired()], default=today)
     item = SelectField(_l("Vare"), validators=[DataRequired()], validate_choice=False)
-    lot = StringField(_l("Parti (for varer med parti)"), validators=[Optional(), Length(max=64)])
+    lot = StringField(
+        _l("Parti (for varer med parti)"), validators=[Optional(), Length(max=64), NoNationalId()]
+    )
     quantity = IntegerField(_l("Antall"), validators=[DataRequired(), NumberRange(1, 1_000_000)])
     reason = SelectField(_l("Årsak"), choices=REASONS, validators=[DataRequired()])
-    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000), NoNationalId()])
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -13,12 +13,15 @@ from wtforms.validators import DataRequired, Length
 from tracker.errors import DomainError
 from tracker.services import discrepancies
 from tracker.web.common import current_actor
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("discrepancies_web", __name__, url_prefix="/avvik")
 
 
 class ResolveForm(FlaskForm):
-    note = StringField(_l("Hva ble gjort"), validators=[DataRequired(), Length(max=2000)])
+    note = StringField(
+        _l("Hva ble gjort"), validators=[DataRequired(), Length(max=2000), NoNationalId()]
+    )
 
 
 @bp.get("")

@@ -16,6 +16,7 @@ from tracker import dates
 from tracker.errors import DomainError
 from tracker.errors import ValidationError as DomainValidationError
 from tracker.web.formats import number
+from tracker.web.validators import NoNationalId
 
 
 class WholeNumber:
@@ -105,7 +106,7 @@ def date_field(label: Any) -> StringField:
 class KeyedForm(FlaskForm):
     """A form with a one-time key, so a double tap or a retried submit saves once."""
 
-    form_key = HiddenField()
+    form_key = HiddenField(validators=[NoNationalId()])
 
 
 def _dotted(errors: Any, prefix: str = "") -> list[str]:

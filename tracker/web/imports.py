@@ -31,6 +31,7 @@ from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import import_files, imports
 from tracker.web.common import current_actor
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("imports_page", __name__, url_prefix="/import")
 DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
@@ -50,13 +51,15 @@ class UploadForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     file_hash = HiddenField(validators=[DataRequired(), Regexp(_HASH.pattern)])
-    filename = HiddenField(validators=[DataRequired()])
+    filename = HiddenField(validators=[DataRequired(), NoNationalId()])
     kind = HiddenField(validators=[DataRequired(), Regexp(r"^(csv|xlsx)$")])
 
 
 class ExportForm(FlaskForm):
     class Meta:
         csrf = False  # a GET download that changes nothing
+
+    READ_ONLY = True  # stores nothing
 
     fra = DateField(_l("Fra"), validators=[DataRequired()])
     til = DateField(_l("Til"), validators=[DataRequired()])

@@ -27,6 +27,7 @@ from tracker.models.training import AUDIENCES, TRAINING_TYPES
 from tracker.services import certifications, training
 from tracker.services.certifications import STATUSES
 from tracker.web.common import current_actor
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("training_pages", __name__, url_prefix="/opplaering")
 
@@ -79,9 +80,10 @@ class SessionForm(FlaskForm):
         validators=[Optional(), NumberRange(1, training.MAX_DURATION)],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
-    trainer = StringField(_l("Kursholder"), validators=[Optional()])
+    trainer = StringField(_l("Kursholder"), validators=[Optional(), NoNationalId()])
     note = TextAreaField(
-        _l("Merknad (ikke navn eller fødselsnummer på deltakere)"), validators=[Optional()]
+        _l("Merknad (ikke navn eller fødselsnummer på deltakere)"),
+        validators=[Optional(), NoNationalId()],
     )
 
 

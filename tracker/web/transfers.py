@@ -22,6 +22,7 @@ from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import catalog, reorder, transfers
 from tracker.web.common import current_actor
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("transfers_web", __name__, url_prefix="/overforinger")
 LINES = 5
@@ -32,7 +33,9 @@ class LineForm(FlaskForm):
         csrf = False  # the outer form carries the token
 
     item = SelectField(_l("Vare"), validators=[Optional()], validate_choice=False)
-    lot = StringField(_l("Parti (valgfritt)"), validators=[Optional(), Length(max=64)])
+    lot = StringField(
+        _l("Parti (valgfritt)"), validators=[Optional(), Length(max=64), NoNationalId()]
+    )
     quantity = IntegerField(_l("Antall"), validators=[Optional(), NumberRange(1, 1_000_000)])
 
 
@@ -41,16 +44,18 @@ class ShipForm(FlaskForm):
     to_site = SelectField(_l("Til sted"), validators=[DataRequired()], validate_choice=False)
     date = DateField(_l("Sendt dato"), validators=[DataRequired()], default=today)
     lines = FieldList(FormField(LineForm), min_entries=LINES, max_entries=LINES)
-    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000), NoNationalId()])
 
 
 class ReceiveForm(FlaskForm):
     date = DateField(_l("Mottatt dato"), validators=[DataRequired()], default=today)
-    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Merknad"), validators=[Optional(), Length(max=2000), NoNationalId()])
 
 
 class CancelForm(FlaskForm):
-    reason = StringField(_l("Hvorfor"), validators=[DataRequired(), Length(max=2000)])
+    reason = StringField(
+        _l("Hvorfor"), validators=[DataRequired(), Length(max=2000), NoNationalId()]
+    )
 
 
 @bp.get("")

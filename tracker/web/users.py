@@ -15,6 +15,7 @@ from tracker.errors import DomainError
 from tracker.services import sites, users
 from tracker.web.common import current_actor
 from tracker.web.forms import show_domain_error
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_users", __name__)
 
@@ -22,7 +23,10 @@ bp = Blueprint("web_users", __name__)
 class NewUserForm(FlaskForm):
     """A site account (staff or site lead); coordinators and admins come from the CLI."""
 
-    name = StringField(_l("Navn"), validators=[DataRequired(_l("Skriv navnet.")), Length(max=200)])
+    name = StringField(
+        _l("Navn"),
+        validators=[DataRequired(_l("Skriv navnet.")), Length(max=200), NoNationalId()],
+    )
     email = EmailField(
         _l("E-post"),
         validators=[DataRequired(_l("Skriv e-postadressen.")), Length(max=254)],
