@@ -14,7 +14,7 @@ from tracker.extensions import db
 
 # How long a writer waits for SQLite's write lock before giving up with "database is locked"
 # (then answered as a 503 with Retry-After, never a 500). SQLITE_BUSY_TIMEOUT_MS overrides it.
-BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10000))
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
