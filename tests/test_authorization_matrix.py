@@ -528,6 +528,7 @@ class World:
             counts={"pwud": 2},
         )
         count = counts.open_count(boss, site_code=site.code)
+        counts.set_lines(boss, count.id, [{"item": "SPR", "quantity": 40}])  # ready to close
         discrepancy = Discrepancy(
             site=site, item=self.spr, kind="negative_balance", quantity=-1, detected_on=today()
         )
