@@ -11,16 +11,32 @@ Rules (the weakest that is allowed):
   "site:coordinator"    a coordinator of the site's municipality, admin
   "global:coordinator"  any coordinator (their municipality's data only) and admin
   "admin"               admin only
+A rule may end in "/hidden": objects of a site the user cannot see are answered 404, as if
+they did not exist (transfers, counts, discrepancies). Then a 404 is also "denied", and an
+allowed answer must not be 404 (the object named is real).
 "Allowed" means the answer is neither 401/403 nor a redirect to the login page (a 404, 409
 or 422 is allowed: access was granted, the request itself was refused); "denied" means
-exactly that. Nothing may answer 5xx.
+exactly that. Nothing may answer 5xx. Two page-specific readings of a response:
+  - a page action that answers a redirect flashing the service's refusal (Forbidden or
+    NotFound: "You do not have access ...", "This needs the role ...", "No transfer 3.")
+    is denied: such pages show the refusal on the page they return to, not as a 403;
+  - for the keys in LOGIN_IS_SUCCESS (logging out), a redirect to the login page without
+    `next` is the action's success; login_required's redirect carries `next`.
 
 Requests that need a body, a query or path values take them from REQUESTS and PARAMS; each
-is built for the target site (own or other), so a site rule is checked on real data.
+is built for the target site (own or other), so a site rule is checked on real data. A
+PARAMS entry named "METHOD endpoint arg" overrides the one named "arg" for that endpoint
+(a transfer is named by its sender for cancel, by its receiver for receive).
+"Other site" objects live at sites the test users cannot see; transfers go between the
+target site and a third site (TREDJE, another municipality) nobody in the matrix sees.
+The login form's rate limit is reset for every test (successful logins do not count).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +45,7 @@ import pytest
 from flask import Flask, url_for
 
 from tests.factories import (
+    PASSWORD,
     login,
     make_item,
     make_lot,
@@ -39,10 +56,11 @@ from tests.factories import (
 )
 from tracker import config, create_app
 from tracker.dates import today
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.models import ApiToken, Site
 from tracker.models.auth import ROLE_RANK
-from tracker.services import tallies, users
+from tracker.models.counts import Discrepancy
+from tracker.services import counts, stock, tallies, training, transfers, users
 from tracker.services.access import Actor
 
 RULES: dict[str, str] = {
@@ -72,6 +90,91 @@ RULES: dict[str, str] = {
     "POST naloxone.Handouts": "site:staff",
     "GET audit.AuditEvents": "global:coordinator",
     "GET auditlog.index": "global:coordinator",
+    # Pages: logging in and out, the account, the language, the site picker.
+    "GET auth.login": "public",
+    "POST auth.login": "public",
+    "GET auth.logout": "authenticated",
+    "POST auth.logout": "public",
+    "GET auth.account": "authenticated",
+    "POST auth.account": "authenticated",
+    "POST auth.logout_everywhere": "authenticated",
+    "POST auth.language": "public",
+    "POST web.pick_site": "site:staff",
+    # Per-site pages; the "*_here" ones redirect to the remembered site (or the picker).
+    "GET web_tallies.entry": "site:staff",
+    "POST web_tallies.entry": "site:staff",
+    "GET web_tallies.entry_here": "authenticated",
+    "GET web_tallies.history": "site:staff",
+    "GET web_tallies.history_here": "authenticated",
+    "GET web_tallies.edit": "site:staff",
+    "POST web_tallies.edit": "site:staff",
+    "POST web_tallies.delete": "site:staff",
+    "GET web_naloxone.handout": "site:staff",
+    "POST web_naloxone.handout": "site:staff",
+    "GET web_naloxone.handout_here": "authenticated",
+    "GET web_stock.site_stock": "site:staff",
+    "GET web_stock.site_stock_here": "authenticated",
+    "GET web_stock.receive": "site:staff",
+    "POST web_stock.receive": "site:staff",
+    "GET web_stock.receive_here": "authenticated",
+    # Accounts: coordinators list and create site accounts (a site they do not see is not
+    # offered by the form: 422); only admins deactivate, activate or log others out.
+    "GET web_users.index": "global:coordinator",
+    "POST web_users.index": "global:coordinator",
+    "POST web_users.deactivate": "admin",
+    "POST web_users.activate": "admin",
+    "POST web_users.end_sessions": "admin",
+    # Training: staff read their sites; recording and correcting needs the site's lead.
+    "GET training.Sessions": "site:staff",
+    "POST training.Sessions": "site:lead",
+    "GET training.SessionById": "site:staff",
+    "PATCH training.SessionById": "site:lead",
+    "GET training.Certifications": "site:staff",
+    "GET training.Summary": "site:staff",
+    "GET training_pages.sessions": "site:staff",
+    "GET training_pages.overview": "site:staff",
+    "GET training_pages.register": "site:lead",
+    "POST training_pages.register": "site:lead",
+    "GET training_pages.edit": "site:lead",
+    "POST training_pages.edit": "site:lead",
+    # Transfers: seen by whoever sees the sender or the receiver (others: 404); shipped and
+    # cancelled by the sender's lead, received by the receiver's lead.
+    "GET transfers.Transfers": "site:staff",
+    "POST transfers.Transfers": "site:lead",
+    "GET transfers.TransferById": "site:staff/hidden",
+    "POST transfers.Receive": "site:lead/hidden",
+    "POST transfers.Cancel": "site:lead/hidden",
+    "GET transfers_web.index": "authenticated",
+    "GET transfers_web.new": "authenticated",
+    "POST transfers_web.new": "site:lead",
+    "GET transfers_web.receive": "site:staff/hidden",
+    "POST transfers_web.receive": "site:lead/hidden",
+    "POST transfers_web.cancel": "site:lead/hidden",
+    # Stock counts: staff see them (another site's count: 404), the lead opens, counts, closes.
+    "GET counts.Counts": "site:staff",
+    "POST counts.Counts": "site:lead",
+    "GET counts.CountById": "site:staff/hidden",
+    "PUT counts.CountLines": "site:lead/hidden",
+    "POST counts.Close": "site:lead/hidden",
+    "GET counts_web.index": "authenticated",
+    "POST counts_web.open_count": "site:lead",
+    "GET counts_web.sheet": "site:staff/hidden",
+    "POST counts_web.sheet": "site:lead/hidden",
+    "POST counts_web.close": "site:lead/hidden",
+    # Discards by the lead; discrepancies seen by staff, resolved by the lead.
+    "POST discards.Discards": "site:lead",
+    "GET discards_web.new": "authenticated",
+    "POST discards_web.new": "site:lead",
+    "GET discrepancies.Discrepancies": "site:staff",
+    "POST discrepancies.Resolve": "site:lead/hidden",
+    "GET discrepancies_web.index": "authenticated",
+    "POST discrepancies_web.resolve": "site:lead/hidden",
+    # Reorder list and expiring lots: staff of the site (no site: all the sites they see).
+    "GET reorder.Reorder": "site:staff",
+    "GET reorder.Expiring": "site:staff",
+    "GET reorder.ReorderWorkbook": "site:staff",
+    "GET reorder_web.index": "site:staff",
+    "GET reorder_web.workbook": "site:staff",
 }
 
 
@@ -86,6 +189,10 @@ class Target:
 
 def _day() -> str:
     return today().isoformat()
+
+
+THIRD = "TREDJE"  # the other end of every transfer; no user in the matrix sees it
+_SEQ = itertools.count(1)
 
 
 # Per "METHOD endpoint": a function of the target returning {"json": ..., "query": ...}
@@ -134,6 +241,145 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "GET audit.AuditEvents": lambda t: {"query": {"site": t.site.code}},
     "GET auditlog.index": lambda t: {"query": {"site": t.site.code}},
+    # Pages' forms.
+    "POST auth.login": lambda t: {
+        "data": {"email": t.ids["bystander_email"], "password": PASSWORD}
+    },
+    "POST auth.logout": lambda t: {"data": {}},
+    "POST auth.account": lambda t: {  # a wrong current password: checked, nothing changes
+        "data": {
+            "current": "not the password",
+            "new": "a new password 1",
+            "confirm": "a new password 1",
+        }
+    },
+    "POST auth.logout_everywhere": lambda t: {"data": {}},
+    "POST auth.language": lambda t: {"data": {"lang": "en"}},
+    "POST web.pick_site": lambda t: {
+        "data": {"site": t.site.code, "neste": "web_stock.site_stock"}
+    },
+    "POST web_tallies.entry": lambda t: {
+        "data": {
+            "entry_date": _day(),
+            "contacts": "2",
+            f"item_{t.ids['SPR']}": "1",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_tallies.edit": lambda t: {
+        "data": {"entry_date": _day(), "contacts": "3", f"item_{t.ids['SPR']}": "1"}
+    },
+    "POST web_tallies.delete": lambda t: {"data": {}},
+    "POST web_naloxone.handout": lambda t: {
+        "data": {
+            "handed_out_on": _day(),
+            "quantity": "1",
+            "recipient_group": "pwud",
+            "first_time": "yes",
+            "training_given": "y",
+            "lot": "L1",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_stock.receive": lambda t: {
+        "data": {"received_on": _day(), f"item_{t.ids['SPR']}": "5", "form_key": uuid.uuid4().hex}
+    },
+    "POST web_users.index": lambda t: {
+        "data": {
+            "name": "Ny Ansatt",
+            "email": f"ny{next(_SEQ)}@test.no",
+            "role": "staff",
+            "site": t.site.code,
+            "password": PASSWORD,
+        }
+    },
+    "POST web_users.deactivate": lambda t: {"data": {}},
+    "POST web_users.activate": lambda t: {"data": {}},
+    "POST web_users.end_sessions": lambda t: {"data": {}},
+    # Training.
+    "GET training.Sessions": lambda t: {"query": {"site": t.site.code}},
+    "POST training.Sessions": lambda t: {
+        "json": {
+            "site": t.site.code,
+            "date": _day(),
+            "type": "naloxone",
+            "participants": {"pwud": 3},
+        }
+    },
+    "PATCH training.SessionById": lambda t: {"json": {"participants": {"pwud": 5}}},
+    "GET training.Certifications": lambda t: {"query": {"site": t.site.code}},
+    "GET training.Summary": lambda t: {
+        "query": {"site": t.site.code, "from": _day(), "to": _day()}
+    },
+    "GET training_pages.sessions": lambda t: {"query": {"sted": t.site.code}},
+    "GET training_pages.overview": lambda t: {"query": {"sted": t.site.code}},
+    "GET training_pages.register": lambda t: {"query": {"sted": t.site.code}},
+    "POST training_pages.register": lambda t: {
+        "query": {"sted": t.site.code},
+        "data": {"held_on": _day(), "training_type": "naloxone", "pwud": "3"},
+    },
+    "POST training_pages.edit": lambda t: {
+        "data": {"held_on": _day(), "training_type": "naloxone", "pwud": "5"}
+    },
+    # Transfers.
+    "GET transfers.Transfers": lambda t: {"query": {"site": t.site.code}},
+    "POST transfers.Transfers": lambda t: {
+        "json": {
+            "from": t.site.code,
+            "to": THIRD,
+            "date": _day(),
+            "lines": [{"item": "SPR", "quantity": 1}],
+        }
+    },
+    "POST transfers.Receive": lambda t: {"json": {"date": _day()}},
+    "POST transfers.Cancel": lambda t: {"json": {"reason": "Feil sted"}},
+    "POST transfers_web.new": lambda t: {
+        "data": {
+            "from_site": t.site.code,
+            "to_site": THIRD,
+            "date": _day(),
+            "lines-0-item": "SPR",
+            "lines-0-quantity": "1",
+        }
+    },
+    "POST transfers_web.receive": lambda t: {
+        "data": {"date": _day(), f"received-{t.ids['incoming_line']}": "1"}
+    },
+    "POST transfers_web.cancel": lambda t: {"data": {"reason": "Feil sted"}},
+    # Counts, discards, discrepancies, reorder.
+    "GET counts.Counts": lambda t: {"query": {"site": t.site.code}},
+    "POST counts.Counts": lambda t: {"json": {"site": t.site.code}},
+    "PUT counts.CountLines": lambda t: {"json": {"lines": [{"item": "SPR", "quantity": 3}]}},
+    "POST counts.Close": lambda t: {"json": {}},
+    "POST counts_web.open_count": lambda t: {"data": {"site": t.site.code}},
+    "POST counts_web.sheet": lambda t: {"data": {"q|SPR|": "3"}},
+    "POST counts_web.close": lambda t: {"data": {}},
+    "POST discards.Discards": lambda t: {
+        "json": {
+            "site": t.site.code,
+            "date": _day(),
+            "item": "SPR",
+            "quantity": 1,
+            "reason": "damaged",
+        }
+    },
+    "POST discards_web.new": lambda t: {
+        "data": {
+            "site": t.site.code,
+            "date": _day(),
+            "item": "SPR",
+            "quantity": "1",
+            "reason": "damaged",
+        }
+    },
+    "GET discrepancies.Discrepancies": lambda t: {"query": {"site": t.site.code}},
+    "POST discrepancies.Resolve": lambda t: {"json": {"note": "Telt opp igjen"}},
+    "POST discrepancies_web.resolve": lambda t: {"data": {"note": "Telt opp igjen"}},
+    "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
+    "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
+    "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
+    "GET reorder_web.index": lambda t: {"query": {"sted": t.site.code}},
+    "GET reorder_web.workbook": lambda t: {"query": {"sted": t.site.code}},
 }
 
 # URL arguments by name, for the target site.
@@ -142,13 +388,29 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],
     "filename": lambda t: "app.css",
+    "user_id": lambda t: t.ids["bystander"],
+    "session_id": lambda t: t.ids["training"],
+    "count_id": lambda t: t.ids["count"],
+    "discrepancy_id": lambda t: t.ids["discrepancy"],
+    # A transfer the target site sent (to TREDJE), or for receiving one it is sent.
+    "transfer_id": lambda t: t.ids["outgoing"],
+    "POST transfers.Receive transfer_id": lambda t: t.ids["incoming"],
+    "GET transfers_web.receive transfer_id": lambda t: t.ids["incoming"],
+    "POST transfers_web.receive transfer_id": lambda t: t.ids["incoming"],
 }
+
+# Logging out ends at the login page: there, a redirect to it (without `next`) is success.
+LOGIN_IS_SUCCESS = {"POST auth.logout", "POST auth.logout_everywhere"}
+
+# The services' refusals (Forbidden, NotFound), as pages flash them.
+REFUSAL = re.compile(r"^(You do not have access|This needs the role|No [a-z ]+ \d+\.)")
 
 ROLES = ("anonymous", "revoked", "deactivated", "staff", "lead", "coordinator", "admin")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def expected_allowed(rule: str, role: str, own: bool) -> bool:
+    rule = rule.removesuffix("/hidden")
     if rule == "public":
         return True
     if role in ("anonymous", "revoked", "deactivated"):
@@ -199,6 +461,8 @@ def test_the_rule_table_means_what_it_says():
     assert not expected_allowed("global:coordinator", "lead", own=True)
     assert not expected_allowed("authenticated", "revoked", own=True)
     assert expected_allowed("public", "anonymous", own=False)
+    assert expected_allowed("site:lead/hidden", "lead", own=True)
+    assert not expected_allowed("site:staff/hidden", "coordinator", own=False)
 
 
 class World:
@@ -206,9 +470,11 @@ class World:
 
     def __init__(self, client):
         self.client = client
+        limiter.reset()
         self.own = make_site("EGEN", municipality="0301")
         self.other = make_site("ANNEN", municipality="4601")
-        make_item("SPR")
+        third = make_site(THIRD, municipality="5001")
+        self.spr = make_item("SPR")
         nal = make_item("NAL", category="naloxone")
         make_lot(nal, "L1")
         self.users = {
@@ -227,20 +493,72 @@ class World:
             ).id
             for site in (self.own, self.other)
         }
+        self.ids: dict[str, dict[str, Any]] = {}
+        for site in (self.own, self.other):
+            self.ids[site.code] = self._objects(boss, site, third)
         token = db.session.query(ApiToken).filter_by(user_id=self.users["revoked"].id).one()
         users.revoke_token(Actor(self.users["revoked"]), token.id)
         users.set_active(boss, self.users["deactivated"].email, False)
 
+    def _objects(self, boss: Actor, site: Site, third: Site) -> dict[str, Any]:
+        """The objects a request may name at this site, made by an admin."""
+        bystander = make_user("staff", [site])
+        for at in (site, third):
+            stock.receive(
+                boss,
+                site_code=at.code,
+                received_on=today(),
+                lines=[
+                    {"item": "SPR", "quantity": 50},
+                    {"item": "NAL", "lot": "L1", "quantity": 5},
+                ],
+            )
+        line = [{"item": "SPR", "quantity": 2}]
+        outgoing = transfers.ship(
+            boss, from_code=site.code, to_code=third.code, shipped_on=today(), lines=line
+        )
+        incoming = transfers.ship(
+            boss, from_code=third.code, to_code=site.code, shipped_on=today(), lines=line
+        )
+        session = training.record_session(
+            boss,
+            site_code=site.code,
+            held_on=today(),
+            training_type="naloxone",
+            counts={"pwud": 2},
+        )
+        count = counts.open_count(boss, site_code=site.code)
+        counts.set_lines(boss, count.id, [{"item": "SPR", "quantity": 40}])  # ready to close
+        discrepancy = Discrepancy(
+            site=site, item=self.spr, kind="negative_balance", quantity=-1, detected_on=today()
+        )
+        db.session.add(discrepancy)
+        db.session.commit()
+        return {
+            "tally": self.tallies[site.code],
+            "bystander": bystander.id,
+            "bystander_email": bystander.email,
+            "SPR": self.spr.id,
+            "outgoing": outgoing.id,
+            "incoming": incoming.id,
+            "incoming_line": incoming.lines[0].id,
+            "training": session.id,
+            "count": count.id,
+            "discrepancy": discrepancy.id,
+        }
+
     def target(self, own: bool) -> Target:
         site = self.own if own else self.other
-        return Target(site, own, {"tally": self.tallies[site.code]})
+        return Target(site, own, self.ids[site.code])
 
     def call(self, key: str, rule: Any, role: str, target: Target):
         method, endpoint = key.split(" ", 1)
         built = REQUESTS.get(key, lambda t: {})(target)
         missing = [a for a in rule.arguments if a not in PARAMS]
         assert not missing, f"Add PARAMS for URL arguments {missing} of {key}"
-        values = {name: PARAMS[name](target) for name in rule.arguments}
+        values = {
+            name: PARAMS.get(f"{key} {name}", PARAMS[name])(target) for name in rule.arguments
+        }
         if method in BODY_METHODS:
             assert "json" in built or "data" in built, (
                 f"Add a REQUESTS entry with a valid body (json, or form data) for {key}"
@@ -263,6 +581,7 @@ class World:
         if role == "anonymous":
             return
         user = self.users[role]
+        db.session.refresh(user)  # its session_version may have changed (log out everywhere)
         login(self.client, user)
         if role == "revoked":  # a session from before "log out everywhere"
             with self.client.session_transaction() as session:
@@ -273,14 +592,20 @@ def _line() -> dict[str, Any]:
     return {"item": "SPR", "quantity": 1}
 
 
-def _denied(app: Flask, response) -> bool:
-    if response.status_code in (401, 403):
+def _denied(app: Flask, client, key: str, response) -> bool:
+    hidden = RULES[key].endswith("/hidden")
+    if response.status_code in (401, 403) or (hidden and response.status_code == 404):
         return True
     if response.status_code in (301, 302, 303, 307):
         view = app.login_manager.login_view  # type: ignore[attr-defined]
         with app.test_request_context():
             login_path = url_for(view)
-        return response.headers.get("Location", "").split("?")[0].endswith(login_path)
+        location = response.headers.get("Location", "")
+        if location.split("?")[0].endswith(login_path):
+            return not (key in LOGIN_IS_SUCCESS and "next=" not in location)
+        with client.session_transaction() as session:
+            flashes = session.get("_flashes", [])
+        return any(kind == "error" and REFUSAL.match(str(text)) for kind, text in flashes)
     return False
 
 
@@ -296,7 +621,7 @@ def test_access_matches_the_rule(app, client, key, monkeypatch):
             response = world.call(key, rule, role, world.target(own=where))
             label = f"{role} @ {'own' if where else 'other'} site"
             assert response.status_code < 500, f"{key} as {label}: {response.status_code}"
-            allowed = not _denied(app, response)
+            allowed = not _denied(app, client, key, response)
             response.close()
             if allowed != expected_allowed(RULES[key], role, where):
                 wrong.append(f"{label}: {response.status_code} (rule {RULES[key]})")
