@@ -34,6 +34,7 @@ The login form's rate limit is reset for every test (successful logins do not co
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import uuid
@@ -90,6 +91,16 @@ RULES: dict[str, str] = {
     "POST naloxone.Handouts": "site:staff",
     "GET audit.AuditEvents": "global:coordinator",
     "GET auditlog.index": "global:coordinator",
+    "GET imports.Imports": "global:coordinator",
+    "POST imports.Imports": "global:coordinator",
+    "GET imports.export_csv": "global:coordinator",
+    "GET imports.template_csv": "global:coordinator",
+    "GET imports.template_xlsx": "global:coordinator",
+    "GET imports_page.index": "global:coordinator",
+    "POST imports_page.check": "global:coordinator",
+    "POST imports_page.confirm": "global:coordinator",
+    "GET imports_page.template": "global:coordinator",
+    "GET imports_page.export": "global:coordinator",
     # Pages: logging in and out, the account, the language, the site picker.
     "GET auth.login": "public",
     "POST auth.login": "public",
@@ -241,6 +252,15 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "GET audit.AuditEvents": lambda t: {"query": {"site": t.site.code}},
     "GET auditlog.index": lambda t: {"query": {"site": t.site.code}},
+    "POST imports.Imports": lambda t: {"data": {"file": _import_file(t), "dry_run": "true"}},
+    "GET imports.export_csv": lambda t: {"query": {"site": t.site.code}},
+    "POST imports_page.check": lambda t: {"data": {"file": _import_file(t)}},
+    "POST imports_page.confirm": lambda t: {
+        "data": {"file_hash": "0" * 64, "filename": "historikk.csv", "kind": "csv"}
+    },
+    "GET imports_page.export": lambda t: {
+        "query": {"fra": _day(), "til": _day(), "sted": t.site.code}
+    },
     # Pages' forms.
     "POST auth.login": lambda t: {
         "data": {"email": t.ids["bystander_email"], "password": PASSWORD}
@@ -382,8 +402,16 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET reorder_web.workbook": lambda t: {"query": {"sted": t.site.code}},
 }
 
+
 # URL arguments by name, for the target site.
+def _import_file(t: Target) -> tuple[io.BytesIO, str]:
+    """A one-row distribution file in the import format, for the target site."""
+    text = f"sted;dato;vare;antall\n{t.site.code};{today():%d.%m.%Y};SPR;3\n"
+    return io.BytesIO(text.encode()), "historikk.csv"
+
+
 PARAMS: dict[str, Callable[[Target], Any]] = {
+    "kind": lambda t: "csv",
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],

@@ -206,6 +206,11 @@ def _headings(validator_columns: dict[str, tuple[int, str]]) -> dict[str, str]:
 
 
 @service
+def require_importer(actor: Actor) -> None:
+    """Only coordinators (their municipality's sites) and admins import; Forbidden otherwise."""
+    require_role(actor, "coordinator")
+
+
 def import_file(
     actor: Actor,
     stream: IO[bytes],

@@ -142,6 +142,7 @@ def check():
 @login_required
 def confirm():
     """Import the file checked a moment ago."""
+    imports.require_importer(current_actor())  # refuse before looking for the file
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("Fant ikke filen som ble kontrollert. Last den opp på nytt."), "error")
