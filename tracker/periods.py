@@ -131,6 +131,15 @@ def containing(kind: str, value: date) -> Period:
     raise ValueError(f"unknown period kind {kind!r}")
 
 
+def describe(start: date, end: date) -> Period:
+    """The named period that is exactly start..end (a year, tertial, ...), else a custom one."""
+    for kind in ("year", "tertial", "quarter", "month", "week", "day"):
+        whole = containing(kind, start)
+        if whole.start == start and whole.end == end:
+            return whole
+    return Period(start, end, "custom")
+
+
 def previous(period: Period) -> Period:
     """The period of the same kind just before this one."""
     return containing(period.kind, period.start - timedelta(days=1))

@@ -2,10 +2,18 @@
 
 from flask import Flask
 
-from tracker.api import catalog, naloxone, sites, stock, tallies
+from tracker.api import catalog, exports, naloxone, reports, sites, stock, tallies
 from tracker.extensions import api, csrf
 
-BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp]
+BLUEPRINTS = [
+    sites.blp,
+    catalog.blp,
+    stock.blp,
+    tallies.blp,
+    naloxone.blp,
+    reports.blp,
+    exports.blp,
+]
 
 
 def init_app(app: Flask) -> None:
