@@ -11,10 +11,11 @@ from flask.cli import AppGroup
 
 from tracker.errors import DomainError
 from tracker.models.auth import ROLES
-from tracker.services import demo, ledger, users
+from tracker.services import demo, exports, ledger, users
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+export_cli = AppGroup("export", help="Export workbooks.")
 
 
 def _fail(exc: DomainError) -> None:
@@ -92,6 +93,38 @@ def verify_ledger() -> None:
     sys.exit(1)
 
 
+@export_cli.command("summary")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--municipality", help="Kommunenummer (4 digits).")
+@click.option("--lang", type=click.Choice(exports.LANGS), default="nb", show_default=True)
+@click.option("--external", is_flag=True, help="Suppress small person-level figures.")
+@click.option("--user", "email", help="Export with this user's access (default: operator).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: under exports/.")
+def export_summary(date_from, date_to, sites, municipality, lang, external, email, output) -> None:  # noqa: ANN001
+    """The Helsedirektoratet summary workbook for a period, sites or a municipality."""
+    steps = len(exports.workbook.SHEETS) + 1
+    try:
+        actor = exports.command_line_actor(email)
+        with click.progressbar(length=steps, label="Eksporterer", file=sys.stderr) as bar:
+            result = exports.export_summary(
+                actor,
+                date_from=date_from.date(),
+                date_to=date_to.date(),
+                sites=sites,
+                municipality=municipality,
+                lang=lang,
+                external=external,
+                output=output,
+                progress=lambda _step: bar.update(1),
+            )
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(str(result.path))
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, verify_ledger, users_cli, tokens_cli):
+    for command in (seed_demo, verify_ledger, users_cli, tokens_cli, export_cli):
         app.cli.add_command(command)

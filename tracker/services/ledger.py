@@ -18,7 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.errors import StockError
 from tracker.extensions import db
-from tracker.models import DistributionDaily, StockBalance, StockMovement
+from tracker.models import (
+    ContactsDaily,
+    DistributionDaily,
+    StockBalance,
+    StockMovement,
+    TallyEntry,
+)
 from tracker.models.base import utcnow
 from tracker.services.access import Actor
 
@@ -245,6 +251,16 @@ def distribution_sums() -> dict[tuple[int, int, date], int]:
     return {(s, i, d): int(q) for s, i, d, q in rows}
 
 
+def contacts_sums() -> dict[tuple[int, date], int]:
+    """Contacts per (site, day) straight from the entries that are not deleted."""
+    rows = db.session.execute(
+        select(TallyEntry.site_id, TallyEntry.entry_date, func.sum(TallyEntry.contacts))
+        .where(TallyEntry.deleted_at.is_(None))
+        .group_by(TallyEntry.site_id, TallyEntry.entry_date)
+    )
+    return {(s, d): int(q) for s, d, q in rows}
+
+
 def verify() -> list[Mismatch]:
     """Compare balances and the daily aggregate with sums over the ledger."""
     mismatches: list[Mismatch] = []
@@ -267,5 +283,12 @@ def verify() -> list[Mismatch]:
         if dist.get(key, 0) != daily.get(key, 0):
             mismatches.append(
                 Mismatch("distribution_daily", key, daily.get(key, 0), dist.get(key, 0))
+            )
+    entries = contacts_sums()
+    people = {(c.site_id, c.day): c.contacts for c in db.session.scalars(select(ContactsDaily))}
+    for key in sorted(set(entries) | set(people)):
+        if entries.get(key, 0) != people.get(key, 0):
+            mismatches.append(
+                Mismatch("contacts_daily", key, people.get(key, 0), entries.get(key, 0))
             )
     return mismatches
