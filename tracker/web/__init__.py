@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from tracker.web import home, nav
+from tracker.web import home, nav, reports
 
 # Every page blueprint, registered from this one list (like the API's).
-BLUEPRINTS = [home.bp]
+BLUEPRINTS = [home.bp, reports.bp]
 
 
 def init_app(app: Flask) -> None:

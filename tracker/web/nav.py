@@ -25,6 +25,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("web.home", _l("Start")),
+    NavItem("reports_page.index", _l("Rapporter"), need="lead"),
 ]
 
 
