@@ -93,30 +93,48 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
     assert sheet.column_dimensions["D"].width == 28
 
 
-def test_distribution_sheet_month_rows_and_trend_chart(data, tmp_path):
+def test_distribution_sheet_months_as_columns_and_trend_chart(data, tmp_path):
     book = export(data.coordinator, "tertial", tmp_path)
     sheet = book["Utdeling"]
-    rows = values(sheet)
-    # 3 sites x 5 items x 4 months, zeros included.
-    table = [r[:9] for r in rows if r[0] is not None]
-    assert len(table) == 3 * 5 * 4
-    a_syr = [r for r in table if r[1] == "OSL-A" and r[2] == "SYR"]
-    assert [(r[5], r[8]) for r in a_syr] == [
-        ("2025-05", 40),
-        ("2025-06", 0),
-        ("2025-07", 10),
-        ("2025-08", 0),
+    header = [c.value for c in sheet[1]][:10]
+    assert header == [
+        "Kommunenr",
+        "Sted",
+        "Vare",
+        "Varenavn",
+        "Kategori",
+        "2025-05",
+        "2025-06",
+        "2025-07",
+        "2025-08",
+        "Totalt",
     ]
-    assert a_syr[0][6:8] == [date(2025, 5, 1), date(2025, 5, 31)] or [
-        v.date() for v in a_syr[0][6:8]
-    ] == [date(2025, 5, 1), date(2025, 5, 31)]
-    cell = sheet.cell(row=2, column=7)
-    assert cell.number_format == "DD.MM.YYYY"
-    assert sheet.cell(row=2, column=9).number_format == "#,##0"
-    assert sum(r[8] for r in table) == 50 + 60 + 50 + 10 + 8 + 3 + 3
-    # The monthly trend table beside it: month, then one column per category.
-    assert sheet.cell(row=2, column=11).value == "Måned"
-    trend = [[sheet.cell(row=r, column=c).value for c in range(11, 18)] for r in range(3, 7)]
+    table = [r[:10] for r in values(sheet) if r[0] is not None]
+    assert len(table) == 3 * 5  # every site and item, zeros included
+    rows = {(r[1], r[2]): r for r in table}
+    assert rows[("OSL-A", "SYR")] == [
+        "0301",
+        "OSL-A",
+        "SYR",
+        "Vare SYR",
+        "Sprøyter",
+        40,
+        0,
+        10,
+        0,
+        50,
+    ]
+    assert rows[("OSL-A", "NAL")][5:] == [3, 7, 0, 0, 10]
+    assert rows[("OSL-B", "CARD")][5:] == [3, 0, 0, 0, 3]
+    assert rows[("OSL-C", "FOIL")][5:] == [0, 0, 0, 0, 0]
+    assert sum(r[9] for r in table) == 50 + 60 + 50 + 10 + 8 + 3 + 3
+    for row in sheet.iter_rows(min_row=2, max_row=16, min_col=6, max_col=10):
+        for cell in row:
+            assert type(cell.value) is int
+            assert cell.number_format == "#,##0"
+    # The monthly trend table beside it (after one empty column), and its chart.
+    assert sheet.cell(row=2, column=12).value == "Måned"
+    trend = [[sheet.cell(row=r, column=c).value for c in range(12, 19)] for r in range(3, 7)]
     assert trend == [
         ["2025-05", 48, 60, 20, 3, 3, 0],
         ["2025-06", 0, 0, 0, 7, 0, 0],
@@ -124,7 +142,8 @@ def test_distribution_sheet_month_rows_and_trend_chart(data, tmp_path):
         ["2025-08", 0, 0, 0, 3, 0, 0],
     ]
     assert len(sheet._charts) == 1
-    assert sheet.auto_filter.ref == "A1:I61"
+    assert sheet.auto_filter.ref == "A1:J16"
+    assert sheet.freeze_panes == "A2"
 
 
 def test_naloxone_sheet_groups_first_refill_and_reasons(data, tmp_path):
@@ -203,6 +222,7 @@ def test_about_sheet_names_period_filters_and_rule(data, tmp_path):
     assert about["Fra"].date() == date(2025, 5, 1)
     assert about["Til"].date() == date(2025, 5, 31)
     assert about["Generert av"] == "Test Bruker <koord@test.no>"
+    assert sheet["B3"].number_format == "DD.MM.YYYY"
     assert about["Til ekstern bruk"] == "Ja"
     assert "«<5»" in about["Skjermingsregel"]
     assert about["Programversjon"]
@@ -221,7 +241,8 @@ def test_english_headings_on_request(data, tmp_path, period):
         "About",
     ]
     assert book["Summary"]["F1"].value == "Syringes"
-    assert book["Distribution"]["G2"].number_format == "YYYY-MM-DD"
+    assert book["About"]["B3"].number_format == "YYYY-MM-DD"
+    assert "Total" in [c.value for c in book["Distribution"][1]]
 
 
 def test_external_use_suppresses_small_person_counts_at_site_level(data, tmp_path):
@@ -265,7 +286,7 @@ def test_an_empty_period_gives_zeros_for_every_site(data, tmp_path):
     rows = values(book["Sammendrag"])
     assert [r[2] for r in rows] == ["OSL-A", "OSL-B", "OSL-C", "Totalt"]
     assert all(v == 0 for r in rows for v in r[5:])
-    assert all(r[8] == 0 for r in values(book["Utdeling"]) if r[0])
+    assert all(r[5:7] == [0, 0] for r in values(book["Utdeling"]) if r[0])
 
 
 def test_default_file_goes_under_the_export_dir_with_the_period_in_its_name(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -17,6 +17,16 @@ RATIO = "0.00"
 TEXT = "@"
 DATE_FORMATS = {"nb": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
 BOLD = Font(bold=True)
+
+
+class StreamCell(Cell):
+    """A reusable styled cell. openpyxl takes a Cell in a row by first failing to bind it as
+    a value, and that error message calls repr(): keep repr cheap, it runs for every cell."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<StreamCell>"
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,8 @@ class Table:
         self.filter_rows = 0
         self.heading_row([c.heading for c in self.columns])
 
-    def _cell(self, number_format: str | None, bold: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet)
+    def _cell(self, number_format: str | None, bold: bool = False) -> Cell:
+        cell = StreamCell(self.sheet)
         if number_format:
             cell.number_format = number_format
         if bold:
@@ -67,7 +77,13 @@ class Table:
         """One data row; `extra` cells go after a gap column (e.g. a chart's data)."""
         row: list[Any] = []
         for cell, value in zip(self._cells, values, strict=True):
-            if value is None or isinstance(value, str):
+            kind = type(value)
+            if kind is int or kind is float:
+                # The hot path: a number into its column's styled cell, without openpyxl's
+                # general type dispatch (the value is already a plain number).
+                cell._value, cell.data_type = value, "n"
+                row.append(cell)
+            elif value is None or kind is str:
                 row.append(value)  # text (also a suppression marker) keeps no number format
             else:
                 cell.value = value

@@ -68,18 +68,16 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
 
 
 def distribution_sheet(book: Workbook, data: SummaryData) -> None:
-    """Site x item x period bucket, zeros included, with the monthly trend beside it."""
+    """Site x item rows, one column per period bucket (zeros included) and the row total;
+    the monthly trend table and its line chart beside them."""
     t, report = data.t, data.distribution
-    date_format = DATE_FORMATS.get(data.lang, DATE_FORMATS["nb"])
     columns = [
         *_site_columns(t),
         Column(t["item"], 12),
         Column(t["item_name"], 28),
         Column(t["category"], 14),
-        Column(t["period"], 11),
-        Column(t["from"], 11, date_format),
-        Column(t["to"], 11, date_format),
-        Column(t["quantity"], 11, INTEGER),
+        *[Column(b.label, 11, INTEGER) for b in report.buckets],
+        Column(t["total"], 12, INTEGER),
     ]
     table = Table(book, t["sheet.distribution"], columns)
     sheet = table.sheet
@@ -97,22 +95,22 @@ def distribution_sheet(book: Workbook, data: SummaryData) -> None:
     # onwards, so the trend table starts on row 2 and its chart reads it from there.
     name_key = "name_en" if data.lang == "en" else "name_nb"
     shown = _items_with_data(data, report)
+    labels = [b.label for b in report.buckets]
+    per_item = report.per_item
     for site in data.sites:
         for item in shown:
-            for bucket in report.buckets:
-                table.append(
-                    [
-                        *_site_cells(site),
-                        item.code,
-                        getattr(item, name_key),
-                        t[f"cat.{item.category}"],
-                        bucket.label,
-                        bucket.start,
-                        bucket.end,
-                        report.per_item.get((site.id, item.id, bucket.label), 0),
-                    ],
-                    extra=pending.pop(0) if pending else (),
-                )
+            quantities = [per_item.get((site.id, item.id, label), 0) for label in labels]
+            table.append(
+                [
+                    *_site_cells(site),
+                    item.code,
+                    getattr(item, name_key),
+                    t[f"cat.{item.category}"],
+                    *quantities,
+                    sum(quantities),
+                ],
+                extra=pending.pop(0) if pending else (),
+            )
     table.end_filter()
     while pending:
         table.append([None] * len(columns), extra=pending.pop(0))

@@ -308,6 +308,7 @@ def export_summary(
         external=external,
         by=by,
     )
+    user_id = actor.user_id
     db.session.rollback()  # a read: end the transaction before the (slower) writing
     if progress:
         progress("data")
@@ -316,7 +317,7 @@ def export_summary(
         stamp = datetime.now(OSLO).strftime("%Y%m%dT%H%M%S")
         folder = Path(current_app.config.get("EXPORT_DIR") or "exports")
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name[:-5]}_{stamp}_{actor.user_id}.xlsx"
+        path = folder / f"{name[:-5]}_{stamp}_{user_id or 0}.xlsx"
     else:
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
