@@ -77,6 +77,24 @@ def test_distribution_by_larger_buckets(client, data, by, labels):
     assert total == 150 + 60 + 50 + 10
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Partial months at both ends come from the daily aggregate, whole ones from months.
+        ({"from": "2025-05-04", "to": "2025-07-10", "by": "month"}, [0, 0, 10]),
+        ({"from": "2025-05-03", "to": "2025-07-09", "by": "month"}, [40, 0, 0]),
+        ({"from": "2025-04-15", "to": "2025-11-02", "by": "tertial"}, [0, 50, 100]),
+        ({"from": "2025-05-03", "to": "2025-05-03", "by": "quarter"}, [40]),
+        ({"from": "2024-12-31", "to": "2026-01-01", "by": "year"}, [0, 150, 0]),
+    ],
+)
+def test_distribution_over_partial_months(client, data, query, expected):
+    api = api_client(client, data.coordinator)
+    body = api.get("/reports/distribution", query_string={**query, "site": "OSL-A"}).get_json()
+    syringes = [r["quantity"] for r in body["rows"] if r["category"] == "syringe"]
+    assert syringes == expected
+
+
 def test_distribution_by_week_and_day(client, data):
     api = api_client(client, data.coordinator)
     query = {"from": "2025-05-01", "to": "2025-05-10", "site": "OSL-A"}

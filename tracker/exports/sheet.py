@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.styles.styleable import StyleableObject
 from openpyxl.utils import get_column_letter
 
 INTEGER = "#,##0"
@@ -20,13 +22,45 @@ BOLD = Font(bold=True)
 
 
 class StreamCell(Cell):
-    """A reusable styled cell. openpyxl takes a Cell in a row by first failing to bind it as
-    a value, and that error message calls repr(): keep repr cheap, it runs for every cell."""
+    """A reusable styled cell: one per column, its value changed for every row.
 
-    __slots__ = ()
+    Its style never changes after the table is set up, so its style id is looked up once
+    rather than for every cell written (openpyxl hashes the style on each lookup).
+    """
+
+    __slots__ = ("_style_id",)
+
+    def freeze_style(self) -> None:
+        self._style_id = StyleableObject.style_id.fget(self)
+
+    @property
+    def style_id(self) -> int:
+        return self._style_id
 
     def __repr__(self) -> str:
         return "<StreamCell>"
+
+
+def _stream_row(sheet: Any, values: Sequence[Any], row_idx: int) -> Iterator[Cell]:
+    """openpyxl's write-only row conversion, without its cost for ready-made cells.
+
+    The stock version first tries to bind every Cell as a value (and fails with an error
+    message) and then allocates a fresh cell after each styled one. Rows from Table hold
+    StreamCells or plain values, so: cells are positioned and passed on, None is skipped,
+    and anything else goes through one plain WriteOnlyCell as before.
+    """
+    plain = WriteOnlyCell(sheet)
+    for col_idx, value in enumerate(values, 1):
+        if value is None:
+            continue
+        if isinstance(value, Cell):
+            cell = value
+        else:
+            plain.value = value
+            cell = plain
+        cell.column = col_idx
+        cell.row = row_idx
+        yield cell
 
 
 @dataclass(frozen=True)
@@ -49,6 +83,8 @@ class Table:
         self.sheet = book.create_sheet(title)
         self.columns = list(columns)
         self.sheet.freeze_panes = "A2"
+        # Rows hold ready-made cells; see _stream_row (a documented openpyxl 3.1 hook point).
+        self.sheet._values_to_row = types.MethodType(_stream_row, self.sheet)
         for index, column in enumerate(self.columns, 1):
             self.sheet.column_dimensions[get_column_letter(index)].width = column.width
         self._cells = [self._cell(c.number_format) for c in self.columns]
@@ -62,6 +98,7 @@ class Table:
             cell.number_format = number_format
         if bold:
             cell.font = BOLD
+        cell.freeze_style()
         return cell
 
     def heading_row(self, values: Sequence[Any]) -> None:

@@ -21,6 +21,7 @@ from tracker.extensions import db
 from tracker.models import (
     ContactsDaily,
     DistributionDaily,
+    DistributionMonthly,
     StockBalance,
     StockMovement,
     TallyEntry,
@@ -209,6 +210,19 @@ def post(
             if q
         ],
     )
+    monthly: dict[tuple[int, int, date], int] = defaultdict(int)
+    for (s, i, d), q in daily.items():
+        monthly[(s, i, d.replace(day=1))] += q
+    upsert_add(
+        DistributionMonthly,
+        ("site_id", "item_id", "month"),
+        "quantity",
+        [
+            {"site_id": s, "item_id": i, "month": m, "quantity": q}
+            for (s, i, m), q in sorted(monthly.items())
+            if q
+        ],
+    )
     return ids
 
 
@@ -283,6 +297,18 @@ def verify() -> list[Mismatch]:
         if dist.get(key, 0) != daily.get(key, 0):
             mismatches.append(
                 Mismatch("distribution_daily", key, daily.get(key, 0), dist.get(key, 0))
+            )
+    months: dict[tuple[int, int, date], int] = defaultdict(int)
+    for (s, i, d), q in dist.items():
+        months[(s, i, d.replace(day=1))] += q
+    stored_months = {
+        (m.site_id, m.item_id, m.month): m.quantity
+        for m in db.session.scalars(select(DistributionMonthly))
+    }
+    for key in sorted(set(months) | set(stored_months)):
+        if months.get(key, 0) != stored_months.get(key, 0):
+            mismatches.append(
+                Mismatch("distribution_monthly", key, stored_months.get(key, 0), months.get(key, 0))
             )
     entries = contacts_sums()
     people = {(c.site_id, c.day): c.contacts for c in db.session.scalars(select(ContactsDaily))}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Date, Integer, bindparam, cast, extract, func, select, type_coerce
@@ -19,7 +19,14 @@ from sqlalchemy import Date, Integer, bindparam, cast, extract, func, select, ty
 from tracker import periods
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import ContactsDaily, DistributionDaily, Item, Municipality, Site
+from tracker.models import (
+    ContactsDaily,
+    DistributionDaily,
+    DistributionMonthly,
+    Item,
+    Municipality,
+    Site,
+)
 from tracker.models.auth import ROLE_RANK
 from tracker.models.catalog import CATEGORIES
 from tracker.services.access import Actor, can, strongest_role, visible_sites
@@ -203,24 +210,56 @@ def _index(by: str, value: Any) -> int:
     return int(value)
 
 
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last whole calendar months within start..end."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    last = after.replace(day=1) - timedelta(days=1)  # the end of the last whole month
+    if first > last:
+        return None
+    return first, last.replace(day=1)
+
+
 def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
-    """Quantity handed out per (site id, item id, bucket index), one grouped query."""
-    bucket = bucket_expr(by, DistributionDaily.day).label("bucket")
+    """Quantity handed out per (site id, item id, bucket index), in two grouped queries.
+
+    Whole months come from the monthly aggregate (sites x items x months rows) when the
+    buckets are made of months; the days outside whole months, and day and week buckets,
+    come from the daily aggregate grouped by bucket in SQL.
+    """
+    daily = DistributionDaily
+    in_sites = daily.site_id.in_(scope.site_ids)
+    in_range = (daily.day >= scope.start) & (daily.day <= scope.end)
+    months = whole_months(scope.start, scope.end) if by in periods.MONTHS else None
+    result: dict[tuple[int, int, int], int] = defaultdict(int)
+    if by in periods.MONTHS:
+        first, last = months or (date.max, date.min)
+        rows = db.session.execute(
+            select(
+                DistributionMonthly.site_id,
+                DistributionMonthly.item_id,
+                DistributionMonthly.month,
+                DistributionMonthly.quantity,
+            ).where(
+                DistributionMonthly.site_id.in_(scope.site_ids),
+                DistributionMonthly.month >= first,
+                DistributionMonthly.month <= last,
+            )
+        )
+        for site_id, item_id, month, quantity in rows:
+            result[(site_id, item_id, periods.bucket_index(by, month))] += quantity
+        if months is not None:
+            last_day = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+            in_range = in_range & ((daily.day < first) | (daily.day >= last_day))
+    bucket = bucket_expr(by, daily.day).label("bucket")
     rows = db.session.execute(
-        select(
-            DistributionDaily.site_id,
-            DistributionDaily.item_id,
-            bucket,
-            func.sum(DistributionDaily.quantity),
-        )
-        .where(
-            DistributionDaily.site_id.in_(scope.site_ids),
-            DistributionDaily.day >= scope.start,
-            DistributionDaily.day <= scope.end,
-        )
-        .group_by(DistributionDaily.site_id, DistributionDaily.item_id, bucket)
+        select(daily.site_id, daily.item_id, bucket, func.sum(daily.quantity))
+        .where(in_sites, in_range)
+        .group_by(daily.site_id, daily.item_id, bucket)
     )
-    return {(s, i, _index(by, b)): int(q) for s, i, b, q in rows}
+    for site_id, item_id, index, quantity in rows:
+        result[(site_id, item_id, _index(by, index))] += int(quantity)
+    return {key: q for key, q in result.items() if q}
 
 
 def contacts(scope: Scope, by: str) -> dict[tuple[int, int], int]:
