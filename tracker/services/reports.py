@@ -234,20 +234,19 @@ def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
     result: dict[tuple[int, int, int], int] = defaultdict(int)
     if by in periods.MONTHS:
         first, last = months or (date.max, date.min)
+        monthly = DistributionMonthly
+        month_bucket = bucket_expr(by, monthly.month).label("bucket")
         rows = db.session.execute(
-            select(
-                DistributionMonthly.site_id,
-                DistributionMonthly.item_id,
-                DistributionMonthly.month,
-                DistributionMonthly.quantity,
-            ).where(
-                DistributionMonthly.site_id.in_(scope.site_ids),
-                DistributionMonthly.month >= first,
-                DistributionMonthly.month <= last,
+            select(monthly.site_id, monthly.item_id, month_bucket, func.sum(monthly.quantity))
+            .where(
+                monthly.site_id.in_(scope.site_ids),
+                monthly.month >= first,
+                monthly.month <= last,
             )
+            .group_by(monthly.site_id, monthly.item_id, month_bucket)
         )
-        for site_id, item_id, month, quantity in rows:
-            result[(site_id, item_id, periods.bucket_index(by, month))] += quantity
+        for site_id, item_id, index, quantity in rows:
+            result[(site_id, item_id, int(index))] += int(quantity)
         if months is not None:
             last_day = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
             in_range = in_range & ((daily.day < first) | (daily.day >= last_day))
