@@ -11,6 +11,7 @@ SCRIPTS = [
     ["entry.py", "--db", "both"],
     ["stock.py", "--db", "sqlite"],
     ["stock.py", "--db", "postgres"],
+    ["export.py", "--db", "sqlite"],
 ]
 
 
