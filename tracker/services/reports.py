@@ -233,10 +233,9 @@ def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
     come from the daily aggregate grouped by bucket in SQL.
     """
     daily = DistributionDaily
-    in_sites = daily.site_id.in_(scope.site_ids)
-    in_range = (daily.day >= scope.start) & (daily.day <= scope.end)
     months = whole_months(scope.start, scope.end) if by in periods.MONTHS else None
     result: dict[tuple[int, int, int], int] = defaultdict(int)
+    ranges = [(scope.start, scope.end)]
     if by in periods.MONTHS:
         first, last = months or (date.max, date.min)
         monthly = DistributionMonthly
@@ -253,16 +252,20 @@ def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
         for site_id, item_id, index, quantity in rows:
             result[(site_id, item_id, int(index))] += int(quantity)
         if months is not None:
-            last_day = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-            in_range = in_range & ((daily.day < first) | (daily.day >= last_day))
+            after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+            # The partial months before and after: two narrow ranges, each an index range.
+            ranges = [(scope.start, first - timedelta(days=1)), (after_last, scope.end)]
+        else:
+            ranges = [(scope.start, scope.end), (date.max, date.min)]
     bucket = bucket_expr(by, daily.day).label("bucket")
-    rows = _core(
-        select(daily.site_id, daily.item_id, bucket, func.sum(daily.quantity))
-        .where(in_sites, in_range)
-        .group_by(daily.site_id, daily.item_id, bucket)
-    )
-    for site_id, item_id, index, quantity in rows:
-        result[(site_id, item_id, _index(by, index))] += int(quantity)
+    for low, high in ranges:
+        rows = _core(
+            select(daily.site_id, daily.item_id, bucket, func.sum(daily.quantity))
+            .where(daily.site_id.in_(scope.site_ids), daily.day >= low, daily.day <= high)
+            .group_by(daily.site_id, daily.item_id, bucket)
+        )
+        for site_id, item_id, index, quantity in rows:
+            result[(site_id, item_id, _index(by, index))] += int(quantity)
     return {key: q for key, q in result.items() if q}
 
 
