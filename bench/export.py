@@ -28,7 +28,6 @@ from pathlib import Path
 
 from common import scratch_database
 from dataset import build
-from sqlalchemy import text
 
 HERE = Path(__file__).resolve().parent
 
@@ -131,9 +130,11 @@ def run(db: str, movements: int, args: argparse.Namespace) -> dict[str, float]:
             info = build(args.sites, args.items, args.days, movements)
             took = time.perf_counter() - started
             print(f"  built {info['movements']:,} ledger rows in {took:.0f} s", flush=True)
-            if db == "sqlite":  # as after any normal day: the bulk load's WAL checkpointed
-                handle.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
             handle.session.remove()
+            if db == "sqlite":  # as after any normal day: the bulk load's WAL checkpointed
+                raw = handle.engine.raw_connection()
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                raw.close()
             handle.engine.dispose()
         output = subprocess.check_output(
             [
