@@ -57,6 +57,15 @@ def workbook_shape(path: str) -> tuple[list[tuple[str, list[int]]], int]:
     return shape, sum(sum(lengths) for _, lengths in shape)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork
+    and exec, so a child started by the process that built the data set would inherit it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(url: str, repeat: int, days: int) -> dict[str, float]:
     """Run in a fresh process: export times, bare openpyxl times, memory."""
     import tracemalloc
@@ -98,7 +107,7 @@ def measure(url: str, repeat: int, days: int) -> dict[str, float]:
             started = time.perf_counter()
             bare_openpyxl(shape, f"{folder}/bare{n}.xlsx")
             bare_times.append(time.perf_counter() - started)
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss_mb = peak_rss_mb()
         tracemalloc.start()
         export("traced")
         traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
