@@ -66,7 +66,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(url: str, repeat: int, days: int) -> dict[str, float]:
+def measure(url: str, repeat: int, days: int, whole_months: bool) -> dict[str, float]:
     """Run in a fresh process: export times, bare openpyxl times, memory."""
     import tracemalloc
 
@@ -78,6 +78,9 @@ def measure(url: str, repeat: int, days: int) -> dict[str, float]:
     app = create_app(TestConfig(url))
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=days - 1)
+    if whole_months:  # the months wholly inside the data set, as a tertial or year would be
+        start = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = end.replace(day=1) - timedelta(days=1)
     data_times: list[float] = []
     with app.app_context(), tempfile.TemporaryDirectory() as folder:
 
@@ -155,6 +158,7 @@ def run(db: str, movements: int, args: argparse.Namespace) -> dict[str, float]:
                 str(args.repeat),
                 "--days",
                 str(args.days),
+                *(["--whole-months"] if args.whole_months else []),
             ],
             cwd=HERE,
         )
@@ -170,10 +174,15 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=100)
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument(
+        "--whole-months",
+        action="store_true",
+        help="Export the whole months inside the data set (default: all its 365 days).",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.repeat, args.days)))
+        print(json.dumps(measure(args.measure, args.repeat, args.days, args.whole_months)))
         return
     results = {}
     for size in (args.small, args.large):
