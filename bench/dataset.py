@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from tracker.extensions import db
 from tracker.models import (
     DistributionDaily,
+    DistributionMonthly,
     Item,
     Membership,
     Municipality,
@@ -137,5 +138,13 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
     ]
     for offset in range(0, len(aggregate), BATCH):
         db.session.execute(insert(DistributionDaily), aggregate[offset : offset + BATCH])
+    monthly: dict[tuple[int, int, date], int] = defaultdict(int)
+    for (s, i, d), q in daily.items():
+        monthly[(s, i, d.replace(day=1))] += q
+    months = [
+        {"site_id": s, "item_id": i, "month": m, "quantity": q} for (s, i, m), q in monthly.items()
+    ]
+    for offset in range(0, len(months), BATCH):
+        db.session.execute(insert(DistributionMonthly), months[offset : offset + BATCH])
     db.session.commit()
     return {"movements": written, "sites": sites, "items": items, "days": days}

@@ -15,6 +15,7 @@ SCRIPTS = [
     ["stock.py", "--db", "sqlite"],
     ["stock.py", "--db", "postgres"],
     ["import.py", "--db", "both", "--rows", "1000000"],
+    ["export.py", "--db", "sqlite"],
 ]
 
 

@@ -1,4 +1,4 @@
-"""The import and export-distribution commands."""
+"""The import and export distribution commands."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def test_export_distribution_writes_the_import_format(runner, app, tmp_path):
     out = tmp_path / "out.csv"
     result = runner.invoke(
         args=[
-            "export-distribution",
+            "export",
+            "distribution",
             "--from",
             "2025-01-01",
             "--to",

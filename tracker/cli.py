@@ -18,6 +18,7 @@ from tracker.models.training import AUDIENCES, TRAINING_TYPES
 from tracker.services import (
     certifications,
     demo,
+    exports,
     import_files,
     imports,
     ledger,
@@ -30,6 +31,7 @@ from tracker.services.access import Actor
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 training_cli = AppGroup("training", help="Training sessions and staff certification.")
+export_cli = AppGroup("export", help="Export workbooks and files.")
 
 
 def _fail(exc: DomainError) -> None:
@@ -275,7 +277,7 @@ def import_command(path: str, dry_run: bool, email: str) -> None:
         sys.exit(1)
 
 
-@click.command("export-distribution")
+@export_cli.command("distribution")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--site", help="Site code.")
@@ -305,6 +307,38 @@ def export_distribution(**options: Any) -> None:
         _fail(exc)
 
 
+@export_cli.command("summary")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--municipality", help="Kommunenummer (4 digits).")
+@click.option("--lang", type=click.Choice(exports.LANGS), default="nb", show_default=True)
+@click.option("--external", is_flag=True, help="Suppress small person-level figures.")
+@click.option("--user", "email", help="Export with this user's access (default: operator).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: under exports/.")
+def export_summary(date_from, date_to, sites, municipality, lang, external, email, output) -> None:  # noqa: ANN001
+    """The Helsedirektoratet summary workbook for a period, sites or a municipality."""
+    steps = len(exports.workbook.SHEETS) + 1
+    try:
+        actor = exports.command_line_actor(email)
+        with click.progressbar(length=steps, label="Eksporterer", file=sys.stderr) as bar:
+            result = exports.export_summary(
+                actor,
+                date_from=date_from.date(),
+                date_to=date_to.date(),
+                sites=sites,
+                municipality=municipality,
+                lang=lang,
+                external=external,
+                output=output,
+                progress=lambda _step: bar.update(1),
+            )
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(str(result.path))
+
+
 def init_app(app: Flask) -> None:
     for command in (
         seed_demo,
@@ -316,6 +350,6 @@ def init_app(app: Flask) -> None:
         backup_command,
         restore_command,
         import_command,
-        export_distribution,
+        export_cli,
     ):
         app.cli.add_command(command)

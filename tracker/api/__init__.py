@@ -8,9 +8,11 @@ from tracker.api import (
     counts,
     discards,
     discrepancies,
+    exports,
     imports,
     naloxone,
     reorder,
+    reports,
     sites,
     stock,
     tallies,
@@ -23,6 +25,7 @@ BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, trai
 BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
 BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
+BLUEPRINTS += [reports.blp, exports.blp]
 
 
 def init_app(app: Flask) -> None:

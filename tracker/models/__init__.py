@@ -8,6 +8,7 @@ from tracker.models.counts import Discrepancy, StockCount, StockCountLine
 from tracker.models.distribution import (
     ContactsDaily,
     DistributionDaily,
+    DistributionMonthly,
     NaloxoneHandout,
     TallyEntry,
     TallyLine,
@@ -25,6 +26,7 @@ __all__ = [
     "ContactsDaily",
     "Discrepancy",
     "DistributionDaily",
+    "DistributionMonthly",
     "IdempotencyKey",
     "ImportBatch",
     "Item",

@@ -136,3 +136,19 @@ class ContactsDaily(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     contacts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DistributionMonthly(Base):
+    """Quantity handed out per (site, item, month), kept beside the daily aggregate.
+
+    `month` is the month's first day. Month, tertial, quarter and year reports read whole
+    months from here (sites x items x months rows), and only the partial months at the
+    ends of a range from the daily aggregate.
+    """
+
+    __tablename__ = "distribution_monthly"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,13 +14,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, insert, literal, select, text, true, update
+from sqlalchemy import (
+    Date,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from tracker.errors import StockError
 from tracker.extensions import db
-from tracker.models import DistributionDaily, StockBalance, StockMovement
+from tracker.models import (
+    ContactsDaily,
+    DistributionDaily,
+    DistributionMonthly,
+    StockBalance,
+    StockMovement,
+    TallyEntry,
+)
 from tracker.models.base import utcnow
 from tracker.services import discrepancies
 from tracker.services.access import Actor
@@ -228,9 +248,18 @@ def post(
         for (s, i, d), q in sorted(daily.items())
         if q
     ]
+    monthly: dict[tuple[int, int, date], int] = defaultdict(int)
+    for (s, i, d), q in daily.items():
+        monthly[(s, i, d.replace(day=1))] += q
+    monthly_rows = [
+        {"site_id": s, "item_id": i, "month": m, "quantity": q}
+        for (s, i, m), q in sorted(monthly.items())
+        if q
+    ]
     upserts = [
         Counter(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain),
         Counter(DistributionDaily, ("site_id", "item_id", "day"), "quantity", daily_rows),
+        Counter(DistributionMonthly, ("site_id", "item_id", "month"), "quantity", monthly_rows),
         *counters,
     ]
     if not strict and db.session.get_bind().dialect.name == "postgresql":
@@ -375,7 +404,23 @@ def post_select(actor: Actor, moves: Select[Any]) -> int:
         .order_by(source.c.site_id, source.c.item_id, source.c.occurred_on)
     )
     _upsert_select(DistributionDaily, ("site_id", "item_id", "day"), ["quantity"], daily)
+    month = _month_start(source.c.occurred_on)
+    monthly = (
+        select(source.c.site_id, source.c.item_id, month, handed_out)
+        .where(true())
+        .group_by(source.c.site_id, source.c.item_id, month)
+        .having(handed_out != 0)
+        .order_by(source.c.site_id, source.c.item_id, month)
+    )
+    _upsert_select(DistributionMonthly, ("site_id", "item_id", "month"), ["quantity"], monthly)
     return result.rowcount
+
+
+def _month_start(column: Any) -> Any:
+    """The first day of a date's month, in SQL (each database spells it its own way)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("month", column), Date)
+    return func.date(column, "start of month")
 
 
 def _upsert_select(
@@ -435,6 +480,16 @@ def distribution_sums() -> dict[tuple[int, int, date], int]:
     return {(s, i, d): int(q) for s, i, d, q in rows}
 
 
+def contacts_sums() -> dict[tuple[int, date], int]:
+    """Contacts per (site, day) straight from the entries that are not deleted."""
+    rows = db.session.execute(
+        select(TallyEntry.site_id, TallyEntry.entry_date, func.sum(TallyEntry.contacts))
+        .where(TallyEntry.deleted_at.is_(None))
+        .group_by(TallyEntry.site_id, TallyEntry.entry_date)
+    )
+    return {(s, d): int(q) for s, d, q in rows}
+
+
 def verify() -> list[Mismatch]:
     """Compare balances and the daily aggregate with sums over the ledger."""
     mismatches: list[Mismatch] = []
@@ -457,5 +512,24 @@ def verify() -> list[Mismatch]:
         if dist.get(key, 0) != daily.get(key, 0):
             mismatches.append(
                 Mismatch("distribution_daily", key, daily.get(key, 0), dist.get(key, 0))
+            )
+    months: dict[tuple[int, int, date], int] = defaultdict(int)
+    for (s, i, d), q in dist.items():
+        months[(s, i, d.replace(day=1))] += q
+    stored_months = {
+        (m.site_id, m.item_id, m.month): m.quantity
+        for m in db.session.scalars(select(DistributionMonthly))
+    }
+    for key in sorted(set(months) | set(stored_months)):
+        if months.get(key, 0) != stored_months.get(key, 0):
+            mismatches.append(
+                Mismatch("distribution_monthly", key, stored_months.get(key, 0), months.get(key, 0))
+            )
+    entries = contacts_sums()
+    people = {(c.site_id, c.day): c.contacts for c in db.session.scalars(select(ContactsDaily))}
+    for key in sorted(set(entries) | set(people)):
+        if entries.get(key, 0) != people.get(key, 0):
+            mismatches.append(
+                Mismatch("contacts_daily", key, people.get(key, 0), entries.get(key, 0))
             )
     return mismatches

@@ -15,6 +15,7 @@ from tracker.web import (
     naloxone,
     nav,
     reorder,
+    reports,
     stock,
     tallies,
     training,
@@ -27,6 +28,7 @@ BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, tra
 BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
+BLUEPRINTS += [reports.bp]
 
 
 def init_app(app: Flask) -> None:

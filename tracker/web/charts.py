@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
@@ -25,16 +25,20 @@ def _nice_max(value: int) -> int:
 
 
 def line_chart(
-    weeks: list[date],
-    series: list[tuple[str, list[int]]],
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int]]],
     title: str,
     fmt_number=str,  # type: ignore[no-untyped-def]
-    week_label: str = "uke",
+    axis_label: str = "",
 ) -> Markup:
-    """An accessible SVG: a title, one polyline per series, week numbers and a legend."""
+    """An accessible SVG: a title, one polyline per series, bucket labels and a legend.
+
+    Used by the stock page (weeks) and the reports page (any period bucket); the numbers
+    also stay in a table beside it.
+    """
     top = _nice_max(max((max(values) for _, values in series), default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    count = max(len(weeks) - 1, 1)
+    count = max(len(labels) - 1, 1)
 
     def x(i: int) -> float:
         return LEFT + plot_w * i / count
@@ -55,17 +59,18 @@ def line_chart(
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="15" '
             f'fill="#333">{escape(fmt_number(value))}</text>'
         )
-    for i, monday in enumerate(weeks):
-        if i % 2 == len(weeks) % 2 or i == len(weeks) - 1:
-            week = monday.isocalendar().week
+    every = max(1, -(-len(labels) // 8))  # at most about eight labels fit
+    for i, label in enumerate(labels):
+        if (len(labels) - 1 - i) % every == 0:  # always label the latest bucket
             parts.append(
                 f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
-                f'font-size="15" fill="#333">{week}</text>'
+                f'font-size="15" fill="#333">{escape(label)}</text>'
             )
-    parts.append(
-        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" font-size="15" '
-        f'fill="#333">{escape(week_label)}</text>'
-    )
+    if axis_label:
+        parts.append(
+            f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
+            f'font-size="15" fill="#333">{escape(axis_label)}</text>'
+        )
     for n, (label, values) in enumerate(series):
         colour = COLOURS[n % len(COLOURS)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))

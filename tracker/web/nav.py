@@ -25,6 +25,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("web.home", _l("Start")),
+    NavItem("reports_page.index", _l("Rapporter"), need="lead"),
     NavItem("web_tallies.entry_here", _l("Utdeling")),
     NavItem("web_naloxone.handout_here", _l("Nalokson")),
     NavItem("web_stock.receive_here", _l("Mottak")),

@@ -53,11 +53,11 @@ def site_stock(code: str):
         for name, values in sorted(found.trend.items(), key=lambda kv: order.get(kv[0], 99))
     ]
     chart = line_chart(
-        found.weeks,
+        [str(monday.isocalendar().week) for monday in found.weeks],
         series,
         _("Utdelt per uke, siste %(n)d uker", n=len(found.weeks)),
         fmt_number=number,
-        week_label=_("uke"),
+        axis_label=_("uke"),
     )
     return render_template("stock/site_stock.html", overview=found, chart=chart)
 

@@ -1,0 +1,302 @@
+"""Known answers for the summary workbook, read back cell by cell (month, tertial, year)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from tests import reports_data
+from tracker.services import exports
+from tracker.services.access import Actor
+
+SHEETS = ["Sammendrag", "Utdeling", "Nalokson", "SWITCH", "Opplæring", "Lager", "Om rapporten"]
+PERIODS = {
+    "month": (date(2025, 5, 1), date(2025, 5, 31)),
+    "tertial": (date(2025, 5, 1), date(2025, 8, 31)),
+    "year": (date(2025, 1, 1), date(2025, 12, 31)),
+}
+# Sammendrag per site: syringe, needle, foil, naloxone, overdose card, other, contacts.
+SUMMARY = {
+    "month": {"OSL-A": [40, 60, 20, 3, 0, 0, 12], "OSL-B": [8, 0, 0, 0, 3, 0, 6]},
+    "tertial": {"OSL-A": [50, 60, 50, 10, 0, 0, 17], "OSL-B": [8, 0, 0, 3, 3, 0, 6]},
+    "year": {"OSL-A": [150, 60, 50, 10, 0, 0, 26], "OSL-B": [8, 5, 0, 3, 3, 0, 8]},
+}
+
+
+@pytest.fixture
+def data(app):
+    return reports_data.build()
+
+
+def export(who, period: str, tmp_path, **kwargs):
+    start, end = PERIODS[period]
+    result = exports.export_summary(
+        Actor(who),
+        date_from=start,
+        date_to=end,
+        output=tmp_path / f"{period}.xlsx",
+        **kwargs,
+    )
+    return load_workbook(result.path)
+
+
+def values(sheet, first_row: int = 2, last_row: int | None = None) -> list[list]:
+    return [
+        list(row) for row in sheet.iter_rows(min_row=first_row, max_row=last_row, values_only=True)
+    ]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, period):
+    book = export(data.coordinator, period, tmp_path)
+    assert book.sheetnames == SHEETS
+    sheet = book["Sammendrag"]
+    header = [c.value for c in sheet[1]]
+    assert header == [
+        "Kommunenr",
+        "Kommune",
+        "Sted",
+        "Stedsnavn",
+        "Aktiv",
+        "Sprøyter",
+        "Kanyler",
+        "Røykefolie",
+        "Nalokson",
+        "Overdosekort",
+        "Annet",
+        "Kontakter",
+    ]
+    rows = values(sheet)
+    expected_a, expected_b = SUMMARY[period]["OSL-A"], SUMMARY[period]["OSL-B"]
+    assert rows == [
+        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a],
+        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b],
+        # The inactive site with no activity still has its row, with zeros.
+        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", 0, 0, 0, 0, 0, 0, 0],
+        [
+            None,
+            None,
+            "Totalt",
+            None,
+            None,
+            *[x + y for x, y in zip(expected_a, expected_b, strict=True)],
+        ],
+    ]
+    for row in sheet.iter_rows(min_row=2, min_col=6):
+        for cell in row:
+            assert type(cell.value) is int
+            assert cell.number_format == "#,##0"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:L5"
+    assert sheet.column_dimensions["D"].width == 28
+
+
+def test_distribution_sheet_months_as_columns_and_trend_chart(data, tmp_path):
+    book = export(data.coordinator, "tertial", tmp_path)
+    sheet = book["Utdeling"]
+    header = [c.value for c in sheet[1]][:10]
+    assert header == [
+        "Kommunenr",
+        "Sted",
+        "Vare",
+        "Varenavn",
+        "Kategori",
+        "2025-05",
+        "2025-06",
+        "2025-07",
+        "2025-08",
+        "Totalt",
+    ]
+    table = [r[:10] for r in values(sheet) if r[0] is not None]
+    assert len(table) == 3 * 5  # every site and item, zeros included
+    rows = {(r[1], r[2]): r for r in table}
+    assert rows[("OSL-A", "SYR")] == [
+        "0301",
+        "OSL-A",
+        "SYR",
+        "Vare SYR",
+        "Sprøyter",
+        40,
+        0,
+        10,
+        0,
+        50,
+    ]
+    assert rows[("OSL-A", "NAL")][5:] == [3, 7, 0, 0, 10]
+    assert rows[("OSL-B", "CARD")][5:] == [3, 0, 0, 0, 3]
+    assert rows[("OSL-C", "FOIL")][5:] == [0, 0, 0, 0, 0]
+    assert sum(r[9] for r in table) == 50 + 60 + 50 + 10 + 8 + 3 + 3
+    for row in sheet.iter_rows(min_row=2, max_row=16, min_col=6, max_col=10):
+        for cell in row:
+            assert type(cell.value) is int
+            assert cell.number_format == "#,##0"
+    # The monthly trend table beside it (after one empty column), and its chart.
+    assert sheet.cell(row=2, column=12).value == "Måned"
+    trend = [[sheet.cell(row=r, column=c).value for c in range(12, 19)] for r in range(3, 7)]
+    assert trend == [
+        ["2025-05", 48, 60, 20, 3, 3, 0],
+        ["2025-06", 0, 0, 0, 7, 0, 0],
+        ["2025-07", 10, 0, 30, 0, 0, 0],
+        ["2025-08", 0, 0, 0, 3, 0, 0],
+    ]
+    assert len(sheet._charts) == 1
+    assert sheet.auto_filter.ref == "A1:J16"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_naloxone_sheet_groups_first_refill_and_reasons(data, tmp_path):
+    sheet = export(data.coordinator, "tertial", tmp_path)["Nalokson"]
+    rows = values(sheet)
+    zeros7 = [0] * 7
+    assert rows == [
+        ["0301", "OSL-A", 10, 9, 1, 0, 0, 8, 2, 2, 0, 0, 0, 0, 0, 0],
+        ["0301", "OSL-B", 3, 0, 0, 3, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0],
+        ["0301", "OSL-C", 0, 0, 0, 0, 0, 0, 0, *zeros7],
+        [None, "Totalt", 13, 9, 1, 3, 0, 8, 5, 2, 3, 0, 0, 0, 0, 0],
+    ]
+    assert all(
+        c.number_format == "#,##0" for row in sheet.iter_rows(min_row=2, min_col=3) for c in row
+    )
+
+
+def test_switch_sheet_ratio_per_site_and_month(data, tmp_path):
+    sheet = export(data.coordinator, "tertial", tmp_path)["SWITCH"]
+    rows = values(sheet)
+    assert rows[:4] == [
+        ["0301", "OSL-A", "2025-05", 20, 100, 0.2],
+        ["0301", "OSL-A", "2025-06", 0, 0, None],
+        ["0301", "OSL-A", "2025-07", 30, 10, 3],
+        ["0301", "OSL-A", "2025-08", 0, 0, None],
+    ]
+    assert rows[4] == ["0301", "OSL-B", "2025-05", 0, 8, 0]
+    assert rows[-1] == [None, "Totalt", None, 50, 118, round(50 / 118, 4)]
+    assert len(rows) == 3 * 4 + 1
+    assert sheet.cell(row=2, column=6).number_format == "0.00"
+
+
+def test_training_sheet_sessions_participants_and_cpr_status(data, tmp_path):
+    sheet = export(data.coordinator, "tertial", tmp_path)["Opplæring"]
+    rows = values(sheet)
+    table = rows[: 3 * 5 + 5]
+    a_cpr = table[0]
+    assert a_cpr == ["0301", "OSL-A", "HLR", 1, 3, 0, 2, 0, 5]
+    b_nal = table[5 + 2]
+    assert b_nal == ["0301", "OSL-B", "Nalokson", 1, 7, 1, 0, 0, 8]
+    totals = table[15:]
+    assert totals[0] == [None, "Totalt", "HLR", 1, 3, 0, 2, 0, 5]
+    assert totals[2] == [None, "Totalt", "Nalokson", 1, 7, 1, 0, 0, 8]
+    assert sum(r[3] for r in table[:15]) == 2
+    cert = [r[:7] for r in rows[15 + 5 + 3 :]]
+    # lead-a's CPR runs to 2026-03-01: valid on 2025-08-31; staff-a has none.
+    assert cert == [
+        ["0301", "OSL-A", 2, 1, 0, 0, 1],
+        ["0301", "OSL-B", 0, 0, 0, 0, 0],
+        ["0301", "OSL-C", 0, 0, 0, 0, 0],
+    ]
+
+
+def test_cpr_due_within_90_days_of_the_period_end_is_expiring(data, tmp_path):
+    sheet = export(data.coordinator, "year", tmp_path)["Opplæring"]
+    cert = [r[:7] for r in values(sheet) if r[1] == "OSL-A" and isinstance(r[2], int)]
+    assert cert == [["0301", "OSL-A", 2, 0, 1, 0, 1]]
+
+
+def test_stock_sheet_on_hand_expiring_lots_and_discrepancies(data, tmp_path):
+    sheet = export(data.coordinator, "month", tmp_path)["Lager"]
+    rows = {(r[1], r[2]): r for r in values(sheet)}
+    assert len(rows) == 3 * 5
+    assert rows[("OSL-A", "SYR")][4:] == [350, 0, None, 0, "Nei", 0, "Nei"]
+    assert rows[("OSL-A", "NDL")][4] == -60
+    assert rows[("OSL-A", "NDL")][10] == "Ja"
+    assert rows[("OSL-A", "NAL")][4] == 30
+    assert rows[("OSL-A", "NAL")][9] == 30  # the lot expires in 30 days
+    assert rows[("OSL-B", "CARD")][4] == -3
+    assert rows[("OSL-C", "SYR")][4:] == [0, 0, None, 0, "Nei", 0, "Nei"]
+
+
+def test_about_sheet_names_period_filters_and_rule(data, tmp_path):
+    sheet = export(data.coordinator, "month", tmp_path, external=True)["Om rapporten"]
+    about = {r[0]: r[1] for r in values(sheet)}
+    assert about["Fra"].date() == date(2025, 5, 1)
+    assert about["Til"].date() == date(2025, 5, 31)
+    assert about["Generert av"] == "Test Bruker <koord@test.no>"
+    assert sheet["B3"].number_format == "DD.MM.YYYY"
+    assert about["Til ekstern bruk"] == "Ja"
+    assert "«<5»" in about["Skjermingsregel"]
+    assert about["Programversjon"]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_english_headings_on_request(data, tmp_path, period):
+    book = export(data.coordinator, period, tmp_path, lang="en")
+    assert book.sheetnames == [
+        "Summary",
+        "Distribution",
+        "Naloxone",
+        "SWITCH",
+        "Training",
+        "Stock",
+        "About",
+    ]
+    assert book["Summary"]["F1"].value == "Syringes"
+    assert book["About"]["B3"].number_format == "YYYY-MM-DD"
+    assert "Total" in [c.value for c in book["Distribution"][1]]
+
+
+def test_external_use_suppresses_small_person_counts_at_site_level(data, tmp_path):
+    sheet = export(data.coordinator, "tertial", tmp_path, external=True)["Nalokson"]
+    rows = values(sheet)
+    # A: groups 9/1/0/0 -> 1 hidden, and 9 too (else 10 - 1 gives it away); kits never hidden.
+    assert rows[0] == ["0301", "OSL-A", 10, "<5", "<5", 0, 0, "<5", "<5", "<5", 0, 0, 0, 0, 0, 0]
+    assert rows[1] == ["0301", "OSL-B", 3, 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
+    # The total row keeps the true figures, and they add up to the internal export's.
+    assert rows[3] == [None, "Totalt", 13, 9, 1, 3, 0, 8, 5, 2, 3, 0, 0, 0, 0, 0]
+    for row in rows[:3]:
+        for value in row[3:]:
+            assert value == "<5" or value == 0 or value >= 5
+    training = values(export(data.coordinator, "tertial", tmp_path, external=True)["Opplæring"])
+    assert training[0] == ["0301", "OSL-A", "HLR", 1, "<5", 0, "<5", 0, 5]
+    assert training[15] == [None, "Totalt", "HLR", 1, 3, 0, 2, 0, 5]
+
+
+def test_external_export_of_one_site_suppresses_its_total_row_too(data, tmp_path):
+    start, end = PERIODS["tertial"]
+    result = exports.export_summary(
+        Actor(data.coordinator),
+        date_from=start,
+        date_to=end,
+        sites=["OSL-B"],
+        external=True,
+        output=tmp_path / "b.xlsx",
+    )
+    rows = values(load_workbook(result.path)["Nalokson"])
+    assert rows[-1] == [None, "Totalt", 3, 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
+
+
+def test_an_empty_period_gives_zeros_for_every_site(data, tmp_path):
+    result = exports.export_summary(
+        Actor(data.coordinator),
+        date_from=date(2024, 2, 1),
+        date_to=date(2024, 2, 29),
+        output=tmp_path / "empty.xlsx",
+    )
+    book = load_workbook(result.path)
+    rows = values(book["Sammendrag"])
+    assert [r[2] for r in rows] == ["OSL-A", "OSL-B", "OSL-C", "Totalt"]
+    assert all(v == 0 for r in rows for v in r[5:])
+    assert all(r[5:7] == [0, 0] for r in values(book["Utdeling"]) if r[0])
+
+
+def test_default_file_goes_under_the_export_dir_with_the_period_in_its_name(
+    data, app, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    result = exports.export_summary(
+        Actor(data.coordinator), date_from=date(2025, 9, 1), date_to=date(2025, 12, 31)
+    )
+    assert result.path.parent == tmp_path / "exports"
+    assert result.filename == "sammendrag_2025-T3.xlsx"
+    assert result.path.name.startswith("sammendrag_2025-T3_")
+    assert not list((tmp_path / "exports").glob("*.part"))

@@ -1,0 +1,63 @@
+"""/api/v1/reports: distribution totals per site, item category and period bucket."""
+
+from flask import Response
+from flask.views import MethodView
+
+from tracker.api.common import actor, make_blueprint
+from tracker.exports import distribution_csv
+from tracker.schemas.reports import DistributionQuery, DistributionReportOut
+from tracker.services import reports
+
+blp = make_blueprint(
+    "reports", __name__, "/reports", "Distribution reports for site leads and coordinators."
+)
+ERRORS = {
+    400: "Malformed request.",
+    403: "Staff cannot see reports; leads see their own sites, coordinators their municipality.",
+    404: "Unknown site or municipality.",
+    422: "Bad period (from after to, over 10 years, malformed date) or a municipality "
+    "without sites.",
+}
+
+
+def _document_errors(view):  # noqa: ANN001, ANN202
+    for status, description in ERRORS.items():
+        view = blp.alt_response(status, description=description, success=False)(view)
+    return view
+
+
+def _report(args) -> reports.DistributionReport:  # noqa: ANN001
+    return reports.distribution_report(
+        actor(),
+        date_from=args["date_from"],
+        date_to=args["date_to"],
+        by=args["by"],
+        sites=args["site"],
+        municipality=args.get("municipality"),
+    )
+
+
+@blp.route("/distribution")
+class Distribution(MethodView):
+    @blp.arguments(DistributionQuery, location="query")
+    @blp.response(200, DistributionReportOut)
+    @_document_errors
+    def get(self, args):
+        """Totals per site, item category and period bucket; empty buckets are zero."""
+        return _report(args).as_json()
+
+
+@blp.route("/distribution.csv")
+class DistributionCsv(MethodView):
+    @blp.arguments(DistributionQuery, location="query")
+    @blp.response(200, content_type="text/csv", description="One line per site, category, bucket.")
+    @_document_errors
+    def get(self, args):
+        """The same report as CSV (UTF-8, comma separated, ISO dates)."""
+        report = _report(args)
+        name = f"utdeling_{report.scope.start}_{report.scope.end}_{report.by}.csv"
+        return Response(
+            distribution_csv.lines(report.rows()),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )

@@ -1,0 +1,66 @@
+"""Reports: query arguments and the distribution report's response."""
+
+from marshmallow import Schema, fields, validate
+
+from tracker.periods import BUCKETS
+from tracker.schemas.common import CODE, QuerySchema
+
+MUNICIPALITY = validate.Regexp(r"^\d{4}$", error="Use the 4-digit kommunenummer.")
+
+
+class ReportQuery(QuerySchema):
+    """The period (required, inclusive) and the site or municipality filters."""
+
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+    site = fields.List(
+        fields.String(validate=CODE),
+        load_default=list,
+        metadata={"description": "Site code; repeat for several. Default: every site you lead."},
+    )
+    municipality = fields.String(validate=MUNICIPALITY)
+
+
+class DistributionQuery(ReportQuery):
+    by = fields.String(
+        load_default="month",
+        validate=validate.OneOf(BUCKETS),
+        metadata={"description": "Period bucket: day, week, month, tertial, quarter or year."},
+    )
+
+
+class BucketOut(Schema):
+    label = fields.String()
+    date_from = fields.Date(data_key="from", attribute="start")
+    date_to = fields.Date(data_key="to", attribute="end")
+
+
+class DistributionRowOut(Schema):
+    site = fields.String()
+    site_name = fields.String()
+    municipality = fields.String()
+    category = fields.String()
+    bucket = fields.String()
+    date_from = fields.Date(data_key="from", attribute="from")
+    date_to = fields.Date(data_key="to", attribute="to")
+    quantity = fields.Integer()
+
+
+class SiteTotalOut(Schema):
+    site = fields.String()
+    name = fields.String()
+    municipality = fields.String()
+    active = fields.Boolean()
+    contacts = fields.Integer()
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DistributionReportOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    by = fields.String()
+    categories = fields.List(fields.String())
+    buckets = fields.List(fields.Nested(BucketOut))
+    sites = fields.List(fields.Nested(SiteTotalOut))
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    rows = fields.List(fields.Nested(DistributionRowOut))

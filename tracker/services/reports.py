@@ -1,0 +1,495 @@
+"""Report queries: distribution per site, item category and period bucket, from the aggregates.
+
+Every figure here is read from the daily aggregates (distribution_daily, contacts_daily) that
+ledger.post and the tally service keep in the same transaction as each movement, grouped by
+period bucket in SQL. So a report costs in proportion to sites x items x days, never to the
+number of ledger rows, and it sends the same number of queries for 1 site as for 50.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Date, Integer, bindparam, cast, extract, func, select, type_coerce
+
+from tracker import periods
+from tracker.errors import Forbidden, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import (
+    ContactsDaily,
+    DistributionDaily,
+    DistributionMonthly,
+    Item,
+    Municipality,
+    Site,
+)
+from tracker.models.auth import ROLE_RANK
+from tracker.models.catalog import CATEGORIES
+from tracker.services.access import Actor, can, strongest_role, visible_sites
+
+REPORT_ROLE = "lead"
+ORDINAL_JD = 1721424.5  # julianday() of the day before date(1, 1, 1), whose ordinal is 1
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """A site as the reports show it (plain data: builders never touch the session)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    active: bool
+    municipality_number: str
+    municipality_name: str
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    id: int
+    code: str
+    name_nb: str
+    name_en: str
+    category: str
+    unit: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: a date range and the sites the actor chose and may see."""
+
+    start: date
+    end: date
+    sites: list[SiteInfo]
+    site_codes: tuple[str, ...] = ()
+    municipality: str | None = None
+
+    @property
+    def site_ids(self) -> list[int]:
+        return [s.id for s in self.sites]
+
+    @property
+    def period(self) -> periods.Period:
+        return periods.Period(self.start, self.end)
+
+
+def _site_info(site: Site, municipality: Municipality) -> SiteInfo:
+    return SiteInfo(
+        site.id,
+        site.code,
+        site.name,
+        site.kind,
+        site.active,
+        municipality.number,
+        municipality.name,
+    )
+
+
+def _sites_with_municipality(where: Any) -> list[tuple[Site, Municipality]]:
+    rows = db.session.execute(
+        select(Site, Municipality)
+        .join(Municipality, Site.municipality_id == Municipality.id)
+        .where(where)
+        .order_by(Municipality.number, Site.code)
+    )
+    return [(s, m) for s, m in rows]
+
+
+def require_reporter(actor: Actor) -> None:
+    """Reports and exports are for site leads and coordinators; staff are refused."""
+    role = strongest_role(actor.user)
+    if role is None or ROLE_RANK[role] < ROLE_RANK[REPORT_ROLE]:
+        raise Forbidden("Reports and exports need the role site lead or coordinator.")
+
+
+def resolve_scope(
+    actor: Actor,
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    sites: Iterable[str] = (),
+    municipality: str | None = None,
+) -> Scope:
+    """Check the range and the filters; leads see their sites, coordinators their municipality."""
+    require_reporter(actor)
+    if date_from is None or date_to is None:
+        missing = [name for name, v in (("from", date_from), ("to", date_to)) if v is None]
+        raise ValidationError(
+            "A report needs both 'from' and 'to' (YYYY-MM-DD).",
+            {name: ["Required."] for name in missing},
+        )
+    periods.check_range(date_from, date_to)
+    codes = tuple(dict.fromkeys(c.strip() for c in sites if c and c.strip()))
+    place = None
+    if municipality:
+        place = db.session.scalar(select(Municipality).where(Municipality.number == municipality))
+        if place is None:
+            raise NotFound(
+                f"No municipality with number '{municipality}'.",
+                {"municipality": ["Unknown municipality."]},
+            )
+    if codes:
+        found = _sites_with_municipality(Site.code.in_(codes))
+        unknown = sorted(set(codes) - {s.code for s, _ in found})
+        if unknown:
+            raise NotFound(
+                f"No site with code '{unknown[0]}'.", {"site": [f"Unknown site: {unknown[0]}."]}
+            )
+        if place is not None:
+            outside = [s.code for s, _ in found if s.municipality_id != place.id]
+            if outside:
+                raise ValidationError(
+                    f"Site '{outside[0]}' is not in municipality {place.number}.",
+                    {"site": ["Not in the chosen municipality."]},
+                )
+    elif place is not None:
+        found = _sites_with_municipality(Site.municipality_id == place.id)
+        if not found:
+            raise ValidationError(
+                f"Municipality {place.number} ({place.name}) has no sites.",
+                {"municipality": ["Has no sites."]},
+            )
+    else:
+        visible = visible_sites(actor).with_only_columns(Site.id).scalar_subquery()
+        found = _sites_with_municipality(Site.id.in_(visible))
+        found = [(s, m) for s, m in found if can(actor, s, REPORT_ROLE)]
+        if not found:
+            raise Forbidden("You are not site lead or coordinator for any site.")
+    if codes or place is not None:
+        refused = [s.code for s, _ in found if not can(actor, s, REPORT_ROLE)]
+        if refused:
+            raise Forbidden(
+                f"You may not report on site '{refused[0]}'; "
+                "site leads see their own sites, coordinators their municipality."
+            )
+    return Scope(
+        date_from,
+        date_to,
+        [_site_info(s, m) for s, m in found],
+        codes,
+        place.number if place else None,
+    )
+
+
+def items() -> list[ItemInfo]:
+    """The whole catalogue in its display order (inactive items show if they have data)."""
+    return [
+        ItemInfo(i.id, i.code, i.name_nb, i.name_en, i.category, i.unit, i.active)
+        for i in db.session.scalars(select(Item).order_by(Item.sort_order, Item.code))
+    ]
+
+
+def bucket_expr(by: str, column: Any) -> Any:
+    """SQL for periods.bucket_index(by, column) on SQLite and PostgreSQL."""
+    if by == "day":
+        return column
+    if by == "week":
+        if db.session.get_bind().dialect.name == "sqlite":
+            ordinal = cast(func.julianday(column) - ORDINAL_JD, Integer)
+        else:
+            first = bindparam("ordinal_zero", date(1, 1, 1), type_=Date)
+            ordinal = type_coerce(column - first, Integer) + 1
+        return (ordinal - 1) // 7
+    size = periods.MONTHS[by]
+    year = cast(extract("year", column), Integer)
+    month = cast(extract("month", column), Integer)
+    return year * 12 + ((month - 1) // size) * size
+
+
+def _core(statement: Any) -> Any:
+    """Run a column query on the session's connection: plain rows, no ORM row processing."""
+    return db.session.connection().execute(statement)
+
+
+def _index(by: str, value: Any) -> int:
+    """The bucket index as SQL returned it (a date when grouping by day)."""
+    if by == "day":
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return value.toordinal()
+    return int(value)
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last whole calendar months within start..end."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    last = after.replace(day=1) - timedelta(days=1)  # the end of the last whole month
+    if first > last:
+        return None
+    return first, last.replace(day=1)
+
+
+def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
+    """Quantity handed out per (site id, item id, bucket index), in two grouped queries.
+
+    Whole months come from the monthly aggregate (sites x items x months rows) when the
+    buckets are made of months; the days outside whole months, and day and week buckets,
+    come from the daily aggregate grouped by bucket in SQL.
+    """
+    daily = DistributionDaily
+    months = whole_months(scope.start, scope.end) if by in periods.MONTHS else None
+    result: dict[tuple[int, int, int], int] = defaultdict(int)
+    ranges = [(scope.start, scope.end)]
+    if by in periods.MONTHS:
+        first, last = months or (date.max, date.min)
+        monthly = DistributionMonthly
+        month_bucket = bucket_expr(by, monthly.month).label("bucket")
+        rows = _core(
+            select(monthly.site_id, monthly.item_id, month_bucket, func.sum(monthly.quantity))
+            .where(
+                monthly.site_id.in_(scope.site_ids),
+                monthly.month >= first,
+                monthly.month <= last,
+            )
+            .group_by(monthly.site_id, monthly.item_id, month_bucket)
+        )
+        for site_id, item_id, index, quantity in rows:
+            result[(site_id, item_id, int(index))] += int(quantity)
+        if months is not None:
+            after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+            # The partial months before and after: two narrow ranges, each an index range.
+            ranges = [(scope.start, first - timedelta(days=1)), (after_last, scope.end)]
+        else:
+            ranges = [(scope.start, scope.end), (date.max, date.min)]
+    for low, high in ranges:
+        if by in periods.MONTHS and months is not None:
+            # An edge lies within one month, so one bucket: group by site and item only
+            # (the index order, no sort) and place it in Python.
+            rows = _core(
+                select(daily.site_id, daily.item_id, func.sum(daily.quantity))
+                .where(daily.site_id.in_(scope.site_ids), daily.day >= low, daily.day <= high)
+                .group_by(daily.site_id, daily.item_id)
+            )
+            index = periods.bucket_index(by, low) if low <= high else 0
+            for site_id, item_id, quantity in rows:
+                result[(site_id, item_id, index)] += int(quantity)
+            continue
+        bucket = bucket_expr(by, daily.day).label("bucket")
+        rows = _core(
+            select(daily.site_id, daily.item_id, bucket, func.sum(daily.quantity))
+            .where(daily.site_id.in_(scope.site_ids), daily.day >= low, daily.day <= high)
+            .group_by(daily.site_id, daily.item_id, bucket)
+        )
+        for site_id, item_id, value, quantity in rows:
+            result[(site_id, item_id, _index(by, value))] += int(quantity)
+    return {key: q for key, q in result.items() if q}
+
+
+def contacts(scope: Scope, by: str) -> dict[tuple[int, int], int]:
+    """Contacts per (site id, bucket index)."""
+    bucket = bucket_expr(by, ContactsDaily.day).label("bucket")
+    rows = _core(
+        select(ContactsDaily.site_id, bucket, func.sum(ContactsDaily.contacts))
+        .where(
+            ContactsDaily.site_id.in_(scope.site_ids),
+            ContactsDaily.day >= scope.start,
+            ContactsDaily.day <= scope.end,
+        )
+        .group_by(ContactsDaily.site_id, bucket)
+    )
+    return {(s, _index(by, b)): int(q) for s, b, q in rows}
+
+
+@dataclass
+class DistributionReport:
+    """Totals per site, item category and bucket; every combination present, zeros included."""
+
+    scope: Scope
+    by: str
+    buckets: list[periods.Period]
+    categories: tuple[str, ...]
+    # (site id, category, bucket label) -> quantity
+    cells: dict[tuple[int, str, str], int]
+    contacts: dict[tuple[int, str], int]
+    per_item: dict[tuple[int, int, str], int] = field(default_factory=dict)
+    items: list[ItemInfo] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per site, category and bucket (the JSON and CSV shape)."""
+        result = []
+        for site in self.scope.sites:
+            for bucket in self.buckets:
+                for category in self.categories:
+                    result.append(
+                        {
+                            "site": site.code,
+                            "site_name": site.name,
+                            "municipality": site.municipality_number,
+                            "category": category,
+                            "bucket": bucket.label,
+                            "from": bucket.start,
+                            "to": bucket.end,
+                            "quantity": self.cells.get((site.id, category, bucket.label), 0),
+                        }
+                    )
+        return result
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape of GET /reports/distribution."""
+        return {
+            "date_from": self.scope.start,
+            "date_to": self.scope.end,
+            "by": self.by,
+            "categories": list(self.categories),
+            "buckets": self.buckets,
+            "sites": [
+                {
+                    "site": s.code,
+                    "name": s.name,
+                    "municipality": s.municipality_number,
+                    "active": s.active,
+                    "contacts": self.site_contacts(s.id),
+                    "totals": self.site_totals(s.id),
+                }
+                for s in self.scope.sites
+            ],
+            "totals": self.totals(),
+            "rows": self.rows(),
+        }
+
+    def site_totals(self, site_id: int) -> dict[str, int]:
+        return {
+            c: sum(self.cells.get((site_id, c, b.label), 0) for b in self.buckets)
+            for c in self.categories
+        }
+
+    def site_contacts(self, site_id: int) -> int:
+        return sum(self.contacts.get((site_id, b.label), 0) for b in self.buckets)
+
+    def bucket_totals(self) -> list[dict[str, Any]]:
+        """Per bucket, the total of each category over all sites (the trend chart's data)."""
+        totals: dict[tuple[str, str], int] = defaultdict(int)
+        for (_, category, label), quantity in self.cells.items():
+            totals[(category, label)] += quantity
+        return [
+            {
+                "bucket": b.label,
+                "from": b.start,
+                "to": b.end,
+                **{c: totals.get((c, b.label), 0) for c in self.categories},
+            }
+            for b in self.buckets
+        ]
+
+    def total_contacts(self) -> int:
+        return sum(self.contacts.values())
+
+    def totals(self) -> dict[str, int]:
+        result = dict.fromkeys(self.categories, 0)
+        for (_, category, _label), quantity in self.cells.items():
+            result[category] += quantity
+        return result
+
+
+def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
+    """The distribution report for a resolved scope (also what the workbook's sheets use)."""
+    if by not in periods.BUCKETS:
+        raise ValidationError(
+            f"Unknown bucket '{by}'; use one of {', '.join(periods.BUCKETS)}.",
+            {"by": ["Unknown bucket."]},
+        )
+    buckets = periods.buckets(scope.start, scope.end, by)
+    label_of = {periods.bucket_index(by, b.start): b.label for b in buckets}
+    catalogue = items()
+    category_of = {i.id: i.category for i in catalogue}
+    cells: dict[tuple[int, str, str], int] = defaultdict(int)
+    per_item: dict[tuple[int, int, str], int] = {}
+    for (site_id, item_id, index), quantity in distribution(scope, by).items():
+        label = label_of[index]
+        cells[(site_id, category_of[item_id], label)] += quantity
+        per_item[(site_id, item_id, label)] = quantity
+    people = {(s, label_of[i]): q for (s, i), q in contacts(scope, by).items()}
+    return DistributionReport(
+        scope, by, buckets, CATEGORIES, dict(cells), people, per_item, catalogue
+    )
+
+
+@dataclass
+class ReportPage:
+    """What the Reports page shows: the filter choices, and the report once asked for."""
+
+    sites: list[SiteInfo]
+    municipalities: list[tuple[str, str]]
+    date_from: date
+    date_to: date
+    report: DistributionReport | None = None
+
+
+def reportable_sites(actor: Actor) -> list[SiteInfo]:
+    """The sites the actor may report on (as lead or coordinator), in one query."""
+    require_reporter(actor)
+    visible = visible_sites(actor).with_only_columns(Site.id).scalar_subquery()
+    return [
+        _site_info(s, m)
+        for s, m in _sites_with_municipality(Site.id.in_(visible))
+        if can(actor, s, REPORT_ROLE)
+    ]
+
+
+def report_page(
+    actor: Actor,
+    *,
+    preset: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    by: str = "month",
+    site: str | None = None,
+    municipality: str | None = None,
+    on: date,
+    run: bool = True,
+) -> ReportPage:
+    """The Reports page: choices for the filters, a preset or custom period, and the report."""
+    sites = reportable_sites(actor)
+    if not sites:
+        raise Forbidden("You are not site lead or coordinator for any site.")
+    places: dict[str, str] = {}
+    if actor.is_coordinator:
+        by_place: dict[str, list[SiteInfo]] = defaultdict(list)
+        for info in sites:
+            by_place[info.municipality_number].append(info)
+        places = {
+            number: infos[0].municipality_name
+            for number, infos in by_place.items()
+            if actor.is_admin
+            or actor.user.municipality_id is None
+            or actor.user.municipality.number == number
+        }
+    if preset and preset != "custom":
+        chosen = periods.preset(preset, on)
+        date_from, date_to = chosen.start, chosen.end
+    default = periods.preset("this_month", on)
+    page = ReportPage(
+        sites, sorted(places.items()), date_from or default.start, date_to or default.end
+    )
+    if run:
+        scope = resolve_scope(
+            actor,
+            date_from=date_from,
+            date_to=date_to,
+            sites=[site] if site else [],
+            municipality=municipality,
+        )
+        page.report = build_distribution(scope, by)
+    return page
+
+
+def distribution_report(
+    actor: Actor,
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    by: str = "month",
+    sites: Iterable[str] = (),
+    municipality: str | None = None,
+) -> DistributionReport:
+    """GET /reports/distribution and the Reports page: check access, then build."""
+    scope = resolve_scope(
+        actor, date_from=date_from, date_to=date_to, sites=sites, municipality=municipality
+    )
+    return build_distribution(scope, by)

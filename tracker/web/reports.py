@@ -1,0 +1,165 @@
+"""The Reports page (/rapporter) for site leads and coordinators, and the workbook download."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from tracker.dates import today
+from tracker.errors import DomainError, Forbidden
+from tracker.services import exports, reports
+from tracker.web import charts
+from tracker.web.common import current_actor
+from tracker.web.formats import number
+
+bp = Blueprint("reports_page", __name__, url_prefix="/rapporter")
+
+PRESETS = [
+    SelectChoice("this_month", _l("Denne måneden")),
+    SelectChoice("last_month", _l("Forrige måned")),
+    SelectChoice("this_tertial", _l("Dette tertialet")),
+    SelectChoice("last_tertial", _l("Forrige tertial")),
+    SelectChoice("this_year", _l("I år")),
+    SelectChoice("last_year", _l("I fjor")),
+    SelectChoice("custom", _l("Egendefinert (fra–til)")),
+]
+BUCKETS = [
+    SelectChoice("month", _l("Måned")),
+    SelectChoice("week", _l("Uke")),
+    SelectChoice("tertial", _l("Tertial")),
+    SelectChoice("quarter", _l("Kvartal")),
+    SelectChoice("year", _l("År")),
+    SelectChoice("day", _l("Dag")),
+]
+CATEGORY_LABELS = {
+    "syringe": _l("Sprøyter"),
+    "needle": _l("Kanyler"),
+    "foil": _l("Røykefolie"),
+    "naloxone": _l("Nalokson"),
+    "overdose_card": _l("Overdosekort"),
+    "other": _l("Annet"),
+}
+
+
+class ReportForm(FlaskForm):
+    """The filters; a GET form (it only reads), so without a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    periode = SelectField(_l("Periode"), choices=PRESETS, default="last_month")
+    fra = DateField(_l("Fra"), validators=[Optional()])
+    til = DateField(_l("Til"), validators=[Optional()])
+    inndeling = SelectField(_l("Inndeling"), choices=BUCKETS, default="month")
+    sted = SelectField(_l("Sted"), choices=[], validate_choice=False, default="")
+    kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, default="")
+    ekstern = BooleanField(_l("Til ekstern bruk (skjul små tall om personer)"))
+    sprak = SelectField(
+        _l("Språk i regnearket"),
+        choices=[SelectChoice("nb", "Norsk bokmål"), SelectChoice("en", "English")],
+        default="nb",
+    )
+
+
+def _nb_int(value: int) -> str:
+    """1 234: Norwegian digit grouping with a no-break space."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+@bp.app_template_filter("nb_int")
+def nb_int_filter(value: int) -> str:
+    return _nb_int(value)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Choose a period and sites; see totals, the trend, and download the workbook."""
+    form = ReportForm(request.args)
+    asked = bool(request.args)
+    error = None
+    if asked and not form.validate():
+        error = _("Sjekk datoene: bruk formatet dd.mm.åååå.")
+    try:
+        page = reports.report_page(
+            current_actor(),
+            preset=form.periode.data if asked else "last_month",
+            date_from=form.fra.data,
+            date_to=form.til.data,
+            by=form.inndeling.data or "month",
+            site=form.sted.data or None,
+            municipality=form.kommune.data or None,
+            on=today(),
+            run=error is None,
+        )
+    except Forbidden:
+        raise
+    except DomainError as exc:  # bad period or filter: show the form again with the reason
+        error = exc.detail
+        page = reports.report_page(
+            current_actor(),
+            preset=None,
+            date_from=None,
+            date_to=None,
+            on=today(),
+            run=False,
+        )
+    form.sted.choices = [("", _("Alle mine steder"))] + [
+        (s.code, f"{s.code} – {s.name}" + ("" if s.active else _(" (inaktiv)"))) for s in page.sites
+    ]
+    form.kommune.choices = [("", _("Alle"))] + [
+        (number, f"{number} {name}") for number, name in page.municipalities
+    ]
+    chart = None
+    if page.report is not None:
+        trend = page.report.bucket_totals()
+        chart = charts.line_chart(
+            [row["bucket"] for row in trend],
+            [(str(CATEGORY_LABELS[c]), [row[c] for row in trend]) for c in page.report.categories],
+            _("Utdeling per periode"),
+            fmt_number=number,
+        )
+        form.fra.data, form.til.data = page.date_from, page.date_to
+    return (
+        render_template(
+            "reports/index.html",
+            form=form,
+            page=page,
+            report=page.report,
+            chart=chart,
+            error=error,
+            categories=CATEGORY_LABELS,
+        ),
+        422 if error else 200,
+    )
+
+
+@bp.get("/sammendrag.xlsx")
+@login_required
+def download():
+    """The Helsedirektoratet workbook for the chosen period and filters."""
+    args = request.args
+    form = ReportForm(args)
+    form.validate()
+    result = exports.export_summary(
+        current_actor(),
+        date_from=form.fra.data,
+        date_to=form.til.data,
+        sites=[form.sted.data] if form.sted.data else [],
+        municipality=form.kommune.data or None,
+        lang=form.sprak.data or "nb",
+        external=bool(form.ekstern.data),
+    )
+    return send_file(
+        result.path,
+        mimetype=exports.XLSX,
+        as_attachment=True,
+        download_name=result.filename,
+        max_age=0,
+    )
