@@ -92,6 +92,11 @@ RULES: dict[str, str] = {
     "GET audit.AuditEvents": "global:coordinator",
     "GET auditlog.index": "global:coordinator",
     "GET imports.Imports": "global:coordinator",
+    "GET reports.Distribution": "site:lead",
+    "GET reports.DistributionCsv": "site:lead",
+    "GET exports.Summary": "site:lead",
+    "GET reports_page.index": "site:lead",
+    "GET reports_page.download": "site:lead",
     "POST imports.Imports": "global:coordinator",
     "GET imports.export_csv": "global:coordinator",
     "GET imports.template_csv": "global:coordinator",
@@ -252,6 +257,11 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "GET audit.AuditEvents": lambda t: {"query": {"site": t.site.code}},
     "GET auditlog.index": lambda t: {"query": {"site": t.site.code}},
+    "GET reports.Distribution": lambda t: _report_query(t),
+    "GET reports.DistributionCsv": lambda t: _report_query(t),
+    "GET exports.Summary": lambda t: _report_query(t),
+    "GET reports_page.index": lambda t: {"query": _report_page_query(t)},
+    "GET reports_page.download": lambda t: {"query": _report_page_query(t)},
     "POST imports.Imports": lambda t: {"data": {"file": _import_file(t), "dry_run": "true"}},
     "GET imports.export_csv": lambda t: {"query": {"site": t.site.code}},
     "POST imports_page.check": lambda t: {"data": {"file": _import_file(t)}},
@@ -404,6 +414,14 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
 
 
 # URL arguments by name, for the target site.
+def _report_query(t: Target) -> dict[str, Any]:
+    return {"query": {"from": _day(), "to": _day(), "site": t.site.code}}
+
+
+def _report_page_query(t: Target) -> dict[str, str]:
+    return {"periode": "custom", "fra": _day(), "til": _day(), "sted": t.site.code}
+
+
 def _import_file(t: Target) -> tuple[io.BytesIO, str]:
     """A one-row distribution file in the import format, for the target site."""
     text = f"sted;dato;vare;antall\n{t.site.code};{today():%d.%m.%Y};SPR;3\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import secrets
 from pathlib import Path
 
@@ -104,3 +105,5 @@ class TestConfig(Config):
         self.TESTING = True
         self.SQLALCHEMY_DATABASE_URI = database_url(database_uri)
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # Saved export copies go to a per-run temporary folder, never into the repository.
+        self.EXPORT_DIR = tempfile.mkdtemp(prefix="tracker-exports-")

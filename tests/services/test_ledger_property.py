@@ -82,3 +82,20 @@ def test_any_sequence_keeps_every_balance_equal_to_its_ledger(app, operations):
     }
     assert {code: balances.get(code, 0) for code in ITEMS} == expected
     assert ledger.verify() == []
+
+
+def test_a_batch_bigger_than_one_statement_allows_is_posted_whole(app):
+    """Over 65 535 bound values (PostgreSQL's limit per statement) in one post still lands."""
+    from sqlalchemy import func
+
+    from tracker.models import StockMovement
+
+    site, item = make_site("BIG"), make_item("SPR")
+    actor = Actor(make_user("admin"))
+    db.session.commit()
+    moves = [ledger.Move(site.id, item.id, None, "receipt", 1, today()) for _ in range(4000)]
+    ids = ledger.post(actor, moves)
+    db.session.commit()
+    assert len(ids) == 4000
+    assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 4000
+    assert ledger.verify() == []

@@ -45,6 +45,10 @@ from tracker.models.base import utcnow
 from tracker.services import discrepancies
 from tracker.services.access import Actor
 
+# The PostgreSQL pipeline sends the movements as one INSERT; bigger batches (a seed, a bulk
+# correction) take the sequential path, where SQLAlchemy splits the INSERT for the driver.
+PIPELINE_MAX_ROWS = 1000
+
 DISTRIBUTION_REFS = ("tally_id", "naloxone_handout_id")
 REFS = (
     "receipt_id",
@@ -262,7 +266,8 @@ def post(
         Counter(DistributionMonthly, ("site_id", "item_id", "month"), "quantity", monthly_rows),
         *counters,
     ]
-    if not strict and db.session.get_bind().dialect.name == "postgresql":
+    pipelined = len(rows) <= PIPELINE_MAX_ROWS  # one statement's parameters stay < 65 535
+    if pipelined and not strict and db.session.get_bind().dialect.name == "postgresql":
         ids = _post_pipelined(rows, upserts)
         _flag_negative(deltas, refuse_short)
         return ids
