@@ -48,6 +48,8 @@ from tracker.services import (
 from tracker.services.access import Actor
 from tracker.services.unit import commit, service
 
+POST_SLICE = 3000  # movements per ledger.post in the bulk year (x 18 columns < 65 535)
+
 MUNICIPALITIES = [("0301", "Oslo"), ("4601", "Bergen"), ("5001", "Trondheim")]
 
 SITES = [
@@ -333,7 +335,10 @@ def _seed_site(
         )
         for h in handouts
     )
-    ledger.post(actor, moves)
+    # In slices: on PostgreSQL ledger.post sends the movements as one multi-row INSERT, and a
+    # year at a busy site (~30 000 movements) would pass psycopg's 65 535 bind parameters.
+    for begin in range(0, len(moves), POST_SLICE):
+        ledger.post(actor, moves[begin : begin + POST_SLICE])
     return len(tallies), len(handouts)
 
 
