@@ -1,12 +1,26 @@
 """The command line: users, tokens, demo data and the ledger check."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select, update
 
 from tests.factories import make_item, make_site, make_user
 from tracker.dates import today
 from tracker.extensions import db
-from tracker.models import ApiToken, Site, StockBalance, TallyEntry, User
-from tracker.services import stock
+from tracker.models import (
+    ApiToken,
+    Certification,
+    Discrepancy,
+    Site,
+    StockBalance,
+    StockCount,
+    StockMovement,
+    TallyEntry,
+    TrainingSession,
+    Transfer,
+    User,
+)
+from tracker.services import reorder, stock
 from tracker.services.access import Actor
 
 
@@ -77,3 +91,44 @@ def test_seed_demo_loads_once_and_the_ledger_holds(runner, app):
     assert runner.invoke(args=["verify-ledger"]).exit_code == 0
     roles = {u.global_role or u.memberships[0].role for u in db.session.scalars(select(User))}
     assert roles == {"admin", "coordinator", "lead", "staff"}
+
+
+def test_seed_demo_fills_training_and_stock_operations(runner, app):
+    """Training, certifications, transfers, a count, a discard and reorder levels, all
+    through their services; a second run adds nothing and the ledger holds."""
+    first = runner.invoke(args=["seed-demo", "--days", "12"])
+    assert first.exit_code == 0, first.output
+    assert "training sessions" in first.output
+    sessions = db.session.scalar(select(func.count(TrainingSession.id)))
+    assert sessions > 0
+    on = today()
+    certs = list(
+        db.session.scalars(select(Certification).where(Certification.training_type == "cpr"))
+    )
+    assert any(c.valid_until > on + timedelta(days=60) for c in certs)  # valid
+    assert any(on <= c.valid_until <= on + timedelta(days=60) for c in certs)  # expiring soon
+    assert any(c.valid_until < on for c in certs)  # expired
+    statuses = dict(
+        db.session.execute(
+            select(Transfer.status, func.count(Transfer.id)).group_by(Transfer.status)
+        ).all()
+    )
+    assert statuses.get("received", 0) >= 1
+    assert statuses.get("shipped", 0) == 1
+    count = db.session.scalar(select(StockCount).where(StockCount.status == "closed"))
+    assert count is not None
+    assert any(line.variance for line in count.lines)
+    assert db.session.scalar(
+        select(func.count(Discrepancy.id)).where(Discrepancy.kind == "count_variance")
+    )
+    discard = db.session.scalar(select(StockMovement).where(StockMovement.kind == "discard"))
+    assert discard is not None
+    assert discard.lot is not None
+    assert discard.lot.expiry < on
+    assert discard.reason.startswith("expired")
+    assert reorder.reorder_list(None)  # a few lines due for reorder
+    assert runner.invoke(args=["verify-ledger"]).exit_code == 0
+    second = runner.invoke(args=["seed-demo", "--days", "12"])
+    assert "already loaded" in second.output
+    assert db.session.scalar(select(func.count(TrainingSession.id))) == sessions
+    assert db.session.scalar(select(func.count(Transfer.id))) == sum(statuses.values())

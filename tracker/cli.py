@@ -47,7 +47,10 @@ def seed_demo(days: int) -> None:
     if not result.created:
         click.echo("Demo data is already loaded; nothing to do.")
         return
-    click.echo(f"Loaded demo data: {result.tallies} entries, {result.handouts} naloxone handouts.")
+    click.echo(
+        f"Loaded demo data: {result.tallies} entries, {result.handouts} naloxone handouts, "
+        f"{result.sessions} training sessions, {result.transfers} transfers."
+    )
     click.echo("Users (the passwords are shown only now):")
     for email, password in result.passwords.items():
         click.echo(f"  {email:32} {password}")

@@ -1,7 +1,12 @@
 """Demo data: three municipalities, a dozen sites, the standard catalogue and a year of activity.
 
 Built in bulk (one transaction per site) through the same ledger as daily entry, so balances,
-aggregates and `verify-ledger` hold for the demo exactly as for real data.
+aggregates and `verify-ledger` hold for the demo exactly as for real data. After the bulk
+year, the features a person opens next are filled through their own services (an admin
+actor, each call its own transaction): training sessions and staff certifications (valid,
+expiring and expired), transfers (received and in transit), a closed stock count with a small
+variance, a discarded expired naloxone lot, and reorder/target levels that leave a few lines
+to reorder.
 """
 
 from __future__ import annotations
@@ -24,14 +29,26 @@ from tracker.models import (
     NaloxoneHandout,
     Receipt,
     Site,
-    SiteItem,
+    StockBalance,
     TallyEntry,
     TallyLine,
     User,
 )
-from tracker.services import ledger, users
+from tracker.services import (
+    catalog,
+    counts,
+    discards,
+    ledger,
+    reorder,
+    stock,
+    training,
+    transfers,
+    users,
+)
 from tracker.services.access import Actor
 from tracker.services.unit import commit, service
+
+POST_SLICE = 3000  # movements per ledger.post in the bulk year (x 18 columns < 65 535)
 
 MUNICIPALITIES = [("0301", "Oslo"), ("4601", "Bergen"), ("5001", "Trondheim")]
 
@@ -77,7 +94,78 @@ USERS = [
     ("stedsleder@tracker.local", "Lars Stedsleder", "lead", ["OSL-MO", "OSL-SPR"], None),
     ("ansatt@tracker.local", "Siri Ansatt", "staff", ["OSL-MO"], None),
     ("ansatt.bergen@tracker.local", "Bjørn Ansatt", "staff", ["BGO-MO"], None),
+    ("ola.ansatt@tracker.local", "Ola Hansen", "staff", ["OSL-MO"], None),
+    ("ingrid.ansatt@tracker.local", "Ingrid Berg", "staff", ["OSL-SPR"], None),
+    ("marte.ansatt@tracker.local", "Marte Lie", "staff", ["BGO-MO"], None),
+    ("trond.ansatt@tracker.local", "Trond Moen", "staff", ["TRD-MO"], None),
+    ("hanne.ansatt@tracker.local", "Hanne Dahl", "staff", ["TRD-MO"], None),
 ]
+
+# Staff courses with named attendees, days before today (independent of --days, so that the
+# certification overview always shows valid, expiring-soon and expired CPR certificates).
+STAFF_COURSES = [
+    ("OSL-MO", 45, "cpr", ["stedsleder@tracker.local", "ansatt@tracker.local"]),  # valid
+    ("OSL-MO", 410, "cpr", ["ola.ansatt@tracker.local"]),  # expired
+    ("OSL-MO", 120, "naloxone", ["ansatt@tracker.local", "ola.ansatt@tracker.local"]),
+    ("OSL-SPR", 325, "cpr", ["ingrid.ansatt@tracker.local"]),  # expiring in ~40 days
+    ("OSL-SPR", 200, "first_aid", ["ingrid.ansatt@tracker.local", "stedsleder@tracker.local"]),
+    ("BGO-MO", 150, "cpr", ["ansatt.bergen@tracker.local"]),  # valid
+    ("BGO-MO", 340, "cpr", ["marte.ansatt@tracker.local"]),  # expiring in ~25 days
+    (
+        "BGO-MO",
+        90,
+        "smoking_technique",
+        ["ansatt.bergen@tracker.local", "marte.ansatt@tracker.local"],
+    ),
+    ("TRD-MO", 20, "cpr", ["trond.ansatt@tracker.local"]),  # valid
+    ("TRD-MO", 440, "cpr", ["hanne.ansatt@tracker.local"]),  # expired
+    (
+        "TRD-MO",
+        75,
+        "overdose_conversation",
+        ["trond.ansatt@tracker.local", "hanne.ansatt@tracker.local"],
+    ),
+]
+
+# Weekly chance of a session of each type, by site kind.
+TRAINING_RATES = {
+    "mo_senter": {
+        "naloxone": 0.2,
+        "cpr": 0.08,
+        "first_aid": 0.05,
+        "smoking_technique": 0.15,
+        "overdose_conversation": 0.1,
+    },
+    "sproyterom": {
+        "naloxone": 0.15,
+        "cpr": 0.06,
+        "first_aid": 0.04,
+        "smoking_technique": 0.12,
+        "overdose_conversation": 0.08,
+    },
+    "lavterskel_helsesenter": {
+        "naloxone": 0.12,
+        "cpr": 0.05,
+        "first_aid": 0.04,
+        "smoking_technique": 0.08,
+        "overdose_conversation": 0.06,
+    },
+    "oppsokende_team": {
+        "naloxone": 0.08,
+        "cpr": 0.02,
+        "first_aid": 0.01,
+        "smoking_technique": 0.05,
+        "overdose_conversation": 0.05,
+    },
+}
+# type: (pwud, relative, staff, other) ranges, durations in minutes, trainer
+TRAINING_SHAPE = {
+    "naloxone": (((2, 10), (0, 3), (0, 1), (0, 1)), [30, 45], "Sykepleier, nalokson"),
+    "cpr": (((3, 10), (0, 2), (0, 2), (0, 1)), [120, 180], "HLR-instruktør"),
+    "first_aid": (((3, 8), (0, 2), (0, 2), (0, 1)), [180, 240], "Førstehjelpsinstruktør"),
+    "smoking_technique": (((2, 8), (0, 0), (0, 1), (0, 0)), [30, 45, 60], "SWITCH-veileder"),
+    "overdose_conversation": (((1, 4), (0, 2), (0, 0), (0, 1)), [20, 30, 45], "Erfaringskonsulent"),
+}
 
 
 @dataclass
@@ -86,6 +174,8 @@ class SeedResult:
     passwords: dict[str, str]
     tallies: int = 0
     handouts: int = 0
+    sessions: int = 0
+    transfers: int = 0
 
 
 def already_seeded() -> bool:
@@ -140,6 +230,9 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
         result.tallies += t
         result.handouts += h
         commit()
+    result.sessions = _seed_training(actor, rng, end, start)
+    result.transfers = _seed_stock_operations(actor, end, days)
+    _seed_levels(actor, end)
     return result
 
 
@@ -187,15 +280,6 @@ def _seed_site(
     weekly_use: dict[int, int] = {}
     lot_stock: dict[int, int] = {}
     naloxone = next(i for i in items if i.category == "naloxone")
-    for item in items:
-        db.session.add(
-            SiteItem(
-                site_id=site.id,
-                item_id=item.id,
-                reorder_level=int(CATALOGUE[items.index(item)][6] * scale * 7),
-                target_level=int(CATALOGUE[items.index(item)][6] * scale * 21),
-            )
-        )
     day = start
     while day < end:
         if site.kind == "oppsokende_team" and day.weekday() == 6:
@@ -251,7 +335,10 @@ def _seed_site(
         )
         for h in handouts
     )
-    ledger.post(actor, moves)
+    # In slices: on PostgreSQL ledger.post sends the movements as one multi-row INSERT, and a
+    # year at a busy site (~30 000 movements) would pass psycopg's 65 535 bind parameters.
+    for begin in range(0, len(moves), POST_SLICE):
+        ledger.post(actor, moves[begin : begin + POST_SLICE])
     return len(tallies), len(handouts)
 
 
@@ -329,3 +416,203 @@ def _weekly_receipt(
             )
         )
     weekly_use.clear()
+
+
+def _seed_training(actor: Actor, rng: random.Random, end: date, start: date) -> int:
+    """Sessions through training.record_session: weekly chances per site kind, plus the staff
+    courses whose attendees get the certifications."""
+    sessions = 0
+    for code, _, _, kind, _ in SITES:
+        rates = TRAINING_RATES[kind]
+        week = start
+        while week < end:
+            for training_type, rate in rates.items():
+                if rng.random() >= rate:
+                    continue
+                held_on = min(week + timedelta(days=rng.randint(0, 4)), end - timedelta(days=1))
+                ranges, durations, trainer = TRAINING_SHAPE[training_type]
+                counts = {
+                    audience: rng.randint(low, high)
+                    for audience, (low, high) in zip(AUDIENCE_ORDER, ranges, strict=True)
+                }
+                if not sum(counts.values()):
+                    counts["pwud"] = 1
+                training.record_session(
+                    actor,
+                    site_code=code,
+                    held_on=held_on,
+                    training_type=training_type,
+                    counts=counts,
+                    duration_minutes=rng.choice(durations),
+                    trainer=trainer,
+                )
+                sessions += 1
+            week += timedelta(days=7)
+    for code, days_ago, training_type, attendees in STAFF_COURSES:
+        _, durations, trainer = TRAINING_SHAPE[training_type]
+        training.record_session(
+            actor,
+            site_code=code,
+            held_on=end - timedelta(days=days_ago),
+            training_type=training_type,
+            counts={"staff": len(attendees) + 2},
+            attendees=attendees,
+            duration_minutes=durations[-1],
+            trainer=trainer,
+            note="Kurs for ansatte",
+        )
+        sessions += 1
+    return sessions
+
+
+AUDIENCE_ORDER = ("pwud", "relative", "staff", "other")
+
+
+def _balances(site_code: str, item_code: str) -> list[tuple[int | None, int]]:
+    """(lot id, quantity) on hand at the site, largest first."""
+    rows = db.session.execute(
+        select(StockBalance.lot_id, StockBalance.quantity)
+        .join(Site, Site.id == StockBalance.site_id)
+        .join(Item, Item.id == StockBalance.item_id)
+        .where(Site.code == site_code, Item.code == item_code, StockBalance.quantity > 0)
+        .order_by(StockBalance.quantity.desc(), StockBalance.lot_key)
+    ).all()
+    return [(lot_id, int(q)) for lot_id, q in rows]
+
+
+def _spare_lines(site_code: str, wanted: list[tuple[str, int]]) -> list[dict[str, object]]:
+    """Transfer lines of up to `wanted` per item, never more than half of what the site holds."""
+    lines: list[dict[str, object]] = []
+    for item_code, quantity in wanted:
+        held = _balances(site_code, item_code)
+        if not held:
+            continue
+        lot_id, on_hand = held[0]
+        quantity = min(quantity, on_hand // 2)
+        if quantity < 1:
+            continue
+        line: dict[str, object] = {"item": item_code, "quantity": quantity}
+        if lot_id is not None:
+            lot = db.session.get(Lot, lot_id)
+            assert lot is not None
+            line["lot"] = lot.lot_number
+        lines.append(line)
+    return lines
+
+
+def _seed_stock_operations(actor: Actor, end: date, days: int) -> int:
+    """Transfers, a stock count, an expired lot received long ago and discarded."""
+
+    def ago(n: int) -> date:  # within the seeded window
+        return end - timedelta(days=max(1, min(n, days - 1)))
+
+    made = 0
+    plan = [
+        ("OSL-MO", "OSL-OPP", 40, 1, [("SPR-2", 200), ("KAN-23", 200), ("NALOKSON", 10)]),
+        ("BGO-MO", "BGO-LAV", 20, 2, [("FOLIE", 500), ("SPR-1", 100), ("ODKORT", 50)]),
+        ("TRD-MO", "TRD-SPR", 1, None, [("SPR-2", 100), ("KAN-27", 100), ("NALOKSON", 5)]),
+    ]
+    for sender, receiver, shipped_ago, transit_days, wanted in plan:
+        lines = _spare_lines(sender, wanted)
+        if not lines:
+            continue
+        shipped_on = ago(shipped_ago)
+        transfer = transfers.ship(
+            actor,
+            from_code=sender,
+            to_code=receiver,
+            shipped_on=shipped_on,
+            lines=lines,
+            note="Utlån mellom steder",
+        )
+        made += 1
+        if transit_days is None:
+            continue
+        received = None
+        if receiver == "BGO-LAV":  # one box short on arrival: a shortfall discrepancy
+            received = [
+                {"line_id": line.id, "quantity": line.quantity_shipped - (1 if i == 0 else 0)}
+                for i, line in enumerate(transfer.lines)
+            ]
+        transfers.receive(
+            actor,
+            transfer.id,
+            received_on=min(shipped_on + timedelta(days=transit_days), end),
+            lines=received,
+        )
+    # A naloxone lot received long ago that expired unused: discarded at the count.
+    expired_lot = f"NX{(end.year - 2) % 100:02d}900"
+    stock.receive(
+        actor,
+        site_code="OSL-LAV",
+        received_on=end - timedelta(days=330),
+        lines=[
+            {
+                "item": "NALOKSON",
+                "quantity": 12,
+                "lot": expired_lot,
+                "expiry": end - timedelta(days=25),
+            }
+        ],
+        note="Ekstra leveranse",
+    )
+    discards.discard(
+        actor,
+        site_code="OSL-LAV",
+        discarded_on=ago(5),
+        item_code="NALOKSON",
+        quantity=12,
+        reason="expired",
+        lot=expired_lot,
+        note="Utløpt parti funnet på lageret",
+    )
+    # Today's count at BGO-MO: a few lines, a small variance on two of them.
+    count = counts.open_count(actor, site_code="BGO-MO", counted_on=end, note="Månedlig telling")
+    variance = {"SPR-2": -4, "KAN-23": 0, "FOLIE": -10, "ODKORT": 2, "SPRIT": 0}
+    count_lines = []
+    for item_code, delta in variance.items():
+        held = _balances("BGO-MO", item_code)
+        if held:
+            count_lines.append({"item": item_code, "quantity": max(0, held[0][1] + delta)})
+    for lot_id, quantity in _balances("BGO-MO", "NALOKSON"):
+        lot = db.session.get(Lot, lot_id)
+        assert lot is not None
+        count_lines.append({"item": "NALOKSON", "lot": lot.lot_number, "quantity": quantity})
+    if count_lines:
+        counts.set_lines(actor, count.id, count_lines)
+        counts.close(actor, count.id, note="Avvik på folie og sprøyter")
+    else:
+        counts.cancel(actor, count.id)
+    return made
+
+
+RAISED_LEVELS = 4  # site items, the fewest days of stock left first
+
+
+def _seed_levels(actor: Actor, end: date) -> None:
+    """Reorder and target levels per site item through catalog.set_levels: two and six weeks
+    of the site's recent use. The busiest lines (fewest days of stock left) get a buffer
+    above what is on hand, so the reorder page has a few suggestions."""
+    lines = reorder.stock_levels(None, on=end)
+    tight = sorted(
+        (line for line in lines if line.days_left is not None),
+        key=lambda line: (line.days_left, line.site.code, line.item.code),
+    )[:RAISED_LEVELS]
+    raised = {(line.site.code, line.item.code) for line in tight}
+    packs = {spec[0]: spec[7] for spec in CATALOGUE}
+    for line in lines:
+        rate = line.daily_usage or 0.0
+        reorder_level = math.ceil(rate * 14)
+        target_level = math.ceil(rate * 42)
+        if (line.site.code, line.item.code) in raised:
+            pack = packs.get(line.item.code, 1)
+            available = line.usable + line.in_transit
+            reorder_level = math.ceil((available + 1) / pack) * pack
+            target_level = max(target_level, reorder_level + math.ceil(rate * 28))
+        catalog.set_levels(
+            actor,
+            line.site.code,
+            line.item.code,
+            reorder_level=reorder_level,
+            target_level=target_level,
+        )
