@@ -176,3 +176,31 @@ def test_a_bad_expiry_gets_a_norwegian_field_error(client, site, lead):
     assert response.status_code == 422
     assert "Skriv en dato som dd.mm.åååå." in response.get_data(as_text=True)
     assert balance(naloxone) == 0
+
+
+def _stock_page_queries(client, items: int, sites: int) -> int:
+    """Statements the stock page sends for one site of a lead of `sites` sites with `items`."""
+    from tests.querycount import count_queries
+
+    rows = [make_site(f"Q{items}-{sites}-{n}") for n in range(sites)]
+    user = make_user("lead", rows, email=f"q{items}-{sites}@test.no")
+    target = rows[-1]
+    for n in range(items):
+        item = make_item(f"Q{items}-{sites}-I{n}", "naloxone" if n % 2 else "syringe")
+        if n % 2:
+            lot = make_lot(item, expiry=today() + timedelta(days=20 + n))
+            receive(user, target, item, 5, lot=lot.lot_number, expiry=lot.expiry)
+        else:
+            receive(user, target, item, 5)
+            hand_out(user, target, item, 1, on=today() - timedelta(days=n % 28))
+    login(client, user)
+    client.get(f"/steder/{target.code}/lager")  # warm: the session's user and locale
+    with count_queries() as counter:
+        response = client.get(f"/steder/{target.code}/lager")
+    assert response.status_code == 200
+    return counter.count
+
+
+def test_the_stock_page_sends_as_many_queries_for_50_items_and_sites_as_for_1(client):
+    """No N+1 on the page: items, lots and the lead's other sites cost no extra statements."""
+    assert _stock_page_queries(client, 1, 1) == _stock_page_queries(client, 50, 50)
