@@ -90,22 +90,22 @@ RULES: dict[str, str] = {
     "GET naloxone.Handouts": "site:staff",
     "POST naloxone.Handouts": "site:staff",
     "GET audit.AuditEvents": "global:coordinator",
-    "GET auditlog.index": "global:coordinator",
+    "GET web_audit.index": "global:coordinator",
     "GET imports.Imports": "global:coordinator",
     "GET reports.Distribution": "site:lead",
     "GET reports.DistributionCsv": "site:lead",
     "GET exports.Summary": "site:lead",
-    "GET reports_page.index": "site:lead",
-    "GET reports_page.download": "site:lead",
+    "GET web_reports.index": "site:lead",
+    "GET web_reports.download": "site:lead",
     "POST imports.Imports": "global:coordinator",
     "GET imports.export_csv": "global:coordinator",
     "GET imports.template_csv": "global:coordinator",
     "GET imports.template_xlsx": "global:coordinator",
-    "GET imports_page.index": "global:coordinator",
-    "POST imports_page.check": "global:coordinator",
-    "POST imports_page.confirm": "global:coordinator",
-    "GET imports_page.template": "global:coordinator",
-    "GET imports_page.export": "global:coordinator",
+    "GET web_imports.index": "global:coordinator",
+    "POST web_imports.check": "global:coordinator",
+    "POST web_imports.confirm": "global:coordinator",
+    "GET web_imports.template": "global:coordinator",
+    "GET web_imports.export": "global:coordinator",
     # Pages: logging in and out, the account, the language, the site picker.
     "GET auth.login": "public",
     "POST auth.login": "public",
@@ -147,12 +147,12 @@ RULES: dict[str, str] = {
     "PATCH training.SessionById": "site:lead",
     "GET training.Certifications": "site:staff",
     "GET training.Summary": "site:staff",
-    "GET training_pages.sessions": "site:staff",
-    "GET training_pages.overview": "site:staff",
-    "GET training_pages.register": "site:lead",
-    "POST training_pages.register": "site:lead",
-    "GET training_pages.edit": "site:lead",
-    "POST training_pages.edit": "site:lead",
+    "GET web_training.sessions": "site:staff",
+    "GET web_training.overview": "site:staff",
+    "GET web_training.register": "site:lead",
+    "POST web_training.register": "site:lead",
+    "GET web_training.edit": "site:lead",
+    "POST web_training.edit": "site:lead",
     # Transfers: seen by whoever sees the sender or the receiver (others: 404); shipped and
     # cancelled by the sender's lead, received by the receiver's lead.
     "GET transfers.Transfers": "site:staff",
@@ -160,37 +160,37 @@ RULES: dict[str, str] = {
     "GET transfers.TransferById": "site:staff/hidden",
     "POST transfers.Receive": "site:lead/hidden",
     "POST transfers.Cancel": "site:lead/hidden",
-    "GET transfers_web.index": "authenticated",
-    "GET transfers_web.new": "authenticated",
-    "POST transfers_web.new": "site:lead",
-    "GET transfers_web.receive": "site:staff/hidden",
-    "POST transfers_web.receive": "site:lead/hidden",
-    "POST transfers_web.cancel": "site:lead/hidden",
+    "GET web_transfers.index": "authenticated",
+    "GET web_transfers.new": "authenticated",
+    "POST web_transfers.new": "site:lead",
+    "GET web_transfers.receive": "site:staff/hidden",
+    "POST web_transfers.receive": "site:lead/hidden",
+    "POST web_transfers.cancel": "site:lead/hidden",
     # Stock counts: staff see them (another site's count: 404), the lead opens, counts, closes.
     "GET counts.Counts": "site:staff",
     "POST counts.Counts": "site:lead",
     "GET counts.CountById": "site:staff/hidden",
     "PUT counts.CountLines": "site:lead/hidden",
     "POST counts.Close": "site:lead/hidden",
-    "GET counts_web.index": "authenticated",
-    "POST counts_web.open_count": "site:lead",
-    "GET counts_web.sheet": "site:staff/hidden",
-    "POST counts_web.sheet": "site:lead/hidden",
-    "POST counts_web.close": "site:lead/hidden",
+    "GET web_counts.index": "authenticated",
+    "POST web_counts.open_count": "site:lead",
+    "GET web_counts.sheet": "site:staff/hidden",
+    "POST web_counts.sheet": "site:lead/hidden",
+    "POST web_counts.close": "site:lead/hidden",
     # Discards by the lead; discrepancies seen by staff, resolved by the lead.
     "POST discards.Discards": "site:lead",
-    "GET discards_web.new": "authenticated",
-    "POST discards_web.new": "site:lead",
+    "GET web_discards.new": "authenticated",
+    "POST web_discards.new": "site:lead",
     "GET discrepancies.Discrepancies": "site:staff",
     "POST discrepancies.Resolve": "site:lead/hidden",
-    "GET discrepancies_web.index": "authenticated",
-    "POST discrepancies_web.resolve": "site:lead/hidden",
+    "GET web_discrepancies.index": "authenticated",
+    "POST web_discrepancies.resolve": "site:lead/hidden",
     # Reorder list and expiring lots: staff of the site (no site: all the sites they see).
     "GET reorder.Reorder": "site:staff",
     "GET reorder.Expiring": "site:staff",
     "GET reorder.ReorderWorkbook": "site:staff",
-    "GET reorder_web.index": "site:staff",
-    "GET reorder_web.workbook": "site:staff",
+    "GET web_reorder.index": "site:staff",
+    "GET web_reorder.workbook": "site:staff",
 }
 
 
@@ -256,19 +256,19 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "GET audit.AuditEvents": lambda t: {"query": {"site": t.site.code}},
-    "GET auditlog.index": lambda t: {"query": {"site": t.site.code}},
+    "GET web_audit.index": lambda t: {"query": {"site": t.site.code}},
     "GET reports.Distribution": lambda t: _report_query(t),
     "GET reports.DistributionCsv": lambda t: _report_query(t),
     "GET exports.Summary": lambda t: _report_query(t),
-    "GET reports_page.index": lambda t: {"query": _report_page_query(t)},
-    "GET reports_page.download": lambda t: {"query": _report_page_query(t)},
+    "GET web_reports.index": lambda t: {"query": _report_page_query(t)},
+    "GET web_reports.download": lambda t: {"query": _report_page_query(t)},
     "POST imports.Imports": lambda t: {"data": {"file": _import_file(t), "dry_run": "true"}},
     "GET imports.export_csv": lambda t: {"query": {"site": t.site.code}},
-    "POST imports_page.check": lambda t: {"data": {"file": _import_file(t)}},
-    "POST imports_page.confirm": lambda t: {
+    "POST web_imports.check": lambda t: {"data": {"file": _import_file(t)}},
+    "POST web_imports.confirm": lambda t: {
         "data": {"file_hash": "0" * 64, "filename": "historikk.csv", "kind": "csv"}
     },
-    "GET imports_page.export": lambda t: {
+    "GET web_imports.export": lambda t: {
         "query": {"fra": _day(), "til": _day(), "sted": t.site.code}
     },
     # Pages' forms.
@@ -341,14 +341,14 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET training.Summary": lambda t: {
         "query": {"site": t.site.code, "from": _day(), "to": _day()}
     },
-    "GET training_pages.sessions": lambda t: {"query": {"sted": t.site.code}},
-    "GET training_pages.overview": lambda t: {"query": {"sted": t.site.code}},
-    "GET training_pages.register": lambda t: {"query": {"sted": t.site.code}},
-    "POST training_pages.register": lambda t: {
+    "GET web_training.sessions": lambda t: {"query": {"sted": t.site.code}},
+    "GET web_training.overview": lambda t: {"query": {"sted": t.site.code}},
+    "GET web_training.register": lambda t: {"query": {"sted": t.site.code}},
+    "POST web_training.register": lambda t: {
         "query": {"sted": t.site.code},
         "data": {"held_on": _day(), "training_type": "naloxone", "pwud": "3"},
     },
-    "POST training_pages.edit": lambda t: {
+    "POST web_training.edit": lambda t: {
         "data": {"held_on": _day(), "training_type": "naloxone", "pwud": "5"}
     },
     # Transfers.
@@ -363,7 +363,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "POST transfers.Receive": lambda t: {"json": {"date": _day()}},
     "POST transfers.Cancel": lambda t: {"json": {"reason": "Feil sted"}},
-    "POST transfers_web.new": lambda t: {
+    "POST web_transfers.new": lambda t: {
         "data": {
             "from_site": t.site.code,
             "to_site": THIRD,
@@ -372,18 +372,18 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "lines-0-quantity": "1",
         }
     },
-    "POST transfers_web.receive": lambda t: {
+    "POST web_transfers.receive": lambda t: {
         "data": {"date": _day(), f"received-{t.ids['incoming_line']}": "1"}
     },
-    "POST transfers_web.cancel": lambda t: {"data": {"reason": "Feil sted"}},
+    "POST web_transfers.cancel": lambda t: {"data": {"reason": "Feil sted"}},
     # Counts, discards, discrepancies, reorder.
     "GET counts.Counts": lambda t: {"query": {"site": t.site.code}},
     "POST counts.Counts": lambda t: {"json": {"site": t.site.code}},
     "PUT counts.CountLines": lambda t: {"json": {"lines": [{"item": "SPR", "quantity": 3}]}},
     "POST counts.Close": lambda t: {"json": {}},
-    "POST counts_web.open_count": lambda t: {"data": {"site": t.site.code}},
-    "POST counts_web.sheet": lambda t: {"data": {"q|SPR|": "3"}},
-    "POST counts_web.close": lambda t: {"data": {}},
+    "POST web_counts.open_count": lambda t: {"data": {"site": t.site.code}},
+    "POST web_counts.sheet": lambda t: {"data": {"q|SPR|": "3"}},
+    "POST web_counts.close": lambda t: {"data": {}},
     "POST discards.Discards": lambda t: {
         "json": {
             "site": t.site.code,
@@ -393,7 +393,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "reason": "damaged",
         }
     },
-    "POST discards_web.new": lambda t: {
+    "POST web_discards.new": lambda t: {
         "data": {
             "site": t.site.code,
             "date": _day(),
@@ -404,12 +404,12 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "GET discrepancies.Discrepancies": lambda t: {"query": {"site": t.site.code}},
     "POST discrepancies.Resolve": lambda t: {"json": {"note": "Telt opp igjen"}},
-    "POST discrepancies_web.resolve": lambda t: {"data": {"note": "Telt opp igjen"}},
+    "POST web_discrepancies.resolve": lambda t: {"data": {"note": "Telt opp igjen"}},
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
-    "GET reorder_web.index": lambda t: {"query": {"sted": t.site.code}},
-    "GET reorder_web.workbook": lambda t: {"query": {"sted": t.site.code}},
+    "GET web_reorder.index": lambda t: {"query": {"sted": t.site.code}},
+    "GET web_reorder.workbook": lambda t: {"query": {"sted": t.site.code}},
 }
 
 
@@ -441,8 +441,8 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     # A transfer the target site sent (to TREDJE), or for receiving one it is sent.
     "transfer_id": lambda t: t.ids["outgoing"],
     "POST transfers.Receive transfer_id": lambda t: t.ids["incoming"],
-    "GET transfers_web.receive transfer_id": lambda t: t.ids["incoming"],
-    "POST transfers_web.receive transfer_id": lambda t: t.ids["incoming"],
+    "GET web_transfers.receive transfer_id": lambda t: t.ids["incoming"],
+    "POST web_transfers.receive transfer_id": lambda t: t.ids["incoming"],
 }
 
 # Logging out ends at the login page: there, a redirect to it (without `next`) is success.

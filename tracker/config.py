@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import secrets
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

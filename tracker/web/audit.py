@@ -16,7 +16,7 @@ from tracker.errors import DomainError
 from tracker.services import audit
 from tracker.web.common import current_actor
 
-bp = Blueprint("auditlog", __name__, template_folder="templates")
+bp = Blueprint("web_audit", __name__, template_folder="templates")
 
 
 class AuditFilterForm(FlaskForm):

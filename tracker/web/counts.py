@@ -14,7 +14,7 @@ from tracker.errors import DomainError
 from tracker.services import counts, reorder
 from tracker.web.common import current_actor
 
-bp = Blueprint("counts_web", __name__, url_prefix="/varetelling")
+bp = Blueprint("web_counts", __name__, url_prefix="/varetelling")
 
 
 class OpenForm(FlaskForm):
@@ -43,15 +43,15 @@ def open_count():
     form = OpenForm()
     if not form.validate_on_submit():
         flash(_("Velg et sted."), "error")
-        return redirect(url_for("counts_web.index"))
+        return redirect(url_for("web_counts.index"))
     try:
         count = counts.open_count(
             current_actor(), site_code=form.site.data, show_expected=form.show_expected.data
         )
     except DomainError as exc:
         flash(exc.detail, "error")
-        return redirect(url_for("counts_web.index"))
-    return redirect(url_for("counts_web.sheet", count_id=count.id))
+        return redirect(url_for("web_counts.index"))
+    return redirect(url_for("web_counts.sheet", count_id=count.id))
 
 
 def _counted_lines() -> list[dict[str, object]]:
@@ -87,7 +87,7 @@ def sheet(count_id: int):
                 status = exc.status
             else:
                 flash(_("Tellingen er lagret."), "success")
-                return redirect(url_for("counts_web.sheet", count_id=count_id))
+                return redirect(url_for("web_counts.sheet", count_id=count_id))
     return render_template(
         "counts/sheet.html", count=count, rows=counts.sheet(count), form=form
     ), status
@@ -100,11 +100,11 @@ def close(count_id: int):
     form = TokenForm()
     if not form.validate_on_submit():
         flash(_("Skjemaet er utløpt; prøv igjen."), "error")
-        return redirect(url_for("counts_web.sheet", count_id=count_id))
+        return redirect(url_for("web_counts.sheet", count_id=count_id))
     try:
         counts.close(current_actor(), count_id)
     except DomainError as exc:
         flash(exc.detail, "error")
     else:
         flash(_("Tellingen er avsluttet og avvikene er ført."), "success")
-    return redirect(url_for("counts_web.sheet", count_id=count_id))
+    return redirect(url_for("web_counts.sheet", count_id=count_id))

@@ -17,7 +17,7 @@ from tracker.services import catalog, discards, reorder
 from tracker.web.common import current_actor
 from tracker.web.validators import NoNationalId
 
-bp = Blueprint("discards_web", __name__, url_prefix="/kassering")
+bp = Blueprint("web_discards", __name__, url_prefix="/kassering")
 
 REASONS = [
     SelectChoice("expired", _l("Utløpt")),
@@ -65,4 +65,4 @@ def new():
         flash(exc.detail, "error")
         return render_template("discards/new.html", form=form), exc.status
     flash(_("Kassert %(n)s.", n=form.quantity.data), "success")
-    return redirect(url_for("discards_web.new"))
+    return redirect(url_for("web_discards.new"))

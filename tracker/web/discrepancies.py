@@ -15,7 +15,7 @@ from tracker.services import discrepancies
 from tracker.web.common import current_actor
 from tracker.web.validators import NoNationalId
 
-bp = Blueprint("discrepancies_web", __name__, url_prefix="/avvik")
+bp = Blueprint("web_discrepancies", __name__, url_prefix="/avvik")
 
 
 class ResolveForm(FlaskForm):
@@ -39,11 +39,11 @@ def resolve(discrepancy_id: int):
     form = ResolveForm()
     if not form.validate_on_submit():
         flash(_("Skriv hva som ble gjort."), "error")
-        return redirect(url_for("discrepancies_web.index"))
+        return redirect(url_for("web_discrepancies.index"))
     try:
         discrepancies.resolve(current_actor(), discrepancy_id, note=form.note.data)
     except DomainError as exc:
         flash(exc.detail, "error")
     else:
         flash(_("Avviket er lukket."), "success")
-    return redirect(url_for("discrepancies_web.index"))
+    return redirect(url_for("web_discrepancies.index"))

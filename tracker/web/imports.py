@@ -33,7 +33,7 @@ from tracker.services import import_files, imports
 from tracker.web.common import current_actor
 from tracker.web.validators import NoNationalId
 
-bp = Blueprint("imports_page", __name__, url_prefix="/import")
+bp = Blueprint("web_imports", __name__, url_prefix="/import")
 DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

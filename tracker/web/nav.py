@@ -25,21 +25,21 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("web.home", _l("Start")),
-    NavItem("reports_page.index", _l("Rapporter"), need="lead"),
+    NavItem("web_reports.index", _l("Rapporter"), need="lead"),
     NavItem("web_tallies.entry_here", _l("Utdeling")),
     NavItem("web_naloxone.handout_here", _l("Nalokson")),
     NavItem("web_stock.receive_here", _l("Mottak")),
     NavItem("web_stock.site_stock_here", _l("Lager")),
     NavItem("web_tallies.history_here", _l("Historikk")),
     NavItem("web_users.index", _l("Brukere"), need="coordinator"),
-    NavItem("training_pages.sessions", _l("Opplæring")),
-    NavItem("transfers_web.index", _l("Overføringer"), need="lead"),
-    NavItem("counts_web.index", _l("Varetelling"), need="lead"),
-    NavItem("discards_web.new", _l("Kassering"), need="lead"),
-    NavItem("reorder_web.index", _l("Bestilling og utløp"), need="lead"),
-    NavItem("discrepancies_web.index", _l("Avvik"), need="lead"),
-    NavItem("auditlog.index", _l("Revisjonslogg"), need="admin"),
-    NavItem("imports_page.index", _l("Import"), need="coordinator"),
+    NavItem("web_training.sessions", _l("Opplæring")),
+    NavItem("web_transfers.index", _l("Overføringer"), need="lead"),
+    NavItem("web_counts.index", _l("Varetelling"), need="lead"),
+    NavItem("web_discards.new", _l("Kassering"), need="lead"),
+    NavItem("web_reorder.index", _l("Bestilling og utløp"), need="lead"),
+    NavItem("web_discrepancies.index", _l("Avvik"), need="lead"),
+    NavItem("web_audit.index", _l("Revisjonslogg"), need="admin"),
+    NavItem("web_imports.index", _l("Import"), need="coordinator"),
 ]
 
 

@@ -8,7 +8,7 @@ from flask_login import login_required
 from tracker.services import reorder
 from tracker.web.common import current_actor
 
-bp = Blueprint("reorder_web", __name__)
+bp = Blueprint("web_reorder", __name__)
 
 
 @bp.get("/bestilling")

@@ -18,7 +18,7 @@ from tracker.web import charts
 from tracker.web.common import current_actor
 from tracker.web.formats import number
 
-bp = Blueprint("reports_page", __name__, url_prefix="/rapporter")
+bp = Blueprint("web_reports", __name__, url_prefix="/rapporter")
 
 PRESETS = [
     SelectChoice("this_month", _l("Denne måneden")),

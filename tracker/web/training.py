@@ -29,7 +29,7 @@ from tracker.services.certifications import STATUSES
 from tracker.web.common import current_actor
 from tracker.web.validators import NoNationalId
 
-bp = Blueprint("training_pages", __name__, url_prefix="/opplaering")
+bp = Blueprint("web_training", __name__, url_prefix="/opplaering")
 
 TYPE_LABELS = {
     "cpr": _l("HLR (kameratredning)"),

@@ -24,7 +24,7 @@ from tracker.services import catalog, reorder, transfers
 from tracker.web.common import current_actor
 from tracker.web.validators import NoNationalId
 
-bp = Blueprint("transfers_web", __name__, url_prefix="/overforinger")
+bp = Blueprint("web_transfers", __name__, url_prefix="/overforinger")
 LINES = 5
 
 
@@ -104,7 +104,7 @@ def new():
         flash(exc.detail, "error")
         return render_template("transfers/new.html", form=form), exc.status
     flash(_("Overføring %(id)s er sendt.", id=transfer.id), "success")
-    return redirect(url_for("transfers_web.index"))
+    return redirect(url_for("web_transfers.index"))
 
 
 @bp.route("/<int:transfer_id>/motta", methods=["GET", "POST"])
@@ -133,7 +133,7 @@ def receive(transfer_id: int):
         flash(exc.detail, "error")
         return render_template("transfers/receive.html", transfer=transfer, form=form), exc.status
     flash(_("Overføring %(id)s er mottatt.", id=transfer_id), "success")
-    return redirect(url_for("transfers_web.index"))
+    return redirect(url_for("web_transfers.index"))
 
 
 @bp.post("/<int:transfer_id>/kanseller")
@@ -143,11 +143,11 @@ def cancel(transfer_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         flash(_("Skriv hvorfor overføringen kanselleres."), "error")
-        return redirect(url_for("transfers_web.index"))
+        return redirect(url_for("web_transfers.index"))
     try:
         transfers.cancel(current_actor(), transfer_id, reason=form.reason.data)
     except DomainError as exc:
         flash(exc.detail, "error")
-        return redirect(url_for("transfers_web.index"))
+        return redirect(url_for("web_transfers.index"))
     flash(_("Overføring %(id)s er kansellert.", id=transfer_id), "success")
-    return redirect(url_for("transfers_web.index"))
+    return redirect(url_for("web_transfers.index"))
