@@ -79,13 +79,12 @@ def distribution_sheet(book: Workbook, data: SummaryData) -> None:
         *[Column(b.label, 11, INTEGER) for b in report.buckets],
         Column(t["total"], 12, INTEGER),
     ]
-    table = Table(book, t["sheet.distribution"], columns)
-    sheet = table.sheet
     trend = data.monthly.bucket_totals()
     categories = data.monthly.categories
     gap = len(columns) + 2  # first column of the trend table (1-based), after one empty column
-    for index in range(len(categories) + 1):
-        sheet.column_dimensions[_letter(gap + index)].width = 14 if index else 10
+    side_widths = [10] + [14] * len(categories)
+    table = Table(book, t["sheet.distribution"], columns, side_widths)
+    sheet = table.sheet
     pending = [[styled(sheet, t["month"]), *[styled(sheet, t[f"cat.{c}"]) for c in categories]]]
     pending += [
         [styled(sheet, row["bucket"]), *[styled(sheet, row[c], INTEGER) for c in categories]]

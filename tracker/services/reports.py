@@ -225,6 +225,14 @@ def whole_months(start: date, end: date) -> tuple[date, date] | None:
     return first, last.replace(day=1)
 
 
+def every_item(column: Any) -> Any:
+    """`column IN (every item id)`: true for every row, but it lets a range of days be read
+    through the primary key (site, item, day) as one short seek per site and item, in the
+    key's order, instead of all of each site's days (SQLite chooses the key by its prefix
+    site_id alone to avoid sorting for GROUP BY site, item). 3-9x faster on a full year."""
+    return column.in_(select(Item.id).scalar_subquery())
+
+
 def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
     """Quantity handed out per (site id, item id, bucket index), in two grouped queries.
 
@@ -263,7 +271,12 @@ def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
             # (the index order, no sort) and place it in Python.
             rows = _core(
                 select(daily.site_id, daily.item_id, func.sum(daily.quantity))
-                .where(daily.site_id.in_(scope.site_ids), daily.day >= low, daily.day <= high)
+                .where(
+                    daily.site_id.in_(scope.site_ids),
+                    every_item(daily.item_id),
+                    daily.day >= low,
+                    daily.day <= high,
+                )
                 .group_by(daily.site_id, daily.item_id)
             )
             index = periods.bucket_index(by, low) if low <= high else 0

@@ -205,6 +205,8 @@ def usage_per_day(
         )
         .where(
             DistributionDaily.site_id.in_(site_ids),
+            # every item: read each site-item's recent days by the primary key (reports.py)
+            DistributionDaily.item_id.in_(select(Item.id).scalar_subquery()),
             DistributionDaily.day >= start,
             DistributionDaily.day < on,
         )
