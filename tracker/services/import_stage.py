@@ -70,32 +70,36 @@ STAGE = Table(
     prefixes=["TEMPORARY"],
 )
 INDEX = Index("ix_import_stage_group", STAGE.c.site_id, STAGE.c.day, STAGE.c.granularity)
-_STAGE_COLUMNS = [c.name for c in STAGE.c]
-_QUOTED = ", ".join(f'"{name}"' for name in _STAGE_COLUMNS)
+STAGE_COLUMNS = [c.name for c in STAGE.c]
+_QUOTED = ", ".join(f'"{name}"' for name in STAGE_COLUMNS)
 
 
-def load(chunk: list[dict[str, Any]]) -> None:
-    """Stage checked rows the fastest way each database offers: COPY, or a bare executemany."""
+def as_row(record: dict[str, Any]) -> tuple[Any, ...]:
+    """A checked record as the staged tuple (column order of STAGE, the date as ISO text)."""
+    values = dict(record, day=record["day"].isoformat())
+    return tuple(values[name] for name in STAGE_COLUMNS)
+
+
+def load(chunk: list[tuple[Any, ...]]) -> None:
+    """Stage checked rows the fastest way each database offers: COPY, or a bare executemany.
+
+    Dates come as ISO text: COPY's text format parses it as the column's type, and it is how
+    SQLAlchemy stores dates on SQLite, without the sqlite3 adapter calls (they cost as much as
+    the insert itself).
+    """
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        # stored as SQLAlchemy stores them on SQLite (ISO text, 0/1), without the per-value
-        # adapter calls of the sqlite3 module, which cost as much as the insert itself
-        for record in chunk:
-            record["day"] = record["day"].isoformat()
-            record["naloxone"] = int(record["naloxone"])
-    rows = [tuple(record[name] for name in _STAGE_COLUMNS) for record in chunk]
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
         ):
-            for row in rows:
+            for row in chunk:
                 copy.write_row(row)
     else:
-        marks = ", ".join("?" * len(_STAGE_COLUMNS))
+        marks = ", ".join("?" * len(STAGE_COLUMNS))
         sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
-        connection.exec_driver_sql(sql, rows)
+        connection.exec_driver_sql(sql, chunk)
 
 
 def analyze(table: str) -> None:
