@@ -354,9 +354,13 @@ def write(actor: Actor, batch_id: int) -> None:
               (-s.quantity).label("quantity"), s.day.label("occurred_on"),
               s.note.label("reason"), literal(batch_id).label("import_batch_id"),
               s.row.label("import_row")]  # fmt: skip
+    # balances and aggregates are summed from the staging table, not the joins
+    summed = [s.site_id, s.item_id, s.lot_id, literal("distribution").label("kind"),
+              (-s.quantity).label("quantity"), s.day.label("occurred_on")]  # fmt: skip
     ledger.post_select(
         actor,
         select(*common, TallyEntry.id.label("tally_id")).join(TallyEntry, entry).where(lines),
+        select(*summed).where(lines),
     )
     h = NaloxoneHandout
     ledger.post_select(
@@ -364,6 +368,7 @@ def write(actor: Actor, batch_id: int) -> None:
         select(*common, h.id.label("naloxone_handout_id"))
         .join(h, and_(h.import_batch_id == batch_id, h.import_row == s.row))
         .where(naloxone_rows),
+        select(*summed).where(naloxone_rows),
     )
     contacts = func.sum(s.contacts)
     ledger.upsert_add_select(
