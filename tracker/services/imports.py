@@ -247,6 +247,7 @@ def import_file(
         return result
     db.session.execute(DropTable(import_stage.STAGE, if_exists=True))
     db.session.execute(CreateTable(import_stage.STAGE))
+    restore_cache = import_stage.roomy_cache()
     try:
         columns = _stage(result, actor, stream, progress)
         if not result.error_count:
@@ -280,9 +281,11 @@ def import_file(
         batch = _write_batch(actor, result)
         result.batch_id = batch.id
         db.session.execute(DropTable(import_stage.STAGE))
+        restore_cache()
         commit()
         return result
     finally:
+        restore_cache()
         if dry_run:
             db.session.rollback()  # a dry run writes nothing, the staging table included
 
