@@ -317,3 +317,21 @@ def test_a_later_file_without_contacts_for_an_imported_day_is_not_a_difference(w
     contacts = {c.day: c.contacts for c in db.session.scalars(select(ContactsDaily))}
     assert contacts[date(2025, 6, 6)] == 4
     assert ledger.verify() == []
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_the_import_gives_back_the_connections_page_cache(world, dry_run):
+    """SQLite imports with a bigger page cache; the pooled connection gets its own back."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    raw = connection.connection.driver_connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    f = csv_file("OSL-MO;05.06.2025;;SPR-2;3;;;;;;;")
+    assert imports.import_file(world["actor"], f, "h.csv", dry_run=dry_run).ok
+    assert raw.execute("PRAGMA cache_size").fetchone()[0] == before
+    assert raw.execute("PRAGMA temp.cache_size").fetchone()[0] == before
+    bad = csv_file("OSL-MO;05.06.2025;;SPR-2;-3;;;;;;;")
+    with pytest.raises(imports.ImportRefused):
+        imports.import_file(world["actor"], bad, "bad.csv", dry_run=False)
+    assert raw.execute("PRAGMA cache_size").fetchone()[0] == before

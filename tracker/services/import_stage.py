@@ -7,6 +7,7 @@ file, so Python never holds more than a chunk of rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -70,32 +71,62 @@ STAGE = Table(
     prefixes=["TEMPORARY"],
 )
 INDEX = Index("ix_import_stage_group", STAGE.c.site_id, STAGE.c.day, STAGE.c.granularity)
-_STAGE_COLUMNS = [c.name for c in STAGE.c]
-_QUOTED = ", ".join(f'"{name}"' for name in _STAGE_COLUMNS)
+STAGE_COLUMNS = [c.name for c in STAGE.c]
+_QUOTED = ", ".join(f'"{name}"' for name in STAGE_COLUMNS)
 
 
-def load(chunk: list[dict[str, Any]]) -> None:
-    """Stage checked rows the fastest way each database offers: COPY, or a bare executemany."""
+def as_row(record: dict[str, Any]) -> tuple[Any, ...]:
+    """A checked record as the staged tuple (column order of STAGE, the date as ISO text)."""
+    values = dict(record, day=record["day"].isoformat())
+    return tuple(values[name] for name in STAGE_COLUMNS)
+
+
+def load(chunk: list[tuple[Any, ...]]) -> None:
+    """Stage checked rows the fastest way each database offers: COPY, or a bare executemany.
+
+    Dates come as ISO text: COPY's text format parses it as the column's type, and it is how
+    SQLAlchemy stores dates on SQLite, without the sqlite3 adapter calls (they cost as much as
+    the insert itself).
+    """
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        # stored as SQLAlchemy stores them on SQLite (ISO text, 0/1), without the per-value
-        # adapter calls of the sqlite3 module, which cost as much as the insert itself
-        for record in chunk:
-            record["day"] = record["day"].isoformat()
-            record["naloxone"] = int(record["naloxone"])
-    rows = [tuple(record[name] for name in _STAGE_COLUMNS) for record in chunk]
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
         ):
-            for row in rows:
+            for row in chunk:
                 copy.write_row(row)
     else:
-        marks = ", ".join("?" * len(_STAGE_COLUMNS))
+        marks = ", ".join("?" * len(STAGE_COLUMNS))
         sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
-        connection.exec_driver_sql(sql, rows)
+        connection.exec_driver_sql(sql, chunk)
+
+
+# SQLite page caches while importing (KiB): the default 2 MB thrashes the ledger's indexes and
+# the staging table; these keep peak memory under 200 MB at 1 000 000 rows (bench/README.md)
+CACHE_KIB = {"main": 32768, "temp": 8192}
+
+
+def roomy_cache() -> Callable[[], None]:
+    """On SQLite, a bigger page cache for this connection; returns what puts it back."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return lambda: None
+    raw = connection.connection.driver_connection
+    before = {
+        schema: raw.execute(f"PRAGMA {schema}.cache_size").fetchone()[0]
+        for schema in ("main", "temp")
+    }
+    for schema in before:
+        raw.execute(f"PRAGMA {schema}.cache_size = {-CACHE_KIB[schema]}")
+
+    def restore() -> None:
+        for schema, size in before.items():
+            raw.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
+        before.clear()
+
+    return restore
 
 
 def analyze(table: str) -> None:
@@ -111,6 +142,10 @@ def duplicates(headings: dict[str, str]) -> list[RowError]:
     # programme fields (NULL on other rows); rows with only contacts add up
     key = [s.site_id, s.granularity, s.day, s.item_id, case((s.naloxone, s.lot_id))]
     key += [s.recipient_group, s.first_time, s.refill_reason, s.training_given]
+    repeated = select(*key).where(s.item_id.is_not(None)).group_by(*key)
+    repeated = repeated.having(func.count() > 1).limit(1)
+    if db.session.execute(repeated).first() is None:
+        return []  # the usual case, found by one grouping rather than ranking every row
     first = func.min(s.row).over(partition_by=key).label("first")
     ranked = select(s.row, first).where(s.item_id.is_not(None)).subquery()
     query = (
@@ -350,9 +385,13 @@ def write(actor: Actor, batch_id: int) -> None:
               (-s.quantity).label("quantity"), s.day.label("occurred_on"),
               s.note.label("reason"), literal(batch_id).label("import_batch_id"),
               s.row.label("import_row")]  # fmt: skip
+    # balances and aggregates are summed from the staging table, not the joins
+    summed = [s.site_id, s.item_id, s.lot_id, literal("distribution").label("kind"),
+              (-s.quantity).label("quantity"), s.day.label("occurred_on")]  # fmt: skip
     ledger.post_select(
         actor,
         select(*common, TallyEntry.id.label("tally_id")).join(TallyEntry, entry).where(lines),
+        select(*summed).where(lines),
     )
     h = NaloxoneHandout
     ledger.post_select(
@@ -360,6 +399,7 @@ def write(actor: Actor, batch_id: int) -> None:
         select(*common, h.id.label("naloxone_handout_id"))
         .join(h, and_(h.import_batch_id == batch_id, h.import_row == s.row))
         .where(naloxone_rows),
+        select(*summed).where(naloxone_rows),
     )
     contacts = func.sum(s.contacts)
     ledger.upsert_add_select(

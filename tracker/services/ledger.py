@@ -352,7 +352,7 @@ def _dialect_insert(table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def post_select(actor: Actor, moves: Select[Any]) -> int:
+def post_select(actor: Actor, moves: Select[Any], totals: Select[Any] | None = None) -> int:
     """The bulk path of `post` for imports: movements from a SELECT, set-based; returns the count.
 
     `moves` yields columns named like StockMovement's (site_id, item_id, lot_id, kind,
@@ -360,9 +360,13 @@ def post_select(actor: Actor, moves: Select[Any]) -> int:
     daily aggregate are written by three INSERT ... SELECT statements, the last two as atomic
     `ON CONFLICT DO UPDATE SET quantity = quantity + excluded.quantity` in sorted key order,
     like `post`. Never refuses for stock: it is for distribution. Nothing here commits.
+
+    `totals`, when given, yields the same movements' site_id, item_id, lot_id, kind, quantity
+    and occurred_on more cheaply (the import reads its staging table rather than re-running
+    the join that finds the tally ids); balances and aggregates are summed from it.
     """
-    source = moves.subquery()
-    names = [c.name for c in source.c]
+    moved = moves.subquery()
+    names = [c.name for c in moved.c]
     unknown = set(names) - set(REFS) - {
         "site_id", "item_id", "lot_id", "kind", "quantity", "occurred_on", "reason"
     }  # fmt: skip
@@ -375,13 +379,15 @@ def post_select(actor: Actor, moves: Select[Any]) -> int:
         insert(StockMovement).from_select(
             [*names, "recorded_at", "recorded_by_id", "token_id"],
             select(
-                *source.c,
+                *moved.c,
                 recorded_at,
                 literal(actor.user_id),
                 literal(actor.token_id, StockMovement.__table__.c.token_id.type),
             ),
         )
     )
+    source = moved if totals is None else totals.subquery()
+    names = [c.name for c in source.c]
     lot_key = func.coalesce(source.c.lot_id, 0)
     total = func.sum(source.c.quantity)
     balances = (
