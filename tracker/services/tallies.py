@@ -25,7 +25,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock
+from tracker.services import audit, catalog, facts, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, remember, service
 
@@ -62,7 +62,7 @@ def _resolve_lines(
     if not lines:
         raise ValidationError("An entry needs at least one line.", {"lines": ["Empty."]})
     stock.check_lines_unique(lines)
-    items = catalog.items_by_code([line["item"] for line in lines])
+    items = facts.lookup(Item, [line["item"] for line in lines])  # cached per worker
     resolved = []
     for index, line in enumerate(lines):
         item = items.get(line["item"]) or catalog.get_item(
@@ -113,7 +113,8 @@ def create_tally(
     idem: Idempotency | None = None,
 ) -> TallyEntry:
     """Record what a site handed out; never refused for stock (a negative balance is flagged)."""
-    site = require_site(actor, get_site(site_code))
+    site = facts.lookup(Site, [site_code]).get(site_code) or get_site(site_code)  # cached
+    require_site(actor, site)
     if not site.active:
         raise Conflict(f"Site '{site.code}' is deactivated.")
     check_entry_date(entry_date)
