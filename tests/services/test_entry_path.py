@@ -154,3 +154,39 @@ def test_a_key_committed_by_a_racing_request_turns_into_a_replay(app):
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
     assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 0
     assert _contacts(site) == 0
+
+
+def test_core_insert_of_entry_lines_and_audit_reads_back_as_the_orm_wrote_it(app):
+    from tracker.models import AuditEvent, TallyLine
+
+    site = make_site()
+    items = [make_item() for _ in range(3)]
+    staff = actor(make_user("staff", [site]))
+    tally = tallies.create_tally(
+        staff,
+        site_code=site.code,
+        entry_date=today(),
+        contacts=2,
+        lines=[{"item": item.code, "quantity": n + 1} for n, item in enumerate(items)],
+        note="ok",
+    )
+    expected = tallies.snapshot(tally)
+    assert [line.item_id for line in tally.lines] == [item.id for item in items]
+    db.session.close()
+    again = db.session.get(TallyEntry, tally.id)
+    assert tallies.snapshot(again) == expected
+    assert again.created_at is not None
+    assert again.granularity == "day"
+    stored = db.session.scalars(select(TallyLine).where(TallyLine.tally_id == tally.id)).all()
+    assert sorted((line.id, line.item_id, line.quantity) for line in stored) == [
+        (line_id, item.id, n + 1)
+        for n, (line_id, item) in enumerate(zip([x.id for x in tally.lines], items, strict=True))
+    ]
+    event_row = db.session.execute(
+        select(AuditEvent.id, AuditEvent.before.is_(None), AuditEvent.after).where(
+            AuditEvent.entity == "tally", AuditEvent.entity_id == str(tally.id)
+        )
+    ).one()
+    assert event_row[1] is True  # SQL NULL, not JSON null
+    assert event_row[2] == expected
+    assert ledger.verify() == []

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload
 
 from tracker.dates import OSLO
 from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db
 from tracker.models import AuditEvent, Site, User
+from tracker.models.base import utcnow
 from tracker.services.access import Actor, get_site, visible_sites
 
 
@@ -37,6 +38,37 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+_INSERT = insert(AuditEvent.__table__)
+
+
+def record_now(
+    actor: Actor,
+    entity: str,
+    entity_id: int | str,
+    action: str,
+    *,
+    site_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """As `record`, written at once with one Core INSERT (no ORM object; for the hot path)."""
+    row: dict[str, Any] = {
+        "at": utcnow(),
+        "user_id": actor.user_id,
+        "token_id": actor.token_id,
+        "site_id": site_id,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "action": action,
+    }
+    # Left out rather than None: SQL NULL, as the ORM writes them (None would be JSON null).
+    if before is not None:
+        row["before"] = before
+    if after is not None:
+        row["after"] = after
+    db.session.execute(_INSERT, row)
 
 
 FILTERS = ("user", "site", "entity", "date_from", "date_to")

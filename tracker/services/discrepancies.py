@@ -7,7 +7,7 @@ how; who resolved it and when are kept.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, bindparam, select, tuple_
 
 from tracker.dates import today
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -22,31 +22,34 @@ from tracker.services.unit import commit, service
 MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
 
 
+# Built once: the ledger runs these after every posting that lowers a balance (every tally),
+# and building and hashing the statement cost more than running it.
+_NEGATIVE = (
+    select(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity)
+    .where(
+        tuple_(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key).in_(
+            bindparam("keys", expanding=True)
+        ),
+        StockBalance.quantity < 0,
+    )
+    .order_by(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key)
+)
+_OPEN_NEGATIVE = select(Discrepancy.site_id, Discrepancy.item_id, Discrepancy.lot_id).where(
+    Discrepancy.kind == "negative_balance",
+    Discrepancy.resolved_at.is_(None),
+    Discrepancy.site_id.in_(bindparam("sites", expanding=True)),
+)
+
+
 def flag_negative(keys: list[tuple[int, int, int]]) -> None:
     """Open a negative-balance discrepancy for each touched key now below zero (flush only)."""
     if not keys:
         return
-    negative = db.session.execute(
-        select(
-            StockBalance.site_id, StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity
-        )
-        .where(
-            tuple_(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key).in_(keys),
-            StockBalance.quantity < 0,
-        )
-        .order_by(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key)
-    ).all()
+    negative = db.session.execute(_NEGATIVE, {"keys": keys}).all()
     if not negative:
         return
-    open_keys = set(
-        db.session.execute(
-            select(Discrepancy.site_id, Discrepancy.item_id, Discrepancy.lot_id).where(
-                Discrepancy.kind == "negative_balance",
-                Discrepancy.resolved_at.is_(None),
-                Discrepancy.site_id.in_({row.site_id for row in negative}),
-            )
-        ).all()
-    )
+    sites = sorted({row.site_id for row in negative})
+    open_keys = set(db.session.execute(_OPEN_NEGATIVE, {"sites": sites}).all())
     for site_id, item_id, lot_id, quantity in negative:
         if (site_id, item_id, lot_id) not in open_keys:
             db.session.add(
