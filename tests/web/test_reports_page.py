@@ -125,3 +125,18 @@ def test_reports_page_in_chromium(app, browser_page, data):
     with browser_page.expect_download() as download:
         browser_page.get_by_role("button", name="Last ned Excel-sammendrag").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_download_of_a_preset_alone_covers_that_period(client, data):
+    """A bookmarked link such as ?periode=last_tertial needs no dates."""
+    from tracker import periods
+    from tracker.dates import today
+
+    login(client, data.coordinator)
+    response = client.get("/rapporter/sammendrag.xlsx", query_string={"periode": "last_tertial"})
+    response.get_data()
+    response.close()
+    assert response.status_code == 200
+    chosen = periods.preset("last_tertial", today())
+    tertial = f"{chosen.start.year}-T{(chosen.start.month - 1) // 4 + 1}"
+    assert f"sammendrag_{tertial}" in response.headers["Content-Disposition"]

@@ -11,6 +11,7 @@ from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
 from tracker.services import exports, reports
@@ -147,10 +148,14 @@ def download():
     args = request.args
     form = ReportForm(args)
     form.validate()
+    date_from, date_to = form.fra.data, form.til.data
+    if not (date_from or date_to) and form.periode.data in periods.PRESETS:
+        chosen = periods.preset(form.periode.data, today())  # a link may name just a preset
+        date_from, date_to = chosen.start, chosen.end
     result = exports.export_summary(
         current_actor(),
-        date_from=form.fra.data,
-        date_to=form.til.data,
+        date_from=date_from,
+        date_to=date_to,
         sites=[form.sted.data] if form.sted.data else [],
         municipality=form.kommune.data or None,
         lang=form.sprak.data or "nb",
