@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_item, make_lot, make_site, make_user
+from tests.querycount import count_queries
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.models import (
@@ -19,7 +20,9 @@ from tracker.models import (
     NaloxoneHandout,
     StockMovement,
     TallyEntry,
+    TallyLine,
 )
+from tracker.models.base import utcnow
 from tracker.services import imports, ledger
 from tracker.services.access import Actor
 
@@ -335,3 +338,131 @@ def test_the_import_gives_back_the_connections_page_cache(world, dry_run):
     with pytest.raises(imports.ImportRefused):
         imports.import_file(world["actor"], bad, "bad.csv", dry_run=False)
     assert raw.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
+# An import refuses days (or months) that staff already entered in the app: no double counts
+
+DAY_MESSAGE = (
+    "The site already has distribution entered in the app for this day; "
+    "importing it would count it twice."
+)
+
+
+def app_entry(world, day: date, *, deleted: bool = False) -> TallyEntry:
+    """A tally entry as daily entry in the app makes it (no import batch), with one line."""
+    entry = TallyEntry(
+        site_id=world["site"].id,
+        entry_date=day,
+        contacts=0,
+        created_by_id=world["coordinator"].id,
+        deleted_at=utcnow() if deleted else None,
+    )
+    entry.lines.append(TallyLine(item_id=world["syringe"].id, quantity=5))
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_day_entered_in_the_app_is_refused_with_row_and_column(world, dry_run):
+    app_entry(world, date(2025, 6, 6))
+    before, before_daily = counts(), daily()
+    data = csv_file("OSL-MO;05.06.2025;;SPR-2;10;;;;;;;", "OSL-MO;06.06.2025;;FOLIE;4;2;;;;;;")
+    if dry_run:
+        result = imports.import_file(world["actor"], data, "a.csv", dry_run=True)
+        errors = result.errors
+        assert result.error_count == 1
+        assert not result.ok
+    else:
+        with pytest.raises(imports.ImportRefused) as caught:
+            imports.import_file(world["actor"], data, "a.csv")
+        errors = caught.value.errors["rows"]
+    assert errors == [{"row": 3, "column": "dato", "cell": "B3", "message": DAY_MESSAGE}]
+    assert counts() == before
+    assert daily() == before_daily
+
+
+def test_english_headings_name_the_date_column(world):
+    app_entry(world, date(2025, 6, 6))
+    data = csv_file("OSL-MO,06.06.2025,SPR-2,10", header="site,date,item,quantity")
+    result = imports.import_file(world["actor"], data, "a.csv", dry_run=True)
+    assert [(e["row"], e["column"], e["cell"]) for e in result.errors] == [(2, "date", "B2")]
+
+
+def test_a_different_day_is_imported(world):
+    app_entry(world, date(2025, 6, 6))
+    result = imports.import_file(
+        world["actor"], csv_file("OSL-MO;07.06.2025;;SPR-2;10;;;;;;;"), "a.csv"
+    )
+    assert result.ok
+    assert result.imported == 1
+    assert ledger.verify() == []
+
+
+def test_another_site_on_the_same_day_is_imported(world):
+    app_entry(world, date(2025, 6, 6))
+    admin_file = csv_file("BGO-MO;06.06.2025;;SPR-2;10;;;;;;;")
+    result = imports.import_file(Actor(make_user("admin")), admin_file, "a.csv")
+    assert result.ok
+    assert result.imported == 1
+
+
+def test_a_deleted_app_entry_does_not_block(world):
+    app_entry(world, date(2025, 6, 6), deleted=True)
+    result = imports.import_file(
+        world["actor"], csv_file("OSL-MO;06.06.2025;;SPR-2;10;;;;;;;"), "a.csv"
+    )
+    assert result.ok
+    assert result.imported == 1
+
+
+def test_a_monthly_row_whose_month_has_an_app_entry_is_refused(world):
+    app_entry(world, date(2025, 2, 28))
+    before = counts()
+    data = csv_file("OSL-MO;;01.2025;SPR-2;100;;;;;;;", "OSL-MO;;02.2025;SPR-2;90;;;;;;;")
+    with pytest.raises(imports.ImportRefused) as caught:
+        imports.import_file(world["actor"], data, "a.csv")
+    [error] = caught.value.errors["rows"]
+    assert (error["row"], error["column"], error["cell"]) == (3, "måned", "C3")
+    assert "in this month" in error["message"]
+    assert counts() == before
+
+
+def test_reimporting_and_extending_an_imported_file_is_not_an_overlap(world):
+    data = csv_file(
+        "OSL-MO;06.06.2025;;SPR-2;10;2;;;;;;", "OSL-MO;;05.2025;SPR-2;90;;;;;;;"
+    ).getvalue()
+    first = imports.import_file(world["actor"], io.BytesIO(data), "a.csv")
+    assert first.ok
+    assert first.imported == 2
+    before = counts()
+    again = imports.import_file(world["actor"], io.BytesIO(data), "a.csv")
+    assert again.already_imported
+    assert counts() == before
+    longer = data + b"OSL-MO;07.06.2025;;SPR-2;1;;;;;;;\n"
+    extended = imports.import_file(world["actor"], io.BytesIO(longer), "a.csv")
+    assert extended.ok
+    assert (extended.imported, extended.skipped) == (1, 2)
+    assert ledger.verify() == []
+
+
+def test_the_check_is_one_statement_however_many_rows_overlap(world):
+    for day in range(1, 21):
+        app_entry(world, date(2025, 6, day))
+    rows = [f"OSL-MO;{day:02}.06.2025;;SPR-2;{day};;;;;;;" for day in range(1, 31)]
+    with count_queries() as counter:
+        result = imports.import_file(world["actor"], csv_file(*rows), "a.csv", dry_run=True)
+    assert result.error_count == 20
+    assert [e["row"] for e in result.errors] == list(range(2, 22))
+    overlap = [s for s in counter.statements if "tally_line" in s.lower()]
+    assert len(overlap) == 1
+
+
+def test_overlapping_rows_beyond_the_listed_ones_are_counted(world, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ERRORS", 3)
+    for day in range(1, 6):
+        app_entry(world, date(2025, 6, day))
+    rows = [f"OSL-MO;{day:02}.06.2025;;SPR-2;{day};;;;;;;" for day in range(1, 11)]
+    result = imports.import_file(world["actor"], csv_file(*rows), "a.csv", dry_run=True)
+    assert result.error_count == 5
+    assert [e["row"] for e in result.errors] == [2, 3, 4]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    Interval,
     MetaData,
     Select,
     String,
@@ -24,10 +25,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     delete,
+    exists,
     func,
     insert,
     literal,
+    literal_column,
     select,
     text,
     update,
@@ -162,6 +166,67 @@ def duplicates(headings: dict[str, str]) -> list[RowError]:
         )
         for row, first_row in db.session.execute(query)
     ]
+
+
+OVERLAP_MESSAGES = {
+    "day": "The site already has distribution entered in the app for this day; "
+    "importing it would count it twice.",
+    "month": "The site already has distribution entered in the app in this month; "
+    "importing it would count it twice.",
+}
+
+
+def _period_end(day: Any, granularity: Any) -> Any:
+    """The day after a staged row's period: the next day, or the first of the next month."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        step = case(
+            (granularity == "month", literal_column("interval '1 month'", Interval)),
+            else_=literal_column("interval '1 day'", Interval),
+        )
+        return cast(day + step, Date)
+    return func.date(day, case((granularity == "month", "+1 month"), else_="+1 day"))
+
+
+def overlaps(headings: dict[str, str], limit: int) -> tuple[int, list[RowError]]:
+    """Staged tally rows whose site and day (or month) already have app-entered distribution.
+
+    One statement over the stage: an app entry is a non-deleted tally entry with lines and no
+    import batch (an import's own entries are compared by `compare_with_earlier` instead).
+    Returns (how many rows, the first `limit` as errors).
+    """
+    s = STAGE.c
+    app_entry = (
+        select(literal(1))
+        .select_from(TallyEntry)
+        .where(
+            TallyEntry.site_id == s.site_id,
+            TallyEntry.entry_date >= s.day,
+            TallyEntry.entry_date < _period_end(s.day, s.granularity),
+            TallyEntry.import_batch_id.is_(None),
+            TallyEntry.deleted_at.is_(None),
+            exists().where(TallyLine.tally_id == TallyEntry.id),
+        )
+    )
+    query = (
+        select(s.row, s.granularity, func.count().over())
+        .where(s.naloxone.is_(False), app_entry.exists())
+        .order_by(s.row)
+        .limit(limit)
+    )
+    found = db.session.execute(query).all()
+    errors = []
+    for row, granularity, _ in found:
+        name = "month" if granularity == "month" else "date"
+        letter = headings.get(f"{name}_letter")
+        errors.append(
+            RowError(
+                row,
+                headings[name],
+                f"{letter}{row}" if letter else f"row {row}",
+                OVERLAP_MESSAGES[granularity],
+            )
+        )
+    return (found[0][2] if found else 0), errors
 
 
 def tally_match() -> Select[Any]:

@@ -2,9 +2,10 @@
 
 The file is streamed: each row is checked (import_format) and staged into a temporary table
 in chunks, so memory stays flat however long the file is. Set-based SQL (import_stage) then
-finds duplicate rows, compares with earlier imports, builds the tally entries and naloxone
-handouts and posts the distribution through `ledger.post_select`. Everything happens in one
-transaction: if any row is bad nothing is written, and a dry run always rolls back.
+finds duplicate rows and days (or months) already entered in the app, compares with earlier
+imports, builds the tally entries and naloxone handouts and posts the distribution through
+`ledger.post_select`. Everything happens in one transaction: if any row is bad nothing is
+written, and a dry run always rolls back.
 """
 
 from __future__ import annotations
@@ -208,7 +209,13 @@ def _headings(validator_columns: dict[str, tuple[int, str]]) -> dict[str, str]:
     from openpyxl.utils import get_column_letter
 
     item = validator_columns.get("item", (0, "item"))
+    periods = {}
+    for name in ("date", "month"):
+        index, heading = validator_columns.get(name, (-1, name))
+        periods[name] = heading
+        periods[f"{name}_letter"] = get_column_letter(index + 1) if index >= 0 else ""
     return {
+        **periods,
         "item": item[1],
         "item_letter": get_column_letter(item[0] + 1),
         "quantity": validator_columns.get("quantity", (0, "quantity"))[1],
@@ -255,6 +262,9 @@ def import_file(
             import_stage.analyze("import_stage")
             headings = _headings(columns)
             _add_errors(result, import_stage.duplicates(headings))
+            overlapping, errors = import_stage.overlaps(headings, MAX_ERRORS)
+            _add_errors(result, errors)
+            result.error_count += overlapping - len(errors)
             if not result.error_count:
                 result.skipped, result.differing = import_stage.compare_with_earlier(
                     headings, MAX_ERRORS
