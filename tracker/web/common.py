@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -74,3 +74,11 @@ def once(
 
 class ChangedResubmit(Conflict):
     """A saved form sent again with other values (the back button): not saved a second time."""
+
+
+def receipt_redirect(endpoint: str, code: str, day: Any, result: Any, stored: Any) -> Any:
+    """After a keyed form saved (or was sent again): the page with the receipt of that save."""
+    if stored is not None:
+        flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
+    saved_id = result.id if result is not None else (stored or {})["id"]
+    return redirect(url_for(endpoint, code=code, dato=day.isoformat(), kvittering=saved_id))

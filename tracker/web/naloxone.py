@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -13,7 +13,14 @@ from tracker import dates
 from tracker.errors import DomainError
 from tracker.services import naloxone
 from tracker.services.naloxone import HandoutScreen
-from tracker.web.common import current_actor, new_form_key, once, site_page, valid_form_key
+from tracker.web.common import (
+    current_actor,
+    new_form_key,
+    once,
+    receipt_redirect,
+    site_page,
+    valid_form_key,
+)
 from tracker.web.formats import day, number
 from tracker.web.forms import (
     DATE_LABEL,
@@ -127,17 +134,7 @@ def handout(code: str):
             flash(show_domain_error(form, exc, FIELDS), "error")
             status = exc.status
         else:
-            if stored is not None:
-                flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
-            saved_id = handout.id if handout is not None else (stored or {})["id"]
-            return redirect(
-                url_for(
-                    "web_naloxone.handout",
-                    code=code,
-                    dato=saved_on.isoformat(),
-                    kvittering=saved_id,
-                )
-            )
+            return receipt_redirect("web_naloxone.handout", code, saved_on, handout, stored)
     elif form.is_submitted():
         status = 422
     if form.is_submitted():

@@ -17,7 +17,14 @@ from tracker.errors import DomainError
 from tracker.models import Item
 from tracker.services import tallies
 from tracker.services.tallies import EntryScreen
-from tracker.web.common import current_actor, new_form_key, once, site_page, valid_form_key
+from tracker.web.common import (
+    current_actor,
+    new_form_key,
+    once,
+    receipt_redirect,
+    site_page,
+    valid_form_key,
+)
 from tracker.web.formats import item_name
 from tracker.web.forms import (
     DATE_LABEL,
@@ -122,17 +129,7 @@ def entry(code: str):
                 flash(show_domain_error(form, exc, _error_fields(screen)), "error")
                 status = exc.status
             else:
-                if stored is not None:
-                    flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
-                saved_id = tally.id if tally is not None else (stored or {})["id"]
-                return redirect(
-                    url_for(
-                        "web_tallies.entry",
-                        code=code,
-                        dato=saved_on.isoformat(),
-                        kvittering=saved_id,
-                    )
-                )
+                return receipt_redirect("web_tallies.entry", code, saved_on, tally, stored)
     elif form.is_submitted():
         status = 422
     if form.is_submitted():
