@@ -18,7 +18,6 @@ from tracker.schemas.imports import (
     LangQuery,
 )
 from tracker.services import import_files, imports
-from tracker.services.access import require_role
 
 blp = make_blueprint("imports", __name__, "/imports", "Import historical distribution.", files=True)
 DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
@@ -64,7 +63,7 @@ class Imports(MethodView):
 @blp.response(200, description="The import template as CSV.")
 def template_csv(args):
     """The import template as CSV (nb: ';' and Norwegian headings; en: ',')."""
-    require_role(actor(), "coordinator")  # templates are for those who may import
+    imports.require_importer(actor())  # templates are for those who may import
     return Response(
         import_files.template_csv(args["lang"]),
         mimetype=CSV,
@@ -77,7 +76,7 @@ def template_csv(args):
 @blp.response(200, description="The import template as an Excel workbook.")
 def template_xlsx(args):
     """The import template as an Excel workbook, with a sheet explaining the columns."""
-    require_role(actor(), "coordinator")  # templates are for those who may import
+    imports.require_importer(actor())  # templates are for those who may import
     return Response(
         import_files.template_xlsx(args["lang"]),
         mimetype=XLSX,

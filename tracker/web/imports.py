@@ -178,7 +178,7 @@ def confirm():
 @login_required
 def template(kind: str):
     """The import template, CSV or xlsx, Norwegian headings unless ?sprak=en."""
-    imports.list_batches(current_actor())  # the access check: coordinators and admins
+    imports.require_importer(current_actor())  # coordinators and admins
     lang = "en" if request.args.get("sprak") == "en" else "nb"
     if kind == "csv":
         body, mimetype = import_files.template_csv(lang), "text/csv"
