@@ -43,10 +43,9 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 MAX_LINES = 500
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
 MAX_COUNTED = 1_000_000
 
 
@@ -109,7 +108,7 @@ def open_count(
 
 
 def _get(count_id: int) -> StockCount:
-    count = db.session.get(StockCount, count_id) if 0 < count_id <= MAX_ID else None
+    count = get_by_id(StockCount, count_id)
     if count is None:
         raise NotFound(f"No stock count {count_id}.")
     return count

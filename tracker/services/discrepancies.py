@@ -17,10 +17,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import commit, service
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
-
+from tracker.services.unit import commit, get_by_id, service
 
 # Built once: the ledger runs these after every posting that lowers a balance (every tally),
 # and building and hashing the statement cost more than running it.
@@ -81,7 +78,7 @@ def recent(actor: Actor, limit: int = 200) -> list[Discrepancy]:
 
 
 def get_discrepancy(actor: Actor, discrepancy_id: int) -> Discrepancy:
-    found = db.session.get(Discrepancy, discrepancy_id) if 0 < discrepancy_id <= MAX_ID else None
+    found = get_by_id(Discrepancy, discrepancy_id)
     if found is None or not can(actor, found.site):
         raise NotFound(f"No discrepancy {discrepancy_id}.")
     return found

@@ -31,13 +31,12 @@ from tracker.models.training import AUDIENCES, TRAINING_TYPES
 from tracker.privacy import check_free_text
 from tracker.services import audit, certifications
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 RECORD_ROLE = "lead"  # leads at their sites, coordinators in their municipality, admins
 MAX_AUDIENCE = 500  # per audience group in one session
 MAX_DURATION = 24 * 60  # minutes
 MAX_ATTENDEES = 200
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 def snapshot(session: TrainingSession) -> dict[str, Any]:
@@ -235,8 +234,7 @@ def correct_session(actor: Actor, session_id: int, changes: dict[str, Any]) -> T
 
 def get_session(actor: Actor, session_id: int) -> TrainingSession:
     """One session, if the actor may see its site."""
-    in_range = 1 <= session_id <= MAX_ID  # beyond it the database itself errors
-    session = db.session.get(TrainingSession, session_id) if in_range else None
+    session = get_by_id(TrainingSession, session_id)
     if session is None:
         raise NotFound(f"No training session {session_id}.")
     require_site(actor, session.site)

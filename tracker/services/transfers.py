@@ -24,10 +24,9 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger, stock
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 MAX_LINES = 100
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; larger ones are simply not found
 
 
 def snapshot(transfer: Transfer) -> dict[str, Any]:
@@ -325,7 +324,7 @@ def cancel(actor: Actor, transfer_id: int, *, reason: str) -> Transfer:
 
 
 def _get(transfer_id: int) -> Transfer:
-    transfer = db.session.get(Transfer, transfer_id) if 0 < transfer_id <= MAX_ID else None
+    transfer = get_by_id(Transfer, transfer_id)
     if transfer is None:
         raise NotFound(f"No transfer {transfer_id}.")
     return transfer

@@ -18,6 +18,7 @@ from tracker.models import IdempotencyKey
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class IdempotentReplay(Exception):
@@ -107,3 +108,12 @@ def service(fn: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def get_by_id(model: type[T], object_id: int) -> T | None:
+    """The row with this id, or None; an id beyond the column's range is simply not found
+    (asking the database would be a driver error, not a 404)."""
+    return db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
