@@ -1,13 +1,24 @@
 """The optimised entry path keeps its invariants: counters, movement ids, one transaction."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import event, func, select
 
-from tests.factories import actor, api_client, make_item, make_site, make_user, tally_body
+from tests.factories import (
+    actor,
+    api_client,
+    make_item,
+    make_lot,
+    make_site,
+    make_user,
+    tally_body,
+)
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import (
     ContactsDaily,
+    Discrepancy,
     DistributionDaily,
     IdempotencyKey,
     StockBalance,
@@ -77,6 +88,36 @@ def test_post_returns_the_new_movement_ids_in_order_and_moves_every_counter(app)
         db.session.execute(select(DistributionDaily.item_id, DistributionDaily.quantity)).all()
     )
     assert daily == {item.id: n + 1 for n, item in enumerate(items)}
+    assert ledger.verify() == []
+
+
+def test_post_flags_each_key_below_zero_once_per_open_discrepancy(app):
+    """Invariant 2 on the direct path: one open negative-balance discrepancy per key (a lot
+    is its own key), written with the right date and time, none for a key still above zero."""
+    site = make_site()
+    plain, tracked, spare = make_item(), make_item(tracks_lots=True), make_item()
+    lot = make_lot(tracked)
+    staff = actor(make_user("staff", [site]))
+    ledger.post(staff, [ledger.Move(site.id, spare.id, None, "receipt", 10, today())])
+    db.session.commit()
+    before = datetime.now(UTC)
+    for _ in range(2):
+        ledger.post(
+            staff,
+            [
+                ledger.Move(site.id, plain.id, None, "distribution", -2, today()),
+                ledger.Move(site.id, tracked.id, lot.id, "distribution", -1, today()),
+                ledger.Move(site.id, spare.id, None, "distribution", -1, today()),
+            ],
+        )
+        db.session.commit()
+    found = db.session.scalars(select(Discrepancy).order_by(Discrepancy.item_id)).all()
+    assert [(d.item_id, d.lot_id, d.kind, d.quantity) for d in found] == [
+        (plain.id, None, "negative_balance", -2),
+        (tracked.id, lot.id, "negative_balance", -1),
+    ]  # the quantity when first flagged; the second posting found them open
+    assert all(d.detected_on == today() and before <= d.detected_at for d in found)
+    assert all(d.detected_at.tzinfo is not None for d in found)
     assert ledger.verify() == []
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    Integer,
     Select,
     bindparam,
     case,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from tracker.dates import today
 from tracker.errors import StockError
 from tracker.extensions import db
 from tracker.models import (
@@ -41,13 +43,13 @@ from tracker.models import (
     StockMovement,
     TallyEntry,
 )
-from tracker.models.base import utcnow
+from tracker.models.base import UTCDateTime, utcnow
 from tracker.services import discrepancies
 from tracker.services.access import Actor
 
-# The PostgreSQL pipeline sends the movements as one INSERT; bigger batches (a seed, a bulk
-# correction) take the sequential path, where SQLAlchemy splits the INSERT for the driver.
-PIPELINE_MAX_ROWS = 1000
+# The direct path (`_post_direct`) sends the movements as one INSERT; bigger batches (a seed,
+# a bulk correction) take the sequential path, where SQLAlchemy splits the INSERT for the driver.
+DIRECT_MAX_ROWS = 1000
 
 DISTRIBUTION_REFS = ("tally_id", "naloxone_handout_id")
 REFS = (
@@ -192,9 +194,10 @@ def post(
     balance rows' locks. `counters` are other per-day counters of the same write (a tally's
     contacts): they are added after the aggregates, in the same batch.
 
-    On PostgreSQL, without refuse_short, the movements and every counter go to the server
-    in one pipeline (one network round trip instead of one per statement): the hot rows'
-    locks are then held for that one round trip and the commit.
+    Without refuse_short, the movements, every counter and the negative-balance flags go
+    straight to the driver (`_post_direct`); on PostgreSQL in one pipeline (one network round
+    trip instead of one per statement), so the hot rows' locks are held for that round trip
+    and the commit.
     """
     moves = [m for m in moves if m.quantity != 0]
     unknown = {ref for m in moves for ref in m.refs} - set(REFS)
@@ -266,11 +269,9 @@ def post(
         Counter(DistributionMonthly, ("site_id", "item_id", "month"), "quantity", monthly_rows),
         *counters,
     ]
-    pipelined = len(rows) <= PIPELINE_MAX_ROWS  # one statement's parameters stay < 65 535
-    if pipelined and not strict and db.session.get_bind().dialect.name == "postgresql":
-        ids = _post_pipelined(rows, upserts)
-        _flag_negative(deltas, refuse_short)
-        return ids
+    if len(rows) <= DIRECT_MAX_ROWS and not strict:  # one statement's parameters < 65 535
+        negative = [] if refuse_short else sorted(k for k, d in deltas.items() if d < 0)
+        return _post_direct(rows, upserts, negative)
     # Core, not the ORM bulk path: nothing here needs objects. One multi-row INSERT takes
     # ascending ids in row order on both databases; sorting undoes RETURNING's free order.
     ids = sorted(db.session.execute(_insert_movements(), rows).scalars())
@@ -287,14 +288,9 @@ def post(
         )
     for counter in upserts:
         upsert_add(counter.model, counter.keys, counter.column, counter.rows)
-    _flag_negative(deltas, refuse_short)
-    return ids
-
-
-def _flag_negative(deltas: dict[tuple[int, int, int], int], refuse_short: bool) -> None:
-    """Invariant 2: what went below zero becomes a visible discrepancy for the lead."""
-    if not refuse_short:
+    if not refuse_short:  # invariant 2: what went below zero is flagged for the lead
         discrepancies.flag_negative(sorted(k for k, d in deltas.items() if d < 0))
+    return ids
 
 
 @dataclass(frozen=True)
@@ -307,43 +303,142 @@ class Counter:
     rows: list[dict[str, Any]]
 
 
-def _pg_sql(stmt: Any) -> str:
-    """A text() statement of this module with psycopg's %(name)s placeholders."""
-    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", stmt.text)
+# Invariant 2 on the direct path: a touched balance now below zero opens a negative-balance
+# discrepancy unless one is open for that key. One INSERT ... SELECT per key, sent with the
+# rest; concurrent posters of a key queue on its balance row (locked by the upsert above it),
+# so the NOT EXISTS sees the other's discrepancy once it has committed.
+_FLAG_NEGATIVE = text(
+    "INSERT INTO discrepancy (site_id, item_id, lot_id, kind, quantity, detected_on, detected_at)"
+    " SELECT b.site_id, b.item_id, b.lot_id, 'negative_balance', b.quantity,"
+    " :detected_on, :detected_at FROM stock_balance b"
+    " WHERE b.site_id = :site_id AND b.item_id = :item_id AND b.lot_key = :lot_key"
+    " AND b.quantity < 0 AND NOT EXISTS (SELECT 1 FROM discrepancy d"
+    " WHERE d.kind = 'negative_balance' AND d.resolved_at IS NULL AND d.site_id = b.site_id"
+    " AND d.item_id = b.item_id AND coalesce(d.lot_id, 0) = b.lot_key)"
+).bindparams(
+    bindparam("detected_on", type_=Date),
+    bindparam("detected_at", type_=UTCDateTime),
+    bindparam("site_id", type_=Integer),
+    bindparam("item_id", type_=Integer),
+    bindparam("lot_key", type_=Integer),
+)
 
 
-def _post_pipelined(rows: list[dict[str, Any]], upserts: list[Counter]) -> list[int]:
-    """PostgreSQL: the movements and the counters in one pipeline, in the same transaction.
+def _movement_sql(columns: list[str], count: int) -> str:
+    """One multi-row INSERT of `count` movements with :column_n placeholders."""
+    table = StockMovement.__table__
+    values = ", ".join("(" + ", ".join(f":{c}_{n}" for c in columns) + ")" for n in range(count))
+    # Column names come from the model, values are bound.
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {values} RETURNING id"  # noqa: S608
 
-    psycopg sends every statement before reading any result; the server runs them in order.
-    The SQL is the same as the sequential path's; psycopg adapts dates and timestamps.
-    These statements bypass SQLAlchemy's cursor events, so query counters do not see them.
+
+def _bind_processors(types: dict[str, Any], dialect: Any) -> dict[str, Any]:
+    """The typed binds' processors, for values sent straight to the driver.
+
+    Only SQLite needs them (dates as ISO text, UTC timestamps without a zone, as SQLAlchemy
+    writes them); psycopg adapts Python's dates and aware timestamps itself.
     """
+    if dialect.name != "sqlite":
+        return {}
+    found = {}
+    for name, type_ in types.items():
+        processor = type_._cached_bind_processor(dialect)  # noqa: SLF001 (cached per dialect)
+        if processor is not None:
+            found[name] = processor
+    return found
+
+
+def _for_driver(rows: list[dict[str, Any]], processors: dict[str, Any]) -> list[dict[str, Any]]:
+    if not processors:
+        return rows
+    return [{k: processors[k](v) if k in processors else v for k, v in row.items()} for row in rows]
+
+
+def _post_direct(
+    rows: list[dict[str, Any]], upserts: list[Counter], negative: list[tuple[int, int, int]]
+) -> list[int]:
+    """The movements, the counters and the negative-balance flags, straight to the driver.
+
+    The same SQL as the sequential path's, on the session's own connection inside its
+    transaction, without SQLAlchemy's per-statement work, which cost several times the
+    statements themselves (bench/README.md, "Entry"). On PostgreSQL they go in one pipeline:
+    one network round trip, so the hot rows' locks are held for that round trip and the
+    commit. They bypass SQLAlchemy's cursor events, so query counters do not see them.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    table = StockMovement.__table__
+    moved = _for_driver(rows, _bind_processors({c: table.c[c].type for c in columns}, dialect))
+    params = {f"{c}_{n}": row[c] for n, row in enumerate(moved) for c in columns}
+    batches = [
+        (
+            _conflict_statement(
+                counter.model.__table__, tuple(counter.rows[0]), counter.keys, counter.column
+            ),
+            counter.rows,
+        )
+        for counter in upserts
+        if counter.rows
+    ]
+    if negative:
+        now, day = utcnow(), today()
+        flags = [
+            {"detected_on": day, "detected_at": now, "site_id": s, "item_id": i, "lot_key": k}
+            for s, i, k in negative
+        ]
+        batches.append((_FLAG_NEGATIVE, flags))
+    statements = [
+        (stmt.text, _for_driver(batch, _bind_processors(
+            {name: bind.type for name, bind in stmt._bindparams.items()}, dialect  # noqa: SLF001
+        )))
+        for stmt, batch in batches
+    ]  # fmt: skip
+    raw = connection.connection.driver_connection
+    run = _run_pipelined if dialect.name == "postgresql" else _run_sqlite
+    return run(raw, _movement_sql(columns, len(rows)), params, statements)
+
+
+def _pg_sql(sql: str) -> str:
+    """SQL with :name placeholders in psycopg's %(name)s style."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
+
+def _run_pipelined(
+    raw: Any, insert_sql: str, params: dict[str, Any], batches: list[tuple[str, list[Any]]]
+) -> list[int]:
+    """PostgreSQL: every statement sent before any result is read; the server runs them in order."""
     import psycopg
 
-    table = StockMovement.__table__
-    columns = list(rows[0])
-    values = ", ".join(
-        "(" + ", ".join(f"%({c}_{n})s" for c in columns) + ")" for n in range(len(rows))
-    )
-    # Column names come from the model, values are bound.
-    into = f"INSERT INTO {table.name} ({', '.join(columns)})"  # noqa: S608
-    insert_sql = f"{into} VALUES {values} RETURNING id"
-    params = {f"{c}_{n}": row[c] for n, row in enumerate(rows) for c in columns}
-    raw = db.session.connection().connection.driver_connection
+    sql = _pg_sql(insert_sql)
     try:
         with raw.cursor() as moves, raw.cursor() as cursor:
             with raw.pipeline():  # leaving it sends a sync and reads every result
-                moves.execute(insert_sql, params)
-                for counter in upserts:
-                    if counter.rows:
-                        table = counter.model.__table__
-                        columns = tuple(counter.rows[0])
-                        stmt = _conflict_statement(table, columns, counter.keys, counter.column)
-                        cursor.executemany(_pg_sql(stmt), counter.rows)
+                moves.execute(sql, params)
+                for batch_sql, batch in batches:
+                    cursor.executemany(_pg_sql(batch_sql), batch)
             return sorted(row[0] for row in moves.fetchall())
     except psycopg.Error as exc:
-        raise DBAPIError.instance(insert_sql, params, exc, psycopg.Error) from exc
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+
+
+def _run_sqlite(
+    raw: Any, insert_sql: str, params: dict[str, Any], batches: list[tuple[str, list[Any]]]
+) -> list[int]:
+    """SQLite: the sqlite3 module takes :name placeholders as they are."""
+    import sqlite3
+
+    try:
+        cursor = raw.cursor()
+        try:
+            ids = sorted(row[0] for row in cursor.execute(insert_sql, params).fetchall())
+            for sql, batch in batches:
+                cursor.executemany(sql, batch)
+        finally:
+            cursor.close()
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(insert_sql, params, exc, sqlite3.Error) from exc
+    return ids
 
 
 def _dialect_insert(table: Any) -> Any:
