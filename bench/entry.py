@@ -1,11 +1,15 @@
 """Entry throughput: tally POSTs/s through gunicorn (4 workers) against a bare one-INSERT app.
 
+Also the floor: the same app layout running only the tracker's statements for a tally
+(bench/baseline_app.py, `/floor`), the upper bound for any code with this data model.
+
     python bench/entry.py [--db sqlite|postgres|both] [--seconds 5] [--rounds 5] [--clients 32]
                           [--sites 1] [--idempotency]
 
-Both servers run at once; rounds alternate baseline and tracker (B T, T B, ...) so load from
-other processes on the machine hits both alike. Prints the median requests/s of each, the
-median of the paired per-round ratios (goal >= 0.6) and latency percentiles over all rounds.
+Both servers run at once; rounds alternate baseline, floor and tracker (B F T, T F B, ...)
+so load from other processes on the machine hits all alike. Prints the median requests/s
+of each, the median of the paired per-round ratios (goal >= 0.6) and latency percentiles
+over all rounds.
 Client and servers share this machine's cores: the ratio is the figure to compare.
 """
 
@@ -191,15 +195,16 @@ def measure(
             json_headers = {"Content-Type": "application/json"}
             subjects = {
                 "baseline": (base_port, "/insert", json_headers, False, None),
+                "floor": (base_port, "/floor", json_headers, False, tokens),
                 "tracker": (app_port, "/api/v1/tallies", json_headers, keyed, tokens),
             }
-            rates: dict[str, list[float]] = {"baseline": [], "tracker": []}
-            lat: dict[str, list[float]] = {"baseline": [], "tracker": []}
-            errs = {"baseline": 0, "tracker": 0}
-            for port, path, headers, k, t in subjects.values():  # warm up both
+            rates: dict[str, list[float]] = {name: [] for name in subjects}
+            lat: dict[str, list[float]] = {name: [] for name in subjects}
+            errs = dict.fromkeys(subjects, 0)
+            for port, path, headers, k, t in subjects.values():  # warm up all three
                 hammer(port, path, bodies, headers, 1, clients, k, t)
             for number in range(rounds):
-                order = ["baseline", "tracker"] if number % 2 == 0 else ["tracker", "baseline"]
+                order = list(subjects) if number % 2 == 0 else list(reversed(subjects))
                 for name in order:
                     port, path, headers, k, t = subjects[name]
                     ok, err, latencies = hammer(port, path, bodies, headers, seconds, clients, k, t)
@@ -211,8 +216,9 @@ def measure(
                 server.terminate()
                 server.wait()
         verify(url)
-    ratios = [t / b for t, b in zip(rates["tracker"], rates["baseline"], strict=True) if b]
+    ratios = paired(rates["tracker"], rates["baseline"])
     b_rate, t_rate = statistics.median(rates["baseline"]), statistics.median(rates["tracker"])
+    f_rate = statistics.median(rates["floor"])
     label = (
         f"[{kind}, {sites} site{'s' if sites > 1 else ''}{', Idempotency-Key' if keyed else ''}]"
     )
@@ -221,8 +227,19 @@ def measure(
         f"({errs['baseline']} errors); {summary(lat['baseline'])}"
     )
     print(
+        f"{label} floor (same statements): {f_rate:7.1f} req/s median "
+        f"({errs['floor']} errors); {summary(lat['floor'])}"
+    )
+    print(
         f"{label} tracker tally POST:      {t_rate:7.1f} req/s median "
         f"({errs['tracker']} errors); {summary(lat['tracker'])}"
+    )
+    floor_ratios = paired(rates["floor"], rates["baseline"])
+    stack_ratios = paired(rates["tracker"], rates["floor"])
+    print(
+        f"{label} floor/baseline {statistics.median(floor_ratios):.2f} (the most any code "
+        f"could reach with these statements), tracker/floor {statistics.median(stack_ratios):.2f}"
+        f" (what the stack keeps of it)"
     )
     print(
         f"{label} ratio tracker/baseline: median of paired rounds {statistics.median(ratios):.2f} "
@@ -230,7 +247,18 @@ def measure(
         f"{clients} clients, {rounds} x {seconds:.0f} s each, interleaved",
         flush=True,
     )
-    return {"baseline": b_rate, "tracker": t_rate, "ratio": statistics.median(ratios)}
+    return {
+        "baseline": b_rate,
+        "floor": f_rate,
+        "tracker": t_rate,
+        "ratio": statistics.median(ratios),
+        "floor_ratio": statistics.median(floor_ratios),
+    }
+
+
+def paired(subject: list[float], base: list[float]) -> list[float]:
+    """Per-round ratios subject/base (each pair measured back to back)."""
+    return [s / b for s, b in zip(subject, base, strict=True) if b]
 
 
 def verify(url: str) -> None:
