@@ -73,7 +73,7 @@ class TallyLine(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tally_id: Mapped[int] = mapped_column(ForeignKey("tally_entry.id"), index=True)
+    tally_id: Mapped[int] = mapped_column(ForeignKey("tally_entry.id"))  # unique key leads
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
     lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
     quantity: Mapped[int] = mapped_column(Integer)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,14 @@ MOVEMENT_KINDS = (
     "correction",
 )
 DISCARD_REASONS = ("expired", "damaged", "lost", "other")
+SPARSE_REFERENCES = (
+    "lot_id",
+    "receipt_id",
+    "naloxone_handout_id",
+    "transfer_id",
+    "stock_count_id",
+    "import_batch_id",
+)
 
 
 class Receipt(Base):
@@ -52,31 +61,41 @@ class StockMovement(Base):
     """One ledger row. Never updated or deleted; mistakes get a correction row."""
 
     __tablename__ = "stock_movement"
+    # Every query of the ledger filters by site first, so item and kind need no index of
+    # their own. The references to what caused a movement are set on few rows each: their
+    # indexes are partial, so a distribution row (nearly all rows) writes none of them.
     __table_args__ = (
         Index("ix_stock_movement_site_item_date", "site_id", "item_id", "occurred_on"),
         Index("ix_stock_movement_site_date", "site_id", "occurred_on"),
+        *(
+            Index(
+                f"ix_stock_movement_{column}",
+                column,
+                sqlite_where=text(f"{column} IS NOT NULL"),
+                postgresql_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in SPARSE_REFERENCES
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
+    kind: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[int] = mapped_column(Integer)
     occurred_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     reason: Mapped[str | None] = mapped_column(Text)
-    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), index=True)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"))
     tally_id: Mapped[int | None] = mapped_column(ForeignKey("tally_entry.id"), index=True)
-    naloxone_handout_id: Mapped[int | None] = mapped_column(
-        ForeignKey("naloxone_handout.id"), index=True
-    )
-    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"), index=True)
-    stock_count_id: Mapped[int | None] = mapped_column(ForeignKey("stock_count.id"), index=True)
+    naloxone_handout_id: Mapped[int | None] = mapped_column(ForeignKey("naloxone_handout.id"))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
+    stock_count_id: Mapped[int | None] = mapped_column(ForeignKey("stock_count.id"))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"))
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     import_row: Mapped[int | None] = mapped_column(Integer)
 
     site: Mapped[Site] = relationship()
