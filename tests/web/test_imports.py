@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -108,6 +110,49 @@ def test_templates_and_export_download(page):
     assert export.status_code == 200
     assert export.get_data(as_text=True).lstrip("\ufeff").startswith("sted;dato")
     assert page["client"].get("/import/eksport.csv?fra=nope").status_code == 400
+
+
+def checked(client, data: bytes = GOOD) -> dict[str, str]:
+    """Upload a file for its dry run and return the confirm form's hidden fields."""
+    html = post_file(client, data).get_data(as_text=True)
+    return dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+
+
+def test_cancel_deletes_the_checked_file_and_imports_nothing(page):
+    html = post_file(page["client"], GOOD).get_data(as_text=True)
+    assert 'formaction="/import/avbryt"' in html
+    fields = dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+    assert len(list(page["dir"].iterdir())) == 1
+    response = page["client"].post("/import/avbryt", data=fields, follow_redirects=True)
+    assert "Importen ble avbrutt" in response.get_data(as_text=True)
+    assert not list(page["dir"].iterdir())
+    assert movements() == 0
+    assert page["client"].post("/import/bekreft", data=fields).status_code == 302
+    assert movements() == 0  # nothing left to confirm
+
+
+def test_a_refused_confirmation_deletes_the_checked_file(page):
+    fields = checked(page["client"])
+    page["site"].active = False  # deactivated between the check and the confirmation
+    db.session.commit()
+    response = page["client"].post("/import/bekreft", data=fields, follow_redirects=True)
+    assert "Importen ble avvist" in response.get_data(as_text=True)
+    assert not list(page["dir"].iterdir())
+    assert movements() == 0
+
+
+def test_checked_files_left_for_a_day_are_deleted_on_the_next_check(page):
+    stale = page["dir"] / f"{page['user'].id}-{'b' * 64}.csv"
+    stale.write_bytes(GOOD)
+    day_old = time.time() - 25 * 3600
+    os.utime(stale, (day_old, day_old))
+    fresh = page["dir"] / f"{page['user'].id}-{'c' * 64}.csv"
+    fresh.write_bytes(GOOD)
+    checked(page["client"])
+    left = {path.name for path in page["dir"].iterdir()}
+    assert stale.name not in left
+    assert fresh.name in left
+    assert len(left) == 2  # the fresh one and the file just checked
 
 
 @pytest.mark.parametrize("role", ["staff", "lead"])

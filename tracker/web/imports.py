@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_imports", __name__, url_prefix="/import")
 DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
+STASH_MAX_AGE = 24 * 3600  # seconds a checked file waits for its confirmation
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -83,6 +85,26 @@ def _stashed(user_id: int, file_hash: str, kind: str) -> Path:
     return _folder() / f"{user_id}-{file_hash}.{kind}"
 
 
+def _prune_stale() -> None:
+    """Delete checked files nobody confirmed within a day (a closed tab leaves one behind)."""
+    cutoff = time.time() - current_app.config.get("IMPORT_STASH_MAX_AGE", STASH_MAX_AGE)
+    for path in _folder().glob("*-*.*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:  # another worker pruned it first
+            continue
+
+
+def _confirmed_stash() -> tuple[Path, str] | None:
+    """The checked file the posted ConfirmForm names and its name, if it is still waiting."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return None
+    path = _stashed(current_actor().user_id, form.file_hash.data, form.kind.data)
+    return (path, form.filename.data[:255]) if path.exists() else None
+
+
 def _number(value: int | None) -> str:
     """1 234, the Norwegian way (a non-breaking space between thousands)."""
     return "" if value is None else f"{value:,}".replace(",", "\u00a0")
@@ -128,6 +150,7 @@ def check():
     result = imports.import_file(current_actor(), upload.stream, upload.filename, dry_run=True)
     confirm = None
     if result.ok and not result.already_imported:
+        _prune_stale()
         upload.stream.seek(0)
         upload.save(_stashed(current_actor().user_id, result.file_hash, kind))
         confirm = ConfirmForm(
@@ -143,20 +166,18 @@ def check():
 def confirm():
     """Import the file checked a moment ago."""
     imports.require_importer(current_actor())  # refuse before looking for the file
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    stash = _confirmed_stash()
+    if stash is None:
         flash(_("Fant ikke filen som ble kontrollert. Last den opp på nytt."), "error")
         return redirect(url_for(".index"))
-    path = _stashed(current_actor().user_id, form.file_hash.data, form.kind.data)
-    if not path.exists():
-        flash(_("Fant ikke filen som ble kontrollert. Last den opp på nytt."), "error")
-        return redirect(url_for(".index"))
+    path, filename = stash
     try:
         with path.open("rb") as stream:
-            result = imports.import_file(current_actor(), stream, form.filename.data[:255])
+            result = imports.import_file(current_actor(), stream, filename)
     except DomainError as exc:
         if exc.status == 403:
             raise
+        path.unlink(missing_ok=True)  # the same file would be refused again
         flash(_("Importen ble avvist: %(detail)s", detail=exc.detail), "error")
         return redirect(url_for(".index"))
     path.unlink(missing_ok=True)
@@ -171,6 +192,17 @@ def confirm():
             ),
             "success",
         )
+    return redirect(url_for(".index"))
+
+
+@bp.post("/avbryt")
+@login_required
+def cancel():
+    """Drop the checked file instead of importing it."""
+    stash = _confirmed_stash()
+    if stash is not None:
+        stash[0].unlink(missing_ok=True)
+    flash(_("Importen ble avbrutt. Ingenting ble lagret."), "info")
     return redirect(url_for(".index"))
 
 
