@@ -7,6 +7,8 @@ from tracker.schemas.naloxone import HandoutIn, HandoutOut, HandoutQuery
 from tracker.services import naloxone
 
 blp = make_blueprint("naloxone", __name__, "/naloxone-handouts", "Naloxone nasal spray handouts.")
+# Instances, not classes, on the entry path: webargs would build the schema per request.
+HANDOUT_IN, HANDOUT_OUT = HandoutIn(), HandoutOut()
 
 
 @blp.route("")
@@ -18,14 +20,14 @@ class Handouts(MethodView):
         """Handouts you can see, newest first."""
         return naloxone.handouts_query(actor(), **args)
 
-    @blp.arguments(HandoutIn)
+    @blp.arguments(HANDOUT_IN)
     @blp.response(201, HandoutOut)
     def post(self, body):
         """Record a naloxone handout (FEFO lot unless one is named)."""
         fields = dict(body)
         site_code, handed_out_on = fields.pop("site"), fields.pop("date")
         return idempotent(
-            HandoutOut(),
+            HANDOUT_OUT,
             201,
             lambda idem: naloxone.hand_out(
                 actor(), site_code=site_code, handed_out_on=handed_out_on, **fields, idem=idem

@@ -7,6 +7,8 @@ from tracker.schemas.tallies import TallyIn, TallyOut, TallyPatch, TallyQuery
 from tracker.services import tallies
 
 blp = make_blueprint("tallies", __name__, "/tallies", "Daily distribution entries.")
+# Instances, not classes, on the entry path: webargs would build the schema per request.
+TALLY_IN, TALLY_OUT = TallyIn(), TallyOut()
 
 
 @blp.route("")
@@ -24,12 +26,12 @@ class Tallies(MethodView):
             include_deleted=args["include_deleted"],
         )
 
-    @blp.arguments(TallyIn)
+    @blp.arguments(TALLY_IN)
     @blp.response(201, TallyOut)
     def post(self, body):
         """Record a distribution entry; several per site and day add up."""
         return idempotent(
-            TallyOut(),
+            TALLY_OUT,
             201,
             lambda idem: tallies.create_tally(
                 actor(),
