@@ -199,6 +199,7 @@ def confirm():
 @login_required
 def cancel():
     """Drop the checked file instead of importing it."""
+    imports.require_importer(current_actor())
     stash = _confirmed_stash()
     if stash is not None:
         stash[0].unlink(missing_ok=True)
