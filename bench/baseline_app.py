@@ -30,7 +30,19 @@ from sqlalchemy import (
 )
 
 from tracker.database import configure_engine
-from tracker.models import ApiToken, AuditEvent, Item, Site, StockMovement, TallyEntry, TallyLine
+from tracker.models import (
+    ApiToken,
+    AuditEvent,
+    ContactsDaily,
+    DistributionDaily,
+    DistributionMonthly,
+    Item,
+    Site,
+    StockBalance,
+    StockMovement,
+    TallyEntry,
+    TallyLine,
+)
 from tracker.services import ledger
 
 metadata = MetaData()
@@ -57,8 +69,6 @@ def _upsert(model: type, keys: tuple[str, ...], column: str, rows: list[dict]) -
 
 def floor_tally(conn, body: dict, bearer: str) -> int:  # noqa: ANN001
     """The tracker's statements for one tally, with nothing around them."""
-    from tracker.models import ContactsDaily, DistributionDaily, DistributionMonthly, StockBalance
-
     token = conn.execute(_TOKEN, {"h": hashlib.sha256(bearer.encode()).hexdigest()}).first()
     if not _CODES:
         _CODES.update(conn.execute(select(Site.code, Site.id)).all())

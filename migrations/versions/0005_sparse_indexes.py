@@ -20,6 +20,8 @@ down_revision = "0004_reports"
 branch_labels = None
 depends_on = None
 
+# A copy of tracker.models.stock.SPARSE_REFERENCES, not an import: a migration must not change
+# when the model does.
 SPARSE = (
     "lot_id",
     "receipt_id",

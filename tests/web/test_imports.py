@@ -34,6 +34,11 @@ def post_file(client, data: bytes, name: str = "hist.csv"):
     )
 
 
+def confirm_fields(html: str) -> dict[str, str]:
+    """The confirm form's hidden fields on a checked file's page."""
+    return dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+
+
 def movements() -> int:
     return db.session.scalar(select(func.count(StockMovement.id)))
 
@@ -55,7 +60,7 @@ def test_a_checked_file_is_previewed_then_imported_on_confirm(page):
     assert "1\u00a0234" in html or "1 234" in html
     assert "05.06.2025" in html
     assert movements() == 0
-    fields = dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+    fields = confirm_fields(html)
     assert fields["kind"] == "csv"
     confirmed = page["client"].post("/import/bekreft", data=fields)
     assert confirmed.status_code == 302
@@ -95,7 +100,7 @@ def test_confirm_without_a_checked_file_sends_back_to_the_form(page):
 
 def test_the_same_file_again_says_it_was_imported_before(page):
     html = post_file(page["client"], GOOD).get_data(as_text=True)
-    fields = dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+    fields = confirm_fields(html)
     page["client"].post("/import/bekreft", data=fields)
     again = post_file(page["client"], GOOD).get_data(as_text=True)
     assert "importert før" in again
@@ -114,14 +119,13 @@ def test_templates_and_export_download(page):
 
 def checked(client, data: bytes = GOOD) -> dict[str, str]:
     """Upload a file for its dry run and return the confirm form's hidden fields."""
-    html = post_file(client, data).get_data(as_text=True)
-    return dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+    return confirm_fields(post_file(client, data).get_data(as_text=True))
 
 
 def test_cancel_deletes_the_checked_file_and_imports_nothing(page):
     html = post_file(page["client"], GOOD).get_data(as_text=True)
     assert 'formaction="/import/avbryt"' in html
-    fields = dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+    fields = confirm_fields(html)
     assert len(list(page["dir"].iterdir())) == 1
     response = page["client"].post("/import/avbryt", data=fields, follow_redirects=True)
     assert "Importen ble avbrutt" in response.get_data(as_text=True)
