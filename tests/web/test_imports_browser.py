@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser import log_in, screenshot
@@ -25,10 +26,10 @@ def test_a_coordinator_imports_a_file_on_a_phone(app, phone_page, tmp_path, monk
     page.goto("/import")
     page.set_input_files("input[name=file]", str(source))
     page.get_by_role("button", name="Kontroller filen").click()
-    assert page.get_by_text("Alle radene er i orden").is_visible()
+    expect(page.get_by_text("Alle radene er i orden")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "import-preview-phone")
     page.get_by_role("button", name="Importer 1 rader").click()
-    assert page.get_by_text("Importerte 1 rader").is_visible()
+    expect(page.get_by_text("Importerte 1 rader")).to_be_visible()
     db.session.expire_all()
     assert db.session.scalar(select(DistributionDaily.quantity)) == 1234

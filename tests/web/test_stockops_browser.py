@@ -6,6 +6,7 @@ They log in through the login page, as a user would.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.api.stockops_helpers import balance
 from tests.browser import log_in, screenshot
@@ -37,7 +38,7 @@ def test_a_count_on_a_phone(phone_page, two_sites):
     phone_page.get_by_role("button", name="Start telling").click()
     phone_page.get_by_label("Vare SPR-2").fill("77")
     phone_page.get_by_role("button", name="Lagre telling").click()
-    assert phone_page.get_by_text("Tellingen er lagret").is_visible()
+    expect(phone_page.get_by_text("Tellingen er lagret")).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the count sheet scrolls sideways on a phone ({width}px)"
     screenshot(phone_page, "count-phone")
@@ -63,7 +64,7 @@ def test_a_transfer_shipped_at_one_site_and_received_at_another(chromium, live_s
         shipper.get_by_label("Vare 1").select_option("SPR-2")
         shipper.locator("input[name='lines-0-quantity']").fill("25")
         shipper.get_by_role("button", name="Send", exact=True).click()
-        assert shipper.get_by_text("Underveis").first.is_visible()
+        expect(shipper.get_by_text("Underveis").first).to_be_visible()
         assert balance(sender, "SPR-2") == 55
         assert balance(receiver, "SPR-2") == 0
 
@@ -71,7 +72,7 @@ def test_a_transfer_shipped_at_one_site_and_received_at_another(chromium, live_s
         taker.get_by_role("link", name="Motta ved OSL-SR").click()
         taker.locator("input[name^='received-']").fill("24")
         taker.get_by_role("button", name="Motta", exact=True).click()
-        assert taker.get_by_text("er mottatt").is_visible()
+        expect(taker.get_by_text("er mottatt")).to_be_visible()
         screenshot(taker, "transfer-received")
         assert balance(receiver, "SPR-2") == 24
     finally:
