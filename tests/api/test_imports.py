@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.factories import api_client, make_item, make_site, make_user
+from tracker import config
 from tracker.extensions import db
 from tracker.models import DistributionDaily, ImportBatch, StockMovement
 
@@ -190,3 +191,18 @@ def test_an_imported_day_reads_back_through_the_tallies_api(setup):
     assert listed.status_code == 200
     assert listed.json[0]["date"] == date(2025, 6, 5).isoformat()
     assert listed.json[0]["lines"][0]["quantity"] == 1234
+
+
+def test_imports_have_their_own_upload_limit_set_from_the_environment(app, setup, monkeypatch):
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "4096")
+    monkeypatch.setenv("IMPORT_STASH_MAX_AGE", "600")
+    settings = config.TestConfig("sqlite://")
+    assert (settings.IMPORT_MAX_BYTES, settings.IMPORT_STASH_MAX_AGE) == (4096, 600)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 512)
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", settings.IMPORT_MAX_BYTES)
+    padded = GOOD + b"\n" * 1000  # over the app's limit, under the import's
+    assert upload(setup["api"], padded, dry_run="true").status_code == 200
+    too_big = GOOD + b"\n" * 5000
+    response = upload(setup["api"], too_big, dry_run="true")
+    assert response.status_code == 413
+    assert movements() == 0

@@ -20,7 +20,6 @@ from tracker.schemas.imports import (
 from tracker.services import import_files, imports
 
 blp = make_blueprint("imports", __name__, "/imports", "Import historical distribution.", files=True)
-DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @blp.before_request
 def _allow_large_uploads() -> None:
     """Import files are larger than the app's default request limit."""
-    request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_UPLOAD)
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
 
 
 def _attachment(name: str) -> dict[str, str]:

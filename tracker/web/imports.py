@@ -27,7 +27,6 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, Regexp
 
-from tracker.config import INSTANCE
 from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import import_files, imports
@@ -35,8 +34,6 @@ from tracker.web.common import current_actor
 from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_imports", __name__, url_prefix="/import")
-DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
-STASH_MAX_AGE = 24 * 3600  # seconds a checked file waits for its confirmation
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -76,7 +73,7 @@ class ExportForm(FlaskForm):
 
 def _folder() -> Path:
     """Where an uploaded file waits between the dry run and the confirmation."""
-    folder = Path(current_app.config.get("IMPORT_UPLOAD_DIR") or INSTANCE / "imports")
+    folder = Path(current_app.config["IMPORT_UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -87,7 +84,7 @@ def _stashed(user_id: int, file_hash: str, kind: str) -> Path:
 
 def _prune_stale() -> None:
     """Delete checked files nobody confirmed within a day (a closed tab leaves one behind)."""
-    cutoff = time.time() - current_app.config.get("IMPORT_STASH_MAX_AGE", STASH_MAX_AGE)
+    cutoff = time.time() - current_app.config["IMPORT_STASH_MAX_AGE"]
     for path in _folder().glob("*-*.*"):
         try:
             if path.stat().st_mtime < cutoff:
@@ -126,7 +123,7 @@ def _page(upload: UploadForm, **extra: object) -> str:
 
 @bp.before_request
 def _allow_large_uploads() -> None:
-    request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_UPLOAD)
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
 
 
 @bp.get("")
