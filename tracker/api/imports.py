@@ -18,10 +18,10 @@ from tracker.schemas.imports import (
     LangQuery,
 )
 from tracker.services import import_files, imports
+from tracker.services.exports import XLSX
 
 blp = make_blueprint("imports", __name__, "/imports", "Import historical distribution.", files=True)
 CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.before_request

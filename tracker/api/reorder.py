@@ -6,6 +6,7 @@ from flask.views import MethodView
 from tracker.api.common import actor, make_blueprint
 from tracker.schemas.reorder import ExpiringOut, ExpiringQuery, ReorderLineOut, ReorderQuery
 from tracker.services import reorder
+from tracker.services.exports import XLSX
 
 blp = make_blueprint("reorder", __name__, "", "Reorder list, days of stock left and expiry.")
 
@@ -27,9 +28,6 @@ class Expiring(MethodView):
     def get(self, args):
         """Lots in stock expiring within `days` (default 90), expired ones included."""
         return reorder.expiring(actor(), args.get("site"), args["days"])
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.route("/reorder.xlsx")

@@ -30,12 +30,12 @@ from wtforms.validators import DataRequired, Optional, Regexp
 from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import import_files, imports
+from tracker.services.exports import XLSX
 from tracker.web.common import current_actor
 from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_imports", __name__, url_prefix="/import")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(FlaskForm):

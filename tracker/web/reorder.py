@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from tracker.services import reorder
+from tracker.services.exports import XLSX
 from tracker.web.common import current_actor
 
 bp = Blueprint("web_reorder", __name__)
@@ -32,6 +33,6 @@ def workbook():
     body = reorder.reorder_workbook(current_actor(), request.args.get("sted") or None)
     return Response(
         body,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX,
         headers={"Content-Disposition": 'attachment; filename="bestilling.xlsx"'},
     )
