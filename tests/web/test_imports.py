@@ -39,6 +39,11 @@ def confirm_fields(html: str) -> dict[str, str]:
     return dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
 
 
+def checked(client, data: bytes = GOOD) -> dict[str, str]:
+    """Upload a file for its dry run and return the confirm form's hidden fields."""
+    return confirm_fields(post_file(client, data).get_data(as_text=True))
+
+
 def movements() -> int:
     return db.session.scalar(select(func.count(StockMovement.id)))
 
@@ -99,9 +104,7 @@ def test_confirm_without_a_checked_file_sends_back_to_the_form(page):
 
 
 def test_the_same_file_again_says_it_was_imported_before(page):
-    html = post_file(page["client"], GOOD).get_data(as_text=True)
-    fields = confirm_fields(html)
-    page["client"].post("/import/bekreft", data=fields)
+    page["client"].post("/import/bekreft", data=checked(page["client"]))
     again = post_file(page["client"], GOOD).get_data(as_text=True)
     assert "importert før" in again
     assert "/import/bekreft" not in again
@@ -115,11 +118,6 @@ def test_templates_and_export_download(page):
     assert export.status_code == 200
     assert export.get_data(as_text=True).lstrip("\ufeff").startswith("sted;dato")
     assert page["client"].get("/import/eksport.csv?fra=nope").status_code == 400
-
-
-def checked(client, data: bytes = GOOD) -> dict[str, str]:
-    """Upload a file for its dry run and return the confirm form's hidden fields."""
-    return confirm_fields(post_file(client, data).get_data(as_text=True))
 
 
 def test_cancel_deletes_the_checked_file_and_imports_nothing(page):
