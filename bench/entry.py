@@ -217,23 +217,19 @@ def measure(
                 server.wait()
         verify(url)
     ratios = paired(rates["tracker"], rates["baseline"])
-    b_rate, t_rate = statistics.median(rates["baseline"]), statistics.median(rates["tracker"])
-    f_rate = statistics.median(rates["floor"])
     label = (
         f"[{kind}, {sites} site{'s' if sites > 1 else ''}{', Idempotency-Key' if keyed else ''}]"
     )
-    print(
-        f"{label} baseline one-INSERT app: {b_rate:7.1f} req/s median "
-        f"({errs['baseline']} errors); {summary(lat['baseline'])}"
-    )
-    print(
-        f"{label} floor (same statements): {f_rate:7.1f} req/s median "
-        f"({errs['floor']} errors); {summary(lat['floor'])}"
-    )
-    print(
-        f"{label} tracker tally POST:      {t_rate:7.1f} req/s median "
-        f"({errs['tracker']} errors); {summary(lat['tracker'])}"
-    )
+    median = {name: statistics.median(rates[name]) for name in subjects}
+    for name, caption in (
+        ("baseline", "baseline one-INSERT app:"),
+        ("floor", "floor (same statements):"),
+        ("tracker", "tracker tally POST:     "),
+    ):
+        print(
+            f"{label} {caption} {median[name]:7.1f} req/s median "
+            f"({errs[name]} errors); {summary(lat[name])}"
+        )
     floor_ratios = paired(rates["floor"], rates["baseline"])
     stack_ratios = paired(rates["tracker"], rates["floor"])
     print(
@@ -248,9 +244,7 @@ def measure(
         flush=True,
     )
     return {
-        "baseline": b_rate,
-        "floor": f_rate,
-        "tracker": t_rate,
+        **median,
         "ratio": statistics.median(ratios),
         "floor_ratio": statistics.median(floor_ratios),
     }
