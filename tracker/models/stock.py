@@ -41,6 +41,12 @@ SPARSE_REFERENCES = (
 )
 
 
+def _where_set(column: str) -> Index:
+    """An index on the ledger's rows where `column` is set (partial on both databases)."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_stock_movement_{column}", column, sqlite_where=where, postgresql_where=where)
+
+
 class Receipt(Base):
     """Goods received at a site (mottak); its lines are receipt movements."""
 
@@ -67,15 +73,7 @@ class StockMovement(Base):
     __table_args__ = (
         Index("ix_stock_movement_site_item_date", "site_id", "item_id", "occurred_on"),
         Index("ix_stock_movement_site_date", "site_id", "occurred_on"),
-        *(
-            Index(
-                f"ix_stock_movement_{column}",
-                column,
-                sqlite_where=text(f"{column} IS NOT NULL"),
-                postgresql_where=text(f"{column} IS NOT NULL"),
-            )
-            for column in SPARSE_REFERENCES
-        ),
+        *(_where_set(column) for column in SPARSE_REFERENCES),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
