@@ -80,8 +80,8 @@ def _graph() -> dict[str, set[str]]:
     return graph
 
 
-def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """One cycle per strongly connected component with more than one module (Tarjan)."""
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The modules that reach each other, one sorted list per circle (Tarjan's components)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -112,7 +112,12 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     for node in sorted(graph):
         if node not in index:
             visit(node)
-    return [_cycle_in(graph, set(component)) for component in components]
+    return components
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One concrete cycle per circle: a -> b -> ... -> a."""
+    return [_cycle_in(graph, set(component)) for component in circles(graph)]
 
 
 def _cycle_in(graph: dict[str, set[str]], component: set[str]) -> list[str]:
@@ -140,8 +145,12 @@ def test_the_import_walk_sees_function_level_and_relative_imports():
 
 
 def test_no_module_in_tracker_imports_itself_back_in_a_circle():
-    cycles = find_cycles(_graph())
-    assert not cycles, "Import circles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+    graph = _graph()
+    found = [
+        f"{' -> '.join(_cycle_in(graph, set(members)))} (the circle holds: {', '.join(members)})"
+        for members in circles(graph)
+    ]
+    assert not found, "Import circles:\n" + "\n".join(found)
 
 
 def _crossings() -> Iterator[str]:
