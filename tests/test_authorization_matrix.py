@@ -104,7 +104,6 @@ RULES: dict[str, str] = {
     "GET web_imports.index": "global:coordinator",
     "POST web_imports.check": "global:coordinator",
     "POST web_imports.confirm": "global:coordinator",
-    "POST web_imports.cancel": "global:coordinator",
     "GET web_imports.template": "global:coordinator",
     "GET web_imports.export": "global:coordinator",
     # Pages: logging in and out, the account, the language, the site picker.
@@ -267,10 +266,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET imports.export_csv": lambda t: {"query": {"site": t.site.code}},
     "POST web_imports.check": lambda t: {"data": {"file": _import_file(t)}},
     "POST web_imports.confirm": lambda t: {
-        "data": {"file_hash": "0" * 64, "filename": "historikk.csv", "kind": "csv"}
-    },
-    "POST web_imports.cancel": lambda t: {
-        "data": {"file_hash": "0" * 64, "filename": "historikk.csv", "kind": "csv"}
+        "data": {"check": "not.a.check", "file": _import_file(t)}
     },
     "GET web_imports.export": lambda t: {
         "query": {"fra": _day(), "til": _day(), "sted": t.site.code}

@@ -76,11 +76,10 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
         self.EXPORT_DIR = os.environ.get("EXPORT_DIR", str(ROOT / "exports"))
         self.SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", 5))
-        # Import uploads: their own size limit, where a checked file waits for its
-        # confirmation, and for how many seconds before it is deleted.
+        # Import uploads: their own size limit, and for how many seconds a check (the
+        # file's signed SHA-256 on the page) may be confirmed by sending the file again.
         self.IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 200 * 1024 * 1024))
-        self.IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", str(INSTANCE / "imports"))
-        self.IMPORT_STASH_MAX_AGE = int(os.environ.get("IMPORT_STASH_MAX_AGE", 24 * 3600))
+        self.IMPORT_CHECK_MAX_AGE = int(os.environ.get("IMPORT_CHECK_MAX_AGE", 24 * 3600))
         self.CERTIFICATION_MONTHS = _months(os.environ.get("CERTIFICATION_MONTHS"))
         self.API_TITLE = "tracker"
         self.API_VERSION = "v1"

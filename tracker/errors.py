@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 from flask import Response, json, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
+
+from tracker.national_id import redact_national_ids
+from tracker.schemas.common import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -71,17 +76,11 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    response = Response(_redact(json.dumps(body)), status=status, mimetype=PROBLEM_JSON)
+    # Mask anything that validates as a national ID (e.g. sent as an unknown field name).
+    response = Response(redact_national_ids(json.dumps(body)), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
-
-
-def _redact(text: str) -> str:
-    """Mask anything that validates as a national ID (e.g. sent as an unknown field name)."""
-    from tracker.privacy import redact_national_ids
-
-    return redact_national_ids(text)
 
 
 def domain_problem(exc: DomainError) -> Response:
@@ -138,12 +137,6 @@ class ProblemApi(Api):
 
     def _register_responses(self) -> None:
         """Declare every error response in the document as problem+json with its schema."""
-        import http
-
-        from flask_smorest.utils import prepare_response
-
-        from tracker.schemas.common import ProblemSchema
-
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):

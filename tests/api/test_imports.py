@@ -71,6 +71,24 @@ def test_an_import_writes_and_a_second_upload_of_the_same_file_is_a_no_op(setup)
     assert db.session.scalar(select(DistributionDaily.quantity)) == 1234
 
 
+def test_the_checked_file_sent_again_with_its_hash_is_imported(setup):
+    checked = upload(setup["api"], GOOD, dry_run="true").json["file_hash"]
+    response = upload(setup["api"], GOOD, expected_sha256=checked)
+    assert response.status_code == 201, response.json
+    assert db.session.scalar(select(DistributionDaily.quantity)) == 1234
+
+
+def test_a_different_file_than_the_checked_one_gets_409_and_nothing_is_written(setup):
+    checked = upload(setup["api"], GOOD, dry_run="true").json["file_hash"]
+    response = upload(setup["api"], GOOD.replace(b"1 234", b"9 999"), expected_sha256=checked)
+    assert response.status_code == 409
+    assert response.json["type"] == "/problems/import-file-changed"
+    assert "file" in response.json["errors"]
+    assert movements() == 0
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+    assert upload(setup["api"], GOOD, expected_sha256="x" * 64).status_code == 422
+
+
 def test_bad_rows_give_422_with_row_and_column_and_nothing_is_written(setup):
     response = upload(setup["api"], BAD)
     assert response.status_code == 422
@@ -195,9 +213,9 @@ def test_an_imported_day_reads_back_through_the_tallies_api(setup):
 
 def test_imports_have_their_own_upload_limit_set_from_the_environment(app, setup, monkeypatch):
     monkeypatch.setenv("IMPORT_MAX_BYTES", "4096")
-    monkeypatch.setenv("IMPORT_STASH_MAX_AGE", "600")
+    monkeypatch.setenv("IMPORT_CHECK_MAX_AGE", "600")
     settings = config.TestConfig("sqlite://")
-    assert (settings.IMPORT_MAX_BYTES, settings.IMPORT_STASH_MAX_AGE) == (4096, 600)
+    assert (settings.IMPORT_MAX_BYTES, settings.IMPORT_CHECK_MAX_AGE) == (4096, 600)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 512)
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", settings.IMPORT_MAX_BYTES)
     padded = GOOD + b"\n" * 1000  # over the app's limit, under the import's

@@ -466,3 +466,23 @@ def test_overlapping_rows_beyond_the_listed_ones_are_counted(world, monkeypatch)
     result = imports.import_file(world["actor"], csv_file(*rows), "a.csv", dry_run=True)
     assert result.error_count == 5
     assert [e["row"] for e in result.errors] == [2, 3, 4]
+
+
+ROW = "OSL-MO;05.06.2025;;SPR-2;5;;;;;;;"
+
+
+def test_a_file_other_than_the_checked_one_is_refused_before_anything_is_written(world):
+    checked = imports.import_file(world["actor"], csv_file(ROW), "a.csv", dry_run=True)
+    edited = csv_file(ROW.replace(";5;", ";6;"))
+    with pytest.raises(imports.ImportFileChanged):
+        imports.import_file(world["actor"], edited, "a.csv", expected_sha256=checked.file_hash)
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+    result = imports.import_file(
+        world["actor"], csv_file(ROW), "a.csv", expected_sha256=checked.file_hash.upper()
+    )
+    assert result.batch_id is not None
+
+
+def test_a_national_id_in_the_file_name_is_masked_on_the_batch(world):
+    imports.import_file(world["actor"], csv_file(ROW), "liste 31129956715.csv")
+    assert db.session.scalar(select(ImportBatch.filename)) == "liste ***********.csv"

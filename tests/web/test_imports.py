@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
-import os
 import re
 import time
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from tests.factories import login, make_item, make_site, make_user
+from tracker import config, create_app
 from tracker.extensions import db
 from tracker.models import DistributionDaily, ImportBatch, StockMovement
+from tracker.web import imports as web_imports
 
 GOOD = b"sted;dato;vare;antall;kontakter\nOSL-MO;05.06.2025;SPR-2;1 234;7\n"
 
 
 @pytest.fixture
-def page(app, client, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path))
+def page(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     site = make_site("OSL-MO", municipality="0301")
     make_item("SPR-2", "syringe")
     coordinator = make_user("coordinator", municipality="0301")
     login(client, coordinator)
-    return {"client": client, "site": site, "dir": tmp_path, "user": coordinator}
+    return {"client": client, "site": site, "user": coordinator}
 
 
 def post_file(client, data: bytes, name: str = "hist.csv"):
@@ -36,12 +38,22 @@ def post_file(client, data: bytes, name: str = "hist.csv"):
 
 def confirm_fields(html: str) -> dict[str, str]:
     """The confirm form's hidden fields on a checked file's page."""
-    return dict(re.findall(r'name="(file_hash|filename|kind)"[^>]*value="([^"]*)"', html))
+    return dict(re.findall(r'name="(check)"[^>]*value="([^"]*)"', html))
 
 
 def checked(client, data: bytes = GOOD) -> dict[str, str]:
     """Upload a file for its dry run and return the confirm form's hidden fields."""
     return confirm_fields(post_file(client, data).get_data(as_text=True))
+
+
+def confirm(client, fields: dict[str, str], data: bytes = GOOD, name: str = "hist.csv", **kw):
+    """Confirm a check by sending a file again, as the page asks."""
+    return client.post(
+        "/import/bekreft",
+        data={**fields, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        **kw,
+    )
 
 
 def movements() -> int:
@@ -65,12 +77,12 @@ def test_a_checked_file_is_previewed_then_imported_on_confirm(page):
     assert "1\u00a0234" in html or "1 234" in html
     assert "05.06.2025" in html
     assert movements() == 0
+    assert "Velg den samme filen en gang til" in html
     fields = confirm_fields(html)
-    assert fields["kind"] == "csv"
-    confirmed = page["client"].post("/import/bekreft", data=fields)
+    assert set(fields) == {"check"}
+    confirmed = confirm(page["client"], fields)
     assert confirmed.status_code == 302
     assert db.session.scalar(select(DistributionDaily.quantity)) == 1234
-    assert not list(page["dir"].iterdir())  # the stashed file is gone
     listing = page["client"].get("/import").get_data(as_text=True)
     assert "hist.csv" in listing
     assert "Importerte 1 rader" in listing
@@ -95,16 +107,71 @@ def test_a_fnr_in_a_note_is_refused_without_echoing_it(page):
     assert "31129956715" not in html
 
 
-def test_confirm_without_a_checked_file_sends_back_to_the_form(page):
-    response = page["client"].post(
-        "/import/bekreft", data={"file_hash": "a" * 64, "filename": "x.csv", "kind": "csv"}
-    )
-    assert response.status_code == 302
+def test_confirm_without_a_valid_check_sends_back_to_the_form(page):
+    response = confirm(page["client"], {"check": "forged.token"}, follow_redirects=True)
+    assert "Fant ikke kontrollen av filen" in response.get_data(as_text=True)
     assert movements() == 0
 
 
+def test_confirm_without_the_file_imports_nothing(page):
+    fields = checked(page["client"])
+    response = page["client"].post("/import/bekreft", data=fields, follow_redirects=True)
+    assert "Velg den samme filen som ble kontrollert" in response.get_data(as_text=True)
+    assert movements() == 0
+
+
+def test_confirm_with_a_different_file_is_refused_and_writes_nothing(page):
+    fields = checked(page["client"])
+    other = GOOD.replace(b"1 234", b"9 999")
+    response = confirm(page["client"], fields, other, follow_redirects=True)
+    assert "ikke den samme som ble kontrollert" in response.get_data(as_text=True)
+    assert movements() == 0
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def test_a_check_by_another_user_cannot_be_confirmed(page, client):
+    fields = checked(page["client"])
+    login(client, make_user("coordinator", municipality="0301", email="other@test.no"))
+    response = confirm(client, fields, follow_redirects=True)
+    assert "Fant ikke kontrollen av filen" in response.get_data(as_text=True)
+    assert movements() == 0
+
+
+def test_an_expired_check_is_refused(page, app, monkeypatch):
+    assert checked(page["client"])  # a fresh check; its token is remade a day older below
+    day_old = int(time.time()) - 25 * 3600
+    with monkeypatch.context() as patch, app.test_request_context():
+        patch.setattr(TimestampSigner, "get_timestamp", lambda self: day_old)
+        token = web_imports._check_token(hashlib.sha256(GOOD).hexdigest(), page["user"].id)
+    fields = {"check": token}
+    response = confirm(page["client"], fields, follow_redirects=True)
+    assert "Kontrollen er for gammel" in response.get_data(as_text=True)
+    assert movements() == 0
+
+
+def test_a_check_can_be_confirmed_on_another_host(page, app, database_uri):
+    """No file waits on the checking host: a second app on the same database confirms it."""
+    assert not any(name.startswith("IMPORT_UPLOAD") for name in app.config)
+    fields = checked(page["client"])
+    other_host = create_app(config.TestConfig(database_uri))
+    other_host.config["WTF_CSRF_ENABLED"] = False
+    try:
+        other = other_host.test_client()
+        with other_host.app_context():
+            login(other, page["user"])
+        db.session.rollback()  # this host holds no transaction (SQLite: no write lock) now
+        response = confirm(other, fields, follow_redirects=True)
+        assert "Importerte 1 rader" in response.get_data(as_text=True)
+    finally:
+        with other_host.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    db.session.expire_all()
+    assert db.session.scalar(select(DistributionDaily.quantity)) == 1234
+
+
 def test_the_same_file_again_says_it_was_imported_before(page):
-    page["client"].post("/import/bekreft", data=checked(page["client"]))
+    confirm(page["client"], checked(page["client"]))
     again = post_file(page["client"], GOOD).get_data(as_text=True)
     assert "importert før" in again
     assert "/import/bekreft" not in again
@@ -120,41 +187,20 @@ def test_templates_and_export_download(page):
     assert page["client"].get("/import/eksport.csv?fra=nope").status_code == 400
 
 
-def test_cancel_deletes_the_checked_file_and_imports_nothing(page):
+def test_cancel_goes_back_and_imports_nothing(page):
     html = post_file(page["client"], GOOD).get_data(as_text=True)
-    assert 'formaction="/import/avbryt"' in html
-    fields = confirm_fields(html)
-    assert len(list(page["dir"].iterdir())) == 1
-    response = page["client"].post("/import/avbryt", data=fields, follow_redirects=True)
-    assert "Importen ble avbrutt" in response.get_data(as_text=True)
-    assert not list(page["dir"].iterdir())
+    assert re.search(r'<a href="/import" class="button secondary">Avbryt</a>', html)
+    assert "/import/avbryt" not in html
     assert movements() == 0
-    assert page["client"].post("/import/bekreft", data=fields).status_code == 302
-    assert movements() == 0  # nothing left to confirm
 
 
-def test_a_refused_confirmation_deletes_the_checked_file(page):
+def test_a_refused_confirmation_imports_nothing(page):
     fields = checked(page["client"])
     page["site"].active = False  # deactivated between the check and the confirmation
     db.session.commit()
-    response = page["client"].post("/import/bekreft", data=fields, follow_redirects=True)
+    response = confirm(page["client"], fields, follow_redirects=True)
     assert "Importen ble avvist" in response.get_data(as_text=True)
-    assert not list(page["dir"].iterdir())
     assert movements() == 0
-
-
-def test_checked_files_left_for_a_day_are_deleted_on_the_next_check(page):
-    stale = page["dir"] / f"{page['user'].id}-{'b' * 64}.csv"
-    stale.write_bytes(GOOD)
-    day_old = time.time() - 25 * 3600
-    os.utime(stale, (day_old, day_old))
-    fresh = page["dir"] / f"{page['user'].id}-{'c' * 64}.csv"
-    fresh.write_bytes(GOOD)
-    checked(page["client"])
-    left = {path.name for path in page["dir"].iterdir()}
-    assert stale.name not in left
-    assert fresh.name in left
-    assert len(left) == 2  # the fresh one and the file just checked
 
 
 @pytest.mark.parametrize("role", ["staff", "lead"])

@@ -48,11 +48,20 @@ class Imports(MethodView):
     @blp.alt_response(
         200, schema=ImportResultOut, description="A dry run, or a file already imported."
     )
+    @blp.alt_response(409, description="Not the file that was checked, or an edited file.")
     def post(self, files, form):
-        """Import a file (multipart field `file`); `dry_run=true` checks and reports only."""
+        """Import a file (multipart field `file`); `dry_run=true` checks and reports only.
+
+        Send the file again with `expected_sha256` (the dry run's `file_hash`) to import
+        exactly the file that was checked; nothing is kept on the server in between.
+        """
         upload = files["file"]
         result = imports.import_file(
-            actor(), upload.stream, upload.filename or "upload", dry_run=form["dry_run"]
+            actor(),
+            upload.stream,
+            upload.filename or "upload",
+            dry_run=form["dry_run"],
+            expected_sha256=form.get("expected_sha256"),
         )
         return result, 200 if result.dry_run or result.already_imported else 201
 

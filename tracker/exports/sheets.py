@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
+from openpyxl.utils import get_column_letter
 
+from tracker.exports.figures import SummaryData
 from tracker.exports.sheet import DATE_FORMATS, DECIMAL, INTEGER, RATIO, Column, Table, styled
 from tracker.exports.suppression import suppress
+from tracker.models.distribution import RECIPIENT_GROUPS as GROUPS
+from tracker.models.distribution import REFILL_REASONS as REASONS
+from tracker.models.training import AUDIENCES, TRAINING_TYPES
 
-if TYPE_CHECKING:
-    from tracker.exports.summary import SummaryData
-
-GROUPS = ("pwud", "relative", "staff", "other")
-REASONS = ("used_on_overdose", "lost", "stolen", "confiscated", "expired", "other", "unknown")
-TRAINING_TYPES = ("cpr", "first_aid", "naloxone", "smoking_technique", "overdose_conversation")
 SITE_COLUMNS = ("municipality_number", "site")
 
 
@@ -129,8 +128,6 @@ def distribution_sheet(book: Workbook, data: SummaryData) -> None:
 
 
 def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index)
 
 
@@ -223,7 +220,7 @@ def training_sheet(book: Workbook, data: SummaryData) -> None:
         *_site_columns(t),
         Column(t["training_type"], 24),
         Column(t["sessions"], 10, INTEGER),
-        *[Column(t[f"group.{g}"], 14, INTEGER) for g in GROUPS],
+        *[Column(t[f"group.{g}"], 14, INTEGER) for g in AUDIENCES],
         Column(t["participants"], 14, INTEGER),
     ]
     table = Table(book, t["sheet.training"], columns)
@@ -231,7 +228,7 @@ def training_sheet(book: Workbook, data: SummaryData) -> None:
     for site in data.sites:
         for kind in TRAINING_TYPES:
             figures = data.training.get((site.id, kind), {})
-            audience = [figures.get(g, 0) for g in GROUPS]
+            audience = [figures.get(g, 0) for g in AUDIENCES]
             sessions = figures.get("sessions", 0)
             for index, value in enumerate([sessions, *audience]):
                 grand[kind][index] += value

@@ -13,6 +13,11 @@ from tracker.models.sites import Site
 
 TRAINING_TYPES = ("cpr", "first_aid", "naloxone", "smoking_technique", "overdose_conversation")
 AUDIENCES = ("pwud", "relative", "staff", "other")
+CERTIFICATION_STATUSES = ("valid", "expiring", "expired", "missing")  # computed, not stored
+# Limits of one session, shared by the service's rules and the API's schemas.
+MAX_AUDIENCE = 500  # per audience group
+MAX_DURATION = 24 * 60  # minutes
+MAX_ATTENDEES = 200  # staff named as attendees
 
 
 class TrainingSession(Base):

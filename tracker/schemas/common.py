@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
-from tracker.privacy import contains_national_id
+from tracker.national_id import contains_national_id
 
 CODE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_\-]{1,31}$", error="Use 2-32 letters, digits, - or _."

@@ -14,6 +14,13 @@ class ImportFileIn(InSchema):
 
 class ImportFormIn(InSchema):
     dry_run = fields.Boolean(load_default=False, metadata={"description": "Check only."})
+    expected_sha256 = fields.String(
+        validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"),
+        metadata={
+            "description": "The `file_hash` a dry run of this file returned: a different "
+            "file is refused with 409 and nothing is written."
+        },
+    )
 
 
 class LangQuery(QuerySchema):

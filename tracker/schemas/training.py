@@ -2,10 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from tracker.models.training import AUDIENCES, TRAINING_TYPES
+from tracker.models.training import (
+    AUDIENCES,
+    MAX_ATTENDEES,
+    MAX_AUDIENCE,
+    MAX_DURATION,
+    TRAINING_TYPES,
+)
+from tracker.models.training import CERTIFICATION_STATUSES as STATUSES
 from tracker.schemas.common import CODE, DateRangeQuery, InSchema, QuerySchema, free_text, quantity
-from tracker.services.certifications import STATUSES
-from tracker.services.training import MAX_ATTENDEES, MAX_AUDIENCE, MAX_DURATION
 
 
 class ParticipantsIn(InSchema):

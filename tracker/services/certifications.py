@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.models import Certification, Membership, Site, User
+from tracker.models.training import CERTIFICATION_STATUSES as STATUSES
 from tracker.models.training import TRAINING_TYPES
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 
@@ -31,7 +32,6 @@ DEFAULT_MONTHS = {
     "overdose_conversation": 24,
 }
 EXPIRING_DAYS = 60
-STATUSES = ("valid", "expiring", "expired", "missing")
 
 
 def add_months(day: date, months: int) -> date:

@@ -25,6 +25,7 @@ from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
 from tracker.models import ImportBatch, Item, Lot, Site, User
 from tracker.models.base import utcnow
+from tracker.privacy import redact_national_ids
 from tracker.services import audit, import_stage
 from tracker.services.access import Actor, can, require_role
 from tracker.services.import_format import (
@@ -54,6 +55,12 @@ class ImportDiffers(Conflict):
     """The file changes rows an earlier import brought in: nothing was written."""
 
     title, slug = "Import differs from an earlier import", "import-differs"
+
+
+class ImportFileChanged(Conflict):
+    """The file sent to confirm an import is not the one that was checked: nothing was written."""
+
+    title, slug = "Not the checked file", "import-file-changed"
 
 
 @dataclass
@@ -235,12 +242,24 @@ def import_file(
     filename: str,
     *,
     dry_run: bool = False,
+    expected_sha256: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import (or dry-run) one file in one transaction; the same file twice is a no-op."""
+    """Import (or dry-run) one file in one transaction; the same file twice is a no-op.
+
+    With `expected_sha256` (the hash its dry run reported) a different file is refused.
+    """
     require_role(actor, "coordinator")
     file_hash, size, lines = file_digest(stream)
-    result = ImportResult(filename=filename or "upload", file_hash=file_hash, dry_run=dry_run)
+    if expected_sha256 is not None and file_hash != expected_sha256.lower():
+        raise ImportFileChanged(
+            "The file is not the one that was checked (its SHA-256 differs); nothing was "
+            "imported. Check this file first.",
+            {"file": ["Not the file that was checked."]},
+        )
+    # The file's name is kept on the batch: never with a national ID number in it.
+    name = redact_national_ids(filename or "upload")
+    result = ImportResult(filename=name, file_hash=file_hash, dry_run=dry_run)
     if not stream.read(4).startswith(b"PK"):
         result.expected = max(lines - 1, 0)
     stream.seek(0)

@@ -27,16 +27,19 @@ from tracker.models import (
     TrainingSession,
     User,
 )
-from tracker.models.training import AUDIENCES, TRAINING_TYPES
+from tracker.models.training import (
+    AUDIENCES,
+    MAX_ATTENDEES,
+    MAX_AUDIENCE,
+    MAX_DURATION,
+    TRAINING_TYPES,
+)
 from tracker.privacy import check_free_text
 from tracker.services import audit, certifications
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 RECORD_ROLE = "lead"  # leads at their sites, coordinators in their municipality, admins
-MAX_AUDIENCE = 500  # per audience group in one session
-MAX_DURATION = 24 * 60  # minutes
-MAX_ATTENDEES = 200
 
 
 def snapshot(session: TrainingSession) -> dict[str, Any]:

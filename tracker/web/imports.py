@@ -1,11 +1,13 @@
-"""Import pages (/import): upload, a dry-run preview with every row problem, confirm, batches."""
+"""Import pages (/import): upload, a dry-run preview with every row problem, confirm, batches.
+
+Nothing waits on this host's disk between the check and the confirmation (DESIGN.md,
+invariant 13): the check page carries a signed token with the file's SHA-256, who checked it
+and when, and the confirmation sends the file again; the service refuses a different file.
+"""
 
 from __future__ import annotations
 
-import re
-import time
 from datetime import date
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -23,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, Regexp
@@ -32,26 +35,23 @@ from tracker.errors import DomainError
 from tracker.services import import_files, imports
 from tracker.services.exports import XLSX
 from tracker.web.common import current_actor
-from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_imports", __name__, url_prefix="/import")
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+FILE_TYPES = FileAllowed(["csv", "xlsx", "txt"], _l("Bare CSV eller xlsx."))
+ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(FlaskForm):
-    file = FileField(
-        _l("Fil (CSV eller Excel)"),
-        validators=[
-            FileRequired(),
-            FileAllowed(["csv", "xlsx", "txt"], _l("Bare CSV eller xlsx.")),
-        ],
-    )
+    file = FileField(_l("Fil (CSV eller Excel)"), validators=[FileRequired(), FILE_TYPES])
 
 
 class ConfirmForm(FlaskForm):
-    file_hash = HiddenField(validators=[DataRequired(), Regexp(_HASH.pattern)])
-    filename = HiddenField(validators=[DataRequired(), NoNationalId()])
-    kind = HiddenField(validators=[DataRequired(), Regexp(r"^(csv|xlsx)$")])
+    """The confirmation: the signed check token and the same file, selected again."""
+
+    check = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_.\-]+$")])
+    file = FileField(
+        _l("Velg den samme filen en gang til"), validators=[FileRequired(), FILE_TYPES]
+    )
 
 
 class ExportForm(FlaskForm):
@@ -71,35 +71,29 @@ class ExportForm(FlaskForm):
     )
 
 
-def _folder() -> Path:
-    """Where an uploaded file waits between the dry run and the confirmation."""
-    folder = Path(current_app.config["IMPORT_UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _checks() -> URLSafeTimedSerializer:
+    """Signs check tokens with the app's SECRET_KEY, which every host shares."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="import-check")
 
 
-def _stashed(user_id: int, file_hash: str, kind: str) -> Path:
-    return _folder() / f"{user_id}-{file_hash}.{kind}"
+def _check_token(file_hash: str, user_id: int) -> str:
+    """What the check found: the file's SHA-256 and who checked it (the time is signed in)."""
+    return _checks().dumps({"sha256": file_hash, "user": user_id})
 
 
-def _prune_stale() -> None:
-    """Delete checked files nobody confirmed within a day (a closed tab leaves one behind)."""
-    cutoff = time.time() - current_app.config["IMPORT_STASH_MAX_AGE"]
-    for path in _folder().glob("*-*.*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:  # another worker pruned it first
-            continue
-
-
-def _confirmed_stash() -> tuple[Path, str] | None:
-    """The checked file the posted ConfirmForm names and its name, if it is still waiting."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+def _checked_hash(token: str, user_id: int) -> str | None:
+    """The SHA-256 a valid, fresh check token of this user names; flashes why not otherwise."""
+    try:
+        data = _checks().loads(token, max_age=current_app.config["IMPORT_CHECK_MAX_AGE"])
+    except SignatureExpired:
+        flash(_("Kontrollen er for gammel. Kontroller filen på nytt før du importerer."), "error")
         return None
-    path = _stashed(current_actor().user_id, form.file_hash.data, form.kind.data)
-    return (path, form.filename.data[:255]) if path.exists() else None
+    except BadSignature:
+        data = None
+    if not isinstance(data, dict) or data.get("user") != user_id or "sha256" not in data:
+        flash(_("Fant ikke kontrollen av filen. Kontroller filen på nytt."), "error")
+        return None
+    return str(data["sha256"])
 
 
 def _number(value: int | None) -> str:
@@ -117,6 +111,7 @@ def _page(upload: UploadForm, **extra: object) -> str:
         export=export,
         batches=imports.recent_batches(current_actor()),
         number=_number,
+        accept=ACCEPT,
         **extra,
     )
 
@@ -136,23 +131,16 @@ def index():
 @bp.post("")
 @login_required
 def check():
-    """Store the file and dry-run it: every row problem, or what would be imported."""
+    """Dry-run the file: every row problem, or what would be imported and a confirm form."""
     form = UploadForm()
     if not form.validate_on_submit():
         return _page(form), 400
     upload = form.file.data
-    head = upload.stream.read(4)
-    upload.stream.seek(0)
-    kind = "xlsx" if head.startswith(b"PK") else "csv"
-    result = imports.import_file(current_actor(), upload.stream, upload.filename, dry_run=True)
+    actor = current_actor()
+    result = imports.import_file(actor, upload.stream, upload.filename, dry_run=True)
     confirm = None
     if result.ok and not result.already_imported:
-        _prune_stale()
-        upload.stream.seek(0)
-        upload.save(_stashed(current_actor().user_id, result.file_hash, kind))
-        confirm = ConfirmForm(
-            formdata=None, file_hash=result.file_hash, filename=upload.filename, kind=kind
-        )
+        confirm = ConfirmForm(formdata=None, check=_check_token(result.file_hash, actor.user_id))
     return _page(UploadForm(formdata=None), result=result, confirm=confirm), (
         200 if result.ok else 422
     )
@@ -161,23 +149,35 @@ def check():
 @bp.post("/bekreft")
 @login_required
 def confirm():
-    """Import the file checked a moment ago."""
-    imports.require_importer(current_actor())  # refuse before looking for the file
-    stash = _confirmed_stash()
-    if stash is None:
-        flash(_("Fant ikke filen som ble kontrollert. Last den opp på nytt."), "error")
+    """Import the file checked a moment ago, sent again; a different file is refused."""
+    actor = current_actor()
+    imports.require_importer(actor)  # refuse before reading the file
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("Velg den samme filen som ble kontrollert, og bekreft på nytt."), "error")
         return redirect(url_for(".index"))
-    path, filename = stash
+    expected = _checked_hash(form.check.data, actor.user_id)
+    if expected is None:
+        return redirect(url_for(".index"))
+    upload = form.file.data
     try:
-        with path.open("rb") as stream:
-            result = imports.import_file(current_actor(), stream, filename)
+        result = imports.import_file(
+            actor, upload.stream, upload.filename, expected_sha256=expected
+        )
+    except imports.ImportFileChanged:
+        flash(
+            _(
+                "Filen du valgte er ikke den samme som ble kontrollert. Ingenting ble "
+                "importert. Kontroller filen du vil importere."
+            ),
+            "error",
+        )
+        return redirect(url_for(".index"))
     except DomainError as exc:
         if exc.status == 403:
             raise
-        path.unlink(missing_ok=True)  # the same file would be refused again
         flash(_("Importen ble avvist: %(detail)s", detail=exc.detail), "error")
         return redirect(url_for(".index"))
-    path.unlink(missing_ok=True)
     if result.already_imported:
         flash(_("Filen er importert før. Ingenting ble endret."), "info")
     else:
@@ -189,18 +189,6 @@ def confirm():
             ),
             "success",
         )
-    return redirect(url_for(".index"))
-
-
-@bp.post("/avbryt")
-@login_required
-def cancel():
-    """Drop the checked file instead of importing it."""
-    imports.require_importer(current_actor())
-    stash = _confirmed_stash()
-    if stash is not None:
-        stash[0].unlink(missing_ok=True)
-    flash(_("Importen ble avbrutt. Ingenting ble lagret."), "info")
     return redirect(url_for(".index"))
 
 
