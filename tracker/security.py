@@ -10,11 +10,19 @@ CSP = (
 )
 
 
+# The shared static files (CSS, JS, icons) may be cached; nothing else may be.
+CACHEABLE_ENDPOINTS = {"web.static"}
+
+
 def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        # Outlet PCs are shared: a logged-in page, an export or an API answer must not stay in
+        # the browser's cache for the next person (the back button, "save page", the disk).
+        response.headers["Cache-Control"] = "no-store"
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
