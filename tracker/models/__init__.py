@@ -1,7 +1,7 @@
 """All tables, imported here so Alembic and the app see one metadata."""
 
 from tracker.models.audit import AuditEvent, IdempotencyKey
-from tracker.models.auth import ApiToken, Membership, User
+from tracker.models.auth import ApiToken, Membership, User, UserSession
 from tracker.models.base import Base
 from tracker.models.catalog import Item, Lot, SiteItem
 from tracker.models.counts import Discrepancy, StockCount, StockCountLine
@@ -48,4 +48,5 @@ __all__ = [
     "Transfer",
     "TransferLine",
     "User",
+    "UserSession",
 ]

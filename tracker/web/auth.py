@@ -22,9 +22,11 @@ from flask_wtf.csrf import CSRFError
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from tracker.auth import SESSION_KEY
 from tracker.errors import ValidationError
 from tracker.extensions import limiter
-from tracker.services import users
+from tracker.models.base import utcnow
+from tracker.services import sessions, users
 from tracker.web.common import current_actor
 
 bp = Blueprint("auth", __name__)
@@ -102,6 +104,7 @@ def login():
             session.clear()  # a new session on login (no fixation); the language stays
             if locale:
                 session["locale"] = locale
+            session[SESSION_KEY] = sessions.start(user, current_app.permanent_session_lifetime)
             login_user(user)
             return redirect(target or url_for("web.home"))
         form.password.errors.append(_("Feil e-post eller passord."))
@@ -117,6 +120,7 @@ def logout():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         return render_template("auth/logout.html", form=ConfirmForm())
+    sessions.end(session.get(SESSION_KEY))  # a copy of the cookie is dead too
     logout_user()
     session.clear()
     flash(_("Du er logget ut."), "info")
@@ -126,27 +130,49 @@ def logout():
 @bp.route("/konto", methods=["GET", "POST"])
 @login_required
 def account():
-    """Change password; log out everywhere."""
+    """Change password; the API tokens (list, revoke); log out everywhere."""
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = users.change_password(current_actor(), form.current.data, form.new.data)
+            user = users.change_password(
+                current_actor(),
+                form.current.data,
+                form.new.data,
+                keep_session=session.get(SESSION_KEY),
+            )
         except ValidationError:
             form.current.errors.append(_("Feil passord."))
         else:
             login_user(user)  # this browser stays in; every other session has ended
-            flash(_("Passordet er byttet. Andre økter er logget ut."), "success")
+            flash(
+                _("Passordet er byttet. Andre økter er logget ut og API-nøklene trukket tilbake."),
+                "success",
+            )
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, everywhere=ConfirmForm()), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "auth/account.html",
+        form=form,
+        everywhere=ConfirmForm(),
+        tokens=users.list_tokens(current_actor()),
+        now=utcnow(),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/konto/nokler/<int:token_id>/trekk-tilbake")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke an API token at once (your own; an admin any)."""
+    if ConfirmForm().validate_on_submit():
+        token = users.revoke_token(current_actor(), token_id)
+        flash(_("API-nøkkelen «%(name)s» er trukket tilbake.", name=token.name), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/konto/logg-ut-overalt")
 @login_required
 def logout_everywhere():
     """End every session of this user, on every device, this one included."""
-    users.end_all_sessions(current_actor())
+    users.end_all_sessions(current_actor())  # and revokes the user's API tokens
     logout_user()
     session.clear()
     flash(_("Du er logget ut på alle enheter."), "info")
