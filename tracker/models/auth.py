@@ -86,3 +86,15 @@ class UserSession(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class LoginFailure(Base):
+    """Failed logins per account or client address in one time window, counted by every
+    worker and host alike (an upsert adds one); rows of past windows are pruned."""
+
+    __tablename__ = "login_failure"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # account | address
+    key: Mapped[str] = mapped_column(String(254), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -33,6 +33,12 @@ DEFAULT_TOKEN_DAYS = 365
 TOKEN_USE_EVERY = timedelta(hours=1)  # how often a token's last_used_at is written
 TOKEN_PREFIX = "trk_"  # noqa: S105 - a marker, not a secret
 PASSWORD_METHOD = "scrypt:32768:8:1"  # noqa: S105 - hash parameters
+# A throwaway password's hash with PASSWORD_METHOD, checked when the email is unknown (so it
+# costs what a known email costs); whatever it matches, an unknown email never logs in.
+DUMMY_HASH = (  # noqa: S105 - not a credential
+    "scrypt:32768:8:1$ptMhuYDyM51IfMpo$e6b83e23c5035d3e0779a8985cda6658e17bb050808955c478c281bd21"
+    "b573e818020966f67df06e2faf0e99d7bdc53d86dfe7b5180162ff53b3de6967cb950e"
+)
 
 
 def hash_token(raw: str) -> str:
@@ -123,15 +129,23 @@ def create_user(
     return user
 
 
+def find_login(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Whether the password is right for an active user. Always exactly one hash check: an
+    unknown email is checked against a dummy hash of the same cost, so it takes as long."""
+    if user is None:
+        check_password_hash(DUMMY_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password) and user.active
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same answer either way)."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        check_password_hash(generate_password_hash("x", PASSWORD_METHOD), password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    return user
+    user = find_login(email)
+    return user if verify_password(user, password) else None
 
 
 def _end_everything(actor: Actor, user: User, keep_session: str | None = None) -> int:

@@ -23,10 +23,9 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from tracker.auth import SESSION_KEY
-from tracker.errors import ValidationError
-from tracker.extensions import limiter
+from tracker.errors import TooManyAttempts, ValidationError
 from tracker.models.base import utcnow
-from tracker.services import sessions, users
+from tracker.services import logins, sessions, users
 from tracker.web.common import current_actor
 
 bp = Blueprint("auth", __name__)
@@ -70,46 +69,48 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_key() -> str:
-    """Failed logins counted per address and account, so one account's lockout stays its own."""
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{request.remote_addr}|{email}"
-
-
-def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
-    return response.status_code != 302
-
-
-def _per_address_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
-
-
-def _per_account_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_per_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(_per_address_limit, methods=["POST"], deduct_when=_login_failed)
 def login():
-    """The login form; a wrong email or password gets the same answer."""
+    """The login form; a wrong email or password gets the same answer.
+
+    Failed logins are counted in the database per account and per address
+    (services/logins.py), so the limits hold across every worker and host.
+    """
     target = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(target or url_for("web.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
+        try:
+            found = logins.log_in(
+                form.email.data or "",
+                form.password.data or "",
+                request.remote_addr or "",
+                current_app.permanent_session_lifetime,
+            )
+        except TooManyAttempts as exc:
+            return too_many_logins(exc.retry_after)
+        if found is not None:
+            user, key = found
             locale = session.get("locale")
             session.clear()  # a new session on login (no fixation); the language stays
             if locale:
                 session["locale"] = locale
-            session[SESSION_KEY] = sessions.start(user, current_app.permanent_session_lifetime)
+            session[SESSION_KEY] = key
             login_user(user)
             return redirect(target or url_for("web.home"))
         form.password.errors.append(_("Feil e-post eller passord."))
     return render_template("auth/login.html", form=form, next=target), (
         401 if request.method == "POST" else 200
+    )
+
+
+def too_many_logins(retry_after: int):  # type: ignore[no-untyped-def]
+    """Too many failed logins: say so in Norwegian and when to try again."""
+    return (
+        render_template("auth/too_many.html", seconds=retry_after),
+        429,
+        {"Retry-After": str(retry_after)},
     )
 
 
@@ -194,11 +195,3 @@ def csrf_refused(exc: CSRFError):
     if request.path.startswith("/api/"):
         return exc
     return render_template("auth/csrf.html"), 400
-
-
-@bp.app_errorhandler(429)
-def too_many(exc):  # type: ignore[no-untyped-def]
-    """Too many failed logins: say so in Norwegian and when to try again."""
-    if request.path.startswith("/api/"):
-        return exc
-    return render_template("auth/too_many.html"), 429, {"Retry-After": "60"}
