@@ -1,0 +1,154 @@
+"""Invariant 8 under real parallel load: a change to an existing row has exactly one effect.
+
+Real gunicorn workers (4) on the test database (SQLite or PostgreSQL, per TEST_DB); every
+entry is changed or deleted by several clients at the same moment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from tests.factories import make_item, make_site, make_token, make_user, receipt_body, tally_body
+from tests.servers import gunicorn
+from tracker.extensions import db
+from tracker.models import StockBalance, StockMovement, TallyEntry, TallyLine
+from tracker.services import ledger
+
+ENTRIES = 8
+CLIENTS = 4
+RECEIVED = 1000
+
+
+def _world(http_post):
+    """A site with stock and ENTRIES entries of 10 + n syringes each; returns the ids."""
+    site = make_site("OSL-RACE")
+    make_item("SPR-2")
+    make_item("KAN-23", "needle")
+    token = make_token(make_user("staff", [site]))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert http_post("/api/v1/receipts", receipt_body(site, {"SPR-2": RECEIVED}), headers) == 201
+    ids = []
+    for n in range(ENTRIES):
+        body = tally_body(site, {"SPR-2": 10 + n, "KAN-23": 5}, contacts=3)
+        ids.append(http_post("/api/v1/tallies", body, headers))
+    return site, headers, ids
+
+
+def _in_process(client):
+    def post(path, body, headers):
+        response = client.post(path, json=body, headers=headers)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json().get("id", 201) if path.endswith("tallies") else 201
+
+    return post
+
+
+def _all_at_once(jobs, send):
+    """Run every job in its own thread, released together so the requests really overlap."""
+    start = threading.Barrier(len(jobs))
+
+    def run(job):
+        start.wait()
+        return send(job)
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return list(pool.map(run, jobs))
+
+
+def _session():
+    http = requests.Session()
+    http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=ENTRIES * CLIENTS))
+    return http
+
+
+def _lines_and_movements() -> tuple[dict, dict]:
+    """Per (entry, item): the live line quantity, and minus the sum of its movements."""
+    lines = {
+        (tally_id, item_id): quantity
+        for tally_id, item_id, quantity in db.session.execute(
+            select(TallyLine.tally_id, TallyLine.item_id, TallyLine.quantity)
+            .join(TallyEntry)
+            .where(TallyEntry.deleted_at.is_(None))
+        )
+    }
+    moved = defaultdict(int)
+    for tally_id, item_id, quantity in db.session.execute(
+        select(StockMovement.tally_id, StockMovement.item_id, func.sum(StockMovement.quantity))
+        .where(StockMovement.tally_id.is_not(None))
+        .group_by(StockMovement.tally_id, StockMovement.item_id)
+    ):
+        if quantity:
+            moved[(tally_id, item_id)] = -int(quantity)
+    return lines, dict(moved)
+
+
+def _on_hand(site, code) -> int:
+    from tracker.models import Item
+
+    return db.session.scalar(
+        select(StockBalance.quantity)
+        .join(Item, Item.id == StockBalance.item_id)
+        .where(StockBalance.site_id == site.id, Item.code == code)
+    )
+
+
+@pytest.mark.slow
+def test_racing_deletes_of_an_entry_take_effect_once(app, client, database_uri):
+    site, headers, ids = _world(_in_process(client))
+    doomed, kept = ids[: ENTRIES // 2], ids[ENTRIES // 2 :]
+    db.session.remove()
+    with gunicorn(database_uri) as base, _session() as http:
+
+        def delete(tally_id):
+            response = http.delete(f"{base}/api/v1/tallies/{tally_id}", headers=headers, timeout=60)
+            return tally_id, response.status_code, response.json()
+
+        results = _all_at_once([i for i in doomed for _ in range(CLIENTS)], delete)
+    statuses = [status for _, status, _ in results]
+    assert statuses.count(200) == len(doomed), {s: statuses.count(s) for s in set(statuses)}
+    assert statuses.count(409) == len(doomed) * (CLIENTS - 1)
+    for tally_id in doomed:
+        assert sorted(s for i, s, _ in results if i == tally_id) == [200] + [409] * (CLIENTS - 1)
+    assert all("already deleted" in body["detail"] for _, s, body in results if s == 409)
+
+    lines, moved = _lines_and_movements()
+    assert lines == moved  # deleted entries have no lines left and net zero movements
+    kept_syringes = sum(10 + ids.index(i) for i in kept)
+    assert _on_hand(site, "SPR-2") == RECEIVED - kept_syringes
+    assert _on_hand(site, "KAN-23") == -5 * len(kept)
+    assert ledger.verify() == []
+
+
+@pytest.mark.slow
+def test_racing_edits_of_an_entry_apply_one_after_another(app, client, database_uri):
+    site, headers, ids = _world(_in_process(client))
+    db.session.remove()
+    with gunicorn(database_uri) as base, _session() as http:
+
+        def patch(job):
+            tally_id, n = job
+            body = {"lines": [{"item": "SPR-2", "quantity": 20 + 7 * n}], "contacts": n}
+            response = http.patch(
+                f"{base}/api/v1/tallies/{tally_id}", json=body, headers=headers, timeout=60
+            )
+            return response.status_code
+
+        statuses = _all_at_once([(i, n) for i in ids for n in range(CLIENTS)], patch)
+    assert statuses == [200] * len(statuses), {s: statuses.count(s) for s in set(statuses)}
+
+    lines, moved = _lines_and_movements()
+    assert lines == moved  # each entry's lines are the net of its movements
+    entries = db.session.scalars(select(TallyEntry)).all()
+    for entry in entries:
+        # one of the racers won, whole: its quantity and its contacts, no needles left
+        (line,) = entry.lines
+        assert (line.quantity - 20) / 7 == entry.contacts
+    assert _on_hand(site, "SPR-2") == RECEIVED - sum(lines.values())
+    assert _on_hand(site, "KAN-23") == 0
+    assert ledger.verify() == []
