@@ -152,3 +152,35 @@ def test_racing_edits_of_an_entry_apply_one_after_another(app, client, database_
     assert _on_hand(site, "SPR-2") == RECEIVED - sum(lines.values())
     assert _on_hand(site, "KAN-23") == 0
     assert ledger.verify() == []
+
+
+@pytest.mark.slow
+def test_racing_edits_that_read_the_same_version_apply_once_the_rest_get_412(
+    app, client, database_uri
+):
+    site, headers, ids = _world(_in_process(client))
+    db.session.remove()
+    with gunicorn(database_uri) as base, _session() as http:
+
+        def patch(job):
+            tally_id, n = job
+            body = {"lines": [{"item": "SPR-2", "quantity": 20 + 7 * n}], "contacts": n}
+            response = http.patch(
+                f"{base}/api/v1/tallies/{tally_id}",
+                json=body,
+                headers={**headers, "If-Match": '"1"'},  # all read the entry as created
+                timeout=60,
+            )
+            return tally_id, response.status_code, response.headers.get("Content-Type")
+
+        results = _all_at_once([(i, n) for i in ids for n in range(CLIENTS)], patch)
+    for tally_id in ids:
+        statuses = sorted(status for i, status, _ in results if i == tally_id)
+        assert statuses == [200] + [412] * (CLIENTS - 1), (tally_id, statuses)
+    assert {kind for _, status, kind in results if status == 412} == {"application/problem+json"}
+
+    lines, moved = _lines_and_movements()
+    assert lines == moved
+    assert {entry.version for entry in db.session.scalars(select(TallyEntry))} == {2}
+    assert _on_hand(site, "SPR-2") == RECEIVED - sum(lines.values())
+    assert ledger.verify() == []
