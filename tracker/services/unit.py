@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tracker.errors import Conflict, ServiceUnavailable
@@ -122,14 +123,16 @@ def get_by_id(model: type[T], object_id: int) -> T | None:
 def locked(query: Select[Any]) -> Select[Any]:
     """The query's rows locked until commit, and read fresh from the database.
 
-    A change to an existing row reads it through this (invariant 8): FOR UPDATE makes a
+    A change to an existing row reads it through this (invariant 8): the row lock makes a
     racing change on PostgreSQL wait for this one's commit and then see its result; on
     SQLite the clause is left out and BEGIN IMMEDIATE has already serialised the writers.
-    populate_existing overwrites what the session's identity map holds (a page may have
-    loaded the row before calling the service), so checks and corrections start from
-    the committed state, not from a stale copy.
+    FOR NO KEY UPDATE, not FOR UPDATE: it does not block inserts whose foreign key points
+    at the row (they take FOR KEY SHARE), so locking a user or a site does not hold up
+    their entries. populate_existing overwrites what the session's identity map holds (a
+    page may have loaded the row before calling the service), so checks and corrections
+    start from the committed state, not from a stale copy.
     """
-    return query.with_for_update().execution_options(populate_existing=True)
+    return query.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 def lock_by_id(model: type[T], object_id: int, *options: Any) -> T | None:
@@ -138,6 +141,16 @@ def lock_by_id(model: type[T], object_id: int, *options: Any) -> T | None:
         return None
     query = select(model).where(model.id == object_id).options(*options)  # type: ignore[attr-defined]
     return db.session.scalar(locked(query))
+
+
+def insert_on_conflict(model: type) -> Any:
+    """An INSERT that can say ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike.
+
+    For a row two requests may create at once (a first reorder level, a new lot): insert
+    if absent, then read (or lock) what is there; no IntegrityError, no 500.
+    """
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
 
 
 def replayed(idem: Idempotency | None) -> None:

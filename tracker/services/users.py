@@ -24,7 +24,7 @@ from tracker.services.access import (
     visible_sites,
 )
 from tracker.services.sites import get_municipality
-from tracker.services.unit import commit, service
+from tracker.services.unit import commit, lock_by_id, service
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "trk_"  # noqa: S105 - a marker, not a secret
@@ -40,6 +40,18 @@ def get_user(email: str) -> User:
     if user is None:
         raise NotFound(f"No user with email '{email}'.")
     return user
+
+
+def _locked(user: User) -> User:
+    """The account locked and read fresh, for a change to it (invariant 8).
+
+    Racing changes (a password change and a deactivation, two "log out everywhere") then
+    apply one after another, each bumping the session version from the committed value.
+    """
+    fresh = lock_by_id(User, user.id)
+    if fresh is None:
+        raise NotFound(f"No user with id {user.id}.")
+    return fresh
 
 
 def _check_password(password: str) -> None:
@@ -143,7 +155,7 @@ def load_session_user(session_id: str) -> User | None:
 
 @service
 def change_password(actor: Actor, current: str, new: str) -> User:
-    user = actor.user
+    user = _locked(actor.user)  # a racing change of the password must know the new one
     if not check_password_hash(user.password_hash, current):
         raise ValidationError("The current password is wrong.", {"current": ["Wrong."]})
     _check_password(new)
@@ -160,6 +172,7 @@ def end_all_sessions(actor: Actor, email: str | None = None) -> User:
     user = actor.user if email is None else get_user(email)
     if user.id != actor.user_id:
         require_role(actor, "admin")
+    user = _locked(user)
     user.session_version += 1
     audit.record(actor, "user", user.id, "end_sessions")
     commit()
@@ -168,8 +181,12 @@ def end_all_sessions(actor: Actor, email: str | None = None) -> User:
 
 @service
 def set_active(actor: Actor, email: str, active: bool) -> User:
+    """Deactivate (ending every session) or reactivate an account; a repeat changes nothing."""
     require_role(actor, "admin")
-    user = get_user(email)
+    user = _locked(get_user(email))
+    if user.active == active:
+        commit()  # nothing to write; ends the transaction and its lock
+        return user
     before = user_snapshot(user)
     user.active = active
     user.session_version += 1
@@ -208,11 +225,15 @@ def create_token(actor: Actor | None, email: str, name: str) -> tuple[ApiToken, 
 
 @service
 def revoke_token(actor: Actor, token_id: int) -> ApiToken:
-    token = db.session.get(ApiToken, token_id)
+    """Revoke a token once; revoking it again changes nothing (it keeps its first time)."""
+    token = lock_by_id(ApiToken, token_id)
     if token is None:
         raise NotFound(f"No token with id {token_id}.")
     if token.user_id != actor.user_id:
         require_role(actor, "admin")
+    if token.revoked_at is not None:
+        commit()  # nothing to write; ends the transaction and its lock
+        return token
     token.revoked_at = utcnow()
     audit.record(actor, "api_token", token.id, "revoke")
     commit()
