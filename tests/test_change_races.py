@@ -14,10 +14,29 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from tests.factories import make_item, make_site, make_token, make_user, receipt_body, tally_body
+from tests.factories import (
+    PASSWORD,
+    api_client,
+    make_item,
+    make_site,
+    make_token,
+    make_user,
+    receipt_body,
+    tally_body,
+)
 from tests.servers import gunicorn
+from tests.web.pages import hidden
 from tracker.extensions import db
-from tracker.models import StockBalance, StockMovement, TallyEntry, TallyLine
+from tracker.models import (
+    AuditEvent,
+    Discrepancy,
+    StockBalance,
+    StockCount,
+    StockMovement,
+    TallyEntry,
+    TallyLine,
+    User,
+)
 from tracker.services import ledger
 
 ENTRIES = 8
@@ -184,3 +203,116 @@ def test_racing_edits_that_read_the_same_version_apply_once_the_rest_get_412(
     assert {entry.version for entry in db.session.scalars(select(TallyEntry))} == {2}
     assert _on_hand(site, "SPR-2") == RECEIVED - sum(lines.values())
     assert ledger.verify() == []
+
+
+@pytest.mark.slow
+def test_a_double_tapped_web_delete_deletes_once_and_every_tap_gets_the_receipt(
+    app, client, database_uri
+):
+    """Four taps of one delete button (one form key) at once: one reversal, no 409 page."""
+    site, _, ids = _world(_in_process(client))
+    email, tally_id = db.session.scalars(select(User.email)).one(), ids[0]
+    db.session.remove()
+    with gunicorn(database_uri) as base, requests.Session() as browser:
+        login = browser.get(f"{base}/login").text
+        browser.post(
+            f"{base}/login",
+            data={"csrf_token": hidden(login, "csrf_token"), "email": email, "password": PASSWORD},
+        )
+        page = browser.get(f"{base}/steder/{site.code}/utdeling/{tally_id}/endre")
+        assert page.status_code == 200, page.status_code
+        body = {k: hidden(page.text, k) for k in ("csrf_token", "form_key")}
+        url = f"{base}/steder/{site.code}/utdeling/{tally_id}/slett"
+
+        def tap(_):
+            response = browser.post(url, data=body, allow_redirects=False, timeout=60)
+            return response.status_code, response.headers.get("Location")
+
+        taps = _all_at_once(range(CLIENTS), tap)
+    assert {status for status, _ in taps} == {302}, taps
+    assert len({location for _, location in taps}) == 1
+    lines, moved = _lines_and_movements()
+    assert lines == moved
+    reversals = select(func.count()).where(
+        StockMovement.tally_id == tally_id, StockMovement.kind == "correction"
+    )
+    assert db.session.scalar(reversals) == 2  # syringes and needles, once each
+    assert ledger.verify() == []
+
+
+@pytest.mark.slow
+def test_racing_closes_and_line_changes_of_a_count_close_it_once_from_its_final_lines(
+    app, client, database_uri
+):
+    site = make_site("OSL-CNT")
+    make_item("SPR-2")
+    token = make_token(make_user("lead", [site]))
+    api = api_client(client, None)
+    api.token = token
+    assert api.post("/receipts", receipt_body(site, {"SPR-2": 100})).status_code == 201
+    count_id = api.post("/stock-counts", {"site": site.code}).get_json()["id"]
+    lines = {"lines": [{"item": "SPR-2", "quantity": 90}]}
+    assert api.put(f"/stock-counts/{count_id}/lines", lines).status_code == 200
+    db.session.remove()
+    with gunicorn(database_uri) as base, _session() as http:
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def send(n):
+            if n % 2:
+                return "close", http.post(
+                    f"{base}/api/v1/stock-counts/{count_id}/close",
+                    json={},
+                    headers=headers,
+                    timeout=60,
+                ).status_code
+            body = {"lines": [{"item": "SPR-2", "quantity": 80 + n}]}
+            return "lines", http.put(
+                f"{base}/api/v1/stock-counts/{count_id}/lines",
+                json=body,
+                headers=headers,
+                timeout=60,
+            ).status_code
+
+        results = _all_at_once(range(2 * CLIENTS), send)
+    closes = sorted(status for kind, status in results if kind == "close")
+    assert closes == [200] + [409] * (CLIENTS - 1), results
+    assert {status for kind, status in results if kind == "lines"} <= {200, 409}
+
+    count = db.session.get(StockCount, count_id)
+    (line,) = count.lines
+    adjusted = db.session.scalar(
+        select(func.sum(StockMovement.quantity)).where(StockMovement.stock_count_id == count_id)
+    )
+    assert count.status == "closed"
+    assert line.variance == line.counted_quantity - 100 == adjusted
+    assert db.session.scalar(select(StockBalance.quantity)) == line.counted_quantity
+    assert ledger.verify() == []
+
+
+@pytest.mark.slow
+def test_racing_resolves_of_a_discrepancy_resolve_it_once(app, client, database_uri):
+    site = make_site("OSL-DSC")
+    make_item("SPR-2")
+    token = make_token(make_user("lead", [site]))
+    api = api_client(client, None)
+    api.token = token
+    assert api.post("/tallies", tally_body(site, {"SPR-2": 5})).status_code == 201  # below 0
+    (discrepancy_id,) = db.session.scalars(select(Discrepancy.id)).all()
+    db.session.remove()
+    with gunicorn(database_uri) as base, _session() as http:
+
+        def resolve(n):
+            return http.post(
+                f"{base}/api/v1/discrepancies/{discrepancy_id}/resolve",
+                json={"note": f"Telt opp igjen, runde {n}"},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+            ).status_code
+
+        statuses = _all_at_once(range(CLIENTS), resolve)
+    assert sorted(statuses) == [200] + [409] * (CLIENTS - 1), statuses
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "discrepancy", AuditEvent.action == "resolve")
+    ).all()
+    assert len(events) == 1
+    assert db.session.get(Discrepancy, discrepancy_id).resolution == events[0].after["note"]
