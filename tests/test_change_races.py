@@ -30,6 +30,8 @@ from tracker.extensions import db
 from tracker.models import (
     AuditEvent,
     Discrepancy,
+    Lot,
+    SiteItem,
     StockBalance,
     StockCount,
     StockMovement,
@@ -316,3 +318,40 @@ def test_racing_resolves_of_a_discrepancy_resolve_it_once(app, client, database_
     ).all()
     assert len(events) == 1
     assert db.session.get(Discrepancy, discrepancy_id).resolution == events[0].after["note"]
+
+
+@pytest.mark.slow
+def test_rows_created_by_racing_requests_are_created_once_without_errors(app, client, database_uri):
+    """New lots named by parallel receipts, items' first levels set by parallel PUTs."""
+    site = make_site("OSL-LOT")
+    rounds = ["NAL-0", "NAL-1", "NAL-2"]  # NAL-0 warms the workers up
+    for code in rounds:
+        make_item(code, "naloxone")
+    token = make_token(make_user("lead", [site]))
+    db.session.remove()
+    with gunicorn(database_uri) as base, _session() as http:
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def send(job):
+            code, n = job
+            if n % 2:
+                return http.put(
+                    f"{base}/api/v1/sites/{site.code}/items/{code}/levels",
+                    json={"reorder_level": n, "target_level": 10 * n},
+                    headers=headers,
+                    timeout=60,
+                ).status_code
+            line = {"item": code, "quantity": 10, "lot": f"{code}-A", "expiry": "2030-01-31"}
+            body = {**receipt_body(site, {}), "lines": [line]}
+            return http.post(
+                f"{base}/api/v1/receipts", json=body, headers=headers, timeout=60
+            ).status_code
+
+        for code in rounds:
+            statuses = _all_at_once([(code, n) for n in range(2 * CLIENTS)], send)
+            assert sorted(statuses) == [200] * CLIENTS + [201] * CLIENTS, (code, statuses)
+    assert db.session.scalar(select(func.count()).select_from(Lot)) == len(rounds)
+    assert set(db.session.scalars(select(StockBalance.quantity))) == {10 * CLIENTS}
+    for level in db.session.scalars(select(SiteItem)):
+        assert level.target_level == 10 * level.reorder_level  # one PUT's values, whole
+    assert ledger.verify() == []
