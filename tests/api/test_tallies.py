@@ -261,3 +261,15 @@ def test_a_deleted_entry_cannot_be_changed_or_deleted_again(world):
         assert response.status_code == 409
         assert response.get_json()["detail"] == f"Entry {tally_id} is already deleted."
     assert (counts(), balance(site, world["syringe"])) == before
+
+
+def test_the_document_describes_the_etag_and_if_match(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    one = paths["/api/v1/tallies/{tally_id}"]
+    assert "ETag" in one["get"]["responses"]["200"]["headers"]
+    for method in ("patch", "delete"):
+        operation = one[method]
+        assert "ETag" in operation["responses"]["200"]["headers"]
+        assert {"412", "409"} <= set(operation["responses"])
+        headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert headers == ["If-Match"]
