@@ -439,3 +439,16 @@ def test_a_delete_without_its_form_key_is_refused(client, shop):
     )
     assert response.status_code == 400
     assert db.session.get(TallyEntry, tally_id).deleted_at is None
+
+
+def test_a_delete_of_another_sites_entry_is_forbidden_with_or_without_a_key(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    stranger = make_user("staff", [make_site("BGO-MO", "4601")])
+    login(client, stranger)
+    html = client.get("/steder/BGO-MO/utdeling").get_data(as_text=True)
+    url = f"/steder/OSL-MO/utdeling/{tally_id}/slett"
+    for body in ({}, {"form_key": hidden(html, "form_key")}):
+        response = client.post(url, data={"csrf_token": hidden(html, "csrf_token"), **body})
+        assert response.status_code == 403
+    assert db.session.get(TallyEntry, tally_id).deleted_at is None

@@ -237,6 +237,7 @@ def delete(code: str, tally_id: int):
     """
     key = request.form.get("form_key")
     if not valid_form_key(key):
+        tallies.get_tally(current_actor(), tally_id)  # someone else's entry: 403/404 first
         abort(400)
     deleted, stored = once(
         f"tally-delete:{tally_id}",
