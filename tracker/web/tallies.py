@@ -235,17 +235,17 @@ def delete(code: str, tally_id: int):
     The button carries the page's form key: a double tap deletes once and the second tap
     gets the first's result, not a 409.
     """
-    key = request.form.get("form_key")
+    key = request.form.get("form_key", "")
     if not valid_form_key(key):
         tallies.get_tally(current_actor(), tally_id)  # someone else's entry: 403/404 first
         abort(400)
-    deleted, stored = once(
+    deleted, _stored = once(
         f"tally-delete:{tally_id}",
         key,
         {"id": tally_id},
         lambda idem: tallies.delete_tally(current_actor(), tally_id, idem=idem),
     )
-    if stored is not None:
+    if deleted is None:  # the second tap: the first deleted it
         flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
         deleted = tallies.get_tally(current_actor(), tally_id)
     else:
