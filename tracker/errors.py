@@ -49,6 +49,12 @@ class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """The client's If-Match names a version of the row that is no longer the current one."""
+
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
 class StockError(Conflict):
     """Stock would go below zero where that is refused (transfers, discards)."""
 
