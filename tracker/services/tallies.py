@@ -27,7 +27,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, facts, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, remember, service
+from tracker.services.unit import Idempotency, commit, get_by_id, remember, service
 
 MAX_CONTACTS = 10_000
 
@@ -265,7 +265,7 @@ def _replace_lines(tally: TallyEntry, resolved: list[tuple[Item, Any, int]]) -> 
 
 
 def get_tally(actor: Actor, tally_id: int, need: str = "staff") -> TallyEntry:
-    tally = db.session.get(TallyEntry, tally_id)
+    tally = get_by_id(TallyEntry, tally_id)
     if tally is None:
         raise NotFound(f"No entry with id {tally_id}.")
     require_site(actor, tally.site, need)
@@ -396,7 +396,7 @@ def entry_screen(
     receipt_id names an entry just saved, shown as the receipt (only if it is this site's).
     """
     site = require_site(actor, get_site(site_code))
-    receipt = db.session.get(TallyEntry, receipt_id) if receipt_id else None
+    receipt = get_by_id(TallyEntry, receipt_id) if receipt_id else None
     if receipt is not None and receipt.site_id != site.id:
         receipt = None
     items = list(db.session.scalars(select(Item).where(Item.active.is_(True))))

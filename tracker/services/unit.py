@@ -117,3 +117,11 @@ def get_by_id(model: type[T], object_id: int) -> T | None:
     """The row with this id, or None; an id beyond the column's range is simply not found
     (asking the database would be a driver error, not a 404)."""
     return db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id written in a URL, query string or session: ASCII digits in the id range, or None."""
+    if raw is None or not (0 < len(raw) <= 10 and raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None

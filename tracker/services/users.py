@@ -24,7 +24,7 @@ from tracker.services.access import (
     visible_sites,
 )
 from tracker.services.sites import get_municipality
-from tracker.services.unit import commit, service
+from tracker.services.unit import commit, get_by_id, parse_id, service
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "trk_"  # noqa: S105 - a marker, not a secret
@@ -132,10 +132,11 @@ def authenticate(email: str, password: str) -> User | None:
 
 def load_session_user(session_id: str) -> User | None:
     """flask-login's loader: the id carries the session version; a bumped version ends it."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    raw_id, _, version = session_id.partition(":")
+    user_id = parse_id(raw_id)
+    if user_id is None or not (version.isascii() and version.isdigit() and len(version) < 10):
         return None
-    user = db.session.get(User, int(user_id))
+    user = get_by_id(User, user_id)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
@@ -208,7 +209,7 @@ def create_token(actor: Actor | None, email: str, name: str) -> tuple[ApiToken, 
 
 @service
 def revoke_token(actor: Actor, token_id: int) -> ApiToken:
-    token = db.session.get(ApiToken, token_id)
+    token = get_by_id(ApiToken, token_id)
     if token is None:
         raise NotFound(f"No token with id {token_id}.")
     if token.user_id != actor.user_id:
