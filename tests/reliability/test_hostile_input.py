@@ -19,7 +19,7 @@ from tests.factories import (
     make_user,
     tally_body,
 )
-from tests.web.pages import form_post
+from tests.web.pages import form_post, hidden
 from tracker.extensions import db
 from tracker.models import DistributionDaily, ImportBatch, TallyEntry
 from tracker.schemas import common
@@ -277,3 +277,71 @@ def test_an_import_count_with_norwegian_thousands_spaces_is_read(world, count):
     response = _upload(world["api"], count, dry_run=True)
     assert response.json["ok"] is True, response.json
     assert response.json["preview"][0]["quantity"] == 1234
+
+
+# The pages' own number fields, the documented id range and the guard's own parts.
+
+
+@pytest.mark.parametrize("contacts", ["9" * 5000, "١٢", "1²"])
+def test_a_daily_form_number_in_other_digits_or_too_long_is_a_422(client, world, contacts):
+    login(client, world["staff"])
+    before = tallies()
+    response = form_post(client, "/steder/OSL-MO/utdeling", {"contacts": contacts})
+    assert response.status_code == 422
+    assert tallies() == before
+
+
+def test_the_document_gives_path_ids_their_range(world):
+    doc = world["api"].get("/openapi.json").json
+    parameters = doc["paths"]["/api/v1/tallies/{tally_id}"]["parameters"]
+    assert parameters[0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def test_an_import_page_upload_may_exceed_the_request_limit_with_csrf_on(
+    app, client, world, tmp_path, monkeypatch
+):
+    """The import limit is raised before any hook (CSRF, the input check) reads the form."""
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2048)
+    login(client, world["admin"])
+    rows = "".join(f"OSL-MO;{day:02d}.06.2025;SPR-2;1;1\n" for day in range(1, 31)) * 3
+    data = (HEADER + rows).encode()
+    assert len(data) > 2048
+    html = client.get("/import").get_data(as_text=True)
+    response = client.post(
+        "/import",
+        data={"csrf_token": hidden(html, "csrf_token"), "file": (io.BytesIO(data), "h.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.status_code
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ('"' + "[" * 100 + '"', False),
+        ('["\\"' + "[" * 100 + '"]', False),
+        ("[" * 33 + "]" * 33, True),
+        ('{"a": ' * 33 + "1" + "}" * 33, True),
+        ("[" * 32 + "]" * 32, False),
+    ],
+)
+def test_json_depth_counts_brackets_outside_strings_only(text, deep):
+    from tracker.inputs import JSONLimitError, check_json_depth
+
+    if deep:
+        with pytest.raises(JSONLimitError):
+            check_json_depth(text)
+    else:
+        check_json_depth(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", 1), ("2147483647", 2**31 - 1), ("2147483648", None), ("0", None), ("-1", None),
+     ("١", None), ("1²", None), ("", None), (None, None), ("9" * 5000, None)],
+)  # fmt: skip
+def test_an_id_in_text_is_ascii_digits_in_range(raw, expected):
+    from tracker.services.unit import parse_id
+
+    assert parse_id(raw) == expected
