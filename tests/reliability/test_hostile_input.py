@@ -304,7 +304,11 @@ def test_an_import_page_upload_may_exceed_the_request_limit_with_csrf_on(
     monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path))
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2048)
     login(client, world["admin"])
-    rows = "".join(f"OSL-MO;{day:02d}.06.2025;SPR-2;1;1\n" for day in range(1, 31)) * 3
+    rows = "".join(
+        f"OSL-MO;{day:02d}.{month:02d}.2025;SPR-2;1;1\n"
+        for month in (4, 5, 6)
+        for day in range(1, 29)
+    )
     data = (HEADER + rows).encode()
     assert len(data) > 2048
     html = client.get("/import").get_data(as_text=True)
