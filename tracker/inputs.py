@@ -28,6 +28,9 @@ _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udff
 # The headers whose values a view reads (the others are only passed through or hashed).
 READ_HEADERS = ("Idempotency-Key",)
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A JSON text can only hold a control character as DEL or C1 written raw (json.loads refuses
+# raw C0) or as an escape: bodies without any of these need no walk through their strings.
+_JSON_MAY_HOLD_CONTROL = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\\[bfu]")
 CONTROL_MESSAGE = "Control characters (such as NUL) are not allowed."
 
 
@@ -60,6 +63,8 @@ def _bounded_int(digits: str) -> int:
 
 def check_json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
     """Count brackets outside strings: cheap, and deep enough for every body we take."""
+    if text.count("[") + text.count("{") <= limit:
+        return  # too few brackets to nest too deep: the common case, at C speed
     depth = 0
     for token in _JSON_TOKENS.finditer(text):
         bracket = token.group()
@@ -132,8 +137,10 @@ def check_request() -> None:
         for name, upload in request.files.items(multi=True):
             if _CONTROL.search(name) or _CONTROL.search(upload.filename or ""):
                 raise _refuse(_CONTROL.sub("?", name))
-    if request.is_json and request.get_data(cache=True):
-        found = _control_in_json(request.get_json())
+    body = request.get_data(cache=True) if request.is_json else b""
+    if body:
+        data = request.get_json()  # bounded by BoundedJSONProvider; cached for the view
+        found = _control_in_json(data) if _JSON_MAY_HOLD_CONTROL.search(body) else []
         if found:
             raise InvalidInput(
                 f"{CONTROL_MESSAGE} Found in: {', '.join(found)}.",
