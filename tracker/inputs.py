@@ -140,7 +140,7 @@ def check_request() -> None:
     body = request.get_data(cache=True) if request.is_json else b""
     if body:
         data = request.get_json()  # bounded by BoundedJSONProvider; cached for the view
-        found = _control_in_json(data) if _JSON_MAY_HOLD_CONTROL.search(body) else []
+        found = _control_in_json(data)[:20] if _JSON_MAY_HOLD_CONTROL.search(body) else []
         if found:
             raise InvalidInput(
                 f"{CONTROL_MESSAGE} Found in: {', '.join(found)}.",
