@@ -183,7 +183,7 @@ def init_app(app: Any) -> None:
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         if wants_problem_json():
             return http_problem(exc)
-        if exc.code in (403, 404, 405, 409, 413, 422):
+        if exc.code in (400, 403, 404, 405, 409, 413, 422):
             return _page(exc.code or 500, None), exc.code
         return exc
 

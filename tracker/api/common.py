@@ -11,6 +11,8 @@ from flask import Response, g, json, request
 from flask_smorest import Blueprint, Page
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
+from webargs.core import is_json, missing
+from webargs.flaskparser import FlaskParser
 from werkzeug.http import parse_etags
 
 from tracker.database import read_phase
@@ -67,10 +69,23 @@ def authenticate(files: bool = False) -> Response | None:
     return None
 
 
+class ParsedJSONParser(FlaskParser):
+    """webargs takes the body Flask parsed once, bounded (tracker.inputs), not a second parse."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json(req.mimetype) or not req.get_data(cache=True):
+            return missing
+        return req.get_json()
+
+
+ARGUMENTS_PARSER = ParsedJSONParser()
+
+
 def make_blueprint(
     name: str, import_name: str, url_prefix: str, description: str, *, files: bool = False
 ) -> Blueprint:
     blp = Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
+    blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
     blp.before_request(functools.partial(authenticate, files) if files else authenticate)
     return blp
 

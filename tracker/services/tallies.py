@@ -443,7 +443,7 @@ def entry_screen(
     receipt_id names an entry just saved, shown as the receipt (only if it is this site's).
     """
     site = require_site(actor, get_site(site_code))
-    receipt = db.session.get(TallyEntry, receipt_id) if receipt_id else None
+    receipt = get_by_id(TallyEntry, receipt_id) if receipt_id else None
     if receipt is not None and receipt.site_id != site.id:
         receipt = None
     items = list(db.session.scalars(select(Item).where(Item.active.is_(True))))

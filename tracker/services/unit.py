@@ -161,3 +161,11 @@ def replayed(idem: Idempotency | None) -> None:
     """
     if idem is not None and find_idempotency(idem.scope, idem.key) is not None:
         raise IdempotentReplay()
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id written in a URL, query string or session: ASCII digits in the id range, or None."""
+    if raw is None or not (0 < len(raw) <= 10 and raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None

@@ -17,6 +17,7 @@ from tracker.errors import DomainError
 from tracker.models import Item
 from tracker.services import tallies
 from tracker.services.tallies import EntryScreen
+from tracker.services.unit import parse_id
 from tracker.web.common import (
     current_actor,
     new_form_key,
@@ -103,7 +104,7 @@ def entry_here():
 def entry(code: str):
     """Enter what was handed out; a receipt of what was saved follows."""
     day = parse_day(request.args.get("dato")) or dates.today()
-    receipt_id = request.args.get("kvittering", type=int)
+    receipt_id = parse_id(request.args.get("kvittering"))
     screen = tallies.entry_screen(current_actor(), code, day, receipt_id)
     form = tally_form(screen, data={"entry_date": day.isoformat(), "form_key": new_form_key()})
     status = 200
