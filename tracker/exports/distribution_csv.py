@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from tracker.exports.cells import csv_row
+
 COLUMNS = ("site", "site_name", "municipality", "category", "bucket", "from", "to", "quantity")
 
 
@@ -17,7 +19,9 @@ def lines(rows: list[dict[str, Any]]) -> Iterator[str]:
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow(
-            [v.isoformat() if hasattr(v, "isoformat") else v for v in (row[c] for c in COLUMNS)]
+            csv_row(
+                v.isoformat() if hasattr(v, "isoformat") else v for v in (row[c] for c in COLUMNS)
+            )
         )
         if buffer.tell() > 64_000:
             yield buffer.getvalue()

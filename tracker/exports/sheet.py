@@ -15,6 +15,9 @@ from openpyxl.styles import Font
 from openpyxl.styles.styleable import StyleableObject
 from openpyxl.utils import get_column_letter
 
+from tracker.exports.cells import cell as text_safe_cell
+from tracker.exports.cells import put
+
 INTEGER = "#,##0"
 DECIMAL = "#,##0.0"
 RATIO = "0.00"
@@ -57,11 +60,7 @@ def _stream_row(sheet: Any, values: Sequence[Any], row_idx: int) -> Iterator[Cel
     for col_idx, value in enumerate(values, 1):
         if value is None:
             continue
-        if isinstance(value, Cell):
-            cell = value
-        else:
-            plain.value = value
-            cell = plain
+        cell = value if isinstance(value, Cell) else put(plain, value)
         cell.column = col_idx
         cell.row = row_idx
         yield cell
@@ -180,9 +179,7 @@ class Table:
     def heading_row(self, values: Sequence[Any]) -> None:
         cells = []
         for value in values:
-            cell = self._cell(None, bold=True)
-            cell.value = value
-            cells.append(cell)
+            cells.append(put(self._cell(None, bold=True), value))
         self.sheet.append(cells)
         self.rows += 1
 
@@ -199,8 +196,7 @@ class Table:
             elif value is None or kind is str:
                 row.append(value)  # text (also a suppression marker) keeps no number format
             else:
-                cell.value = value
-                row.append(cell)
+                row.append(put(cell, value))
         if extra:
             row.append(None)
             row.extend(extra)
@@ -221,8 +217,5 @@ class Table:
 
 
 def styled(sheet: Any, value: Any, number_format: str | None = None) -> WriteOnlyCell:
-    """A single formatted cell for rows outside a Table's columns."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if number_format and value is not None and not isinstance(value, str):
-        cell.number_format = number_format
-    return cell
+    """A single formatted cell for rows outside a Table's columns (text stays text)."""
+    return text_safe_cell(sheet, value, number_format)

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from tracker.dates import EARLIEST
 from tracker.errors import ValidationError
+from tracker.exports.cells import from_csv
 from tracker.models.distribution import REFILL_REASONS
 from tracker.privacy import contains_national_id
 
@@ -253,11 +254,12 @@ def parse_bool(value: Any) -> bool | None:
 
 
 def text_cell(value: Any) -> str | None:
+    """Text as written, without the `'` an export puts before text like "=..." (cells.py)."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = from_csv(str(value).strip())
     return text or None
 
 
