@@ -11,6 +11,7 @@ import contextlib
 import csv
 import functools
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,15 @@ from tracker.errors import ValidationError
 from tracker.exports.cells import from_csv
 from tracker.models.distribution import REFILL_REASONS
 from tracker.privacy import contains_national_id
+from tracker.services.import_limits import (
+    FileRefused,
+    Limits,
+    bounded_lines,
+    bounded_rows,
+    check_dimension,
+    check_workbook,
+    sheet_extent,
+)
 
 MAX_QUANTITY = 10_000_000  # a month's figure for a large outlet stays far below this
 MAX_CONTACTS = 1_000_000
@@ -287,14 +297,16 @@ def sniff_kind(filename: str, head: bytes) -> str:
     return "csv"
 
 
-def iter_csv(stream: IO[bytes]) -> Iterator[list[Any]]:
-    """Rows of a UTF-8 CSV (with or without BOM), delimited by ';', ',' or tab."""
+def iter_csv(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[Any]]:
+    """Rows of a UTF-8 CSV (with or without BOM), delimited by ';', ',' or tab, within limits."""
+    limits = limits or Limits()
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        first = text.readline()
+        lines = bounded_lines(text, limits)
+        first = next(lines, "")
         delimiter = max((";", ",", "\t"), key=first.count)
-        yield next(csv.reader([first], delimiter=delimiter)) if first else []
-        yield from csv.reader(text, delimiter=delimiter)
+        rows = csv.reader(itertools.chain([first] if first else [], lines), delimiter=delimiter)
+        yield from bounded_rows(rows, limits)
     except UnicodeDecodeError:
         raise ValidationError(
             "The CSV file is not UTF-8. Save it as 'CSV UTF-8' from Excel.",
@@ -309,24 +321,55 @@ def iter_csv(stream: IO[bytes]) -> Iterator[list[Any]]:
             text.detach()
 
 
-def iter_xlsx(stream: IO[bytes]) -> Iterator[list[Any]]:
-    """Rows of the first sheet, read-only (streamed), values only."""
+def iter_xlsx(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[Any]]:
+    """Rows of the first sheet, read-only (streamed), values only, within limits.
+
+    The zip and the sheet's extent are checked first (import_limits), and rows are read only
+    as far as the cells really go: openpyxl would otherwise pad rows out to the sheet's
+    claimed dimension.
+    """
     from zipfile import BadZipFile
 
+    from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
 
+    limits = limits or Limits()
+    check_workbook(stream, limits)
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        if isinstance(exc, DefusedXmlException) or isinstance(exc.__cause__, DefusedXmlException):
+            raise _entities() from None  # openpyxl wraps what its parser raised
         raise ValidationError(
             "The Excel file cannot be read.", {"file": [exc.__class__.__name__]}
         ) from None
     try:
         sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        check_dimension(sheet.max_row, sheet.max_column, limits)
+        with book._archive.open(sheet._worksheet_path) as part:  # openpyxl 3.1's names
+            rows, columns = sheet_extent(part, limits)
+        if not rows:
+            return
+        cells = sheet.iter_rows(max_row=rows, max_col=max(columns, 1), values_only=True)
+        for row in cells:
             yield list(row)
+    except DefusedXmlException:
+        raise _entities() from None
+    except SyntaxError:  # xml.etree's ParseError: a sheet that is not well-formed XML
+        raise ValidationError(
+            "The Excel file cannot be read: its sheet is not valid XML.",
+            {"file": ["Invalid XML."]},
+        ) from None
     finally:
         book.close()
+
+
+def _entities() -> ValidationError:
+    return FileRefused(
+        "The Excel file declares XML entities, which a spreadsheet never needs (an entity "
+        "expansion attack?).",
+        {"file": ["XML entities."]},
+    )
 
 
 # --- validating rows ----------------------------------------------------------------------
