@@ -27,14 +27,23 @@ TIMEOUT = 2  # DB_TIMEOUT_SECONDS for the server under test
 SLACK = 3  # the deadline's extra second, plus a loaded machine
 
 
-def _get(url: str, token: str) -> tuple[requests.Response, float]:
+def _get(url: str, token: str, cookie: str = "") -> tuple[requests.Response, float]:
     started = time.monotonic()
-    response = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    response = requests.get(
+        url,
+        headers={"Authorization": f"Bearer {token}"},
+        cookies={"tracker_session": cookie} if cookie else None,
+        allow_redirects=False,
+        timeout=60,
+    )
     return response, time.monotonic() - started
 
 
 def test_a_frozen_database_gets_quick_503s_and_the_app_recovers_by_itself(app, database_uri):
-    token = make_token(make_user("admin"))
+    admin = make_user("admin")
+    token = make_token(admin)
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_user_id": admin.get_id(), "_fresh": True})
     db.session.remove()
     url = make_url(database_uri)
     with FreezableProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
@@ -43,6 +52,7 @@ def test_a_frozen_database_gets_quick_503s_and_the_app_recovers_by_itself(app, d
             for _ in range(4):  # both workers hold pooled connections when the server freezes
                 assert _get(f"{base}/api/v1/sites", token)[0].status_code == 200
             assert _get(f"{base}/readyz", token)[0].status_code == 200
+            assert _get(f"{base}/revisjonslogg", "", cookie)[0].status_code == 200
 
             proxy.freeze()
             timings = {}
@@ -55,6 +65,12 @@ def test_a_frozen_database_gets_quick_503s_and_the_app_recovers_by_itself(app, d
                 assert response.headers["Content-Type"].startswith("application/problem+json")
                 assert response.headers["Retry-After"]
                 assert timings[f"{path} #{n}"] < TIMEOUT + SLACK, timings
+            page, timings["page"] = _get(f"{base}/revisjonslogg", "", cookie)
+            assert page.status_code == 503
+            assert page.headers["Content-Type"].startswith("text/html")
+            assert page.headers["Retry-After"]
+            assert "Databasen svarer ikke akkurat nå" in page.text
+            assert timings["page"] < TIMEOUT + SLACK, timings
             health, timings["healthz frozen"] = _get(f"{base}/healthz", token)
             assert health.status_code == 200
             print("frozen timings (s):", {k: round(v, 2) for k, v in timings.items()})
@@ -63,6 +79,7 @@ def test_a_frozen_database_gets_quick_503s_and_the_app_recovers_by_itself(app, d
             answers = [_get(f"{base}/api/v1/sites", token)[0].status_code for _ in range(6)]
             assert answers == [200] * 6
             assert _get(f"{base}/readyz", token)[0].status_code == 200
+            assert _get(f"{base}/revisjonslogg", "", cookie)[0].status_code == 200
 
 
 @pytest.fixture
