@@ -58,6 +58,8 @@ def _waiting(connection: psycopg.Connection[Any] | None) -> Iterator[None]:
         yield
         return
     if _state.expired:
+        if connection is not None:
+            connection.close()  # read as a disconnect, so the pool does not try it again now
         raise psycopg.OperationalError("The database did not answer earlier in this request.")
     _state.waiting = True
     signal.setitimer(signal.ITIMER_REAL, _state.seconds)
