@@ -207,10 +207,16 @@ def _restore_sqlite(live: Path, source: Path) -> Path | None:
         revision = _check_sqlite_file(candidate, source)
         _check_candidate_data(candidate, source, upgrade=_check_revision(revision, source))
         replaced = None
-        if live.exists():
-            replaced = live.with_name(f"{live.name}.replaced-{stamp}")
-            _copy_sqlite(live, replaced)
-        _copy_sqlite(candidate, live)
+        try:
+            if live.exists():
+                replaced = live.with_name(f"{live.name}.replaced-{stamp}")
+                _copy_sqlite(live, replaced)
+            _copy_sqlite(candidate, live)  # one write transaction: all of it or none
+        except sqlite3.Error as exc:
+            raise BackupError(
+                f"The checked backup could not be copied over {live} ({exc}); stop the app and "
+                f"try again. {NOT_CHANGED}"
+            ) from exc
         return replaced
     finally:
         _remove_sqlite(candidate)
