@@ -46,6 +46,10 @@ class _Deadline:
 _state = _Deadline()
 
 
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 def _ring(signum: int, frame: Any) -> None:
     if _state.waiting:
         raise DatabaseTimeout(f"The database did not answer within {_state.seconds:g} s.")
@@ -54,7 +58,7 @@ def _ring(signum: int, frame: Any) -> None:
 @contextlib.contextmanager
 def _waiting(connection: psycopg.Connection[Any] | None) -> Iterator[None]:
     """Arm the alarm around one wait on the server; close the connection if it rings."""
-    if not _state.seconds or _state.waiting:
+    if not _state.seconds or _state.waiting or not _in_main_thread():
         yield
         return
     if _state.expired:
@@ -96,7 +100,7 @@ def connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> DeadlineConn
 def _start() -> None:
     if not current_app.config.get("DB_REQUEST_DEADLINE"):
         return
-    if threading.current_thread() is not threading.main_thread():
+    if not _in_main_thread():
         return
     if signal.getsignal(signal.SIGALRM) is not _ring:
         signal.signal(signal.SIGALRM, _ring)
@@ -105,7 +109,7 @@ def _start() -> None:
 
 
 def _end(exc: BaseException | None = None) -> None:
-    if threading.current_thread() is threading.main_thread() and _state.seconds:
+    if _in_main_thread() and _state.seconds:
         signal.setitimer(signal.ITIMER_REAL, 0)
         _state.seconds = 0.0
         _state.waiting = _state.expired = False
