@@ -115,7 +115,7 @@ class TestConfig(Config):
         self.TESTING = True
         self.SQLALCHEMY_DATABASE_URI = database_url(database_uri)
         self.RATELIMIT_STORAGE_URI = "memory://"
-        # Test runs share two busy cores: no statement is cut short for being slow here, and
+        # Test runs share two busy cores: only a statement slower than a minute is cut short, and
         # the test client runs requests in pytest's main thread, where no alarm may ring.
         self.DB_TIMEOUT_SECONDS = float(os.environ.get("DB_TIMEOUT_SECONDS", 60))
         self.DB_REQUEST_DEADLINE = False
