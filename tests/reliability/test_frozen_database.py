@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from tests.factories import api_client, make_token, make_user
+from tests.factories import api_client, login, make_token, make_user
 from tests.servers import FreezableProxy, gunicorn
 from tracker import config, create_app
 from tracker.extensions import db
@@ -42,8 +42,9 @@ def _get(url: str, token: str, cookie: str = "") -> tuple[requests.Response, flo
 def test_a_frozen_database_gets_quick_503s_and_the_app_recovers_by_itself(app, database_uri):
     admin = make_user("admin")
     token = make_token(admin)
-    serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": admin.get_id(), "_fresh": True})
+    browser = app.test_client()
+    login(browser, admin)
+    cookie = browser.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     db.session.remove()
     url = make_url(database_uri)
     with FreezableProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
