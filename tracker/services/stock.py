@@ -17,7 +17,7 @@ from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBal
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, insert_on_conflict, service
 
 USAGE_DAYS = 28
 
@@ -51,10 +51,15 @@ def resolve_lot(item: Item, lot_number: str | None, expiry: date | None, index: 
         if expiry is None:
             where["lines"][str(index)]["expiry"] = ["Required for a new lot."]
             raise ValidationError(f"The new lot '{lot_number}' needs an expiry date.", where)
-        lot = Lot(item=item, lot_number=lot_number, expiry=expiry)
-        db.session.add(lot)
-        db.session.flush()
-    elif expiry is not None and lot.expiry != expiry:
+        # Two receipts naming the same new lot at once: one inserts, the other finds it.
+        db.session.execute(
+            insert_on_conflict(Lot)
+            .values(item_id=item.id, lot_number=lot_number, expiry=expiry)
+            .on_conflict_do_nothing()
+        )
+        lot = catalog.find_lot(item, lot_number)
+        assert lot is not None
+    if expiry is not None and lot.expiry != expiry:
         where["lines"][str(index)]["expiry"] = ["Differs from the lot's known expiry."]
         raise ValidationError(
             f"Lot '{lot_number}' is known with expiry {lot.expiry}, not {expiry}.", where
