@@ -21,7 +21,7 @@ from tracker.models import (
     TallyEntry,
     TallyLine,
 )
-from tracker.services import import_files, imports, ledger, naloxone, tallies
+from tracker.services import import_files, imports, ledger_check, naloxone, tallies
 from tracker.services.access import Actor
 
 START = date(2025, 1, 1)
@@ -139,7 +139,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_figures(app, r
     result = imports.import_file(actor, io.BytesIO(text.encode("utf-8")), "export.csv")
     assert result.ok, result.errors[:3]
     assert _snapshot() == before
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
     assert runner.invoke(args=["verify-ledger"]).exit_code == 0
     monthly = db.session.scalars(select(TallyEntry).where(TallyEntry.granularity == "month")).one()
     assert (monthly.entry_date, monthly.contacts) == (date(2024, 12, 1), 400)
