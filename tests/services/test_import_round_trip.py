@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 
 from tests.factories import make_item, make_lot, make_site, make_user
+from tracker.database import ledger_rewrite
 from tracker.extensions import db
 from tracker.models import (
     AuditEvent,
@@ -42,7 +43,7 @@ def _snapshot() -> tuple[dict, dict]:
 
 
 def _empty_the_distribution_tables() -> None:
-    for model in (
+    models = (
         StockMovement,
         TallyLine,
         TallyEntry,
@@ -53,8 +54,10 @@ def _empty_the_distribution_tables() -> None:
         ContactsDaily,
         AuditEvent,
         ImportBatch,
-    ):
-        db.session.execute(delete(model))
+    )
+    with ledger_rewrite(db.session.connection()):  # the ledger and audit log are append-only
+        for model in models:
+            db.session.execute(delete(model))
     db.session.commit()
 
 
