@@ -20,10 +20,8 @@ from tracker.models import (
     NaloxoneHandout,
     StockMovement,
     TallyEntry,
-    TallyLine,
 )
-from tracker.models.base import utcnow
-from tracker.services import imports, ledger_check
+from tracker.services import imports, ledger_check, tallies
 from tracker.services.access import Actor
 
 HEADER = (
@@ -349,18 +347,15 @@ DAY_MESSAGE = (
 
 
 def app_entry(world, day: date, *, deleted: bool = False) -> TallyEntry:
-    """A tally entry as daily entry in the app makes it (no import batch), with one line."""
-    entry = TallyEntry(
-        site_id=world["site"].id,
+    """A tally entry made by daily entry in the app (no import batch), with one line."""
+    entry = tallies.create_tally(
+        world["actor"],
+        site_code=world["site"].code,
         entry_date=day,
         contacts=0,
-        created_by_id=world["coordinator"].id,
-        deleted_at=utcnow() if deleted else None,
+        lines=[{"item": world["syringe"].code, "quantity": 5}],
     )
-    entry.lines.append(TallyLine(item_id=world["syringe"].id, quantity=5))
-    db.session.add(entry)
-    db.session.commit()
-    return entry
+    return tallies.delete_tally(world["actor"], entry.id) if deleted else entry
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
