@@ -213,7 +213,7 @@ def test_an_entry_carries_its_version_as_etag(world):
     deleted = api.delete(f"/tallies/{tally_id}", headers={"If-Match": '"2"'})
     assert deleted.status_code == 200
     assert deleted.headers["ETag"] == '"3"'
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', '"abc"', '"1", "3"', ""])

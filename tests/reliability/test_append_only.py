@@ -156,7 +156,7 @@ def test_the_migration_adds_the_triggers_and_its_downgrade_drops_them(
         upgrade()
         with db.engine.connect() as connection:
             assert len(_triggers(connection, is_postgres)) == (2 if is_postgres else 4)
-        downgrade(revision="0005_sparse_indexes")
+        downgrade(revision="0008_tally_version")
         with db.engine.connect() as connection:
             assert _triggers(connection, is_postgres) == set()
             assert LEDGER_GUARD not in inspect(connection).get_table_names()

@@ -15,16 +15,16 @@ between tests stays as cheap as before.
 A later SQLite batch migration that rebuilds stock_movement or audit_event drops their
 triggers with the old table: it must create them again (as `_sqlite_trigger` does here).
 
-Revision ID: 0006_ledger_append_only
-Revises: 0005_sparse_indexes
+Revision ID: 0009_ledger_append_only
+Revises: 0008_tally_version
 Create Date: 2026-12-05 06:30:00
 
 """
 
 from alembic import op
 
-revision = "0006_ledger_append_only"
-down_revision = "0005_sparse_indexes"
+revision = "0009_ledger_append_only"
+down_revision = "0008_tally_version"
 branch_labels = None
 depends_on = None
 
