@@ -28,6 +28,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+# A connection execution option: this transaction only reads (see reads_first).
+READS_ONLY = "tracker_reads_only"
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -35,9 +37,11 @@ def _sqlite_begin(connection: Any) -> None:
 
     Read-only requests (GET, HEAD) begin deferred: in WAL mode they read a snapshot without
     blocking writers, so a long report never holds up the day's entries. GET handlers
-    must therefore not write.
+    must therefore not write. So do the reads a writing service does first (`reads_first`).
     """
-    if has_request_context() and (request.method in READ_ONLY_METHODS or g.get("_read_phase")):
+    if connection.get_execution_options().get(READS_ONLY) or (
+        has_request_context() and (request.method in READ_ONLY_METHODS or g.get("_read_phase"))
+    ):
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -61,6 +65,28 @@ def read_phase() -> Iterator[None]:
     session = db.session()
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()
+
+
+@contextlib.contextmanager
+def reads_first() -> Iterator[None]:
+    """The reads a writing service does before its first write (site, items, lots, access).
+
+    On SQLite, when no transaction is open, they run in a deferred transaction (a WAL
+    snapshot, no lock) that is committed here, and the writes then begin with BEGIN
+    IMMEDIATE: the database's single write lock is held for the writes alone. What was read
+    is not locked, as on PostgreSQL (READ COMMITTED): a site deactivated while an entry is
+    in flight may still take that entry, never a later one. Balances are not read here;
+    they move only by atomic SQL (invariant 1). Nothing is written inside this block.
+    Inside an open transaction (e.g. a web POST whose login already began one), and on
+    PostgreSQL, the reads simply run in the service's transaction.
+    """
+    session = db.session()
+    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session.connection(execution_options={READS_ONLY: True})  # BEGIN (deferred)
+    yield
+    session.commit()  # ends the snapshot; loaded objects stay usable (expire_on_commit off)
 
 
 def configure_engine(engine: Engine) -> None:

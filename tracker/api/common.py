@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, Page
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
 
-from tracker.database import read_phase
+from tracker.database import read_phase, reads_first
 from tracker.errors import DomainError, Unauthorized, ValidationError, domain_problem, problem
 from tracker.extensions import db
 from tracker.services import users
@@ -117,7 +117,8 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
     payload_hash = request_hash(
         {"body": request.get_json(silent=True), "query": request.args.to_dict(flat=False)}
     )
-    stored = find_idempotency(scope, key)
+    with reads_first():  # on SQLite outside the write lock
+        stored = find_idempotency(scope, key)
     if stored is not None:
         return _replay(stored, payload_hash)
     claim = Idempotency(
