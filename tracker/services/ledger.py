@@ -8,6 +8,7 @@ aggregate that reports read. Nothing here commits: the calling service does.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    TextClause,
     bindparam,
     case,
     cast,
@@ -84,20 +86,41 @@ def _dialect_insert(table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def _upsert_add(model: type, keys: tuple[str, ...], column: str) -> Any:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET column = column + excluded.column."""
+@functools.cache
+def _on_conflict(dialect: str, model: type, columns: tuple[str, ...], keys: tuple[str, ...],
+                 column: str | None) -> TextClause:  # fmt: skip
+    """The dialect's INSERT ... ON CONFLICT, compiled once into a statement with typed binds.
+
+    SQLAlchemy 2.0 does not cache the dialects' insert() constructs (`inherit_cache = False`),
+    so executing one builds its `excluded` alias and compiles it on every call: a quarter of
+    a tally POST's CPU (bench/README.md, "Entry"). The SQL is the dialect's own, rendered
+    with :name placeholders, and kept per database, table and columns.
+    """
     table = model.__table__
-    stmt = _dialect_insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={column: table.c[column] + stmt.excluded[column]},
-    )
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values({c: bindparam(c) for c in columns}).inline()
+    if column is None:
+        stmt = stmt.on_conflict_do_nothing()
+    else:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys],
+            set_={column: table.c[column] + stmt.excluded[column]},
+        )
+    sql = str(stmt.compile(dialect=module.dialect(paramstyle="named")))
+    return text(sql).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+
+
+def _execute_on_conflict(
+    model: type, keys: tuple[str, ...], column: str | None, rows: list[dict[str, Any]]
+) -> None:
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(_on_conflict(dialect, model, tuple(rows[0]), keys, column), rows)
 
 
 def insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
     if rows:
-        db.session.execute(_dialect_insert(model.__table__).on_conflict_do_nothing(), rows)
+        _execute_on_conflict(model, (), None, rows)
 
 
 def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]) -> None:
@@ -108,22 +131,11 @@ def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[
     without a CHECK on the counter (a CHECK fires before ON CONFLICT; see STACK.md).
     """
     if rows:
-        db.session.execute(_upsert_add(model, keys, column), rows)
+        _execute_on_conflict(model, keys, column, rows)
 
 
 _INSERT_MOVEMENTS = insert(StockMovement.__table__).returning(StockMovement.__table__.c.id)
 _BALANCE_KEYS = ("site_id", "item_id", "lot_key")
-
-
-def _add_to_balances(rows: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
-    """Move the balances in `rows` (sorted by key) atomically; returns the keys now below zero."""
-    if not rows:
-        return []
-    table = StockBalance.__table__
-    stmt = _upsert_add(StockBalance, _BALANCE_KEYS, "quantity").returning(
-        table.c.site_id, table.c.item_id, table.c.lot_key, table.c.quantity
-    )
-    return sorted((s, i, k) for s, i, k, q in db.session.execute(stmt, rows) if q < 0)
 
 
 def move_balance(
@@ -180,9 +192,11 @@ def post(
     balance rows' locks. `counters` are other per-day counters of the same write (a tally's
     contacts): they are added after the aggregates.
 
-    One statement per table, each a multi-row INSERT (the upserts `ON CONFLICT DO UPDATE`,
-    the balances' returning the new quantity), then one INSERT ... SELECT opening a
-    discrepancy for any balance the batch took below zero (invariant 2).
+    One statement per table: the movements as one multi-row INSERT ... RETURNING id, then
+    the balances, the daily and monthly aggregates and the counters, each one executemany
+    of `INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`, then, for the keys the
+    batch lowered, one INSERT ... SELECT opening a discrepancy if the balance is now below
+    zero (invariant 2).
     """
     moves = [m for m in moves if m.quantity != 0]
     unknown = {ref for m in moves for ref in m.refs} - set(REFS)
@@ -249,6 +263,7 @@ def post(
         if q
     ]
     upserts = [
+        Counter(StockBalance, _BALANCE_KEYS, "quantity", plain),
         Counter(DistributionDaily, ("site_id", "item_id", "day"), "quantity", daily_rows),
         Counter(DistributionMonthly, ("site_id", "item_id", "month"), "quantity", monthly_rows),
         *counters,
@@ -259,7 +274,7 @@ def post(
     # The hot rows (balances, aggregates) are touched last, so their row locks are held
     # for as short a time as possible before the caller commits.
     for (site_id, item_id, lot_key), before in strict:
-        _add_to_balances(before)
+        upsert_add(StockBalance, _BALANCE_KEYS, "quantity", before)
         move_balance(
             site_id,
             item_id,
@@ -267,10 +282,9 @@ def post(
             deltas[(site_id, item_id, lot_key)],
             (labels or {}).get(item_id, ""),
         )
-    below_zero = _add_to_balances(plain)
     for counter in upserts:
         upsert_add(counter.model, counter.keys, counter.column, counter.rows)
-    negative = [key for key in below_zero if deltas[key] < 0]
+    negative = sorted(key for key, delta in deltas.items() if delta < 0)
     if negative and not refuse_short:  # invariant 2: what went below zero is flagged for the lead
         now, day = utcnow(), today()
         db.session.execute(
