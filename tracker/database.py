@@ -40,7 +40,8 @@ def _sqlite_begin(connection: Any) -> None:
     must therefore not write. So do the reads a writing service does first (`reads_first`).
     """
     if connection.get_execution_options().get(READS_ONLY) or (
-        has_request_context() and (request.method in READ_ONLY_METHODS or g.get("_read_phase"))
+        has_request_context()
+        and (request.method in READ_ONLY_METHODS or g.get("tracker_read_phase"))
     ):
         connection.exec_driver_sql("BEGIN")
     else:
@@ -55,11 +56,11 @@ def read_phase() -> Iterator[None]:
     database's single write lock only for its service's own work, not for authentication.
     Loaded objects stay usable (expire_on_commit is off). On PostgreSQL nothing changes.
     """
-    g._read_phase = True
+    g.tracker_read_phase = True
     try:
         yield
     finally:
-        g._read_phase = False
+        g.tracker_read_phase = False
     if request.method in READ_ONLY_METHODS:
         return  # a GET reads on in the same deferred transaction, one snapshot
     session = db.session()
