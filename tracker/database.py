@@ -76,8 +76,9 @@ def reads_first() -> Iterator[None]:
     snapshot, no lock) that is committed here, and the writes then begin with BEGIN
     IMMEDIATE: the database's single write lock is held for the writes alone. What was read
     is not locked, as on PostgreSQL (READ COMMITTED): a site deactivated while an entry is
-    in flight may still take that entry, never a later one. Balances are not read here;
-    they move only by atomic SQL (invariant 1). Nothing is written inside this block.
+    in flight may still take that entry, never a later one. A balance read here (to pick a
+    lot) is never written back: balances move only by atomic SQL (invariant 1). Nothing is
+    written inside this block.
     Inside an open transaction (e.g. a web POST whose login already began one), and on
     PostgreSQL, the reads simply run in the service's transaction.
     """

@@ -87,8 +87,9 @@ def _dialect_insert(table: Any) -> Any:
 
 
 @functools.cache
-def _on_conflict(dialect: str, model: type, columns: tuple[str, ...], keys: tuple[str, ...],
-                 column: str | None) -> TextClause:  # fmt: skip
+def _on_conflict(
+    dialect: str, model: type, columns: tuple[str, ...], keys: tuple[str, ...], column: str | None
+) -> TextClause:
     """The dialect's INSERT ... ON CONFLICT, compiled once into a statement with typed binds.
 
     SQLAlchemy 2.0 does not cache the dialects' insert() constructs (`inherit_cache = False`),
