@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from tests.factories import (
     actor,
@@ -21,11 +21,13 @@ from tracker.models import (
     Discrepancy,
     DistributionDaily,
     IdempotencyKey,
+    Item,
+    Site,
     StockBalance,
     StockMovement,
     TallyEntry,
 )
-from tracker.services import ledger, tallies
+from tracker.services import ledger, ledger_check, tallies
 from tracker.services.unit import Idempotency, IdempotentReplay
 
 
@@ -60,7 +62,7 @@ def test_contacts_are_counted_with_and_without_lines_and_follow_changes(app):
     assert _contacts(site) == 3
     tallies.delete_tally(staff, with_lines.id)
     assert _contacts(site) == 2
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_post_returns_the_new_movement_ids_in_order_and_moves_every_counter(app):
@@ -88,7 +90,7 @@ def test_post_returns_the_new_movement_ids_in_order_and_moves_every_counter(app)
         db.session.execute(select(DistributionDaily.item_id, DistributionDaily.quantity)).all()
     )
     assert daily == {item.id: n + 1 for n, item in enumerate(items)}
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_post_flags_each_key_below_zero_once_per_open_discrepancy(app):
@@ -118,7 +120,7 @@ def test_post_flags_each_key_below_zero_once_per_open_discrepancy(app):
     ]  # the quantity when first flagged; the second posting found them open
     assert all(d.detected_on == today() and before <= d.detected_at for d in found)
     assert all(d.detected_at.tzinfo is not None for d in found)
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_failed_service_leaves_no_movement_and_no_counter(app):
@@ -145,29 +147,35 @@ def test_a_failed_service_leaves_no_movement_and_no_counter(app):
     assert _contacts(site) == 0
 
 
-def test_sqlite_post_takes_the_write_lock_only_after_the_token_lookup(client, is_postgres):
-    """The bearer token is read in a deferred transaction; BEGIN IMMEDIATE comes after it."""
+def test_sqlite_post_takes_the_write_lock_only_for_the_writes(client, is_postgres):
+    """The token, the idempotency check, the site and the items are read in deferred
+    transactions; BEGIN IMMEDIATE comes after them and is followed by writes only."""
     if is_postgres:
         pytest.skip("SQLite's write lock only")
     site = make_site()
     item = make_item()
     api = api_client(client, make_user("staff", [site]))
+    # The token's first use writes its last_used_at (at most hourly): not the entry's cost.
+    assert api.post("/tallies", tally_body(site, {item.code: 1})).status_code == 201
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        seen.append(" ".join(statement.split())[:40])
+        seen.append(" ".join(statement.split()))
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        response = api.post("/tallies", tally_body(site, {item.code: 2}))
+        response = api.post(
+            "/tallies", tally_body(site, {item.code: 2}), headers={"Idempotency-Key": "k1"}
+        )
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 201
     begins = [n for n, s in enumerate(seen) if s.startswith("BEGIN")]
-    token = next(n for n, s in enumerate(seen) if "api_token" in s)
-    assert seen[begins[0]] == "BEGIN"
-    assert begins[0] < token < begins[1]
-    assert seen[begins[1]] == "BEGIN IMMEDIATE"
+    assert [seen[n] for n in begins] == ["BEGIN", "BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+    reads, writes = seen[: begins[-1]], seen[begins[-1] + 1 :]
+    for table in ("api_token", "idempotency_key", "site", "item"):
+        assert any(s.startswith("SELECT") and f"FROM {table}" in s for s in reads), table
+    assert all(s.startswith("INSERT") for s in writes), writes
 
 
 def test_a_key_committed_by_a_racing_request_turns_into_a_replay(app):
@@ -230,4 +238,32 @@ def test_core_insert_of_entry_lines_and_audit_reads_back_as_the_orm_wrote_it(app
     ).one()
     assert event_row[1] is True  # SQL NULL, not JSON null
     assert event_row[2] == expected
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
+
+
+def test_deactivating_a_site_or_item_refuses_the_next_entry_at_once(client):
+    """No per-worker cache: a deactivation committed by plain SQL (as another worker's would
+    reach this one: no ORM event here) is seen by the very next entry, however recently
+    the site and item were read."""
+    site = make_site()
+    item = make_item()
+    api = api_client(client, make_user("staff", [site]))
+
+    def another_worker(*statements) -> None:  # noqa: ANN002
+        for statement in statements:
+            db.session.execute(statement)
+        db.session.commit()
+
+    assert api.post("/tallies", tally_body(site, {item.code: 2})).status_code == 201
+    another_worker(update(Item).where(Item.id == item.id).values(active=False))
+    response = api.post("/tallies", tally_body(site, {item.code: 2}))
+    assert response.status_code == 422
+    assert "no longer in use" in response.get_json()["detail"]
+    another_worker(
+        update(Item).where(Item.id == item.id).values(active=True),
+        update(Site).where(Site.id == site.id).values(active=False),
+    )
+    response = api.post("/tallies", tally_body(site, {item.code: 2}))
+    assert response.status_code == 409
+    assert "deactivated" in response.get_json()["detail"]
+    assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 1
