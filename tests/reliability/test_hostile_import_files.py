@@ -98,6 +98,15 @@ def sparse(dimension: str | None, far: str | None) -> bytes:
     return workbook(f"{head}<sheetData>{HEADINGS}{cells}</sheetData></worksheet>".encode())
 
 
+def shared_strings() -> bytes:
+    """12 MB of tiny shared strings: a 1.5 MB file that openpyxl would hold whole as 1M str."""
+    strings = "".join(f"<si><t>{i:x}</t></si>" for i in range(12 * MB // 18))
+    data = io.BytesIO(sparse(None, None))
+    with zipfile.ZipFile(data, "a", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/sharedStrings.xml", f"<sst>{strings}</sst>")
+    return data.getvalue()
+
+
 def wide_csv() -> bytes:
     return ("sted;dato;vare;antall" + ";x" * 20_000 + "\n").encode()
 
@@ -122,6 +131,7 @@ HOSTILE = {
     "far-away-column": (lambda: sparse(None, "XFD2"), "xlsx", "beyond column"),
     "claimed-dimension": (lambda: sparse("A1:XFD1048576", None), "xlsx", "dimension"),
     "many-parts": (many_parts, "xlsx", "too many parts"),
+    "huge-shared-strings": (shared_strings, "xlsx", "sharedStrings.xml unpacks to more than"),
     "wide-csv": (wide_csv, "csv", "columns"),
     "long-line-csv": (long_line_csv, "csv", "longer than"),
 }

@@ -1,13 +1,14 @@
 """Bounds on an import file, checked before it is read and while it is (issue 18, part 3).
 
 An xlsx file is a zip of XML parts. Before openpyxl opens one: its central directory is
-small, and the declared size of every part, their total and each large part's compression
-ratio are bounded (zipfile never inflates a part beyond its declared size, so this bounds
-what is read). The first sheet's `<dimension>` and its real extent (every row and cell
-reference, measured by a fast lxml scan that keeps no rows) are within the bounds before a
-single row is walked, so a far-away cell is refused rather than walked to. openpyxl parses
-the XML with defusedxml, so entity declarations are refused. A CSV file is read line by line
-with a length bound, its rows and columns counted.
+small, and the declared size of every part (smaller for those read whole, such as the shared
+strings), their total and each large part's compression ratio are bounded (zipfile never
+inflates a part beyond its declared size, so this bounds what is read). The first sheet's
+`<dimension>` and its real extent (every row and cell reference, measured by a fast lxml scan
+that keeps no rows) are within the bounds before a single row is walked, so a far-away cell
+is refused rather than walked to. openpyxl parses the XML with defusedxml, so entity
+declarations are refused. A CSV file is read line by line with a length bound, its rows and
+columns counted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from tracker.errors import ValidationError
 MAX_COLUMNS = 64  # the import format has 12 columns: room for blank and repeated ones
 MAX_CENTRAL_DIRECTORY = 1 << 20  # an import workbook has a few dozen parts, not thousands
 LARGE_PART = 1 << 20  # parts smaller than this may compress as well as they like
+# Parts outside xl/worksheets/ that openpyxl reads whole into memory (the shared strings,
+# styles): 10 MB of tiny shared strings take about 70 MB as Python strings.
+MAX_WHOLE_PART = 10 * 1024 * 1024
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -106,6 +110,13 @@ def check_workbook(stream: IO[bytes], limits: Limits) -> None:
                     f"The Excel file unpacks to more than {_mb(limits.unzipped)}; split it "
                     "into several files, or save it as CSV.",
                     f"More than {_mb(limits.unzipped)} unpacked.",
+                )
+            if part.file_size > MAX_WHOLE_PART and not part.filename.startswith("xl/worksheets/"):
+                refuse(
+                    f"The Excel file's part {part.filename[:64]} unpacks to more than "
+                    f"{_mb(MAX_WHOLE_PART)} (so much text in other cells than the data?); "
+                    "save the sheet as CSV and import that.",
+                    f"A part over {_mb(MAX_WHOLE_PART)}.",
                 )
             if part.file_size > LARGE_PART and part.file_size > limits.ratio * max(
                 part.compress_size, 1
