@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from tracker.schemas.common import CODE, DateRangeQuery, InSchema, free_text, quantity
+from tracker.schemas.common import CODE, DateRangeQuery, InSchema, free_text, lot_number, quantity
 
 
 class TallyLineIn(InSchema):
     item = fields.String(required=True, validate=CODE)
     quantity = quantity(0, 100_000, required=True)
-    lot = free_text(64)
+    lot = lot_number()
 
 
 class TallyIn(InSchema):

@@ -36,6 +36,7 @@ from tracker.web.forms import (
     show_domain_error,
     valid_day,
 )
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_tallies", __name__)
 
@@ -56,7 +57,7 @@ def tally_form(screen: EntryScreen, **kwargs: Any) -> KeyedForm:
         contacts = quantity_field(_l("Kontakter"), tallies.MAX_CONTACTS)
         note = TextAreaField(
             _l("Merknad (valgfritt, ingen navn eller fødselsnummer)"),
-            validators=[Length(max=2000, message=_l("Høyst 2000 tegn."))],
+            validators=[Length(max=2000, message=_l("Høyst 2000 tegn.")), NoNationalId()],
             render_kw={"rows": 2},
         )
 
