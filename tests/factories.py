@@ -194,9 +194,14 @@ def receipt_body(site: Site, lines: dict[str, int], day: date | None = None) -> 
 
 def login(client: FlaskClient, user: User) -> None:
     """Log a user in to the web pages without going through the login form."""
+    from tracker.auth import SESSION_KEY
+    from tracker.services import sessions
+
+    key = sessions.start(user, timedelta(days=31))
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session[SESSION_KEY] = key
 
 
 def make_training(

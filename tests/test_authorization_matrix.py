@@ -115,6 +115,11 @@ RULES: dict[str, str] = {
     "POST auth.account": "authenticated",
     "POST auth.logout_everywhere": "authenticated",
     "POST auth.language": "public",
+    # API tokens: everyone lists their own (an admin all); another user's token is 404
+    # unless you are admin (the matrix names a bystander's token).
+    "GET tokens.Tokens": "authenticated",
+    "DELETE tokens.TokenById": "admin/hidden",
+    "POST auth.revoke_token": "admin/hidden",
     "POST web.pick_site": "site:staff",
     # Per-site pages; the "*_here" ones redirect to the remembered site (or the picker).
     "GET web_tallies.entry": "site:staff",
@@ -284,6 +289,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "POST auth.logout_everywhere": lambda t: {"data": {}},
+    "POST auth.revoke_token": lambda t: {"data": {}},
     "POST auth.language": lambda t: {"data": {"lang": "en"}},
     "POST web.pick_site": lambda t: {
         "data": {"site": t.site.code, "neste": "web_stock.site_stock"}
@@ -435,6 +441,7 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "tally_id": lambda t: t.ids["tally"],
     "filename": lambda t: "app.css",
     "user_id": lambda t: t.ids["bystander"],
+    "token_id": lambda t: t.ids["bystander_token"],
     "session_id": lambda t: t.ids["training"],
     "count_id": lambda t: t.ids["count"],
     "discrepancy_id": lambda t: t.ids["discrepancy"],
@@ -584,6 +591,7 @@ class World:
             "tally": self.tallies[site.code],
             "bystander": bystander.id,
             "bystander_email": bystander.email,
+            "bystander_token": users.create_token(None, bystander.email, "matrix")[0].id,
             "SPR": self.spr.id,
             "outgoing": outgoing.id,
             "incoming": incoming.id,

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+import contextlib
+
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from tracker.database import read_phase
+from tracker.errors import ServiceUnavailable
 from tracker.extensions import babel, login_manager
-from tracker.services import users
+from tracker.models import User
+from tracker.services import sessions
+
+# The key of this browser's server-side session (services/sessions.py), in the signed cookie.
+SESSION_KEY = "sid"
 
 LOCALES = ("nb", "en")
 
@@ -24,12 +32,26 @@ def select_locale() -> str:
     return chosen if chosen in LOCALES else "nb"
 
 
+def load_user(identity: str) -> User | None:
+    """flask-login's loader: the user of this browser's session if that session is live."""
+    max_age = current_app.permanent_session_lifetime
+    with read_phase():
+        found = sessions.find(identity, session.get(SESSION_KEY), max_age)
+    if found is None:
+        return None
+    user, due = found
+    if due is not None:
+        with contextlib.suppress(ServiceUnavailable):  # only a last-seen time; next request
+            sessions.touch(due)
+    return user
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Logg inn for å åpne siden.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(users.load_session_user)
+    login_manager.user_loader(load_user)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Oslo")
     app.jinja_env.globals["get_locale"] = get_locale

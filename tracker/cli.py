@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.models.auth import ROLES
+from tracker.models.base import utcnow
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
 from tracker.services import (
     certifications,
@@ -88,15 +89,57 @@ def create_user(
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for.")
-def create_token(email: str, name: str) -> None:
+@click.option(
+    "--days", type=int, help="Days until it expires (default and most: TOKEN_MAX_AGE_DAYS)."
+)
+def create_token(email: str, name: str, days: int | None) -> None:
     """Create an API token; it is printed once, as the last line."""
     try:
-        token, raw = users.create_token(None, email, name)
+        token, raw = users.create_token(None, email, name, days=days)
     except DomainError as exc:
         _fail(exc)
         return
-    click.echo(f"Token {token.id} '{name}' for {email} (shown only now):")
+    expires = token.expires_at.date().isoformat()
+    click.echo(f"Token {token.id} '{name}' for {email}, expires {expires} (shown only now):")
     click.echo(raw)
+
+
+def _token_status(token: Any) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if token.expires_at <= utcnow() else "active"
+
+
+@tokens_cli.command("list")
+@click.argument("email", required=False)
+def list_tokens(email: str | None) -> None:
+    """List API tokens (of one user, or all): id, prefix, status, dates, owner, name."""
+    try:
+        tokens = users.list_tokens(None, email)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    for token in tokens:
+        used = token.last_used_at.date().isoformat() if token.last_used_at else "never"
+        click.echo(
+            f"{token.id:>5}  {token.prefix}  {_token_status(token):8} "
+            f"created {token.created_at.date().isoformat()}  used {used:10}  "
+            f"expires {token.expires_at.date().isoformat()}  {token.user.email}  {token.name}"
+        )
+    if not tokens:
+        click.echo("No tokens.")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke an API token at once (its id is in `tokens list`)."""
+    try:
+        token = users.revoke_token(None, token_id)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Revoked token {token.id} '{token.name}' of {token.user.email}.")
 
 
 @click.command("verify-ledger")

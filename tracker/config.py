@@ -65,6 +65,11 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.LOGIN_RATE_LIMIT_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_ADDRESS", "100 per minute")
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0:
+        # none, the socket's address is the client's). Login limits key on that address.
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+        # API tokens last this many days by default, and at most (tokens create --days).
+        self.TOKEN_MAX_AGE_DAYS = int(os.environ.get("TOKEN_MAX_AGE_DAYS", 365))
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.SESSION_COOKIE_NAME = (
             "__Host-session" if self.SESSION_COOKIE_SECURE else "tracker_session"

@@ -227,3 +227,13 @@ def init_app(app: Any) -> None:
         if wants_problem_json():
             return problem(500, "Internal Server Error", "Something went wrong on our side.")
         return "Noe gikk galt. Prøv igjen.", 500
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for an account or address; try again after retry_after s."""
+
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -65,6 +65,7 @@ def test_an_unreachable_database_gives_clean_503s(unreachable_app):
     assert "Traceback" not in api.get_data(as_text=True)
     with client.session_transaction() as session:
         session["_user_id"] = "1:1"
+        session["sid"] = "a-session-key"
     page = client.get("/revisjonslogg")
     assert page.status_code == 503
     assert page.headers["Retry-After"]

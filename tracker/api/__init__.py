@@ -16,6 +16,7 @@ from tracker.api import (
     sites,
     stock,
     tallies,
+    tokens,
     training,
     transfers,
 )
@@ -26,6 +27,7 @@ BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepanci
 BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp]
+BLUEPRINTS += [tokens.blp]
 
 
 def init_app(app: Flask) -> None:

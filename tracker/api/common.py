@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,14 @@ from marshmallow import Schema
 from sqlalchemy import Select, func, select
 
 from tracker.database import read_phase
-from tracker.errors import DomainError, Unauthorized, ValidationError, domain_problem, problem
+from tracker.errors import (
+    DomainError,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationError,
+    domain_problem,
+    problem,
+)
 from tracker.extensions import db
 from tracker.privacy import check_free_text
 from tracker.services import users
@@ -45,12 +53,16 @@ def authenticate(files: bool = False) -> Response | None:
     if found is None:
         response = domain_problem(
             Unauthorized(
-                "A valid bearer token is needed (Authorization: Bearer ...); it may be revoked."
+                "A valid bearer token is needed (Authorization: Bearer ...); "
+                "it may be revoked or expired."
             )
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
         return response
     user, token = found
+    if users.token_use_due(token):
+        with contextlib.suppress(ServiceUnavailable):  # only a last-used time
+            users.note_token_use(token.id)
     g.actor = Actor(user=user, token_id=token.id)
     return None
 

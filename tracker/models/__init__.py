@@ -1,7 +1,7 @@
 """All tables, imported here so Alembic and the app see one metadata."""
 
 from tracker.models.audit import AuditEvent, IdempotencyKey
-from tracker.models.auth import ApiToken, Membership, User
+from tracker.models.auth import ApiToken, LoginFailure, Membership, User, UserSession
 from tracker.models.base import Base
 from tracker.models.catalog import Item, Lot, SiteItem
 from tracker.models.counts import Discrepancy, StockCount, StockCountLine
@@ -30,6 +30,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportBatch",
     "Item",
+    "LoginFailure",
     "Lot",
     "Membership",
     "Municipality",
@@ -48,4 +49,5 @@ __all__ = [
     "Transfer",
     "TransferLine",
     "User",
+    "UserSession",
 ]

@@ -68,7 +68,33 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # to the hour
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(Base):
+    """A logged-in browser. Its signed cookie holds a random key; only the key's hash is here,
+    so logging out deletes the row and a copied cookie is worth nothing (any host can check)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class LoginFailure(Base):
+    """Failed logins per account or client address in one time window, counted by every
+    worker and host alike (an upsert adds one); rows of past windows are pruned."""
+
+    __tablename__ = "login_failure"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # account | address
+    key: Mapped[str] = mapped_column(String(254), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from flask import current_app
+from sqlalchemy import CursorResult, Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,7 +18,7 @@ from tracker.models import ApiToken, Membership, Site, User
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit
+from tracker.services import audit, sessions
 from tracker.services.access import (
     Actor,
     can,
@@ -25,11 +28,19 @@ from tracker.services.access import (
     visible_sites,
 )
 from tracker.services.sites import get_municipality
-from tracker.services.unit import commit, service
+from tracker.services.unit import commit, get_by_id, service
 
 MIN_PASSWORD = 10
+DEFAULT_TOKEN_DAYS = 365
+TOKEN_USE_EVERY = timedelta(hours=1)  # how often a token's last_used_at is written
 TOKEN_PREFIX = "trk_"  # noqa: S105 - a marker, not a secret
 PASSWORD_METHOD = "scrypt:32768:8:1"  # noqa: S105 - hash parameters
+# A throwaway password's hash with PASSWORD_METHOD, checked when the email is unknown (so it
+# costs what a known email costs); whatever it matches, an unknown email never logs in.
+DUMMY_HASH = (  # noqa: S105 - not a credential
+    "scrypt:32768:8:1$ptMhuYDyM51IfMpo$e6b83e23c5035d3e0779a8985cda6658e17bb050808955c478c281bd21"
+    "b573e818020966f67df06e2faf0e99d7bdc53d86dfe7b5180162ff53b3de6967cb950e"
+)
 
 
 def hash_token(raw: str) -> str:
@@ -122,49 +133,55 @@ def create_user(
     return user
 
 
+def find_login(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Whether the password is right for an active user. Always exactly one hash check: an
+    unknown email is checked against a dummy hash of the same cost, so it takes as long."""
+    if user is None:
+        check_password_hash(DUMMY_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password) and user.active
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same answer either way)."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        check_password_hash(generate_password_hash("x", PASSWORD_METHOD), password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    return user
+    user = find_login(email)
+    return user if verify_password(user, password) else None
 
 
-def load_session_user(session_id: str) -> User | None:
-    """flask-login's loader: the id carries the session version; a bumped version ends it."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+def _end_everything(actor: Actor, user: User, keep_session: str | None = None) -> int:
+    """End the user's sessions (but keep_session) and revoke their API tokens: a stolen
+    cookie or token must not outlive a password change or "log out everywhere"."""
+    user.session_version += 1
+    sessions.end_all(user, keep=keep_session)
+    return revoke_all_tokens(actor, user)
 
 
 @service
-def change_password(actor: Actor, current: str, new: str) -> User:
+def change_password(actor: Actor, current: str, new: str, keep_session: str | None = None) -> User:
+    """A new password; every other session ends and the user's API tokens are revoked."""
     user = actor.user
     if not check_password_hash(user.password_hash, current):
         raise ValidationError("The current password is wrong.", {"current": ["Wrong."]})
     _check_password(new)
     user.password_hash = generate_password_hash(new, PASSWORD_METHOD)
-    user.session_version += 1
-    audit.record(actor, "user", user.id, "change_password")
+    revoked = _end_everything(actor, user, keep_session)
+    audit.record(actor, "user", user.id, "change_password", after={"tokens_revoked": revoked})
     commit()
     return user
 
 
 @service
 def end_all_sessions(actor: Actor, email: str | None = None) -> User:
-    """Log a user out everywhere (yourself, or anyone if you are admin)."""
+    """Log a user out everywhere (yourself, or anyone if you are admin); tokens are revoked."""
     user = actor.user if email is None else get_user(email)
     if user.id != actor.user_id:
         require_role(actor, "admin")
-    user.session_version += 1
-    audit.record(actor, "user", user.id, "end_sessions")
+    revoked = _end_everything(actor, user)
+    audit.record(actor, "user", user.id, "end_sessions", after={"tokens_revoked": revoked})
     commit()
     return user
 
@@ -176,6 +193,7 @@ def set_active(actor: Actor, email: str, active: bool) -> User:
     before = user_snapshot(user)
     user.active = active
     user.session_version += 1
+    sessions.end_all(user)
     audit.record(
         actor,
         "user",
@@ -188,15 +206,35 @@ def set_active(actor: Actor, email: str, active: bool) -> User:
     return user
 
 
+def token_days(days: int | None) -> int:
+    """Days a new token lasts: as asked, at most TOKEN_MAX_AGE_DAYS (also the default)."""
+    longest = int(current_app.config.get("TOKEN_MAX_AGE_DAYS", DEFAULT_TOKEN_DAYS))
+    if days is None:
+        return longest
+    if not 1 <= days <= longest:
+        raise ValidationError(
+            f"A token lasts from 1 to {longest} days.", {"days": [f"From 1 to {longest}."]}
+        )
+    return days
+
+
 @service
-def create_token(actor: Actor | None, email: str, name: str) -> tuple[ApiToken, str]:
+def create_token(
+    actor: Actor | None, email: str, name: str, days: int | None = None
+) -> tuple[ApiToken, str]:
     """A new API token for a user; the raw token is returned once and only its hash kept."""
     user = get_user(email)
     if actor is not None and actor.user_id != user.id:
         require_role(actor, "admin")
     check_free_text("name", name)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=hash_token(raw),
+        prefix=raw[:10],
+        expires_at=utcnow() + timedelta(days=token_days(days)),
+    )
     db.session.add(token)
     db.session.flush()
     audit.record(
@@ -204,23 +242,63 @@ def create_token(actor: Actor | None, email: str, name: str) -> tuple[ApiToken, 
         "api_token",
         token.id,
         "create",
-        after={"user": user.email, "name": name, "prefix": token.prefix},
+        after={
+            "user": user.email,
+            "name": name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat(),
+        },
     )
     commit()
     return token, raw
 
 
+def tokens_query(actor: Actor | None, email: str | None = None) -> Select[tuple[ApiToken]]:
+    """API tokens, newest first: the actor's own; an admin's or the operator's (None) all,
+    or one user's. Revoked and expired ones are listed too, marked so."""
+    query = (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if actor is not None and not actor.is_admin:
+        return query.where(ApiToken.user_id == actor.user_id)
+    if email:
+        query = query.where(ApiToken.user_id == get_user(email).id)
+    return query
+
+
+def list_tokens(actor: Actor | None, email: str | None = None) -> list[ApiToken]:
+    return list(db.session.scalars(tokens_query(actor, email)))
+
+
 @service
-def revoke_token(actor: Actor, token_id: int) -> ApiToken:
-    token = db.session.get(ApiToken, token_id)
-    if token is None:
+def revoke_token(actor: Actor | None, token_id: int) -> ApiToken:
+    """Revoke a token at once; another user's token is not found unless you are admin."""
+    token = get_by_id(ApiToken, token_id)
+    if token is None or not (actor is None or actor.is_admin or token.user_id == actor.user_id):
         raise NotFound(f"No token with id {token_id}.")
-    if token.user_id != actor.user_id:
-        require_role(actor, "admin")
-    token.revoked_at = utcnow()
-    audit.record(actor, "api_token", token.id, "revoke")
-    commit()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(
+            actor or Actor(token.user),
+            "api_token",
+            token.id,
+            "revoke" if actor is not None else "revoke_cli",
+            after={"user": token.user.email, "name": token.name, "prefix": token.prefix},
+        )
+        commit()
     return token
+
+
+def revoke_all_tokens(actor: Actor, user: User) -> int:
+    """Revoke every live token of a user (the caller commits); returns how many."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 # Built once (its cache key too): statement construction was a fifth of the lookup's CPU.
@@ -232,7 +310,8 @@ _TOKEN = (
 
 
 def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
-    """The user behind a bearer token, if the token is known, unrevoked and the user active."""
+    """The user behind a bearer token, if the token is known, unrevoked, unexpired and the
+    user active."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     # One round trip: token, user and memberships joined (every API request pays this).
@@ -241,7 +320,30 @@ def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
     )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
+    if token.expires_at <= utcnow():
+        return None
     return token.user, token
+
+
+def token_use_due(token: ApiToken) -> bool:
+    """Whether the token's last use is worth writing (at most hourly, not every request)."""
+    return token.last_used_at is None or token.last_used_at < utcnow() - TOKEN_USE_EVERY
+
+
+@service
+def note_token_use(token_id: int) -> None:
+    """Write when a token was last used, in a short transaction of its own."""
+    db.session.commit()  # end the request's read first (SQLite: a fresh write, no upgrade)
+    now = utcnow()
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - TOKEN_USE_EVERY),
+        )
+        .values(last_used_at=now)
+    )
+    commit()
 
 
 @service

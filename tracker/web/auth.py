@@ -22,9 +22,10 @@ from flask_wtf.csrf import CSRFError
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from tracker.errors import ValidationError
-from tracker.extensions import limiter
-from tracker.services import users
+from tracker.auth import SESSION_KEY
+from tracker.errors import TooManyAttempts, ValidationError
+from tracker.models.base import utcnow
+from tracker.services import logins, sessions, users
 from tracker.web.common import current_actor
 
 bp = Blueprint("auth", __name__)
@@ -68,45 +69,48 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_key() -> str:
-    """Failed logins counted per address and account, so one account's lockout stays its own."""
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{request.remote_addr}|{email}"
-
-
-def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
-    return response.status_code != 302
-
-
-def _per_address_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
-
-
-def _per_account_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_per_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(_per_address_limit, methods=["POST"], deduct_when=_login_failed)
 def login():
-    """The login form; a wrong email or password gets the same answer."""
+    """The login form; a wrong email or password gets the same answer.
+
+    Failed logins are counted in the database per account and per address
+    (services/logins.py), so the limits hold across every worker and host.
+    """
     target = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(target or url_for("web.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
+        try:
+            found = logins.log_in(
+                form.email.data or "",
+                form.password.data or "",
+                request.remote_addr or "",
+                current_app.permanent_session_lifetime,
+            )
+        except TooManyAttempts as exc:
+            return too_many_logins(exc.retry_after)
+        if found is not None:
+            user, key = found
             locale = session.get("locale")
             session.clear()  # a new session on login (no fixation); the language stays
             if locale:
                 session["locale"] = locale
+            session[SESSION_KEY] = key
             login_user(user)
             return redirect(target or url_for("web.home"))
         form.password.errors.append(_("Feil e-post eller passord."))
     return render_template("auth/login.html", form=form, next=target), (
         401 if request.method == "POST" else 200
+    )
+
+
+def too_many_logins(retry_after: int):  # type: ignore[no-untyped-def]
+    """Too many failed logins: say so in Norwegian and when to try again."""
+    return (
+        render_template("auth/too_many.html", seconds=retry_after),
+        429,
+        {"Retry-After": str(retry_after)},
     )
 
 
@@ -117,6 +121,7 @@ def logout():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         return render_template("auth/logout.html", form=ConfirmForm())
+    sessions.end(session.get(SESSION_KEY))  # a copy of the cookie is dead too
     logout_user()
     session.clear()
     flash(_("Du er logget ut."), "info")
@@ -126,27 +131,49 @@ def logout():
 @bp.route("/konto", methods=["GET", "POST"])
 @login_required
 def account():
-    """Change password; log out everywhere."""
+    """Change password; the API tokens (list, revoke); log out everywhere."""
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = users.change_password(current_actor(), form.current.data, form.new.data)
+            user = users.change_password(
+                current_actor(),
+                form.current.data,
+                form.new.data,
+                keep_session=session.get(SESSION_KEY),
+            )
         except ValidationError:
             form.current.errors.append(_("Feil passord."))
         else:
             login_user(user)  # this browser stays in; every other session has ended
-            flash(_("Passordet er byttet. Andre økter er logget ut."), "success")
+            flash(
+                _("Passordet er byttet. Andre økter er logget ut og API-nøklene trukket tilbake."),
+                "success",
+            )
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, everywhere=ConfirmForm()), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "auth/account.html",
+        form=form,
+        everywhere=ConfirmForm(),
+        tokens=users.list_tokens(current_actor()),
+        now=utcnow(),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/konto/nokler/<int:token_id>/trekk-tilbake")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke an API token at once (your own; an admin any)."""
+    if ConfirmForm().validate_on_submit():
+        token = users.revoke_token(current_actor(), token_id)
+        flash(_("API-nøkkelen «%(name)s» er trukket tilbake.", name=token.name), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/konto/logg-ut-overalt")
 @login_required
 def logout_everywhere():
     """End every session of this user, on every device, this one included."""
-    users.end_all_sessions(current_actor())
+    users.end_all_sessions(current_actor())  # and revokes the user's API tokens
     logout_user()
     session.clear()
     flash(_("Du er logget ut på alle enheter."), "info")
@@ -168,11 +195,3 @@ def csrf_refused(exc: CSRFError):
     if request.path.startswith("/api/"):
         return exc
     return render_template("auth/csrf.html"), 400
-
-
-@bp.app_errorhandler(429)
-def too_many(exc):  # type: ignore[no-untyped-def]
-    """Too many failed logins: say so in Norwegian and when to try again."""
-    if request.path.startswith("/api/"):
-        return exc
-    return render_template("auth/too_many.html"), 429, {"Retry-After": "60"}
