@@ -478,3 +478,23 @@ def test_a_national_id_in_an_import_file_name_is_masked_on_the_batch(app, spelli
     assert not contains_national_id(stored)
     events = db.session.scalars(select(AuditEvent)).all()
     assert not any(contains_national_id(str(e.after)) for e in events)
+
+
+# --- the login form ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ["plain", "6+5 nbsp", "fullwidth"])
+def test_a_national_id_typed_as_the_login_email_is_neither_kept_nor_shown(client, app, spelling):
+    from tracker.models import LoginFailure
+
+    typed = SPELLINGS[spelling](NATIONAL_IDS[0])
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"csrf_token": hidden(page, "csrf_token"), "email": typed, "password": "feil"},
+    )
+    assert response.status_code == 401
+    assert not contains_national_id(page_text(response))
+    keys = db.session.scalars(select(LoginFailure.key)).all()
+    assert keys
+    assert not any(contains_national_id(key) for key in keys)
