@@ -303,9 +303,14 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "POST web_tallies.edit": lambda t: {
-        "data": {"entry_date": _day(), "contacts": "3", f"item_{t.ids['SPR']}": "1"}
+        "data": {
+            "entry_date": _day(),
+            "contacts": "3",
+            f"item_{t.ids['SPR']}": "1",
+            "form_key": uuid.uuid4().hex,
+        }
     },
-    "POST web_tallies.delete": lambda t: {"data": {}},
+    "POST web_tallies.delete": lambda t: {"data": {"form_key": uuid.uuid4().hex}},
     "POST web_naloxone.handout": lambda t: {
         "data": {
             "handed_out_on": _day(),

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 def create_app(config: Any = None) -> Flask:
     """Build the app from a config object (default: Config from the environment)."""
-    from tracker import api, auth, cli, database, errors, requestlog, security, web
+    from tracker import api, auth, cli, database, errors, inputs, requestlog, security, web
     from tracker.config import Config
     from tracker.extensions import csrf, limiter, migrate
     from tracker.extensions import db as database_handle
@@ -32,6 +32,7 @@ def create_app(config: Any = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     requestlog.init_app(app)
+    inputs.init_app(app)
     api.init_app(app)
     web.init_app(app)
     cli.init_app(app)

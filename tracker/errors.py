@@ -57,6 +57,12 @@ class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """The client's If-Match names a version of the row that is no longer the current one."""
+
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
 class StockError(Conflict):
     """Stock would go below zero where that is refused (transfers, discards)."""
 
@@ -197,7 +203,7 @@ def init_app(app: Any) -> None:
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         if wants_problem_json():
             return http_problem(exc)
-        if exc.code in (403, 404, 405, 409, 413, 422):
+        if exc.code in (400, 403, 404, 405, 409, 413, 422):
             return _page(exc.code or 500, None), exc.code
         return exc
 

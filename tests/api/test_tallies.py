@@ -194,3 +194,82 @@ def test_lists_are_paginated(world):
     assert response.status_code == 200
     assert len(response.get_json()) == 2
     assert '"total": 5' in response.headers["X-Pagination"]
+
+
+def test_an_entry_carries_its_version_as_etag(world):
+    api, site = world["api"], world["site"]
+    tally_id = api.post("/tallies", tally_body(site, {"SPR-2": 40})).get_json()["id"]
+    read = api.get(f"/tallies/{tally_id}")
+    assert read.headers["ETag"] == '"1"'
+    assert read.get_json()["version"] == 1
+    changed = api.patch(
+        f"/tallies/{tally_id}",
+        {"contacts": 4},
+        headers={"If-Match": read.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.headers["ETag"] == '"2"'
+    assert changed.get_json()["version"] == 2
+    deleted = api.delete(f"/tallies/{tally_id}", headers={"If-Match": '"2"'})
+    assert deleted.status_code == 200
+    assert deleted.headers["ETag"] == '"3"'
+    assert ledger.verify() == []
+
+
+@pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', '"abc"', '"1", "3"', ""])
+def test_a_change_with_a_stale_if_match_is_refused_with_412_and_changes_nothing(world, if_match):
+    api, site = world["api"], world["site"]
+    tally_id = api.post("/tallies", tally_body(site, {"SPR-2": 40})).get_json()["id"]
+    api.patch(f"/tallies/{tally_id}", {"contacts": 2})  # someone else: now version 2
+    before = counts(), balance(site, world["syringe"])
+    for response in (
+        api.patch(
+            f"/tallies/{tally_id}",
+            {"lines": [{"item": "SPR-2", "quantity": 5}]},
+            headers={"If-Match": if_match},
+        ),
+        api.delete(f"/tallies/{tally_id}", headers={"If-Match": if_match}),
+    ):
+        assert response.status_code == 412, response.get_json()
+        assert response.content_type == "application/problem+json"
+        problem = response.get_json()
+        assert problem["type"] == "/problems/precondition-failed"
+        assert "changed by someone else" in problem["detail"]
+    assert (counts(), balance(site, world["syringe"])) == before
+    entry = api.get(f"/tallies/{tally_id}").get_json()
+    assert (entry["version"], entry["contacts"], entry["deleted"]) == (2, 2, False)
+
+
+@pytest.mark.parametrize("if_match", ['"2"', '"1", "2"', "*"])
+def test_a_change_with_the_current_version_or_star_applies(world, if_match):
+    api, site = world["api"], world["site"]
+    tally_id = api.post("/tallies", tally_body(site, {"SPR-2": 40})).get_json()["id"]
+    api.patch(f"/tallies/{tally_id}", {"contacts": 2})
+    response = api.patch(f"/tallies/{tally_id}", {"contacts": 3}, headers={"If-Match": if_match})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["contacts"] == 3
+
+
+def test_a_deleted_entry_cannot_be_changed_or_deleted_again(world):
+    api, site = world["api"], world["site"]
+    tally_id = api.post("/tallies", tally_body(site, {"SPR-2": 40})).get_json()["id"]
+    assert api.delete(f"/tallies/{tally_id}").status_code == 200
+    before = counts(), balance(site, world["syringe"])
+    again = api.delete(f"/tallies/{tally_id}", headers={"If-Match": '"2"'})
+    change = api.patch(f"/tallies/{tally_id}", {"contacts": 3})
+    for response in (again, change):
+        assert response.status_code == 409
+        assert response.get_json()["detail"] == f"Entry {tally_id} is already deleted."
+    assert (counts(), balance(site, world["syringe"])) == before
+
+
+def test_the_document_describes_the_etag_and_if_match(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    one = paths["/api/v1/tallies/{tally_id}"]
+    assert "ETag" in one["get"]["responses"]["200"]["headers"]
+    for method in ("patch", "delete"):
+        operation = one[method]
+        assert "ETag" in operation["responses"]["200"]["headers"]
+        assert {"412", "409"} <= set(operation["responses"])
+        headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert headers == ["If-Match"]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tests.factories import login, make_item, make_site, make_user
 from tracker import config, create_app
 from tracker.extensions import db
-from tracker.models import DistributionDaily, ImportBatch, StockMovement
+from tracker.models import DistributionDaily, ImportBatch, StockMovement, User
 from tracker.web import imports as web_imports
 
 GOOD = b"sted;dato;vare;antall;kontakter\nOSL-MO;05.06.2025;SPR-2;1 234;7\n"
@@ -157,9 +157,10 @@ def test_a_check_can_be_confirmed_on_another_host(page, app, database_uri):
     other_host.config["WTF_CSRF_ENABLED"] = False
     try:
         other = other_host.test_client()
-        with other_host.app_context():
-            login(other, page["user"])
+        user_id = page["user"].id
         db.session.rollback()  # this host holds no transaction (SQLite: no write lock) now
+        with other_host.app_context():
+            login(other, db.session.get(User, user_id))
         response = confirm(other, fields, follow_redirects=True)
         assert "Importerte 1 rader" in response.get_data(as_text=True)
     finally:

@@ -337,3 +337,118 @@ def test_history_refuses_a_reversed_or_overlong_range(client, shop):
     overlong = client.get("/steder/OSL-MO/historikk?fra=2001-01-01&til=2026-01-01")
     assert overlong.status_code == 422
     assert "Ugyldige opplysninger" in overlong.get_data(as_text=True)
+
+
+def edit_body(client, shop, tally_id: int, syringes: int) -> dict[str, str]:
+    """The edit form as the page gives it (CSRF token, form key, version), with new numbers."""
+    html = client.get(f"/steder/OSL-MO/utdeling/{tally_id}/endre").get_data(as_text=True)
+    return {
+        "csrf_token": hidden(html, "csrf_token"),
+        "form_key": hidden(html, "form_key"),
+        "version": hidden(html, "version"),
+        "entry_date": today().isoformat(),
+        "contacts": "1",
+        f"item_{shop['syringes'].id}": str(syringes),
+    }
+
+
+def corrections() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(StockMovement).where(StockMovement.kind == "correction")
+    )
+
+
+def test_a_double_tapped_edit_is_saved_once(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    body = edit_body(client, shop, tally_id, 25)
+    url = f"/steder/OSL-MO/utdeling/{tally_id}/endre"
+    first, second = client.post(url, data=body), client.post(url, data=body)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert "allerede sendt" in client.get(second.headers["Location"]).get_data(as_text=True)
+    assert corrections() == 1
+    assert db.session.get(TallyEntry, tally_id).version == 2
+    assert on_hand(shop["syringes"]) == -25
+
+
+def test_an_edit_sent_again_with_other_numbers_is_not_saved_silently(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    body = edit_body(client, shop, tally_id, 25)
+    url = f"/steder/OSL-MO/utdeling/{tally_id}/endre"
+    assert client.post(url, data=body).status_code == 302
+    changed = client.post(url, data={**body, f"item_{shop['syringes'].id}": "20"})
+    page = changed.get_data(as_text=True)
+    assert changed.status_code == 409
+    assert "trykk Lagre endring igjen" in page
+    assert on_hand(shop["syringes"]) == -25
+    again = client.post(
+        url,
+        data={
+            **body,
+            "form_key": hidden(page, "form_key"),
+            "version": hidden(page, "version"),
+            f"item_{shop['syringes'].id}": "20",
+        },
+    )
+    assert again.status_code == 302
+    assert on_hand(shop["syringes"]) == -20
+
+
+def test_an_edit_from_a_form_read_before_someone_elses_change_is_refused(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    url = f"/steder/OSL-MO/utdeling/{tally_id}/endre"
+    mine = edit_body(client, shop, tally_id, 25)
+    theirs = edit_body(client, shop, tally_id, 10)
+    assert client.post(url, data=theirs).status_code == 302
+    refused = client.post(url, data=mine)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 412
+    assert "changed by someone else" in page
+    assert 'value="25"' in page  # my numbers are kept
+    assert on_hand(shop["syringes"]) == -10  # theirs stands
+    assert hidden(page, "version") == "2"
+    again = client.post(url, data={**mine, "form_key": hidden(page, "form_key"), "version": "2"})
+    assert again.status_code == 302  # saved on purpose, over theirs
+    assert on_hand(shop["syringes"]) == -25
+
+
+def test_a_double_tapped_delete_deletes_once_and_shows_the_first_result(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    html = client.get(f"/steder/OSL-MO/utdeling/{tally_id}/endre").get_data(as_text=True)
+    body = {"csrf_token": hidden(html, "csrf_token"), "form_key": hidden(html, "form_key")}
+    url = f"/steder/OSL-MO/utdeling/{tally_id}/slett"
+    first, second = client.post(url, data=body), client.post(url, data=body)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert "allerede sendt" in client.get(second.headers["Location"]).get_data(as_text=True)
+    assert on_hand(shop["syringes"]) == 0
+    assert corrections() == 1
+
+
+def test_a_delete_without_its_form_key_is_refused(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    html = client.get(f"/steder/OSL-MO/utdeling/{tally_id}/endre").get_data(as_text=True)
+    response = client.post(
+        f"/steder/OSL-MO/utdeling/{tally_id}/slett",
+        data={"csrf_token": hidden(html, "csrf_token")},
+    )
+    assert response.status_code == 400
+    assert db.session.get(TallyEntry, tally_id).deleted_at is None
+
+
+def test_a_delete_of_another_sites_entry_is_forbidden_with_or_without_a_key(client, shop):
+    login(client, shop["staff"])
+    tally_id = save(client, shop, 30)
+    stranger = make_user("staff", [make_site("BGO-MO", "4601")])
+    login(client, stranger)
+    html = client.get("/steder/BGO-MO/utdeling").get_data(as_text=True)
+    url = f"/steder/OSL-MO/utdeling/{tally_id}/slett"
+    for body in ({}, {"form_key": hidden(html, "form_key")}):
+        response = client.post(url, data={"csrf_token": hidden(html, "csrf_token"), **body})
+        assert response.status_code == 403
+    assert db.session.get(TallyEntry, tally_id).deleted_at is None

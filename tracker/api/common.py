@@ -11,6 +11,9 @@ from flask import Response, g, json, request
 from flask_smorest import Blueprint, Page
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
+from webargs.core import is_json, missing
+from webargs.flaskparser import FlaskParser
+from werkzeug.http import parse_etags
 
 from tracker.database import read_phase
 from tracker.errors import (
@@ -67,10 +70,23 @@ def authenticate(files: bool = False) -> Response | None:
     return None
 
 
+class ParsedJSONParser(FlaskParser):
+    """webargs takes the body Flask parsed once, bounded (tracker.inputs), not a second parse."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json(req.mimetype) or not req.get_data(cache=True):
+            return missing
+        return req.get_json()
+
+
+ARGUMENTS_PARSER = ParsedJSONParser()
+
+
 def make_blueprint(
     name: str, import_name: str, url_prefix: str, description: str, *, files: bool = False
 ) -> Blueprint:
     blp = Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
+    blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
     blp.before_request(functools.partial(authenticate, files) if files else authenticate)
     return blp
 
@@ -146,3 +162,22 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
         stored = find_idempotency(scope, key)
         assert stored is not None
         return _replay(stored, payload_hash)
+
+
+def if_match_versions(header: str | None) -> set[int] | None:
+    """The versions an If-Match header accepts; None when it is absent or '*' (any will do).
+
+    If-Match compares strongly (RFC 9110): a weak tag, or one that is not a version
+    number, matches nothing, so the change is refused with 412.
+    """
+    if header is None:
+        return None
+    tags = parse_etags(header)
+    if tags.star_tag:
+        return None
+    return {int(tag) for tag in tags.as_set() if tag.isascii() and tag.isdigit() and len(tag) < 12}
+
+
+def etag(version: int) -> dict[str, str]:
+    """The ETag header of a versioned row (its version, quoted)."""
+    return {"ETag": f'"{version}"'}

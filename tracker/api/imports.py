@@ -24,9 +24,12 @@ blp = make_blueprint("imports", __name__, "/imports", "Import historical distrib
 CSV = "text/csv; charset=utf-8"
 
 
-@blp.before_request
-def _allow_large_uploads() -> None:
-    """Import files are larger than the app's default request limit."""
+@blp.url_value_preprocessor
+def _allow_large_uploads(endpoint: str | None, values: dict | None) -> None:
+    """Import files are larger than the app's default request limit.
+
+    Set before any before_request hook (tracker.inputs) reads the form.
+    """
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
 
 

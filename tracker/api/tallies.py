@@ -2,13 +2,28 @@
 
 from flask.views import MethodView
 
-from tracker.api.common import SQLPage, actor, idempotent, make_blueprint
-from tracker.schemas.tallies import TallyIn, TallyOut, TallyPatch, TallyQuery
+from tracker.api.common import (
+    SQLPage,
+    actor,
+    etag,
+    idempotent,
+    if_match_versions,
+    make_blueprint,
+)
+from tracker.schemas.tallies import IfMatchHeader, TallyIn, TallyOut, TallyPatch, TallyQuery
 from tracker.services import tallies
 
 blp = make_blueprint("tallies", __name__, "/tallies", "Daily distribution entries.")
 # Instances, not classes, on the entry path: webargs would build the schema per request.
 TALLY_IN, TALLY_OUT = TallyIn(), TallyOut()
+ETAG = {
+    "ETag": {
+        "description": 'The entry\'s version in quotes, e.g. "3": send it back as If-Match '
+        "to change or delete only that version.",
+        "schema": {"type": "string"},
+    }
+}
+CHANGED = "If-Match names a version that is no longer current: nothing was changed."
 
 
 @blp.route("")
@@ -47,18 +62,33 @@ class Tallies(MethodView):
 
 @blp.route("/<int:tally_id>")
 class TallyById(MethodView):
-    @blp.response(200, TallyOut)
+    @blp.response(200, TallyOut, headers=ETAG)
     def get(self, tally_id):
-        """One entry."""
-        return tallies.get_tally(actor(), tally_id)
+        """One entry, with its version as the ETag."""
+        tally = tallies.get_tally(actor(), tally_id)
+        return tally, etag(tally.version)
 
     @blp.arguments(TallyPatch)
-    @blp.response(200, TallyOut)
-    def patch(self, body, tally_id):
-        """Change an entry; the difference is written to the ledger as corrections."""
-        return tallies.update_tally(actor(), tally_id, changes=body)
+    @blp.arguments(IfMatchHeader, location="headers", as_kwargs=True)
+    @blp.response(200, TallyOut, headers=ETAG)
+    @blp.alt_response(409, description="The entry is deleted.", success=False)
+    @blp.alt_response(412, description=CHANGED, success=False)
+    def patch(self, body, tally_id, if_match=None):
+        """Change an entry; the difference is written to the ledger as corrections.
 
-    @blp.response(200, TallyOut)
-    def delete(self, tally_id):
-        """Delete an entry: it is kept, marked deleted, and its distribution reversed."""
-        return tallies.delete_tally(actor(), tally_id)
+        Racing changes apply one after another. With If-Match, the change applies only to
+        the version the client read.
+        """
+        tally = tallies.update_tally(
+            actor(), tally_id, changes=body, expected=if_match_versions(if_match)
+        )
+        return tally, etag(tally.version)
+
+    @blp.arguments(IfMatchHeader, location="headers", as_kwargs=True)
+    @blp.response(200, TallyOut, headers=ETAG)
+    @blp.alt_response(409, description="The entry is already deleted.", success=False)
+    @blp.alt_response(412, description=CHANGED, success=False)
+    def delete(self, tally_id, if_match=None):
+        """Delete an entry: it is kept, marked deleted, and its distribution reversed, once."""
+        tally = tallies.delete_tally(actor(), tally_id, expected=if_match_versions(if_match))
+        return tally, etag(tally.version)

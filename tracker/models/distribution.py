@@ -56,6 +56,8 @@ class TallyEntry(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     granularity: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
+    # Bumped by every change (edit, delete): the API's ETag, checked against If-Match.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     site: Mapped[Site] = relationship()
     lines: Mapped[list[TallyLine]] = relationship(

@@ -29,7 +29,7 @@ class LangQuery(QuerySchema):
 
 class ExportQuery(DateRangeQuery):
     site = fields.String(validate=CODE)
-    municipality = fields.String(validate=validate.Regexp(r"^\d{4}$"))
+    municipality = fields.String(validate=validate.Regexp(r"^[0-9]{4}$"))
     lang = LANG
 
 

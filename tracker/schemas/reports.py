@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from tracker.periods import BUCKETS
 from tracker.schemas.common import CODE, QuerySchema
 
-MUNICIPALITY = validate.Regexp(r"^\d{4}$", error="Use the 4-digit kommunenummer.")
+MUNICIPALITY = validate.Regexp(r"^[0-9]{4}$", error="Use the 4-digit kommunenummer.")
 
 
 class ReportQuery(QuerySchema):

@@ -9,7 +9,7 @@ from tracker.schemas.common import CODE, InSchema, NoNationalId, QuerySchema, fr
 class SiteIn(InSchema):
     code = fields.String(required=True, validate=[CODE, NoNationalId()])
     name = free_text(200, required=True)
-    municipality = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    municipality = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}$"))
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
 
 
@@ -20,7 +20,7 @@ class SitePatch(InSchema):
 
 
 class SiteQuery(QuerySchema):
-    municipality = fields.String(validate=validate.Regexp(r"^\d{4}$"))
+    municipality = fields.String(validate=validate.Regexp(r"^[0-9]{4}$"))
     active = fields.Boolean()
 
 

@@ -2,7 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from tracker.schemas.common import CODE, DateRangeQuery, InSchema, free_text, lot_number, quantity
+from tracker.schemas.common import (
+    CODE,
+    DateRangeQuery,
+    InSchema,
+    QuerySchema,
+    free_text,
+    lot_number,
+    quantity,
+)
 
 
 class TallyLineIn(InSchema):
@@ -24,6 +32,19 @@ class TallyPatch(InSchema):
     contacts = quantity(0, 10_000)
     lines = fields.List(fields.Nested(TallyLineIn), validate=validate.Length(1, 200))
     note = free_text(2000, allow_none=True)
+
+
+class IfMatchHeader(QuerySchema):
+    """The optional optimistic check on a change: the ETag the client last read."""
+
+    if_match = fields.String(
+        data_key="If-Match",
+        metadata={
+            "description": 'The entry\'s ETag as last read (e.g. "3"). If the entry has been '
+            "changed since, the request is refused with 412 and changes nothing. Without "
+            "If-Match the change applies to whatever is current (last writer wins)."
+        },
+    )
 
 
 class TallyQuery(DateRangeQuery):
@@ -49,3 +70,6 @@ class TallyOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime(allow_none=True)
     deleted = fields.Function(lambda t: t.deleted_at is not None)
+    version = fields.Integer(
+        metadata={"description": "Bumped by every change; the ETag header is this in quotes."}
+    )

@@ -10,6 +10,7 @@ from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db
 from tracker.models import Membership, Site, User
 from tracker.models.auth import ROLE_RANK
+from tracker.services.unit import locked
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,10 @@ def require_role(actor: Actor, need: str) -> None:
         raise Forbidden(f"This needs the role {need}.")
 
 
-def get_site(code: str, field: str = "site") -> Site:
-    site = db.session.scalar(select(Site).where(Site.code == code))
+def get_site(code: str, field: str = "site", *, lock: bool = False) -> Site:
+    """The site with this code; lock=True to change it (locked and read fresh)."""
+    query = select(Site).where(Site.code == code)
+    site = db.session.scalar(locked(query) if lock else query)
     if site is None:
         raise NotFound(f"No site with code '{code}'.", {field: ["Unknown site."]})
     return site

@@ -12,7 +12,7 @@ from tracker.models import Item, Lot, SiteItem
 from tracker.models.catalog import CATEGORIES
 from tracker.services import audit
 from tracker.services.access import Actor, get_site, require_role, require_site
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, insert_on_conflict, locked, service
 
 EDITABLE = ("name_nb", "name_en", "category", "unit", "tracks_lots", "active", "sort_order")
 
@@ -21,8 +21,10 @@ def snapshot(item: Item) -> dict[str, Any]:
     return {"code": item.code, **{name: getattr(item, name) for name in EDITABLE}}
 
 
-def get_item(code: str, field: str = "item") -> Item:
-    item = db.session.scalar(select(Item).where(Item.code == code))
+def get_item(code: str, field: str = "item", *, lock: bool = False) -> Item:
+    """The item with this code; lock=True to change it (locked and read fresh)."""
+    query = select(Item).where(Item.code == code)
+    item = db.session.scalar(locked(query) if lock else query)
     if item is None:
         raise NotFound(f"No item with code '{code}'.", {field: ["Unknown item."]})
     return item
@@ -86,7 +88,7 @@ def create_item(
 @service
 def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
     require_role(actor, "coordinator")
-    item = get_item(code)
+    item = get_item(code, lock=True)
     before = snapshot(item)
     if "category" in changes:
         _check_category(changes["category"])
@@ -118,12 +120,15 @@ def set_levels(
             "The target level must be at least the reorder level.",
             {"target_level": ["Below the reorder level."]},
         )
-    row = db.session.get(SiteItem, (site.id, item.id))
+    key = {"site_id": site.id, "item_id": item.id}
+    levels = {"reorder_level": reorder_level, "target_level": target_level}
+    # Insert if absent, else lock what is there: two first settings at once do not collide
+    # (the second waits for the first and then changes its row).
+    insert = insert_on_conflict(SiteItem).values(**key, **levels).on_conflict_do_nothing()
+    created = db.session.execute(insert.returning(SiteItem.item_id)).first()
+    row = db.session.scalars(locked(select(SiteItem).filter_by(**key))).one()
     before = None
-    if row is None:
-        row = SiteItem(site_id=site.id, item_id=item.id)
-        db.session.add(row)
-    else:
+    if created is None:
         before = {"reorder_level": row.reorder_level, "target_level": row.target_level}
     row.reorder_level, row.target_level = reorder_level, target_level
     audit.record(

@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import selectinload
 
 from tracker.dates import check_entry_date, today
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -43,7 +44,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, get_by_id, service
+from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
 MAX_LINES = 500
 MAX_COUNTED = 1_000_000
@@ -78,7 +79,8 @@ def open_count(
     idem: Idempotency | None = None,
 ) -> StockCount:
     """Start a count at a site (one open count per site); the snapshot is taken now."""
-    site = require_site(actor, get_site(site_code), "lead")
+    # The site row is locked so that two counts opened at once cannot both find none open.
+    site = require_site(actor, get_site(site_code, lock=True), "lead")
     if not site.active:
         raise Conflict(f"Site '{site.code}' is deactivated.")
     counted_on = check_entry_date(counted_on or today())
@@ -107,16 +109,23 @@ def open_count(
     return count
 
 
-def _get(count_id: int) -> StockCount:
-    count = get_by_id(StockCount, count_id)
+def _get(count_id: int, lock: bool = False) -> StockCount:
+    if lock:
+        count = lock_by_id(StockCount, count_id, selectinload(StockCount.lines))
+    else:
+        count = get_by_id(StockCount, count_id)
     if count is None:
         raise NotFound(f"No stock count {count_id}.")
     return count
 
 
-def get_count(actor: Actor, count_id: int) -> StockCount:
-    """One count; an open count the lead chose to show carries its snapshot quantities."""
-    count = _get(count_id)
+def get_count(actor: Actor, count_id: int, *, lock: bool = False) -> StockCount:
+    """One count; an open count the lead chose to show carries its snapshot quantities.
+
+    lock=True for a change: the count is locked and read fresh, so its lines and status
+    are the committed ones (entering lines and closing wait for each other).
+    """
+    count = _get(count_id, lock)
     if not can(actor, count.site):
         raise NotFound(f"No stock count {count_id}.")
     # a plain attribute, not a column: read by the response schema, never written
@@ -180,7 +189,7 @@ def _resolve(lines: list[dict[str, Any]]) -> list[tuple[Item, Lot | None, int]]:
 @service
 def set_lines(actor: Actor, count_id: int, lines: list[dict[str, Any]]) -> StockCount:
     """Replace the counted lines of an open count (what is not listed is not counted)."""
-    count = get_count(actor, count_id)
+    count = get_count(actor, count_id, lock=True)
     require_site(actor, count.site, "lead")
     resolved = _resolve(lines)
     if count.status != "open":
@@ -219,7 +228,7 @@ def expected_at_snapshot(count: StockCount) -> dict[tuple[int, int | None], int]
 @service
 def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount:
     """Close the count: post exactly the variance per line and record it as a discrepancy."""
-    count = get_count(actor, count_id)
+    count = get_count(actor, count_id, lock=True)
     require_site(actor, count.site, "lead")
     check_free_text("note", note)
     if count.status != "open":

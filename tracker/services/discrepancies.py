@@ -17,7 +17,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import commit, get_by_id, service
+from tracker.services.unit import commit, get_by_id, lock_by_id, service
 
 # Built once: the ledger runs these after every posting that lowers a balance (every tally),
 # and building and hashing the statement cost more than running it.
@@ -77,8 +77,9 @@ def recent(actor: Actor, limit: int = 200) -> list[Discrepancy]:
     return list(db.session.scalars(discrepancies_query(actor).limit(limit)))
 
 
-def get_discrepancy(actor: Actor, discrepancy_id: int) -> Discrepancy:
-    found = get_by_id(Discrepancy, discrepancy_id)
+def get_discrepancy(actor: Actor, discrepancy_id: int, *, lock: bool = False) -> Discrepancy:
+    """One discrepancy the actor may see; lock=True to change it (locked, read fresh)."""
+    found = (lock_by_id if lock else get_by_id)(Discrepancy, discrepancy_id)
     if found is None or not can(actor, found.site):
         raise NotFound(f"No discrepancy {discrepancy_id}.")
     return found
@@ -86,8 +87,8 @@ def get_discrepancy(actor: Actor, discrepancy_id: int) -> Discrepancy:
 
 @service
 def resolve(actor: Actor, discrepancy_id: int, *, note: str) -> Discrepancy:
-    """A lead says how the discrepancy was dealt with; it leaves the open list."""
-    found = get_discrepancy(actor, discrepancy_id)
+    """A lead says how the discrepancy was dealt with; it leaves the open list, once."""
+    found = get_discrepancy(actor, discrepancy_id, lock=True)
     require_site(actor, found.site, "lead")
     note = (note or "").strip()
     if not note:

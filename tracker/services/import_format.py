@@ -92,10 +92,10 @@ REFILL_NB = {
     "ukjent": "unknown",
 }
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NB_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_NB_MONTH = re.compile(r"^(\d{1,2})[./](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+_NB_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.ASCII)
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
+_NB_MONTH = re.compile(r"^(\d{1,2})[./](\d{4})$", re.ASCII)
 
 
 class CellError(ValueError):
@@ -140,6 +140,22 @@ def map_headings(headings: list[Any]) -> dict[str, tuple[int, str]]:
     return found
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: isdigit() also takes "1²" (int() refuses it) and "١٢" (int() reads it)."""
+    return text.isascii() and text.isdigit()
+
+
+def _whole(text: str, maximum: int) -> int:
+    """The number ASCII digits spell, refused above the maximum before int() reads it."""
+    if len(text.lstrip("0")) > len(str(maximum)):
+        raise CellError(_too_large(maximum))
+    return int(text)
+
+
+def _too_large(maximum: int) -> str:
+    return f"More than {maximum:,}".replace(",", " ") + ", which is not plausible."
+
+
 def parse_count(value: Any, maximum: int) -> int | None:
     """A whole, non-negative number: 1234 or "1 234" (any space kind); None if blank."""
     if value is None:
@@ -152,23 +168,23 @@ def parse_count(value: Any, maximum: int) -> int | None:
         if not value.is_integer():
             raise CellError("Counts are whole numbers, without decimals.")
         number = int(value)
-    elif isinstance(value, str) and value.isdigit():  # the common case, fast
-        number = int(value)
+    elif isinstance(value, str) and _digits(value):  # the common case, fast
+        number = _whole(value, maximum)
     else:
         text = _SPACES.sub("", str(value))
         if not text:
             return None
         if "," in text or "." in text:
             raise CellError("Counts are whole numbers: no decimal comma or point.")
-        if text.startswith("-") and text[1:].isdigit():
+        if text.startswith("-") and _digits(text[1:]):
             raise CellError("Counts cannot be negative.")
-        if not text.isdigit():
+        if not _digits(text):
             raise CellError("Not a number.")
-        number = int(text)
+        number = _whole(text, maximum)
     if number < 0:
         raise CellError("Counts cannot be negative.")
     if number > maximum:
-        raise CellError(f"More than {maximum:,}".replace(",", " ") + ", which is not plausible.")
+        raise CellError(_too_large(maximum))
     return number
 
 
@@ -420,10 +436,12 @@ class RowValidator:
             return found
 
         def count(text: str, maximum: int) -> int | None:
-            if not text.isdigit():
+            if not _digits(text):
                 text = text.replace(" ", "")
-                if not text.isdigit():
-                    return None
+                if not _digits(text):
+                    return None  # the full check says what is wrong
+            if len(text) > 15:
+                return None
             number = int(text)
             return number if number <= maximum else None
 

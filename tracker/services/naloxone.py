@@ -14,7 +14,7 @@ from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
 from tracker.services import audit, catalog, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 MAX_KITS = 50
 
@@ -207,7 +207,7 @@ def handout_screen(
         item: Item | None = default_item()
     except Conflict:
         item = None
-    receipt = db.session.get(NaloxoneHandout, receipt_id) if receipt_id else None
+    receipt = get_by_id(NaloxoneHandout, receipt_id) if receipt_id else None
     if receipt is not None and receipt.site_id != site.id:
         receipt = None
     handouts = list(

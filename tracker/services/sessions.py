@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, select, update
 from tracker.extensions import db
 from tracker.models import User, UserSession
 from tracker.models.base import utcnow
-from tracker.services.unit import commit, service
+from tracker.services.unit import commit, parse_id, service
 
 # How often a session in use has its last_seen_at written (not on every request).
 SEEN_EVERY = timedelta(minutes=5)
@@ -50,14 +50,15 @@ def find(identity: str, raw_key: str | None, max_age: timedelta) -> tuple[User, 
     `identity` is flask-login's "user id:session version"; a bumped version, a deactivated
     user, a deleted (logged out) session or one idle for longer than max_age is not live.
     """
-    user_id, _, version = identity.partition(":")
-    if not raw_key or not user_id.isdigit() or not version.isdigit():
+    raw_id, _, raw_version = identity.partition(":")
+    user_id, version = parse_id(raw_id), parse_id(raw_version)
+    if not raw_key or user_id is None or version is None:
         return None
     row = db.session.execute(_LOOKUP, {"key_hash": key_hash(raw_key)}).one_or_none()
     if row is None:
         return None
     user, session_id, last_seen = row
-    if user.id != int(user_id) or user.session_version != int(version) or not user.active:
+    if user.id != user_id or user.session_version != version or not user.active:
         return None
     if last_seen < utcnow() - max_age:
         return None

@@ -86,7 +86,8 @@ def create_site(
 
 @service
 def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
-    site = get_site(code)
+    """Rename, re-kind or (de)activate a site; racing changes apply one after another."""
+    site = get_site(code, lock=True)
     require_site(actor, site, "coordinator")
     before = snapshot(site)
     if "kind" in changes:

@@ -17,7 +17,7 @@ from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBal
 from tracker.privacy import check_free_text, contains_national_id
 from tracker.services import audit, catalog, ledger
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, service
+from tracker.services.unit import Idempotency, commit, insert_on_conflict, service
 
 USAGE_DAYS = 28
 
@@ -63,28 +63,34 @@ def _resolve_lot(
         where["lines"][str(index)]["lot"] = ["Required for this item."]
         raise ValidationError(f"The item '{item.code}' needs a lot number.", where)
     lot = catalog.find_lot(item, lot_number)
-    if lot is not None:
-        if expiry is not None and lot.expiry != expiry:
-            where["lines"][str(index)]["expiry"] = ["Differs from the lot's known expiry."]
-            raise ValidationError(
-                f"Lot '{lot_number}' is known with expiry {lot.expiry}, not {expiry}.", where
+    if lot is None:
+        if expiry is None:
+            where["lines"][str(index)]["expiry"] = ["Required for a new lot."]
+            raise ValidationError(f"The new lot '{lot_number}' needs an expiry date.", where)
+        questioned = contains_national_id(lot_number)
+        if questioned and not confirmed:
+            where["lines"][str(index)]["lot"] = ["Looks like a national ID number."]
+            raise LotLooksLikeNationalId(
+                f"The new lot number of {item.code} (line {index + 1}) validates as a national "
+                "ID number (fødselsnummer, D- or H-number). If it is printed on the box, a site "
+                "lead sends the receipt again with confirm_lot_number: true.",
+                {**where, "confirm_lot_number": ["Required for this lot number."]},
             )
-        return lot, False
-    if expiry is None:
-        where["lines"][str(index)]["expiry"] = ["Required for a new lot."]
-        raise ValidationError(f"The new lot '{lot_number}' needs an expiry date.", where)
-    questioned = contains_national_id(lot_number)
-    if questioned and not confirmed:
-        where["lines"][str(index)]["lot"] = ["Looks like a national ID number."]
-        raise LotLooksLikeNationalId(
-            f"The new lot number of {item.code} (line {index + 1}) validates as a national ID "
-            "number (fødselsnummer, D- or H-number). If it is printed on the box, a site lead "
-            "sends the receipt again with confirm_lot_number: true.",
-            {**where, "confirm_lot_number": ["Required for this lot number."]},
+        # Two receipts naming the same new lot at once: one inserts, the other finds it.
+        db.session.execute(
+            insert_on_conflict(Lot)
+            .values(item_id=item.id, lot_number=lot_number, expiry=expiry)
+            .on_conflict_do_nothing()
         )
-    lot = Lot(item=item, lot_number=lot_number, expiry=expiry)
-    db.session.add(lot)
-    db.session.flush()
+        lot = catalog.find_lot(item, lot_number)
+        assert lot is not None
+    else:
+        questioned = False
+    if expiry is not None and lot.expiry != expiry:
+        where["lines"][str(index)]["expiry"] = ["Differs from the lot's known expiry."]
+        raise ValidationError(
+            f"Lot '{lot_number}' is known with expiry {lot.expiry}, not {expiry}.", where
+        )
     return lot, questioned
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from tracker.dates import check_entry_date
-from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from tracker.extensions import db
 from tracker.models import (
     ContactsDaily,
@@ -27,7 +28,15 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, facts, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, remember, service
+from tracker.services.unit import (
+    Idempotency,
+    commit,
+    get_by_id,
+    lock_by_id,
+    remember,
+    replayed,
+    service,
+)
 
 MAX_CONTACTS = 10_000
 
@@ -131,6 +140,7 @@ def _insert_tally(
         "deleted_at": None,
         "import_batch_id": None,
         "granularity": "day",
+        "version": 1,
     }
     tally_id = db.session.execute(_INSERT_TALLY, values).scalar_one()
     rows = [
@@ -265,19 +275,50 @@ def _replace_lines(tally: TallyEntry, resolved: list[tuple[Item, Any, int]]) -> 
 
 
 def get_tally(actor: Actor, tally_id: int, need: str = "staff") -> TallyEntry:
-    tally = db.session.get(TallyEntry, tally_id)
+    tally = get_by_id(TallyEntry, tally_id)
     if tally is None:
         raise NotFound(f"No entry with id {tally_id}.")
     require_site(actor, tally.site, need)
     return tally
 
 
-@service
-def update_tally(actor: Actor, tally_id: int, *, changes: dict[str, Any]) -> TallyEntry:
-    """Change an entry; the ledger gets corrections for the difference, dated as the entry."""
-    tally = get_tally(actor, tally_id)
+def _lock_tally(
+    actor: Actor, tally_id: int, expected: Collection[int] | None, idem: Idempotency | None
+) -> TallyEntry:
+    """The entry, locked and read fresh with its lines, for a change (invariant 8).
+
+    A racing change waits here for the other's commit and then starts from its result, so
+    corrections are computed from the committed lines. `expected` holds the versions the
+    client's If-Match accepts (None: any, last writer wins); a double-tapped web form that
+    lost the race gets the first tap's result (replayed).
+    """
+    tally = lock_by_id(TallyEntry, tally_id, selectinload(TallyEntry.lines))
+    if tally is None:
+        raise NotFound(f"No entry with id {tally_id}.")
+    require_site(actor, tally.site)
+    replayed(idem)
     if tally.deleted_at is not None:
-        raise Conflict("This entry is deleted and cannot be changed.")
+        raise Conflict(f"Entry {tally.id} is already deleted.", {"id": ["Already deleted."]})
+    if expected is not None and tally.version not in expected:
+        raise PreconditionFailed(
+            f"Entry {tally.id} was changed by someone else (it is now at version "
+            f"{tally.version}); read it again and send the change once more.",
+            {"If-Match": [f'Current version is "{tally.version}".']},
+        )
+    return tally
+
+
+@service
+def update_tally(
+    actor: Actor,
+    tally_id: int,
+    *,
+    changes: dict[str, Any],
+    expected: Collection[int] | None = None,
+    idem: Idempotency | None = None,
+) -> TallyEntry:
+    """Change an entry; the ledger gets corrections for the difference, dated as the entry."""
+    tally = _lock_tally(actor, tally_id, expected, idem)
     before = snapshot(tally)
     old_quantities = _as_quantities(tally)
     old_date, old_contacts = tally.entry_date, tally.contacts
@@ -294,6 +335,7 @@ def update_tally(actor: Actor, tally_id: int, *, changes: dict[str, Any]) -> Tal
             "Nothing would be left: delete the entry instead.", {"lines": ["All zero."]}
         )
     tally.updated_by_id, tally.updated_at = actor.user_id, utcnow()
+    tally.version += 1  # the row is locked: no other change can bump it meanwhile
     db.session.flush()
     ledger.post(
         actor,
@@ -310,22 +352,27 @@ def update_tally(actor: Actor, tally_id: int, *, changes: dict[str, Any]) -> Tal
         before=before,
         after=snapshot(tally),
     )
-    commit()
+    commit(idem, tally)
     return tally
 
 
 @service
-def delete_tally(actor: Actor, tally_id: int) -> TallyEntry:
-    """Mark an entry deleted and reverse its distribution with corrections."""
-    tally = get_tally(actor, tally_id)
-    if tally.deleted_at is not None:
-        raise Conflict("This entry is already deleted.")
+def delete_tally(
+    actor: Actor,
+    tally_id: int,
+    *,
+    expected: Collection[int] | None = None,
+    idem: Idempotency | None = None,
+) -> TallyEntry:
+    """Mark an entry deleted and reverse its distribution with corrections, once."""
+    tally = _lock_tally(actor, tally_id, expected, idem)
     before = snapshot(tally)
     ledger.post(actor, _corrections(tally, _as_quantities(tally), {}, f"Entry {tally.id} deleted"))
     _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)
     tally.deleted_by_id, tally.deleted_at = actor.user_id, utcnow()
+    tally.version += 1
     audit.record(actor, "tally", tally.id, "delete", site_id=tally.site_id, before=before)
-    commit()
+    commit(idem, tally)
     return tally
 
 
@@ -396,7 +443,7 @@ def entry_screen(
     receipt_id names an entry just saved, shown as the receipt (only if it is this site's).
     """
     site = require_site(actor, get_site(site_code))
-    receipt = db.session.get(TallyEntry, receipt_id) if receipt_id else None
+    receipt = get_by_id(TallyEntry, receipt_id) if receipt_id else None
     if receipt is not None and receipt.site_id != site.id:
         receipt = None
     items = list(db.session.scalars(select(Item).where(Item.active.is_(True))))

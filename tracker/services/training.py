@@ -37,7 +37,7 @@ from tracker.models.training import (
 from tracker.privacy import check_free_text
 from tracker.services import audit, certifications
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, get_by_id, service
+from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
 RECORD_ROLE = "lead"  # leads at their sites, coordinators in their municipality, admins
 
@@ -186,8 +186,12 @@ def record_session(
 
 @service
 def correct_session(actor: Actor, session_id: int, changes: dict[str, Any]) -> TrainingSession:
-    """Change a recorded session; its certifications are re-issued from the corrected facts."""
-    session = get_session(actor, session_id)
+    """Change a recorded session; its certifications are re-issued from the corrected facts.
+
+    The session is locked first: racing corrections apply one after another, each
+    replacing the certifications the other left.
+    """
+    session = get_session(actor, session_id, lock=True)
     require_site(actor, session.site, RECORD_ROLE)
     before = snapshot(session)
     held_on = changes.get("held_on", session.held_on)
@@ -235,9 +239,9 @@ def correct_session(actor: Actor, session_id: int, changes: dict[str, Any]) -> T
     return session
 
 
-def get_session(actor: Actor, session_id: int) -> TrainingSession:
-    """One session, if the actor may see its site."""
-    session = get_by_id(TrainingSession, session_id)
+def get_session(actor: Actor, session_id: int, *, lock: bool = False) -> TrainingSession:
+    """One session, if the actor may see its site; lock=True to change it (read fresh)."""
+    session = (lock_by_id if lock else get_by_id)(TrainingSession, session_id)
     if session is None:
         raise NotFound(f"No training session {session_id}.")
     require_site(actor, session.site)

@@ -28,7 +28,7 @@ from tracker.services.access import (
     visible_sites,
 )
 from tracker.services.sites import get_municipality
-from tracker.services.unit import commit, get_by_id, service
+from tracker.services.unit import commit, lock_by_id, service
 
 MIN_PASSWORD = 10
 DEFAULT_TOKEN_DAYS = 365
@@ -52,6 +52,18 @@ def get_user(email: str) -> User:
     if user is None:
         raise NotFound(f"No user with email '{email}'.")
     return user
+
+
+def _locked(user: User) -> User:
+    """The account locked and read fresh, for a change to it (invariant 8).
+
+    Racing changes (a password change and a deactivation, two "log out everywhere") then
+    apply one after another, each bumping the session version from the committed value.
+    """
+    fresh = lock_by_id(User, user.id)
+    if fresh is None:
+        raise NotFound(f"No user with id {user.id}.")
+    return fresh
 
 
 def _check_password(password: str) -> None:
@@ -163,7 +175,7 @@ def _end_everything(actor: Actor, user: User, keep_session: str | None = None) -
 @service
 def change_password(actor: Actor, current: str, new: str, keep_session: str | None = None) -> User:
     """A new password; every other session ends and the user's API tokens are revoked."""
-    user = actor.user
+    user = _locked(actor.user)  # a racing change of the password must know the new one
     if not check_password_hash(user.password_hash, current):
         raise ValidationError("The current password is wrong.", {"current": ["Wrong."]})
     _check_password(new)
@@ -180,6 +192,7 @@ def end_all_sessions(actor: Actor, email: str | None = None) -> User:
     user = actor.user if email is None else get_user(email)
     if user.id != actor.user_id:
         require_role(actor, "admin")
+    user = _locked(user)
     revoked = _end_everything(actor, user)
     audit.record(actor, "user", user.id, "end_sessions", after={"tokens_revoked": revoked})
     commit()
@@ -188,8 +201,12 @@ def end_all_sessions(actor: Actor, email: str | None = None) -> User:
 
 @service
 def set_active(actor: Actor, email: str, active: bool) -> User:
+    """Deactivate (ending every session) or reactivate an account; a repeat changes nothing."""
     require_role(actor, "admin")
-    user = get_user(email)
+    user = _locked(get_user(email))
+    if user.active == active:
+        commit()  # nothing to write; ends the transaction and its lock
+        return user
     before = user_snapshot(user)
     user.active = active
     user.session_version += 1
@@ -274,8 +291,10 @@ def list_tokens(actor: Actor | None, email: str | None = None) -> list[ApiToken]
 
 @service
 def revoke_token(actor: Actor | None, token_id: int) -> ApiToken:
-    """Revoke a token at once; another user's token is not found unless you are admin."""
-    token = get_by_id(ApiToken, token_id)
+    """Revoke a token at once; another user's token is not found unless you are admin.
+
+    Revoking it again changes nothing (it keeps its first time)."""
+    token = lock_by_id(ApiToken, token_id)
     if token is None or not (actor is None or actor.is_admin or token.user_id == actor.user_id):
         raise NotFound(f"No token with id {token_id}.")
     if token.revoked_at is None:
@@ -287,7 +306,7 @@ def revoke_token(actor: Actor | None, token_id: int) -> ApiToken:
             "revoke" if actor is not None else "revoke_cli",
             after={"user": token.user.email, "name": token.name, "prefix": token.prefix},
         )
-        commit()
+    commit()  # also ends the transaction and its lock when there was nothing to write
     return token
 
 

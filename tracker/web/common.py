@@ -43,13 +43,18 @@ def valid_form_key(key: str | None) -> bool:
 
 
 def once(
-    form_name: str, key: str, payload: dict[str, Any], call: Callable[[Idempotency], Any]
+    form_name: str,
+    key: str,
+    payload: dict[str, Any],
+    call: Callable[[Idempotency], Any],
+    changed: str | None = None,
 ) -> tuple[Any | None, dict[str, Any] | None]:
     """Run a form's service call once per form key.
 
     Returns (result, None) the first time and (None, stored) for a repeat: the stored body is
     what the first submit saved (its id), so the page can show that receipt instead. The same
-    key with other values raises ChangedResubmit; the page offers a fresh form to save them.
+    key with other values raises ChangedResubmit (with the `changed` message if given); the
+    page offers a fresh form to save them.
     """
     scope = f"{current_actor().user_id}:web:{form_name}"
     stored = find_idempotency(scope, key)
@@ -64,7 +69,8 @@ def once(
     assert stored is not None
     if stored.request_hash != request_hash(payload):
         raise ChangedResubmit(
-            _(
+            changed
+            or _(
                 "Dette skjemaet er allerede lagret, med andre tall. Sjekk kvitteringen eller "
                 "historikken; trykk Lagre igjen for å lagre disse tallene som en ny registrering."
             )

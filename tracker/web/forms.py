@@ -33,7 +33,8 @@ class WholeNumber:
             return
         if not (raw.isascii() and raw.isdigit()):
             raise ValidationError(_("Skriv et helt tall, uten desimaler eller minus."))
-        value = int(raw)
+        # More digits than the maximum has is too many, before int() reads (or refuses) them.
+        value = int(raw) if len(raw.lstrip("0")) <= len(str(self.maximum)) else self.maximum + 1
         if value < self.minimum:
             raise ValidationError(_("Minst %(min)s.", min=number(self.minimum)))
         if value > self.maximum:

@@ -116,8 +116,9 @@ def _page(upload: UploadForm, **extra: object) -> str:
     )
 
 
-@bp.before_request
-def _allow_large_uploads() -> None:
+@bp.url_value_preprocessor
+def _allow_large_uploads(endpoint: str | None, values: dict | None) -> None:
+    """Set before any before_request hook (CSRF, tracker.inputs) reads the form."""
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
 
 

@@ -13,6 +13,7 @@ from tracker import dates
 from tracker.errors import DomainError
 from tracker.services import naloxone
 from tracker.services.naloxone import HandoutScreen
+from tracker.services.unit import parse_id
 from tracker.web.common import (
     current_actor,
     new_form_key,
@@ -102,7 +103,7 @@ def handout(code: str):
     """Record a naloxone handout; the receipt shows what was saved."""
     on = parse_day(request.args.get("dato")) or dates.today()
     screen = naloxone.handout_screen(
-        current_actor(), code, on, request.args.get("kvittering", type=int)
+        current_actor(), code, on, parse_id(request.args.get("kvittering"))
     )
     form = handout_form(
         screen, data={"handed_out_on": on.isoformat(), "form_key": new_form_key(), "quantity": "1"}

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
 from tracker import dates
@@ -17,6 +17,7 @@ from tracker.errors import DomainError
 from tracker.models import Item
 from tracker.services import tallies
 from tracker.services.tallies import EntryScreen
+from tracker.services.unit import parse_id
 from tracker.web.common import (
     current_actor,
     new_form_key,
@@ -49,8 +50,11 @@ def entry_items(screen: EntryScreen) -> list[Item]:
     return [item for _, items in screen.groups for item in items if item.category != "naloxone"]
 
 
-def tally_form(screen: EntryScreen, **kwargs: Any) -> KeyedForm:
-    """The form for this site's items: one whole-number field per item, contacts and date."""
+def tally_form(screen: EntryScreen, versioned: bool = False, **kwargs: Any) -> KeyedForm:
+    """The form for this site's items: one whole-number field per item, contacts and date.
+
+    versioned: the edit form, which also carries the version of the entry it was filled from.
+    """
 
     class TallyForm(KeyedForm):
         entry_date = date_field(DATE_LABEL)
@@ -63,6 +67,8 @@ def tally_form(screen: EntryScreen, **kwargs: Any) -> KeyedForm:
 
     for item in entry_items(screen):
         setattr(TallyForm, f"item_{item.id}", quantity_field(item_name(item), MAX_QUANTITY))
+    if versioned:
+        TallyForm.version = HiddenField()
     return TallyForm(**kwargs)
 
 
@@ -99,7 +105,7 @@ def entry_here():
 def entry(code: str):
     """Enter what was handed out; a receipt of what was saved follows."""
     day = parse_day(request.args.get("dato")) or dates.today()
-    receipt_id = request.args.get("kvittering", type=int)
+    receipt_id = parse_id(request.args.get("kvittering"))
     screen = tallies.entry_screen(current_actor(), code, day, receipt_id)
     form = tally_form(screen, data={"entry_date": day.isoformat(), "form_key": new_form_key()})
     status = 200
@@ -159,7 +165,12 @@ def history(code: str):
 @bp.route("/steder/<code>/utdeling/<int:tally_id>/endre", methods=["GET", "POST"])
 @login_required
 def edit(code: str, tally_id: int):
-    """Change an entry; the ledger gets corrections for the difference."""
+    """Change an entry; the ledger gets corrections for the difference.
+
+    The form carries a one-time key (a double tap saves once; the second tap is shown the
+    first's result) and the version it was read at: a change someone else saved since is
+    not overwritten unseen; the form comes back with the current version to save again.
+    """
     tally, screen = tallies.edit_screen(current_actor(), code, tally_id)
     if tally.deleted_at is not None:
         abort(409)
@@ -167,13 +178,17 @@ def edit(code: str, tally_id: int):
         "entry_date": tally.entry_date.isoformat(),
         "contacts": str(tally.contacts),
         "note": tally.note or "",
+        "form_key": new_form_key(),
+        "version": str(tally.version),
     }
     quantities = {line.item_id: line.quantity for line in tally.lines}
     for item in entry_items(screen):
         data[f"item_{item.id}"] = str(quantities.get(item.id, 0))
-    form = tally_form(screen, data=data)
+    form = tally_form(screen, versioned=True, data=data)
     status = 200
     if form.validate_on_submit():
+        if not valid_form_key(form.form_key.data):
+            abort(400)
         new_date = valid_day(form.entry_date.data)
         changes = {
             "date": new_date,
@@ -181,16 +196,34 @@ def edit(code: str, tally_id: int):
             "lines": _lines(form, screen),
             "note": form.note.data or None,
         }
+        read_at = _version(form.version.data)
         try:
-            tallies.update_tally(current_actor(), tally.id, changes=changes)
+            _saved, stored = once(
+                f"tally-edit:{tally.id}",
+                form.form_key.data,
+                changes,
+                lambda idem: tallies.update_tally(
+                    current_actor(), tally.id, changes=changes, expected=read_at, idem=idem
+                ),
+                changed=_(
+                    "Dette skjemaet er allerede lagret, med andre tall. Sjekk historikken; "
+                    "trykk Lagre endring igjen for å lagre disse tallene."
+                ),
+            )
         except DomainError as exc:
             flash(show_domain_error(form, exc, _error_fields(screen)), "error")
-            status = 422
+            status = exc.status
         else:
-            flash(_("Endringen er lagret."), "success")
+            if stored is not None:
+                flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
+            else:
+                flash(_("Endringen er lagret."), "success")
             return redirect(url_for("web_tallies.history", code=code, **_around(new_date)))
     elif form.is_submitted():
         status = 422
+    if form.is_submitted():
+        form.form_key.data = new_form_key()  # nothing was saved with the old one
+        form.version.data = str(tally.version)  # saving again applies to what is there now
     return render_template(
         "tallies/edit.html", form=form, screen=screen, tally=tally, items=entry_items(screen)
     ), status
@@ -199,10 +232,33 @@ def edit(code: str, tally_id: int):
 @bp.post("/steder/<code>/utdeling/<int:tally_id>/slett")
 @login_required
 def delete(code: str, tally_id: int):
-    """Delete an entry: it stays in the history, marked deleted, and its stock comes back."""
-    tally = tallies.delete_tally(current_actor(), tally_id)
-    flash(_("Registreringen er slettet."), "success")
-    return redirect(url_for("web_tallies.history", code=code, **_around(tally.entry_date)))
+    """Delete an entry: it stays in the history, marked deleted, and its stock comes back.
+
+    The button carries the page's form key: a double tap deletes once and the second tap
+    gets the first's result, not a 409.
+    """
+    key = request.form.get("form_key", "")
+    if not valid_form_key(key):
+        tallies.get_tally(current_actor(), tally_id)  # someone else's entry: 403/404 first
+        abort(400)
+    deleted, _stored = once(
+        f"tally-delete:{tally_id}",
+        key,
+        {"id": tally_id},
+        lambda idem: tallies.delete_tally(current_actor(), tally_id, idem=idem),
+    )
+    if deleted is None:  # the second tap: the first deleted it
+        flash(_("Skjemaet var allerede sendt. Det er lagret én gang."), "info")
+        deleted = tallies.get_tally(current_actor(), tally_id)
+    else:
+        flash(_("Registreringen er slettet."), "success")
+    return redirect(url_for("web_tallies.history", code=code, **_around(deleted.entry_date)))
+
+
+def _version(raw: str | None) -> set[int] | None:
+    """The version the edit form was filled from; None (last writer wins) if it has none."""
+    raw = (raw or "").strip()
+    return {int(raw)} if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 
 
 def _around(day: date) -> dict[str, Any]:
