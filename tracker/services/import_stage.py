@@ -7,9 +7,11 @@ file, so Python never holds more than a chunk of rows.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     Boolean,
     Column,
@@ -95,6 +97,8 @@ def load(chunk: list[tuple[Any, ...]]) -> None:
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
+        if not isinstance(raw, psycopg.Connection):
+            raise TypeError(f"COPY needs a psycopg 3 connection, not {type(raw).__name__}")
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
@@ -118,6 +122,8 @@ def roomy_cache() -> Callable[[], None]:
     if connection.dialect.name != "sqlite":
         return lambda: None
     raw = connection.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        raise TypeError(f"expected a sqlite3 connection, not {type(raw).__name__}")
     before = {
         schema: raw.execute(f"PRAGMA {schema}.cache_size").fetchone()[0]
         for schema in ("main", "temp")
@@ -344,8 +350,8 @@ def compare_with_earlier(headings: dict[str, str], limit: int) -> tuple[int, lis
 
 def summary(preview_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Totals per site and item (and contacts per site), and the first rows, for a dry run."""
-    codes_site = dict(db.session.execute(select(Site.id, Site.code)).all())
-    codes_item = dict(db.session.execute(select(Item.id, Item.code)).all())
+    codes_site = dict(db.session.execute(select(Site.id, Site.code)).tuples().all())
+    codes_item = dict(db.session.execute(select(Item.id, Item.code)).tuples().all())
     totals = db.session.execute(
         select(
             STAGE.c.site_id,
@@ -399,7 +405,7 @@ def summary(preview_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
 
 def count() -> int:
-    return db.session.scalar(select(func.count()).select_from(STAGE))
+    return db.session.execute(select(func.count()).select_from(STAGE)).scalar_one()
 
 
 def write(actor: Actor, batch_id: int) -> None:

@@ -36,7 +36,7 @@ def check_lines_unique(lines: list[dict[str, Any]], key: str = "item") -> None:
 
 def resolve_lot(item: Item, lot_number: str | None, expiry: date | None, index: int) -> Lot | None:
     """The lot a receipt line names, created on first sight with its expiry."""
-    where = {"lines": {str(index): {}}}
+    where: dict[str, dict[str, dict[str, list[str]]]] = {"lines": {str(index): {}}}
     if not item.tracks_lots:
         if lot_number or expiry:
             where["lines"][str(index)]["lot"] = ["This item does not track lots."]
@@ -246,8 +246,8 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
         item_total = sum(q for _, q in rows)
         rate = usage.get((site.id, item.id), 0.0)
         level = levels.get(item.id)
-        for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(lots.get(r[0]))):
-            lot = lots.get(lot_id) if lot_id else None
+        for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(_lot_of(lots, r[0]))):
+            lot = _lot_of(lots, lot_id)
             if lot is not None and quantity == 0:
                 continue
             lines.append(
@@ -265,6 +265,10 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
                 )
             )
     return lines
+
+
+def _lot_of(lots: dict[int, Lot], lot_id: int | None) -> Lot | None:
+    return lots.get(lot_id) if lot_id else None
 
 
 def _lot_sort(lot: Lot | None) -> tuple[int, date, int]:
