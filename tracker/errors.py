@@ -138,8 +138,9 @@ def http_problem(exc: HTTPException) -> Response:
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
-    if status == 405 and "Allow" not in response.headers and getattr(exc, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # only MethodNotAllowed has them
+    if status == 405 and "Allow" not in response.headers and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

@@ -115,7 +115,8 @@ class SQLPage(Page):
     @property
     def item_count(self) -> int:
         query: Select[Any] = self.collection
-        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return db.session.execute(counted).scalar_one()
 
 
 def _replay(stored: Any, payload_hash: str) -> Response:

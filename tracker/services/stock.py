@@ -53,7 +53,7 @@ def _resolve_lot(
     that validates as a national ID number is refused with LotLooksLikeNationalId unless
     `confirmed` (a site lead has checked the box).
     """
-    where = {"lines": {str(index): {}}}
+    where: dict[str, dict[str, dict[str, list[str]]]] = {"lines": {str(index): {}}}
     if not item.tracks_lots:
         if lot_number or expiry:
             where["lines"][str(index)]["lot"] = ["This item does not track lots."]
@@ -308,8 +308,8 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
         item_total = sum(q for _, q in rows)
         rate = usage.get((site.id, item.id), 0.0)
         level = levels.get(item.id)
-        for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(lots.get(r[0]))):
-            lot = lots.get(lot_id) if lot_id else None
+        for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(_lot_of(lots, r[0]))):
+            lot = _lot_of(lots, lot_id)
             if lot is not None and quantity == 0:
                 continue
             lines.append(
@@ -327,6 +327,10 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
                 )
             )
     return lines
+
+
+def _lot_of(lots: dict[int, Lot], lot_id: int | None) -> Lot | None:
+    return lots.get(lot_id) if lot_id else None
 
 
 def _lot_sort(lot: Lot | None) -> tuple[int, date, int]:
