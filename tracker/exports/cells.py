@@ -31,7 +31,7 @@ def put(cell: Cell, value: Any) -> Cell:
     return cell
 
 
-def cell(sheet: Any, value: Any, number_format: str | None = None) -> WriteOnlyCell:
+def cell(sheet: Any, value: Any, number_format: str | None = None) -> Cell:
     """A write-only cell: text as text, a number or date with its number format."""
     made = put(WriteOnlyCell(sheet), value)
     if number_format and value is not None and not isinstance(value, str):
@@ -39,7 +39,7 @@ def cell(sheet: Any, value: Any, number_format: str | None = None) -> WriteOnlyC
     return made
 
 
-def cells(sheet: Any, values: Iterable[Any]) -> list[WriteOnlyCell | None]:
+def cells(sheet: Any, values: Iterable[Any]) -> list[Cell | None]:
     """A row of plain cells (None stays an empty cell)."""
     return [None if value is None else cell(sheet, value) for value in values]
 

@@ -189,9 +189,10 @@ def sheet_extent(part: IO[bytes], limits: Limits) -> tuple[int, int]:
                 columns = max(columns, width, len(row))
                 if columns > limits.columns:
                     _too_many_columns(limits)
-            row.clear()
-            while row.getprevious() is not None:
-                del row.getparent()[0]
+            row.clear()  # and the rows before it: the scan keeps nothing
+            parent = row.getparent()
+            while parent is not None and row.getprevious() is not None:
+                del parent[0]
     except etree.XMLSyntaxError:
         refuse("The Excel file cannot be read: its sheet is not valid XML.", "Invalid XML.")
     return rows, columns

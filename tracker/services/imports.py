@@ -104,7 +104,9 @@ def file_digest(stream: IO[bytes]) -> tuple[str, int, int]:
     return digest.hexdigest(), size, lines
 
 
-def _lookups(actor: Actor) -> tuple[dict[str, SiteInfo], dict[str, ItemInfo], dict]:
+def _lookups(
+    actor: Actor,
+) -> tuple[dict[str, SiteInfo], dict[str, ItemInfo], dict[tuple[int, str], int]]:
     sites = {
         s.code: SiteInfo(s.id, s.code, s.active, can(actor, s, "coordinator"))
         for s in db.session.scalars(select(Site))
@@ -124,7 +126,7 @@ def _rows(stream: IO[bytes], filename: str) -> Generator[list[Any]]:
     stream.seek(0)
     kind = sniff_kind(filename, head)
     limits = Limits.from_config(current_app.config)
-    return iter_xlsx(stream, limits) if kind == "xlsx" else iter_csv(stream, limits)
+    yield from iter_xlsx(stream, limits) if kind == "xlsx" else iter_csv(stream, limits)
 
 
 def _stage(

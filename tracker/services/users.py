@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.models import ApiToken, Membership, Site, User
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
 from tracker.models.base import utcnow
+from tracker.privacy import check_free_text
 from tracker.services import audit, sessions
 from tracker.services.access import (
     Actor,
@@ -84,6 +85,8 @@ def create_user_unchecked(
     email = email.strip().lower()
     if "@" not in email:
         raise ValidationError("That is not an email address.", {"email": ["Invalid."]})
+    check_free_text("email", email)
+    check_free_text("name", name)
     if role not in ROLES:
         raise ValidationError(f"Unknown role '{role}'.", {"role": ["Unknown."]})
     if role in SITE_ROLES and not site_codes:
@@ -240,6 +243,7 @@ def create_token(
     user = get_user(email)
     if actor is not None and actor.user_id != user.id:
         require_role(actor, "admin")
+    check_free_text("name", name)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
