@@ -76,9 +76,10 @@ RULES: dict[str, str] = {
     "PATCH sites.SiteByCode": "site:coordinator",
     "PUT sites.SiteItemLevels": "site:lead",
     "GET items.Items": "authenticated",
-    "POST items.Items": "global:coordinator",
+    # The catalogue is national (invariant 11): only admins add, change or retire items.
+    "POST items.Items": "admin",
     "GET items.ItemByCode": "authenticated",
-    "PATCH items.ItemByCode": "global:coordinator",
+    "PATCH items.ItemByCode": "admin",
     "POST stock.Receipts": "site:staff",
     "GET stock.Movements": "site:staff",
     "GET stock.Stock": "site:staff",

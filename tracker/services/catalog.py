@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import Item, Lot, SiteItem
+from tracker.models import (
+    DistributionDaily,
+    DistributionMonthly,
+    Item,
+    Lot,
+    NaloxoneHandout,
+    SiteItem,
+    StockMovement,
+    TallyLine,
+)
 from tracker.models.catalog import CATEGORIES
 from tracker.services import audit
 from tracker.services.access import Actor, get_site, require_role, require_site
@@ -64,7 +73,8 @@ def create_item(
     sort_order: int = 0,
     idem: Idempotency | None = None,
 ) -> Item:
-    require_role(actor, "coordinator")
+    """Add an item to the national catalogue (admins only: invariant 11)."""
+    require_role(actor, "admin")
     _check_category(category)
     if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
         raise Conflict(f"An item with code '{code}' exists already.", {"code": ["Taken."]})
@@ -85,13 +95,27 @@ def create_item(
     return item
 
 
+def has_history(item: Item) -> bool:
+    """Whether anything was recorded of the item: movements, entries, handouts, imports."""
+    tables = (StockMovement, TallyLine, NaloxoneHandout, DistributionDaily, DistributionMonthly)
+    used = or_(*(exists().where(table.item_id == item.id) for table in tables))
+    return bool(db.session.scalar(select(used)))
+
+
 @service
 def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
-    require_role(actor, "coordinator")
+    """Change or retire an item of the national catalogue (admins only: invariant 11)."""
+    require_role(actor, "admin")
     item = get_item(code, lock=True)
     before = snapshot(item)
     if "category" in changes:
         _check_category(changes["category"])
+        if changes["category"] != item.category and has_history(item):
+            raise Conflict(
+                f"Item '{code}' has recorded movements, so its category cannot change "
+                "(reported history would shift); retire it and add a new item.",
+                {"category": ["Has movements: retire it and add a new item."]},
+            )
     for name in EDITABLE:
         if name in changes:
             setattr(item, name, changes[name])
