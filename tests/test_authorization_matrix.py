@@ -192,6 +192,15 @@ RULES: dict[str, str] = {
     "GET web_discrepancies.index": "authenticated",
     "POST web_discrepancies.resolve": "site:lead/hidden",
     # Reorder list and expiring lots: staff of the site (no site: all the sites they see).
+    # Municipalities: admins add and rename; a coordinator reads their own (the matrix's
+    # coordinator is of the own site's municipality).
+    "GET municipalities.Municipalities": "global:coordinator",
+    "POST municipalities.Municipalities": "admin",
+    "GET municipalities.MunicipalityByNumber": "site:coordinator",
+    "PATCH municipalities.MunicipalityByNumber": "admin",
+    "GET web_municipalities.index": "admin",
+    "POST web_municipalities.index": "admin",
+    "POST web_municipalities.rename": "admin",
     "GET reorder.Reorder": "site:staff",
     "GET reorder.Expiring": "site:staff",
     "GET reorder.ReorderWorkbook": "site:staff",
@@ -417,6 +426,14 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET discrepancies.Discrepancies": lambda t: {"query": {"site": t.site.code}},
     "POST discrepancies.Resolve": lambda t: {"json": {"note": "Telt opp igjen"}},
     "POST web_discrepancies.resolve": lambda t: {"data": {"note": "Telt opp igjen"}},
+    "POST municipalities.Municipalities": lambda t: {
+        "json": {"number": f"{next(_SEQ) % 10000:04d}", "name": "Ny kommune"}
+    },
+    "PATCH municipalities.MunicipalityByNumber": lambda t: {"json": {"name": "Nytt navn"}},
+    "POST web_municipalities.index": lambda t: {
+        "data": {"number": f"{next(_SEQ) % 10000:04d}", "name": "Ny kommune"}
+    },
+    "POST web_municipalities.rename": lambda t: {"data": {"name": "Nytt navn"}},
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
@@ -442,6 +459,7 @@ def _import_file(t: Target) -> tuple[io.BytesIO, str]:
 
 PARAMS: dict[str, Callable[[Target], Any]] = {
     "kind": lambda t: "csv",
+    "number": lambda t: t.site.municipality.number,
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],

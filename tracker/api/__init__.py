@@ -10,6 +10,7 @@ from tracker.api import (
     discrepancies,
     exports,
     imports,
+    municipalities,
     naloxone,
     reorder,
     reports,
@@ -28,6 +29,7 @@ BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp]
 BLUEPRINTS += [tokens.blp]
+BLUEPRINTS += [municipalities.blp]
 
 
 def init_app(app: Flask) -> None:

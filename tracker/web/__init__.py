@@ -12,6 +12,7 @@ from tracker.web import (
     health,
     home,
     imports,
+    municipalities,
     naloxone,
     nav,
     reorder,
@@ -29,6 +30,7 @@ BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.b
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [reports.bp]
+BLUEPRINTS += [municipalities.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -40,6 +40,7 @@ NAV: list[NavItem] = [
     NavItem("web_discrepancies.index", _l("Avvik"), need="lead"),
     NavItem("web_audit.index", _l("Revisjonslogg"), need="admin"),
     NavItem("web_imports.index", _l("Import"), need="coordinator"),
+    NavItem("web_municipalities.index", _l("Kommuner"), need="admin"),
 ]
 
 
