@@ -140,12 +140,23 @@ RULES: dict[str, str] = {
     "POST web_stock.receive": "site:staff",
     "GET web_stock.receive_here": "authenticated",
     # Accounts: coordinators list and create site accounts (a site they do not see is not
-    # offered by the form: 422); only admins deactivate, activate or log others out.
+    # offered by the form: 422); a coordinator deactivates, activates, logs out and makes
+    # password links for the accounts of their municipality's sites (the bystander is staff
+    # at the target site), an admin for anyone.
     "GET web_users.index": "global:coordinator",
     "POST web_users.index": "global:coordinator",
-    "POST web_users.deactivate": "admin",
-    "POST web_users.activate": "admin",
-    "POST web_users.end_sessions": "admin",
+    "POST web_users.deactivate": "site:coordinator",
+    "POST web_users.activate": "site:coordinator",
+    "POST web_users.end_sessions": "site:coordinator",
+    "POST web_users.reset_link": "site:coordinator",
+    "GET users.Users": "global:coordinator",
+    "POST users.Users": "site:coordinator",
+    "GET users.UserById": "site:coordinator",
+    "PATCH users.UserById": "site:coordinator",
+    "POST users.PasswordReset": "site:coordinator",
+    # The page behind a one-time password link needs no login (the link is the key).
+    "GET auth.reset_password": "public",
+    "POST auth.reset_password": "public",
     # Training: staff read their sites; recording and correcting needs the site's lead.
     "GET training.Sessions": "site:staff",
     "POST training.Sessions": "site:lead",
@@ -345,6 +356,21 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "POST web_users.deactivate": lambda t: {"data": {}},
+    "POST web_users.reset_link": lambda t: {"data": {}},
+    "POST users.Users": lambda t: {
+        "json": {
+            "email": f"api{next(_SEQ)}@test.no",
+            "name": "Ny Ansatt",
+            "password": PASSWORD,
+            "role": "staff",
+            "sites": [t.site.code],
+        }
+    },
+    "PATCH users.UserById": lambda t: {"json": {"name": "Nytt Navn"}},
+    "POST users.PasswordReset": lambda t: {"json": {}},
+    "POST auth.reset_password": lambda t: {
+        "data": {"new": "a new password 1", "confirm": "a new password 1"}
+    },
     "POST web_users.activate": lambda t: {"data": {}},
     "POST web_users.end_sessions": lambda t: {"data": {}},
     # Training.
@@ -460,6 +486,7 @@ def _import_file(t: Target) -> tuple[io.BytesIO, str]:
 PARAMS: dict[str, Callable[[Target], Any]] = {
     "kind": lambda t: "csv",
     "number": lambda t: t.site.municipality.number,
+    "token": lambda t: "not-a-link-" + "x" * 32,
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],

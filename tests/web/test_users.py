@@ -14,18 +14,24 @@ def test_staff_and_leads_get_403_on_the_users_page(client, app):
         assert client.get("/brukere").status_code == 403
 
 
-def test_a_coordinator_sees_accounts_but_cannot_deactivate(client, app):
-    site = make_site("OSL-MO")
-    staff = make_user("staff", [site])
-    coordinator = make_user("coordinator")
-    login(client, coordinator)
+def test_a_coordinator_deactivates_only_accounts_of_their_municipality(client, app):
+    oslo = make_site("OSL-MO", "0301")
+    bergen = make_site("BGO-MO", "4601")
+    here, there = make_user("staff", [oslo]), make_user("staff", [bergen])
+    admin = make_user("admin")
+    login(client, make_user("coordinator", municipality="0301"))
     html = client.get("/brukere").get_data(as_text=True)
-    assert staff.email in html
-    assert "Deaktiver" not in html
-    response = form_post(client, f"/brukere/{staff.id}/deaktiver", {}, page_url="/brukere")
+    assert here.email in html
+    assert f"/brukere/{here.id}/deaktiver" in html
+    assert f"/brukere/{admin.id}/deaktiver" not in html
+    response = form_post(client, f"/brukere/{there.id}/deaktiver", {}, page_url="/brukere")
     assert response.status_code == 403
-    db.session.refresh(staff)
-    assert staff.active
+    response = form_post(client, f"/brukere/{admin.id}/deaktiver", {}, page_url="/brukere")
+    assert response.status_code == 403
+    response = form_post(client, f"/brukere/{here.id}/deaktiver", {}, page_url="/brukere")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (here.active, there.active, admin.active) == (False, True, True)
 
 
 def test_a_municipal_coordinator_sees_only_their_area(client, app):
