@@ -162,7 +162,8 @@ def init_app(app: Any) -> None:
     """One mapping for the whole app: problem+json under /api, the usual pages elsewhere."""
     import logging
 
-    from flask import render_template, render_template_string
+    from flask import render_template, render_template_string, session
+    from flask_babel import force_locale, gettext
     from markupsafe import escape
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -173,8 +174,12 @@ def init_app(app: Any) -> None:
         if wants_problem_json():
             return domain_problem(exc)
         if exc.status == 503:
-            # Plain markup, no template context: it must render even when the database is down.
-            title, detail = escape(exc.title), escape(exc.detail)
+            # Plain markup, no template context, and a locale chosen without the user's own
+            # setting (that is read from the database): it must render when the database is down.
+            chosen = request.args.get("lang") or session.get("locale")
+            with force_locale(chosen if chosen in ("nb", "en") else "nb"):
+                title = escape(gettext("Tjenesten er midlertidig utilgjengelig"))
+                detail = escape(gettext("Databasen svarer ikke akkurat nå. Prøv igjen om litt."))
             page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>"
             return page, exc.status, {"Retry-After": "5"}
         return _page(exc.status, exc.detail), exc.status
