@@ -212,6 +212,15 @@ RULES: dict[str, str] = {
     "GET web_municipalities.index": "admin",
     "POST web_municipalities.index": "admin",
     "POST web_municipalities.rename": "admin",
+    # Site pages: coordinators list and create (a municipality not theirs is not offered:
+    # 422) and change their municipality's sites; staff see a site's levels, leads set them.
+    "GET web_sites.index": "global:coordinator",
+    "POST web_sites.index": "global:coordinator",
+    "GET web_sites.edit": "site:coordinator",
+    "POST web_sites.edit": "site:coordinator",
+    "GET web_sites.levels": "site:staff",
+    "POST web_sites.levels": "site:lead",
+    "GET web_sites.levels_here": "authenticated",
     "GET reorder.Reorder": "site:staff",
     "GET reorder.Expiring": "site:staff",
     "GET reorder.ReorderWorkbook": "site:staff",
@@ -460,6 +469,18 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         "data": {"number": f"{next(_SEQ) % 10000:04d}", "name": "Ny kommune"}
     },
     "POST web_municipalities.rename": lambda t: {"data": {"name": "Nytt navn"}},
+    "POST web_sites.index": lambda t: {
+        "data": {
+            "code": f"NY{next(_SEQ)}",
+            "name": "Nytt sted",
+            "municipality": t.site.municipality.number,
+            "kind": "annet",
+        }
+    },
+    "POST web_sites.edit": lambda t: {
+        "data": {"name": "Nytt navn", "kind": "annet", "active": "y"}
+    },
+    "POST web_sites.levels": lambda t: {"data": {"reorder_SPR": "5", "target_SPR": "10"}},
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},

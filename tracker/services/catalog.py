@@ -14,6 +14,7 @@ from tracker.models import (
     Item,
     Lot,
     NaloxoneHandout,
+    Site,
     SiteItem,
     StockMovement,
     TallyLine,
@@ -138,11 +139,49 @@ def set_levels(
     actor: Actor, site_code: str, item_code: str, *, reorder_level: int, target_level: int
 ) -> SiteItem:
     site = require_site(actor, get_site(site_code), "lead")
-    item = get_item(item_code)
+    row = _set_levels(actor, site, get_item(item_code), reorder_level, target_level)
+    commit()
+    return row
+
+
+@service
+def set_site_levels(actor: Actor, site_code: str, levels: dict[str, tuple[int, int]]) -> int:
+    """Set several items' (reorder, target) levels at a site at once (site lead); an item
+    whose levels are unchanged is left alone. Returns how many changed."""
+    site = require_site(actor, get_site(site_code), "lead")
+    current = levels_for(site.id)
+    found = items_by_code(list(levels))
+    changed = 0
+    for code, (reorder_level, target_level) in levels.items():
+        item = found.get(code)
+        if item is None:
+            raise NotFound(f"No item with code '{code}'.", {code: ["Unknown item."]})
+        row = current.get(item.id)
+        if row is None and reorder_level == target_level == 0:
+            continue
+        if row is not None and (row.reorder_level, row.target_level) == (
+            reorder_level,
+            target_level,
+        ):
+            continue
+        _set_levels(actor, site, item, reorder_level, target_level, field=code)
+        changed += 1
+    commit()
+    return changed
+
+
+def _set_levels(
+    actor: Actor,
+    site: Site,
+    item: Item,
+    reorder_level: int,
+    target_level: int,
+    field: str = "target_level",
+) -> SiteItem:
     if target_level < reorder_level:
         raise ValidationError(
-            "The target level must be at least the reorder level.",
-            {"target_level": ["Below the reorder level."]},
+            f"The target level of '{item.code}' must be at least its reorder level.",
+            {field: ["Below the reorder level."]},
         )
     key = {"site_id": site.id, "item_id": item.id}
     levels = {"reorder_level": reorder_level, "target_level": target_level}
@@ -162,9 +201,8 @@ def set_levels(
         "set_levels",
         site_id=site.id,
         before=before,
-        after={"reorder_level": reorder_level, "target_level": target_level},
+        after=levels,
     )
-    commit()
     return row
 
 

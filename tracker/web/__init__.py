@@ -17,6 +17,7 @@ from tracker.web import (
     nav,
     reorder,
     reports,
+    sites,
     stock,
     tallies,
     training,
@@ -30,7 +31,7 @@ BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.b
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [reports.bp]
-BLUEPRINTS += [municipalities.bp]
+BLUEPRINTS += [municipalities.bp, sites.bp]
 
 
 def init_app(app: Flask) -> None:
