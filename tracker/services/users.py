@@ -194,6 +194,28 @@ def create_user(
     return user
 
 
+def admin_exists() -> bool:
+    return (
+        db.session.scalar(select(User.id).where(User.global_role == "admin").limit(1)) is not None
+    )
+
+
+@service
+def create_first_admin(email: str, name: str, password: str) -> User:
+    """The first admin of a new installation (the operator at the command line); refused
+    once any admin exists, so it cannot be used to make a second one unseen."""
+    if admin_exists():
+        raise Conflict(
+            "An admin exists already; `init` only makes the first one. Use `users create` "
+            "or the users page.",
+            {"admin": ["Exists."]},
+        )
+    user = create_user_unchecked(email, name, password, "admin")
+    audit.record(Actor(user), "user", user.id, "init", after=user_snapshot(user))
+    commit()
+    return user
+
+
 def find_login(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
