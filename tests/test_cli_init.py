@@ -2,8 +2,7 @@
 
 from sqlalchemy import func, inspect, select
 
-from tracker import create_app
-from tracker import config
+from tracker import config, create_app
 from tracker.extensions import db
 from tracker.models import AuditEvent, User
 from tracker.services import users
