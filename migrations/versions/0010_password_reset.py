@@ -3,8 +3,8 @@
 An admin or the user's coordinator makes a link (valid 24 hours, shown once); its first use
 sets the password, ends the user's sessions and revokes their API tokens.
 
-Revision ID: 0009_password_reset
-Revises: 0008_tally_version
+Revision ID: 0010_password_reset
+Revises: 0009_ledger_append_only
 Create Date: 2026-12-05 07:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0009_password_reset"
-down_revision = "0008_tally_version"
+revision = "0010_password_reset"
+down_revision = "0009_ledger_append_only"
 branch_labels = None
 depends_on = None
 
