@@ -94,3 +94,17 @@ def test_staff_and_leads_have_no_users_api(client):
         api = api_client(client, make_user(role, [site]))
         assert api.get("/users").status_code == 403
         assert api.post("/users", _body(sites=[site.code])).status_code == 403
+
+
+def test_a_retried_create_with_the_same_idempotency_key_makes_one_account(client):
+    site = make_site("OSL-MO", "0301")
+    api = api_client(client, make_user("admin"))
+    headers = {"Idempotency-Key": "new-user-1"}
+    first = api.post("/users", _body(sites=[site.code]), headers=headers)
+    again = api.post("/users", _body(sites=[site.code]), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    other = api.post("/users", _body(email="x@test.no", sites=[site.code]), headers=headers)
+    assert other.status_code == 422
+    assert len(api.get("/users").get_json()) == 2

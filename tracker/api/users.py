@@ -2,8 +2,9 @@
 
 from flask import url_for
 from flask.views import MethodView
+from flask_smorest import Page
 
-from tracker.api.common import actor, make_blueprint
+from tracker.api.common import actor, idempotent, make_blueprint
 from tracker.schemas.users import ResetLinkOut, UserIn, UserOut, UserPatch
 from tracker.services import password_resets, users
 
@@ -13,6 +14,7 @@ blp = make_blueprint("users", __name__, "/users", "User accounts, memberships, r
 @blp.route("")
 class Users(MethodView):
     @blp.response(200, UserOut(many=True))
+    @blp.paginate(Page, page_size=100, max_page_size=1000)
     def get(self):
         """The accounts you manage (an admin: all; a coordinator: their municipality's)."""
         return users.list_users(actor())
@@ -22,14 +24,19 @@ class Users(MethodView):
     def post(self, body):
         """Create an account (as `flask users create`); a coordinator only within their
         municipality and up to coordinator of it, never an admin (403)."""
-        return users.create_user(
-            actor(),
-            email=body["email"],
-            name=body["name"],
-            password=body["password"],
-            role=body["role"],
-            site_codes=body["sites"],
-            municipality=body["municipality"],
+        return idempotent(
+            UserOut(),
+            201,
+            lambda idem: users.create_user(
+                actor(),
+                email=body["email"],
+                name=body["name"],
+                password=body["password"],
+                role=body["role"],
+                site_codes=body["sites"],
+                municipality=body["municipality"],
+                idem=idem,
+            ),
         )
 
 

@@ -27,7 +27,7 @@ from tracker.services.access import (
     visible_sites,
 )
 from tracker.services.sites import get_municipality
-from tracker.services.unit import commit, lock_by_id, service
+from tracker.services.unit import Idempotency, commit, lock_by_id, service
 
 MIN_PASSWORD = 10
 DEFAULT_TOKEN_DAYS = 365
@@ -177,6 +177,7 @@ def create_user(
     role: str,
     site_codes: list[str] | None = None,
     municipality: str | None = None,
+    idem: Idempotency | None = None,
 ) -> User:
     """Create a user; actor None is the operator at the command line (bootstrap)."""
     if actor is not None:
@@ -190,7 +191,7 @@ def create_user(
         audit.record(actor, "user", user.id, "create", after=user_snapshot(user))
     else:
         audit.record(Actor(user), "user", user.id, "create_cli", after=user_snapshot(user))
-    commit()
+    commit(idem, user)
     return user
 
 

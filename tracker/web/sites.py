@@ -9,13 +9,14 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp
 
 from tracker.errors import DomainError
 from tracker.services import catalog, municipalities, sites
 from tracker.services.access import can, require_role, require_site
 from tracker.web.common import current_actor, site_page
-from tracker.web.forms import WholeNumber, as_int, show_domain_error
+from tracker.web.formats import number
+from tracker.web.forms import show_domain_error
 from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_sites", __name__)
@@ -163,28 +164,28 @@ def levels(code: str):
 
 
 def _levels_from(form, items, errors: dict[str, str]) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
-    """The posted levels per item code; a field that is not a whole number is an error."""
-    check = WholeNumber(MAX_LEVEL)
+    """The posted (reorder, target) levels per item code; what is not a level is an error."""
     wanted = {}
     for item in items:
-        pair = []
-        for kind in ("reorder", "target"):
-            field = _Raw(form.get(f"{kind}_{item.code}", ""))
-            try:
-                check(None, field)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors[f"{kind}_{item.code}"] = str(exc)
-                continue
-            pair.append(as_int(field))  # type: ignore[arg-type]
-        if len(pair) == 2:
-            if pair[1] < pair[0]:
-                errors[f"target_{item.code}"] = _("Målnivået må være minst bestillingsnivået.")
-            wanted[item.code] = (pair[0], pair[1])
+        pair = [_level(form, f"{kind}_{item.code}", errors) for kind in ("reorder", "target")]
+        reorder_level, target_level = pair
+        if reorder_level is None or target_level is None:
+            continue
+        if target_level < reorder_level:
+            errors[f"target_{item.code}"] = _("Målnivået må være minst bestillingsnivået.")
+        wanted[item.code] = (reorder_level, target_level)
     return wanted
 
 
-class _Raw:
-    """The little of a wtforms field that WholeNumber and as_int read."""
-
-    def __init__(self, data: str) -> None:
-        self.data = data
+def _level(form, name: str, errors: dict[str, str]) -> int | None:  # type: ignore[no-untyped-def]
+    """A whole number from 0 to MAX_LEVEL (blank is 0), or None with the error noted."""
+    raw = form.get(name, "").strip().replace(" ", "").replace("\u00a0", "")
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdigit()):
+        errors[name] = _("Skriv et helt tall, uten desimaler eller minus.")
+        return None
+    if len(raw.lstrip("0")) > len(str(MAX_LEVEL)) or int(raw) > MAX_LEVEL:
+        errors[name] = _("Høyst %(max)s.", max=number(MAX_LEVEL))
+        return None
+    return int(raw)
