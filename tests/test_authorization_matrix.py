@@ -149,6 +149,8 @@ RULES: dict[str, str] = {
     "POST web_users.activate": "site:coordinator",
     "POST web_users.end_sessions": "site:coordinator",
     "POST web_users.reset_link": "site:coordinator",
+    "GET web_users.edit": "site:coordinator",
+    "POST web_users.edit": "site:coordinator",
     "GET users.Users": "global:coordinator",
     "POST users.Users": "site:coordinator",
     "GET users.UserById": "site:coordinator",
@@ -366,6 +368,9 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "POST web_users.deactivate": lambda t: {"data": {}},
     "POST web_users.reset_link": lambda t: {"data": {}},
+    "POST web_users.edit": lambda t: {
+        "data": {"name": "Nytt Navn", "global_role": "", f"site_{t.site.code}": "staff"}
+    },
     "POST users.Users": lambda t: {
         "json": {
             "email": f"api{next(_SEQ)}@test.no",

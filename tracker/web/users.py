@@ -3,7 +3,7 @@ deactivate, log out, one-time links for a new password."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -54,6 +54,24 @@ class ConfirmForm(FlaskForm):
     """A bare form: a button and its CSRF token."""
 
 
+class EditUserForm(FlaskForm):
+    """Name, global role and municipality; the site roles come as site_<code> fields."""
+
+    name = StringField(
+        _l("Navn"),
+        validators=[DataRequired(_l("Skriv navnet.")), Length(max=200), NoNationalId()],
+    )
+    global_role = SelectField(_l("Rolle for hele kommunen eller landet"), choices=[])
+    municipality = SelectField(_l("Kommune (for koordinator)"), choices=[], validate_choice=False)
+
+
+SITE_ROLE_CHOICES = [
+    SelectChoice("", _l("ingen tilgang")),
+    SelectChoice("staff", _l("ansatt")),
+    SelectChoice("lead", _l("stedsleder")),
+]
+
+
 def _new_user_form(actor) -> NewUserForm:  # type: ignore[no-untyped-def]
     form = NewUserForm()
     if actor.is_admin:
@@ -62,14 +80,19 @@ def _new_user_form(actor) -> NewUserForm:  # type: ignore[no-untyped-def]
         SelectChoice(site.code, f"{site.code} – {site.name}")
         for site in sites.list_sites(actor, active=True)
     ]
+    form.municipality.choices = _municipality_choices(actor)
+    return form
+
+
+def _municipality_choices(actor) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
+    """The municipalities a coordinator made by this actor may have ('' = all, national)."""
     places = [
         SelectChoice(p.number, f"{p.number} {p.name}")
         for p in municipalities.list_municipalities(actor)
     ]
     if actor.user.municipality_id is None:
         places.insert(0, SelectChoice("", _l("alle kommuner")))
-    form.municipality.choices = places
-    return form
+    return places
 
 
 @bp.route("/brukere", methods=["GET", "POST"])
@@ -149,6 +172,59 @@ def reset_link(user_id: int):
         url=url_for("auth.reset_password", token=raw, _external=True),
         expires_at=reset.expires_at,
     )
+
+
+@bp.route("/brukere/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit(user_id: int):
+    """Change an account you manage: name, role, municipality and its role at each site."""
+    actor = current_actor()
+    user = users.read_user(actor, user_id)  # 403 unless the actor manages the account
+    choices = sites.list_sites(actor)
+    form = EditUserForm(obj=user)
+    form.global_role.choices = [
+        SelectChoice("", _l("ingen (bare stedene under)")),
+        SelectChoice("coordinator", _l("koordinator")),
+    ] + ([SelectChoice("admin", _l("administrator"))] if actor.is_admin else [])
+    form.municipality.choices = _municipality_choices(actor)
+    if not form.is_submitted():
+        form.global_role.data = user.global_role or ""
+        form.municipality.data = user.municipality.number if user.municipality else ""
+    held = {m.site.code: m.role for m in user.memberships}
+    status = 200
+    if form.validate_on_submit():
+        wanted = {s.code: request.form.get(f"site_{s.code}", "") for s in choices}
+        role = form.global_role.data or None
+        changes = {
+            "name": form.name.data,
+            "global_role": role,
+            "municipality": (form.municipality.data or None) if role == "coordinator" else None,
+            "memberships": [
+                {"site": code, "role": site_role} for code, site_role in wanted.items() if site_role
+            ],
+        }
+        try:
+            user = users.update_user(actor, user_id, changes)
+        except DomainError as exc:
+            flash(
+                show_domain_error(form, exc, {"name": "name", "global_role": "global_role"}),
+                "error",
+            )
+            status = exc.status
+            held = wanted
+        else:
+            flash(_("%(name)s er lagret.", name=user.name), "success")
+            return redirect(url_for("web_users.index"))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "users/edit.html",
+        user=user,
+        form=form,
+        sites=choices,
+        held=held,
+        site_roles=SITE_ROLE_CHOICES,
+    ), status
 
 
 def _email(user_id: int) -> str:
