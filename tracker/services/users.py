@@ -27,7 +27,7 @@ from tracker.services.access import (
     visible_sites,
 )
 from tracker.services.sites import get_municipality
-from tracker.services.unit import Idempotency, commit, lock_by_id, service
+from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
 MIN_PASSWORD = 10
 DEFAULT_TOKEN_DAYS = 365
@@ -486,7 +486,7 @@ def list_users(actor: Actor) -> list[User]:
 
 
 def get_user_by_id(user_id: int, *, lock: bool = False) -> User:
-    user = lock_by_id(User, user_id) if lock else db.session.get(User, user_id)
+    user = lock_by_id(User, user_id) if lock else get_by_id(User, user_id)
     if user is None:
         raise NotFound(f"No user {user_id}.")
     return user

@@ -210,9 +210,9 @@ def reset_password(token: str):
         form = ResetPasswordForm()
         if form.validate_on_submit():
             password_resets.use_reset(token, form.new.data or "")
-            if current_user.is_authenticated:
-                logout_user()
-            session.pop(SESSION_KEY, None)
+            if current_user.is_authenticated and current_user.id == user.id:
+                logout_user()  # this browser's session has ended with the others
+                session.pop(SESSION_KEY, None)
             flash(_("Passordet er satt. Logg inn med det nye passordet."), "success")
             return redirect(url_for("auth.login"))
     except ResetLinkRefused as exc:
