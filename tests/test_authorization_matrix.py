@@ -216,6 +216,10 @@ RULES: dict[str, str] = {
     "POST web_municipalities.rename": "admin",
     # Site pages: coordinators list and create (a municipality not theirs is not offered:
     # 422) and change their municipality's sites; staff see a site's levels, leads set them.
+    "GET web_catalog.index": "admin",
+    "POST web_catalog.index": "admin",
+    "GET web_catalog.edit": "admin",
+    "POST web_catalog.edit": "admin",
     "GET web_sites.index": "global:coordinator",
     "POST web_sites.index": "global:coordinator",
     "GET web_sites.edit": "site:coordinator",
@@ -486,6 +490,24 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         "data": {"name": "Nytt navn", "kind": "annet", "active": "y"}
     },
     "POST web_sites.levels": lambda t: {"data": {"reorder_SPR": "5", "target_SPR": "10"}},
+    "POST web_catalog.index": lambda t: {
+        "data": {
+            "code": f"NY{next(_SEQ)}",
+            "name_nb": "Ny",
+            "name_en": "New",
+            "category": "other",
+            "unit": "stk",
+        }
+    },
+    "POST web_catalog.edit": lambda t: {
+        "data": {
+            "name_nb": "Sprøyte",
+            "name_en": "Syringe",
+            "category": "syringe",
+            "unit": "stk",
+            "active": "y",
+        }
+    },
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
@@ -512,6 +534,8 @@ def _import_file(t: Target) -> tuple[io.BytesIO, str]:
 PARAMS: dict[str, Callable[[Target], Any]] = {
     "kind": lambda t: "csv",
     "number": lambda t: t.site.municipality.number,
+    "GET web_catalog.edit code": lambda t: "SPR",
+    "POST web_catalog.edit code": lambda t: "SPR",
     "token": lambda t: "not-a-link-" + "x" * 32,
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",

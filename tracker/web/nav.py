@@ -43,6 +43,7 @@ NAV: list[NavItem] = [
     NavItem("web_audit.index", _l("Revisjonslogg"), need="admin"),
     NavItem("web_imports.index", _l("Import"), need="coordinator"),
     NavItem("web_municipalities.index", _l("Kommuner"), need="admin"),
+    NavItem("web_catalog.index", _l("Varer"), need="admin"),
 ]
 
 
