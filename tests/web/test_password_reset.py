@@ -123,3 +123,16 @@ def hidden_value(html: str) -> str:
     match = re.search(r'id="reset-url"[^>]*value="([^"]+)"', html)
     assert match, html
     return match.group(1)
+
+
+def test_the_request_log_never_holds_the_link_s_secret(app, caplog):
+    import logging
+
+    staff = make_user("staff", [make_site()])
+    path = _link(app.test_client(), make_user("admin"), staff)
+    with caplog.at_level(logging.INFO, logger="tracker.request"):
+        assert app.test_client().get(path).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "tracker.request"]
+    assert lines
+    assert all(path.rsplit("/", 1)[-1] not in line for line in lines)
+    assert any("/passord/[secret]" in line for line in lines)
