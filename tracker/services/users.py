@@ -472,7 +472,14 @@ def last_site_code(actor: Actor) -> str | None:
 def list_users(actor: Actor) -> list[User]:
     """Accounts a coordinator or admin may manage; a municipal coordinator sees their area's."""
     require_role(actor, "coordinator")
-    query = select(User).options(selectinload(User.memberships)).order_by(User.name, User.email)
+    query = (
+        select(User)
+        .options(
+            selectinload(User.memberships).joinedload(Membership.site),
+            joinedload(User.municipality),
+        )
+        .order_by(User.name, User.email)
+    )
     if not actor.is_admin and actor.user.municipality_id is not None:
         local = (
             select(Membership.user_id)
