@@ -24,6 +24,8 @@ class DomainError(Exception):
     slug = "bad-request"
 
     def __init__(self, detail: str, errors: dict[str, Any] | None = None) -> None:
+        if isinstance(detail, str):  # pages, flashes and the CLI show it as it is
+            detail = redact_national_ids(detail)
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or {}
@@ -31,6 +33,12 @@ class DomainError(Exception):
 
 class ValidationError(DomainError):
     status, title, slug = 422, "Invalid input", "invalid-input"
+
+
+class LotLooksLikeNationalId(ValidationError):
+    """A new lot number validates as a national ID number: a site lead confirms it is on the box."""
+
+    title, slug = "Lot number looks like a national ID number", "lot-looks-like-national-id"
 
 
 class NotFound(DomainError):
@@ -82,11 +90,23 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    # Mask anything that validates as a national ID (e.g. sent as an unknown field name).
-    response = Response(redact_national_ids(json.dumps(body)), status=status, mimetype=PROBLEM_JSON)
+    # Mask anything that validates as a national ID (e.g. sent as an unknown field name),
+    # before JSON escapes its spaces and newlines.
+    response = Response(json.dumps(_redacted(body)), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _redacted(value: Any) -> Any:
+    """The body with national ID numbers masked in every text, dictionary keys included."""
+    if isinstance(value, str):
+        return redact_national_ids(value)
+    if isinstance(value, dict):
+        return {_redacted(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def domain_problem(exc: DomainError) -> Response:
@@ -118,8 +138,9 @@ def http_problem(exc: HTTPException) -> Response:
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
-    if status == 405 and "Allow" not in response.headers and getattr(exc, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # only MethodNotAllowed has them
+    if status == 405 and "Allow" not in response.headers and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

@@ -25,6 +25,7 @@ from tracker.errors import (
     problem,
 )
 from tracker.extensions import db
+from tracker.privacy import check_free_text
 from tracker.services import users
 from tracker.services.access import Actor
 from tracker.services.unit import Idempotency, IdempotentReplay, find_idempotency, request_hash
@@ -114,7 +115,8 @@ class SQLPage(Page):
     @property
     def item_count(self) -> int:
         query: Select[Any] = self.collection
-        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return db.session.execute(counted).scalar_one()
 
 
 def _replay(stored: Any, payload_hash: str) -> Response:
@@ -141,6 +143,7 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
         raise DomainError(
             "Idempotency-Key must be 1-200 printable characters.", {"Idempotency-Key": ["Invalid."]}
         )
+    check_free_text("Idempotency-Key", key)  # it is stored: never a national ID number
     scope = f"{actor().user_id}:{request.method}:{request.path}"
     payload_hash = request_hash(
         {"body": request.get_json(silent=True), "query": request.args.to_dict(flat=False)}

@@ -96,6 +96,5 @@ def visible_site_ids(actor: Actor) -> list[int]:
 
 def strongest_role(user: User) -> str | None:
     """The highest role a user holds anywhere (global role or any site membership)."""
-    roles = [user.global_role] + [m.role for m in user.memberships]
-    roles = [r for r in roles if r]
+    roles = [role for role in (user.global_role, *(m.role for m in user.memberships)) if role]
     return max(roles, key=ROLE_RANK.__getitem__) if roles else None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tracker.errors import Conflict, Forbidden, ValidationError
 from tracker.extensions import db
 from tracker.models import Municipality
+from tracker.privacy import check_free_text
 from tracker.services import audit
 from tracker.services.access import Actor, require_role
 from tracker.services.sites import get_municipality
@@ -26,6 +27,7 @@ def _check(number: str | None = None, name: str | None = None) -> None:
         raise ValidationError("A kommunenummer has 4 digits.", {"number": ["4 digits."]})
     if name is not None and not 1 <= len(name.strip()) <= 100:
         raise ValidationError("A municipality needs a name.", {"name": ["1 to 100 characters."]})
+    check_free_text("name", name)
 
 
 def list_municipalities(actor: Actor) -> list[Municipality]:
@@ -70,7 +72,7 @@ def rename_municipality(actor: Actor, number: str, name: str) -> Municipality:
     require_role(actor, "admin")
     _check(name=name)
     get_municipality(number, "number")
-    place = db.session.scalars(
+    place: Municipality = db.session.scalars(
         locked(select(Municipality).where(Municipality.number == number))
     ).one()
     before = _snapshot(place)

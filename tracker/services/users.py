@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.models import ApiToken, Membership, Site, User
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
 from tracker.models.base import utcnow
+from tracker.privacy import check_free_text
 from tracker.services import audit, sessions
 from tracker.services.access import (
     Actor,
@@ -84,6 +85,8 @@ def create_user_unchecked(
     email = email.strip().lower()
     if "@" not in email:
         raise ValidationError("That is not an email address.", {"email": ["Invalid."]})
+    check_free_text("email", email)
+    check_free_text("name", name)
     if role not in ROLES:
         raise ValidationError(f"Unknown role '{role}'.", {"role": ["Unknown."]})
     if role in SITE_ROLES and not site_codes:
@@ -326,6 +329,7 @@ def create_token(
     user = get_user(email)
     if actor is not None and actor.user_id != user.id:
         require_role(actor, "admin")
+    check_free_text("name", name)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -538,6 +542,7 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     user = require_manages(actor, get_user_by_id(user_id, lock=True))
     before = user_snapshot(user)
     if "name" in changes:
+        check_free_text("name", changes["name"])
         user.name = changes["name"]
     if "global_role" in changes:
         if changes["global_role"] not in (None, *GLOBAL_ROLES):
