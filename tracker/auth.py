@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,15 +21,35 @@ SESSION_KEY = "sid"
 LOCALES = ("nb", "en")
 
 
+def request_locale() -> str:
+    """The language chosen without the database: ?lang=, the header switch, then the default.
+
+    Pages default to bokmål whatever the browser says (phones are often set to English);
+    API clients (paths under /api/) get English only when Accept-Language prefers it.
+    """
+    if not has_request_context():
+        return "nb"  # the CLI, the import and service calls outside a request
+    if request.args.get("lang") in LOCALES:
+        return request.args["lang"]
+    if session.get("locale") in LOCALES:
+        return session["locale"]
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(("nb", "no", "nn", "en"))
+        return "en" if best == "en" else "nb"
+    return "nb"
+
+
 def select_locale() -> str:
     """The ?lang= of the request, the switch in the header, the user's setting, then bokmål."""
-    chosen = None
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        chosen = current_user.locale
-    chosen = session.get("locale") or chosen  # the switch in the page header wins
-    if request.args.get("lang") in LOCALES:
-        chosen = request.args["lang"]
-    return chosen if chosen in LOCALES else "nb"
+    if not has_request_context():
+        return "nb"
+    explicit = request.args.get("lang") in LOCALES or session.get("locale") in LOCALES
+    if explicit or request.path.startswith("/api/"):
+        return request_locale()
+    signed_in = current_user and getattr(current_user, "is_authenticated", False)
+    if signed_in and current_user.locale in LOCALES:
+        return current_user.locale
+    return request_locale()
 
 
 def load_user(identity: str) -> User | None:
