@@ -89,6 +89,11 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        if connection.dialect.name == "postgresql":
+            # The app's statement_timeout (DB_TIMEOUT_SECONDS) is for requests; a migration
+            # may rebuild a large table.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()
         if sqlite:
             # A batch rebuild of a parent table with foreign keys on would cascade-delete
             # its children (STACK.md); the pragma only works outside a transaction, so it

@@ -247,11 +247,16 @@ def restore_command(file: Path, yes: bool) -> None:
     db.session.remove()
     db.engine.dispose()
     try:
-        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+        replaced = restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
     except DomainError as exc:
         _fail(exc)
         return
-    click.echo(f"Restored the database from {file}. Run `flask verify-ledger` to check it.")
+    if db.engine.dialect.name != "sqlite":
+        click.echo(f"Restored the database from {file}. Run `flask verify-ledger` to check it.")
+        return
+    click.echo(f"Restored the database from {file}; its ledger verifies.")
+    if replaced is not None:
+        click.echo(f"The replaced database is kept as {replaced}.")
 
 
 def _report_import(result: imports.ImportResult) -> None:

@@ -61,6 +61,12 @@ class Config:
         self.SECRET_KEY = self._secret_key()
         self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # PostgreSQL: the longest a request waits on the database for one step (a connection,
+        # a statement, a commit) before it is answered 503 with Retry-After (database.py).
+        self.DB_TIMEOUT_SECONDS = float(os.environ.get("DB_TIMEOUT_SECONDS", 5))
+        # The in-process deadline that catches a frozen server; it acts only in a request
+        # served by a process's main thread (gunicorn sync workers), see tracker/deadline.py.
+        self.DB_REQUEST_DEADLINE = _bool("DB_REQUEST_DEADLINE", True)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
@@ -114,5 +120,9 @@ class TestConfig(Config):
         self.TESTING = True
         self.SQLALCHEMY_DATABASE_URI = database_url(database_uri)
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # Test runs share two busy cores: only a statement slower than a minute is cut short, and
+        # the test client runs requests in pytest's main thread, where no alarm may ring.
+        self.DB_TIMEOUT_SECONDS = float(os.environ.get("DB_TIMEOUT_SECONDS", 60))
+        self.DB_REQUEST_DEADLINE = False
         # Saved export copies go to a per-run temporary folder, never into the repository.
         self.EXPORT_DIR = tempfile.mkdtemp(prefix="tracker-exports-")

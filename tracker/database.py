@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -67,14 +68,37 @@ def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_connect):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+    if engine.dialect.driver == "psycopg":
+        from tracker import deadline
+
+        if not event.contains(engine, "do_connect", deadline.connect):
+            event.listen(engine, "do_connect", deadline.connect)
+
+
+def _postgres_timeouts(app: Flask) -> None:
+    """Bound every wait on PostgreSQL by DB_TIMEOUT_SECONDS, so a request gets a 503, not a hang.
+
+    connect_timeout covers a server that does not answer a new connection, pool_timeout the
+    wait for a pooled one, statement_timeout a slow query on a server that still answers; a
+    frozen server is left to the in-process deadline (tracker/deadline.py).
+    """
+    from tracker import deadline
+
+    seconds = float(app.config["DB_TIMEOUT_SECONDS"])
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_timeout", seconds)
+    connect_args = options.setdefault("connect_args", {})
+    connect_args.setdefault("connect_timeout", max(2, math.ceil(seconds)))  # libpq: 2 at least
+    if "statement_timeout" not in connect_args.get("options", ""):
+        timeout = f"-c statement_timeout={round(seconds * 1000)}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {timeout}".strip()
+    deadline.init_app(app)  # before db.init_app: see deadline.init_app
 
 
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):
-        # A restarting server must fail fast (503), not hang the worker.
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+        _postgres_timeouts(app)
     db.init_app(app)
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
         from pathlib import Path

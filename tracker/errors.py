@@ -87,7 +87,7 @@ class StockError(Conflict):
 
 
 class ServiceUnavailable(DomainError):
-    status, title, slug = 503, _l("Tjenesten er utilgjengelig"), "unavailable"
+    status, title, slug = 503, _l("Tjenesten er midlertidig utilgjengelig"), "unavailable"
 
 
 def localized(value: Any) -> Any:
@@ -118,7 +118,7 @@ STATUS_TEXTS: dict[int, tuple[Any, Any]] = {
     429: (_l("For mange forsøk"), _l("For mange forsøk på kort tid. Vent litt og prøv igjen.")),
     500: (_l("Noe gikk galt"), _l("Noe gikk galt hos oss. Prøv igjen.")),
     503: (
-        _l("Tjenesten er utilgjengelig"),
+        _l("Tjenesten er midlertidig utilgjengelig"),
         _l("Databasen svarer ikke akkurat nå. Prøv igjen om litt."),
     ),
 }

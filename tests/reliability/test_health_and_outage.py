@@ -131,3 +131,7 @@ def test_a_connection_lost_mid_request_is_a_503_on_api_and_pages(client, monkeyp
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "5"
     assert "server closed" not in page.get_data(as_text=True)
+    assert "Tjenesten er midlertidig utilgjengelig" in page.get_data(as_text=True)
+    english = client.get("/revisjonslogg?lang=en")
+    assert english.status_code == 503
+    assert "The service is temporarily unavailable" in english.get_data(as_text=True)
