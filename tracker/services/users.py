@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -49,7 +50,7 @@ def hash_token(raw: str) -> str:
 def get_user(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound(f"No user with email '{email}'.")
+        raise NotFound(_l("Det finnes ingen bruker med e-post %(email)s.", email=email))
     return user
 
 
@@ -61,14 +62,15 @@ def _locked(user: User) -> User:
     """
     fresh = lock_by_id(User, user.id)
     if fresh is None:
-        raise NotFound(f"No user with id {user.id}.")
+        raise NotFound(_l("Det finnes ingen bruker med id %(id)s.", id=user.id))
     return fresh
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationError(
-            f"A password needs at least {MIN_PASSWORD} characters.", {"password": ["Too short."]}
+            _l("Et passord må ha minst %(n)s tegn.", n=MIN_PASSWORD),
+            {"password": [_l("For kort.")]},
         )
 
 
@@ -83,14 +85,19 @@ def create_user_unchecked(
     """Build a user without an actor's permission check (bootstrap and services below)."""
     email = email.strip().lower()
     if "@" not in email:
-        raise ValidationError("That is not an email address.", {"email": ["Invalid."]})
+        raise ValidationError(_l("Det er ikke en e-postadresse."), {"email": [_l("Ugyldig.")]})
     if role not in ROLES:
-        raise ValidationError(f"Unknown role '{role}'.", {"role": ["Unknown."]})
+        raise ValidationError(_l("Ukjent rolle: %(role)s.", role=role), {"role": [_l("Ukjent.")]})
     if role in SITE_ROLES and not site_codes:
-        raise ValidationError("Staff and site leads need a site.", {"site": ["Required."]})
+        raise ValidationError(
+            _l("Ansatte og stedsledere må ha et sted."), {"site": [_l("Må fylles ut.")]}
+        )
     _check_password(password)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"A user with email '{email}' exists already.", {"email": ["Taken."]})
+        raise Conflict(
+            _l("Det finnes allerede en bruker med e-post %(email)s.", email=email),
+            {"email": [_l("Allerede i bruk.")]},
+        )
     user = User(
         email=email,
         name=name,
@@ -174,7 +181,7 @@ def change_password(actor: Actor, current: str, new: str, keep_session: str | No
     """A new password; every other session ends and the user's API tokens are revoked."""
     user = _locked(actor.user)  # a racing change of the password must know the new one
     if not check_password_hash(user.password_hash, current):
-        raise ValidationError("The current password is wrong.", {"current": ["Wrong."]})
+        raise ValidationError(_l("Nåværende passord er feil."), {"current": [_l("Feil passord.")]})
     _check_password(new)
     user.password_hash = generate_password_hash(new, PASSWORD_METHOD)
     revoked = _end_everything(actor, user, keep_session)
@@ -227,7 +234,8 @@ def token_days(days: int | None) -> int:
         return longest
     if not 1 <= days <= longest:
         raise ValidationError(
-            f"A token lasts from 1 to {longest} days.", {"days": [f"From 1 to {longest}."]}
+            _l("En API-nøkkel varer fra 1 til %(n)s dager.", n=longest),
+            {"days": [_l("Fra 1 til %(n)s.", n=longest)]},
         )
     return days
 
@@ -292,7 +300,7 @@ def revoke_token(actor: Actor | None, token_id: int) -> ApiToken:
     Revoking it again changes nothing (it keeps its first time)."""
     token = lock_by_id(ApiToken, token_id)
     if token is None or not (actor is None or actor.is_admin or token.user_id == actor.user_id):
-        raise NotFound(f"No token with id {token_id}.")
+        raise NotFound(_l("Det finnes ingen API-nøkkel med id %(id)s.", id=token_id))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(
@@ -402,5 +410,5 @@ def list_users(actor: Actor) -> list[User]:
 def email_of(user_id: int) -> str:
     email = db.session.scalar(select(User.email).where(User.id == user_id))
     if email is None:
-        raise NotFound(f"No user with id {user_id}.")
+        raise NotFound(_l("Det finnes ingen bruker med id %(id)s.", id=user_id))
     return email
