@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -26,7 +27,10 @@ def get_item(code: str, field: str = "item", *, lock: bool = False) -> Item:
     query = select(Item).where(Item.code == code)
     item = db.session.scalar(locked(query) if lock else query)
     if item is None:
-        raise NotFound(f"No item with code '{code}'.", {field: ["Unknown item."]})
+        raise NotFound(
+            _l("Det finnes ingen vare med koden %(code)s.", code=code),
+            {field: [_l("Ukjent vare.")]},
+        )
     return item
 
 
@@ -48,7 +52,9 @@ def list_items(*, category: str | None = None, active: bool | None = None) -> li
 
 def _check_category(category: str) -> None:
     if category not in CATEGORIES:
-        raise ValidationError(f"Unknown category '{category}'.", {"category": ["Unknown."]})
+        raise ValidationError(
+            _l("Ukjent kategori: %(category)s.", category=category), {"category": [_l("Ukjent.")]}
+        )
 
 
 @service
@@ -67,7 +73,10 @@ def create_item(
     require_role(actor, "coordinator")
     _check_category(category)
     if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
-        raise Conflict(f"An item with code '{code}' exists already.", {"code": ["Taken."]})
+        raise Conflict(
+            _l("Det finnes allerede en vare med koden %(code)s.", code=code),
+            {"code": [_l("Allerede i bruk.")]},
+        )
     item = Item(
         code=code,
         name_nb=name_nb,
@@ -96,7 +105,9 @@ def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
         if name in changes:
             setattr(item, name, changes[name])
     if item.category == "naloxone" and not item.tracks_lots:
-        raise ValidationError("Naloxone must track lots.", {"tracks_lots": ["Required."]})
+        raise ValidationError(
+            _l("Nalokson må føres med parti."), {"tracks_lots": [_l("Må fylles ut.")]}
+        )
     audit.record(actor, "item", item.id, "update", before=before, after=snapshot(item))
     commit()
     return item
@@ -117,8 +128,8 @@ def set_levels(
     item = get_item(item_code)
     if target_level < reorder_level:
         raise ValidationError(
-            "The target level must be at least the reorder level.",
-            {"target_level": ["Below the reorder level."]},
+            _l("Målnivået må være minst bestillingsnivået."),
+            {"target_level": [_l("Under bestillingsnivået.")]},
         )
     key = {"site_id": site.id, "item_id": item.id}
     levels = {"reorder_level": reorder_level, "target_level": target_level}
