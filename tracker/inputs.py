@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from tracker.errors import DomainError
@@ -57,7 +58,7 @@ class JSONLimitError(ValueError):
 
 def _bounded_int(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_JSON_DIGITS:
-        raise JSONLimitError("JSON number too large.")
+        raise JSONLimitError(_l("Et tall i JSON er for stort."))
     return int(digits)
 
 
@@ -71,7 +72,7 @@ def check_json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
         if bracket in ("[", "{"):
             depth += 1
             if depth > limit:
-                raise JSONLimitError("JSON nested too deep.")
+                raise JSONLimitError(_l("JSON er nøstet for dypt."))
         elif bracket in ("]", "}"):
             depth -= 1
 
@@ -92,9 +93,9 @@ class TrackerRequest(Request):
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         if isinstance(e, JSONLimitError):
-            raise DomainError(str(e))
+            raise DomainError(e.args[0])
         if isinstance(e, ValueError):  # a syntax error or undecodable bytes
-            raise DomainError("The body is not valid JSON.", {"json": ["Invalid JSON body."]})
+            raise DomainError(_l("Innholdet er ikke gyldig JSON."), {"json": [_l("Ugyldig JSON.")]})
         return super().on_json_loading_failed(e)
 
 

@@ -101,7 +101,7 @@ def test_another_workers_deactivation_is_honoured_within_the_ttl(app, client, cl
     db.session.close()
     response = api.post("/tallies", json=tally_body(site, {item.code: 1}))
     assert response.status_code == 409, response.get_json()
-    assert "deactivated" in response.get_json()["detail"]
+    assert response.get_json()["code"] == "site-inactive"
 
 
 def test_another_workers_item_change_is_honoured_after_the_ttl(app, client, clock):

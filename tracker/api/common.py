@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, json, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint, Page
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
@@ -121,8 +122,9 @@ def _replay(stored: Any, payload_hash: str) -> Response:
     if stored.request_hash != payload_hash:
         return domain_problem(
             ValidationError(
-                "This Idempotency-Key was used with a different request body.",
-                {"Idempotency-Key": ["Reused with a different payload."]},
+                _l("Denne Idempotency-Key er brukt med et annet innhold."),
+                {"Idempotency-Key": [_l("Brukt igjen med annet innhold.")]},
+                code="idempotency-key-reused",
             )
         )
     response = Response(
@@ -139,7 +141,8 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
         return call(None)
     if not 1 <= len(key) <= 200 or not key.isprintable():
         raise DomainError(
-            "Idempotency-Key must be 1-200 printable characters.", {"Idempotency-Key": ["Invalid."]}
+            _l("Idempotency-Key må være 1–200 skrivbare tegn."),
+            {"Idempotency-Key": [_l("Ugyldig.")]},
         )
     scope = f"{actor().user_id}:{request.method}:{request.path}"
     payload_hash = request_hash(
