@@ -259,11 +259,11 @@ def verify(url: str) -> None:
     from tracker import create_app
     from tracker.config import TestConfig
     from tracker.extensions import db
-    from tracker.services import ledger
+    from tracker.services import ledger_check
 
     app = create_app(TestConfig(url))
     with app.app_context():
-        assert ledger.verify() == [], "ledger mismatch after the run"
+        assert ledger_check.verify() == [], "ledger mismatch after the run"
         db.engine.dispose()
 
 

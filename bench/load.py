@@ -285,12 +285,12 @@ def verify(url: str, results: list[Result], log: Path) -> dict:
     from tracker.config import TestConfig
     from tracker.extensions import db
     from tracker.models import NaloxoneHandout, Receipt, StockMovement, TallyEntry, TallyLine
-    from tracker.services import ledger
+    from tracker.services import ledger_check
 
     app = create_app(TestConfig(url))
     models = {"entry": TallyEntry, "handout": NaloxoneHandout, "receipt": Receipt}
     with app.app_context():
-        mismatches = ledger.verify()
+        mismatches = ledger_check.verify()
         missing = {}
         for op, model in models.items():
             acked = {r.entity_id for r in results if r.op == op and r.status == 201}

@@ -39,7 +39,7 @@ from tracker.models import (
     TallyLine,
     User,
 )
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 ENTRIES = 8
 CLIENTS = 4
@@ -143,7 +143,7 @@ def test_racing_deletes_of_an_entry_take_effect_once(app, client, database_uri):
     kept_syringes = sum(10 + ids.index(i) for i in kept)
     assert _on_hand(site, "SPR-2") == RECEIVED - kept_syringes
     assert _on_hand(site, "KAN-23") == -5 * len(kept)
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.slow
@@ -172,7 +172,7 @@ def test_racing_edits_of_an_entry_apply_one_after_another(app, client, database_
         assert (line.quantity - 20) / 7 == entry.contacts
     assert _on_hand(site, "SPR-2") == RECEIVED - sum(lines.values())
     assert _on_hand(site, "KAN-23") == 0
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.slow
@@ -204,7 +204,7 @@ def test_racing_edits_that_read_the_same_version_apply_once_the_rest_get_412(
     assert lines == moved
     assert {entry.version for entry in db.session.scalars(select(TallyEntry))} == {2}
     assert _on_hand(site, "SPR-2") == RECEIVED - sum(lines.values())
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.slow
@@ -239,7 +239,7 @@ def test_a_double_tapped_web_delete_deletes_once_and_every_tap_gets_the_receipt(
         StockMovement.tally_id == tally_id, StockMovement.kind == "correction"
     )
     assert db.session.scalar(reversals) == 2  # syringes and needles, once each
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.slow
@@ -288,7 +288,7 @@ def test_racing_closes_and_line_changes_of_a_count_close_it_once_from_its_final_
     assert count.status == "closed"
     assert line.variance == line.counted_quantity - 100 == adjusted
     assert db.session.scalar(select(StockBalance.quantity)) == line.counted_quantity
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.slow
@@ -354,4 +354,4 @@ def test_rows_created_by_racing_requests_are_created_once_without_errors(app, cl
     assert set(db.session.scalars(select(StockBalance.quantity))) == {10 * CLIENTS}
     for level in db.session.scalars(select(SiteItem)):
         assert level.target_level == 10 * level.reorder_level  # one PUT's values, whole
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []

@@ -11,7 +11,7 @@ from tests.factories import make_item, make_site, make_token, make_user, receipt
 from tests.servers import gunicorn
 from tracker.extensions import db
 from tracker.models import StockBalance, StockMovement, TallyEntry
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 REQUESTS = 400
 
@@ -47,7 +47,7 @@ def test_parallel_tallies_and_receipts_leave_an_exact_balance(app, database_uri)
     expected = sum(delta for _, _, delta in jobs)
     assert db.session.scalar(select(StockBalance.quantity)) == expected
     assert len(db.session.scalars(select(StockMovement.id)).all()) == REQUESTS
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.slow
@@ -72,4 +72,4 @@ def test_concurrent_retries_with_one_idempotency_key_have_one_effect(app, databa
     assert {status for status, _ in results} == {201}
     assert len({tally_id for _, tally_id in results}) == 1
     assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 1
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []

@@ -5,6 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from tracker.database import include_name
 from tracker.extensions import db
 from tracker.models import Base
 from tracker.models.stock import SPARSE_REFERENCES
@@ -19,7 +20,8 @@ def test_migrations_build_every_table(app):
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
         )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []

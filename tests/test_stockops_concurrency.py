@@ -14,7 +14,7 @@ from tests.servers import gunicorn
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import StockBalance, StockMovement, Transfer
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 ON_HAND = 100
 EACH = 3
@@ -95,4 +95,4 @@ def test_parallel_transfers_and_discards_never_overdraw_the_sender(app, client, 
         select(func.sum(StockMovement.quantity)).where(StockMovement.kind == "discard")
     )
     assert total + discarded == ON_HAND
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []

@@ -25,6 +25,7 @@ def create_app(config: Any = None) -> Flask:
         directory=str(_migrations_dir()),
         render_as_batch=True,
         compare_type=True,
+        include_name=database.include_name,
     )
     csrf.init_app(app)
     limiter.init_app(app)

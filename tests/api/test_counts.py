@@ -7,7 +7,7 @@ from tests.api.stockops_helpers import balance, receive, receive_lot, stock_worl
 from tests.factories import tally_body
 from tracker.extensions import db
 from tracker.models import Discrepancy, StockCount, StockMovement
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_closing_writes_exactly_the_variance(world):
     assert balance(world["a"], "SPR-2") == 93
     found = db.session.scalars(select(Discrepancy)).one()
     assert (found.kind, found.quantity, found.stock_count_id) == ("count_variance", -7, count["id"])
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_distribution_during_the_count_counts_after_it(world):
@@ -62,7 +62,7 @@ def test_distribution_during_the_count_counts_after_it(world):
     assert adjustments() == [-3]
     # balance = counted + movements recorded after the snapshot = 97 - 12 + 5
     assert balance(world["a"], "SPR-2") == 90
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_count_with_no_variance_writes_nothing(world):

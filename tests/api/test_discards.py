@@ -10,7 +10,7 @@ from tests.factories import make_lot
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import Item, StockMovement
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_an_expired_lot_is_accepted_for_discard(world):
         select(StockMovement).where(StockMovement.kind == "discard")
     ).one()
     assert (movement.quantity, movement.reason) == (-3, "expired")
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_discard_beyond_on_hand_is_refused(world):

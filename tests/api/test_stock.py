@@ -9,7 +9,7 @@ from tests.factories import api_client, make_item, make_lot, make_site, make_use
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import Lot, NaloxoneHandout, StockMovement
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_naloxone_handout_takes_the_soonest_expiring_lot_with_stock(world):
     response = world["api"].post("/naloxone-handouts", handout(world["site"]))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["lot"] == "SOON"
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_expired_lot_is_refused_for_handout(world):

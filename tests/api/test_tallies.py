@@ -9,7 +9,7 @@ from tests.factories import api_client, make_item, make_site, make_user, receipt
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import AuditEvent, StockBalance, StockMovement, TallyEntry
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_tally_writes_distribution_and_moves_balance(world):
     assert {line["item"]: line["quantity"] for line in body["lines"]} == {"SPR-2": 40, "KAN-23": 30}
     assert balance(site, world["syringe"]) == 60
     assert balance(site, world["needle"]) == -30  # distribution is never refused
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_tally_edit_writes_a_correction_and_keeps_the_ledger(world):
@@ -74,7 +74,7 @@ def test_tally_edit_writes_a_correction_and_keeps_the_ledger(world):
     ).one()
     assert correction.quantity == 15
     assert correction.corrects_id is not None
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_tally_delete_reverses_it_and_keeps_the_row(world):
@@ -85,7 +85,7 @@ def test_tally_delete_reverses_it_and_keeps_the_row(world):
     assert db.session.get(TallyEntry, tally_id).deleted_at is not None
     assert api.get(f"/tallies/{tally_id}").get_json()["deleted"] is True
     assert api.delete(f"/tallies/{tally_id}").status_code == 409
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_idempotent_post_has_one_effect_and_replays_the_first_response(world):
@@ -213,7 +213,7 @@ def test_an_entry_carries_its_version_as_etag(world):
     deleted = api.delete(f"/tallies/{tally_id}", headers={"If-Match": '"2"'})
     assert deleted.status_code == 200
     assert deleted.headers["ETag"] == '"3"'
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', '"abc"', '"1", "3"', ""])

@@ -7,7 +7,7 @@ from tests.api.stockops_helpers import balance, receive, receive_lot, stock_worl
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import AuditEvent, Discrepancy, StockMovement, Transfer
-from tracker.services import ledger
+from tracker.services import ledger_check
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_a_shipped_transfer_is_in_transit_and_in_neither_sites_on_hand(world):
     assert sum(line["quantity"] for line in stock_b if line["item"] == "SPR-2") == 0
     reorder_b = world["lead_b"].get("/reorder?site=OSL-SR").get_json()
     assert reorder_b == []  # no levels set: nothing to reorder, but transit is known
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_receiving_everything_puts_it_into_the_receiver(world):
@@ -62,7 +62,7 @@ def test_receiving_everything_puts_it_into_the_receiver(world):
     assert balance(world["a"], "SPR-2") == 60
     assert balance(world["b"], "SPR-2") == 40
     assert db.session.scalar(select(func.count()).select_from(Discrepancy)) == 0
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_shortfall_on_receipt_is_recorded_as_a_discrepancy(world):
@@ -137,7 +137,7 @@ def test_cancelling_puts_the_stock_back_at_the_sender(world):
     assert late.status_code == 409
     kinds = db.session.scalars(select(StockMovement.kind).order_by(StockMovement.id)).all()
     assert kinds == ["receipt", "transfer_out", "correction"]
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.parametrize(

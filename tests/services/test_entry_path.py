@@ -25,7 +25,7 @@ from tracker.models import (
     StockMovement,
     TallyEntry,
 )
-from tracker.services import ledger, tallies
+from tracker.services import ledger, ledger_check, tallies
 from tracker.services.unit import Idempotency, IdempotentReplay
 
 
@@ -60,7 +60,7 @@ def test_contacts_are_counted_with_and_without_lines_and_follow_changes(app):
     assert _contacts(site) == 3
     tallies.delete_tally(staff, with_lines.id)
     assert _contacts(site) == 2
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_post_returns_the_new_movement_ids_in_order_and_moves_every_counter(app):
@@ -88,7 +88,7 @@ def test_post_returns_the_new_movement_ids_in_order_and_moves_every_counter(app)
         db.session.execute(select(DistributionDaily.item_id, DistributionDaily.quantity)).all()
     )
     assert daily == {item.id: n + 1 for n, item in enumerate(items)}
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_post_flags_each_key_below_zero_once_per_open_discrepancy(app):
@@ -118,7 +118,7 @@ def test_post_flags_each_key_below_zero_once_per_open_discrepancy(app):
     ]  # the quantity when first flagged; the second posting found them open
     assert all(d.detected_on == today() and before <= d.detected_at for d in found)
     assert all(d.detected_at.tzinfo is not None for d in found)
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_failed_service_leaves_no_movement_and_no_counter(app):
@@ -230,4 +230,4 @@ def test_core_insert_of_entry_lines_and_audit_reads_back_as_the_orm_wrote_it(app
     ).one()
     assert event_row[1] is True  # SQL NULL, not JSON null
     assert event_row[2] == expected
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []

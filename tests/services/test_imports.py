@@ -20,10 +20,8 @@ from tracker.models import (
     NaloxoneHandout,
     StockMovement,
     TallyEntry,
-    TallyLine,
 )
-from tracker.models.base import utcnow
-from tracker.services import imports, ledger
+from tracker.services import imports, ledger_check, tallies
 from tracker.services.access import Actor
 
 HEADER = (
@@ -90,7 +88,7 @@ def test_import_writes_distribution_through_the_ledger(world):
         (s, spr, date(2025, 3, 1)): 5000,
         (s, nal, date(2025, 6, 6)): 2,
     }
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
     monthly = db.session.scalar(select(TallyEntry).where(TallyEntry.granularity == "month"))
     assert monthly.entry_date == date(2025, 3, 1)
     assert monthly.contacts == 100
@@ -225,7 +223,7 @@ def test_the_same_file_imported_twice_does_nothing_the_second_time(world):
     assert again.already_imported
     assert again.batch_id == first.batch_id
     assert counts() == before
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_an_edited_file_is_refused_listing_the_rows_that_differ(world):
@@ -259,7 +257,7 @@ def test_an_extended_file_imports_only_its_new_rows(world):
     }
     contacts = {c.day: c.contacts for c in db.session.scalars(select(ContactsDaily))}
     assert contacts == {date(2025, 6, 6): 4, date(2025, 6, 7): 2}
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_an_xlsx_file_is_read_with_dates_and_numbers_as_cells(world):
@@ -319,7 +317,7 @@ def test_a_later_file_without_contacts_for_an_imported_day_is_not_a_difference(w
     assert result.imported == 1
     contacts = {c.day: c.contacts for c in db.session.scalars(select(ContactsDaily))}
     assert contacts[date(2025, 6, 6)] == 4
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
@@ -349,18 +347,15 @@ DAY_MESSAGE = (
 
 
 def app_entry(world, day: date, *, deleted: bool = False) -> TallyEntry:
-    """A tally entry as daily entry in the app makes it (no import batch), with one line."""
-    entry = TallyEntry(
-        site_id=world["site"].id,
+    """A tally entry made by daily entry in the app (no import batch), with one line."""
+    entry = tallies.create_tally(
+        world["actor"],
+        site_code=world["site"].code,
         entry_date=day,
         contacts=0,
-        created_by_id=world["coordinator"].id,
-        deleted_at=utcnow() if deleted else None,
+        lines=[{"item": world["syringe"].code, "quantity": 5}],
     )
-    entry.lines.append(TallyLine(item_id=world["syringe"].id, quantity=5))
-    db.session.add(entry)
-    db.session.commit()
-    return entry
+    return tallies.delete_tally(world["actor"], entry.id) if deleted else entry
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
@@ -396,7 +391,7 @@ def test_a_different_day_is_imported(world):
     )
     assert result.ok
     assert result.imported == 1
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_another_site_on_the_same_day_is_imported(world):
@@ -443,7 +438,7 @@ def test_reimporting_and_extending_an_imported_file_is_not_an_overlap(world):
     extended = imports.import_file(world["actor"], io.BytesIO(longer), "a.csv")
     assert extended.ok
     assert (extended.imported, extended.skipped) == (1, 2)
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_the_check_is_one_statement_however_many_rows_overlap(world):

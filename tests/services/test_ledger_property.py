@@ -11,7 +11,7 @@ from tests.factories import make_item, make_site, make_user
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import Item, StockBalance
-from tracker.services import ledger, stock, tallies
+from tracker.services import ledger, ledger_check, stock, tallies
 from tracker.services.access import Actor
 
 ITEMS = ("SPR-2", "KAN-23", "FOLIE")
@@ -81,7 +81,7 @@ def test_any_sequence_keeps_every_balance_equal_to_its_ledger(app, operations):
         for b in db.session.scalars(select(StockBalance).where(StockBalance.site_id == site.id))
     }
     assert {code: balances.get(code, 0) for code in ITEMS} == expected
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_batch_bigger_than_one_statement_allows_is_posted_whole(app):
@@ -98,4 +98,4 @@ def test_a_batch_bigger_than_one_statement_allows_is_posted_whole(app):
     db.session.commit()
     assert len(ids) == 4000
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 4000
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []

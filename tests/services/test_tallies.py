@@ -10,7 +10,7 @@ from tracker.dates import today
 from tracker.errors import Conflict, PreconditionFailed
 from tracker.extensions import db
 from tracker.models import StockMovement, TallyEntry
-from tracker.services import ledger, tallies
+from tracker.services import ledger_check, tallies
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_an_edit_corrects_from_the_committed_lines_not_a_stale_copy(app, entry):
     assert [line.quantity for line in tally.lines] == [50]
     assert tally.version == 3
     assert _handed_out(tally_id) == 50  # 40, corrected by -10 and then by +20
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_delete_after_a_delete_elsewhere_is_refused_and_reverses_nothing(app, entry):
@@ -77,7 +77,7 @@ def test_a_delete_after_a_delete_elsewhere_is_refused_and_reverses_nothing(app, 
     with pytest.raises(Conflict, match="allerede slettet"):
         tallies.update_tally(staff, tally_id, changes={"contacts": 1})
     assert _handed_out(tally_id) == 0
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []
 
 
 def test_a_stale_expected_version_is_refused_and_changes_nothing(app, entry):
@@ -103,4 +103,4 @@ def test_the_expected_version_lets_the_change_through(app, entry):
     tally = tallies.delete_tally(staff, tally_id, expected={2})
     assert (tally.version, tally.deleted_at is not None) == (3, True)
     assert _handed_out(tally_id) == 0
-    assert ledger.verify() == []
+    assert ledger_check.verify() == []

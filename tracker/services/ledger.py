@@ -37,12 +37,10 @@ from tracker.dates import today
 from tracker.errors import StockError
 from tracker.extensions import db
 from tracker.models import (
-    ContactsDaily,
     DistributionDaily,
     DistributionMonthly,
     StockBalance,
     StockMovement,
-    TallyEntry,
 )
 from tracker.models.base import UTCDateTime, utcnow
 from tracker.services import discrepancies
@@ -551,97 +549,3 @@ def _upsert_select(
 def upsert_add_select(model: type, keys: tuple[str, ...], column: str, rows: Select[Any]) -> None:
     """upsert_add for rows from a SELECT (keys then the counter; give it a WHERE and ORDER BY)."""
     _upsert_select(model, keys, [column], rows, column)
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    table: str
-    key: tuple[Any, ...]
-    stored: int
-    from_ledger: int
-
-
-def ledger_sums() -> dict[tuple[int, int, int], int]:
-    rows = db.session.execute(
-        select(
-            StockMovement.site_id,
-            StockMovement.item_id,
-            StockMovement.lot_id,
-            func.sum(StockMovement.quantity),
-        ).group_by(StockMovement.site_id, StockMovement.item_id, StockMovement.lot_id)
-    )
-    return {(s, i, lot or 0): int(q) for s, i, lot, q in rows}
-
-
-def distribution_sums() -> dict[tuple[int, int, date], int]:
-    """Distribution per (site, item, day) straight from the ledger."""
-    is_dist = (StockMovement.kind == "distribution") | (
-        (StockMovement.kind == "correction")
-        & (StockMovement.tally_id.is_not(None) | StockMovement.naloxone_handout_id.is_not(None))
-    )
-    rows = db.session.execute(
-        select(
-            StockMovement.site_id,
-            StockMovement.item_id,
-            StockMovement.occurred_on,
-            -func.sum(StockMovement.quantity),
-        )
-        .where(is_dist)
-        .group_by(StockMovement.site_id, StockMovement.item_id, StockMovement.occurred_on)
-    )
-    return {(s, i, d): int(q) for s, i, d, q in rows}
-
-
-def contacts_sums() -> dict[tuple[int, date], int]:
-    """Contacts per (site, day) straight from the entries that are not deleted."""
-    rows = db.session.execute(
-        select(TallyEntry.site_id, TallyEntry.entry_date, func.sum(TallyEntry.contacts))
-        .where(TallyEntry.deleted_at.is_(None))
-        .group_by(TallyEntry.site_id, TallyEntry.entry_date)
-    )
-    return {(s, d): int(q) for s, d, q in rows}
-
-
-def verify() -> list[Mismatch]:
-    """Compare balances and the daily aggregate with sums over the ledger."""
-    mismatches: list[Mismatch] = []
-    ledger = ledger_sums()
-    stored = {
-        (b.site_id, b.item_id, b.lot_key): b.quantity
-        for b in db.session.scalars(select(StockBalance))
-    }
-    for key in sorted(set(ledger) | set(stored)):
-        if ledger.get(key, 0) != stored.get(key, 0):
-            mismatches.append(
-                Mismatch("stock_balance", key, stored.get(key, 0), ledger.get(key, 0))
-            )
-    dist = distribution_sums()
-    daily = {
-        (d.site_id, d.item_id, d.day): d.quantity
-        for d in db.session.scalars(select(DistributionDaily))
-    }
-    for key in sorted(set(dist) | set(daily)):
-        if dist.get(key, 0) != daily.get(key, 0):
-            mismatches.append(
-                Mismatch("distribution_daily", key, daily.get(key, 0), dist.get(key, 0))
-            )
-    months: dict[tuple[int, int, date], int] = defaultdict(int)
-    for (s, i, d), q in dist.items():
-        months[(s, i, d.replace(day=1))] += q
-    stored_months = {
-        (m.site_id, m.item_id, m.month): m.quantity
-        for m in db.session.scalars(select(DistributionMonthly))
-    }
-    for key in sorted(set(months) | set(stored_months)):
-        if months.get(key, 0) != stored_months.get(key, 0):
-            mismatches.append(
-                Mismatch("distribution_monthly", key, stored_months.get(key, 0), months.get(key, 0))
-            )
-    entries = contacts_sums()
-    people = {(c.site_id, c.day): c.contacts for c in db.session.scalars(select(ContactsDaily))}
-    for key in sorted(set(entries) | set(people)):
-        if entries.get(key, 0) != people.get(key, 0):
-            mismatches.append(
-                Mismatch("contacts_daily", key, people.get(key, 0), entries.get(key, 0))
-            )
-    return mismatches
