@@ -76,7 +76,7 @@ def test_export_summary_refuses_bad_input(runner, app, tmp_path):
     base = ["export", "summary", "-o", str(tmp_path / "x.xlsx")]
     backwards = runner.invoke(args=[*base, "--from", "2025-06-01", "--to", "2025-05-01"])
     assert backwards.exit_code == 2
-    assert "after" in backwards.output
+    assert "er etter" in backwards.output
     unknown = runner.invoke(
         args=[*base, "--from", "2025-05-01", "--to", "2025-05-31", "--site", "X1"]
     )

@@ -172,7 +172,7 @@ def test_json_nested_ten_thousand_deep_is_a_400(world):
     )
     assert response.status_code == 400
     assert response.headers["Content-Type"] == PROBLEM
-    assert response.json["detail"] == "JSON nested too deep."
+    assert response.json["detail"] == "JSON er nøstet for dypt."
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(world):
@@ -188,7 +188,7 @@ def test_a_huge_json_integer_is_a_400(world, digits):
         "/tallies", data=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.json["detail"] == "JSON number too large."
+    assert response.json["detail"] == "Et tall i JSON er for stort."
 
 
 def test_a_quantity_beyond_64_bits_that_parses_is_a_422(world):
@@ -203,7 +203,7 @@ def test_invalid_json_is_still_a_400_that_says_so(world):
         "/tallies", data="{nope", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.json["detail"] == "The body is not valid JSON."
+    assert response.json["detail"] == "Innholdet er ikke gyldig JSON."
 
 
 def _input_schemas():

@@ -56,7 +56,8 @@ class ProblemSchema(Schema):
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
-    detail = fields.String()
+    detail = fields.String(metadata={"description": "Why, in the language of Accept-Language"})
+    code = fields.String(metadata={"description": "A finer machine code, e.g. lot-required"})
     errors = fields.Dict()
 
 
