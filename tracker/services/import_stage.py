@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     Column,
@@ -162,17 +163,21 @@ def duplicates(headings: dict[str, str]) -> list[RowError]:
             row,
             headings["item"],
             f"{headings['item_letter']}{row}",
-            f"Duplicate of row {first_row}: same site, date or month and item.",
+            _l("Samme som rad %(first)s: samme sted, dato eller måned og vare.", first=first_row),
         )
         for row, first_row in db.session.execute(query)
     ]
 
 
 OVERLAP_MESSAGES = {
-    "day": "The site already has distribution entered in the app for this day; "
-    "importing it would count it twice.",
-    "month": "The site already has distribution entered in the app in this month; "
-    "importing it would count it twice.",
+    "day": _l(
+        "Stedet har allerede utdeling registrert i appen denne dagen; en import ville telle "
+        "den to ganger."
+    ),
+    "month": _l(
+        "Stedet har allerede utdeling registrert i appen denne måneden; en import ville telle "
+        "den to ganger."
+    ),
 }
 
 
@@ -222,7 +227,7 @@ def overlaps(headings: dict[str, str], limit: int) -> tuple[int, list[RowError]]
             RowError(
                 row,
                 headings[name],
-                f"{letter}{row}" if letter else f"row {row}",
+                f"{letter}{row}" if letter else _l("rad %(row)s", row=row),
                 OVERLAP_MESSAGES[granularity],
             )
         )
