@@ -2,8 +2,8 @@
 
     python bench/profile_entry.py [--db sqlite|postgres] [--requests 2000]
 
-Prints the mean wall time per POST (test client, no HTTP server); run under py-spy to see
-where a request spends its CPU.
+Prints the mean wall time and CPU time (this process) per POST (test client, no HTTP
+server); run under py-spy to see where a request spends its CPU. Under load, compare CPU.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from common import scratch_database
 from entry import prepare
 
 
-def run(url: str, requests: int) -> float:
+def run(url: str, requests: int) -> tuple[float, float]:
     from tracker import create_app
     from tracker.config import Config
     from tracker.extensions import db
@@ -29,13 +29,14 @@ def run(url: str, requests: int) -> float:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for _ in range(20):
         client.post("/api/v1/tallies", data=bodies[0], headers=headers)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(requests):
         assert client.post("/api/v1/tallies", data=bodies[0], headers=headers).status_code == 201
     elapsed = (time.perf_counter() - started) / requests
+    cpu = (time.process_time() - cpu) / requests
     with app.app_context():
         db.engine.dispose()
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -44,8 +45,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
     with scratch_database(args.db) as url:
-        per = run(url, args.requests)
-    print(f"[{args.db}] {per * 1000:.2f} ms per tally POST in-process ({args.requests} POSTs)")
+        per, cpu = run(url, args.requests)
+    print(
+        f"[{args.db}] {per * 1000:.2f} ms per tally POST in-process, {cpu * 1000:.2f} ms CPU "
+        f"({args.requests} POSTs)"
+    )
 
 
 if __name__ == "__main__":

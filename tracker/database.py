@@ -29,6 +29,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+# A connection execution option: this transaction only reads (see reads_first).
+READS_ONLY = "tracker_reads_only"
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -36,9 +38,12 @@ def _sqlite_begin(connection: Any) -> None:
 
     Read-only requests (GET, HEAD) begin deferred: in WAL mode they read a snapshot without
     blocking writers, so a long report never holds up the day's entries. GET handlers
-    must therefore not write.
+    must therefore not write. So do the reads a writing service does first (`reads_first`).
     """
-    if has_request_context() and (request.method in READ_ONLY_METHODS or g.get("_read_phase")):
+    if connection.get_execution_options().get(READS_ONLY) or (
+        has_request_context()
+        and (request.method in READ_ONLY_METHODS or g.get("tracker_read_phase"))
+    ):
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -52,11 +57,11 @@ def read_phase() -> Iterator[None]:
     database's single write lock only for its service's own work, not for authentication.
     Loaded objects stay usable (expire_on_commit is off). On PostgreSQL nothing changes.
     """
-    g._read_phase = True
+    g.tracker_read_phase = True
     try:
         yield
     finally:
-        g._read_phase = False
+        g.tracker_read_phase = False
     if request.method in READ_ONLY_METHODS:
         return  # a GET reads on in the same deferred transaction, one snapshot
     session = db.session()
@@ -94,6 +99,29 @@ def ledger_rewrite(connection: Connection) -> Iterator[None]:
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """What autogenerate compares with the models: everything but SQLite's ledger flag."""
     return not (type_ == "table" and name == LEDGER_GUARD)
+
+
+@contextlib.contextmanager
+def reads_first() -> Iterator[None]:
+    """The reads a writing service does before its first write (site, items, lots, access).
+
+    On SQLite, when no transaction is open, they run in a deferred transaction (a WAL
+    snapshot, no lock) that is committed here, and the writes then begin with BEGIN
+    IMMEDIATE: the database's single write lock is held for the writes alone. What was read
+    is not locked, as on PostgreSQL (READ COMMITTED): a site deactivated while an entry is
+    in flight may still take that entry, never a later one. A balance read here (to pick a
+    lot) is never written back: balances move only by atomic SQL (invariant 1). Nothing is
+    written inside this block.
+    Inside an open transaction (e.g. a web POST whose login already began one), and on
+    PostgreSQL, the reads simply run in the service's transaction.
+    """
+    session = db.session()
+    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session.connection(execution_options={READS_ONLY: True})  # BEGIN (deferred)
+    yield
+    session.commit()  # ends the snapshot; loaded objects stay usable (expire_on_commit off)
 
 
 def configure_engine(engine: Engine) -> None:

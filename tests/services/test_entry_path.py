@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from tests.factories import (
     actor,
@@ -21,6 +21,8 @@ from tracker.models import (
     Discrepancy,
     DistributionDaily,
     IdempotencyKey,
+    Item,
+    Site,
     StockBalance,
     StockMovement,
     TallyEntry,
@@ -145,29 +147,35 @@ def test_a_failed_service_leaves_no_movement_and_no_counter(app):
     assert _contacts(site) == 0
 
 
-def test_sqlite_post_takes_the_write_lock_only_after_the_token_lookup(client, is_postgres):
-    """The bearer token is read in a deferred transaction; BEGIN IMMEDIATE comes after it."""
+def test_sqlite_post_takes_the_write_lock_only_for_the_writes(client, is_postgres):
+    """The token, the idempotency check, the site and the items are read in deferred
+    transactions; BEGIN IMMEDIATE comes after them and is followed by writes only."""
     if is_postgres:
         pytest.skip("SQLite's write lock only")
     site = make_site()
     item = make_item()
     api = api_client(client, make_user("staff", [site]))
+    # The token's first use writes its last_used_at (at most hourly): not the entry's cost.
+    assert api.post("/tallies", tally_body(site, {item.code: 1})).status_code == 201
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        seen.append(" ".join(statement.split())[:40])
+        seen.append(" ".join(statement.split()))
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        response = api.post("/tallies", tally_body(site, {item.code: 2}))
+        response = api.post(
+            "/tallies", tally_body(site, {item.code: 2}), headers={"Idempotency-Key": "k1"}
+        )
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 201
     begins = [n for n, s in enumerate(seen) if s.startswith("BEGIN")]
-    token = next(n for n, s in enumerate(seen) if "api_token" in s)
-    assert seen[begins[0]] == "BEGIN"
-    assert begins[0] < token < begins[1]
-    assert seen[begins[1]] == "BEGIN IMMEDIATE"
+    assert [seen[n] for n in begins] == ["BEGIN", "BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+    reads, writes = seen[: begins[-1]], seen[begins[-1] + 1 :]
+    for table in ("api_token", "idempotency_key", "site", "item"):
+        assert any(s.startswith("SELECT") and f"FROM {table}" in s for s in reads), table
+    assert all(s.startswith("INSERT") for s in writes), writes
 
 
 def test_a_key_committed_by_a_racing_request_turns_into_a_replay(app):
@@ -231,3 +239,31 @@ def test_core_insert_of_entry_lines_and_audit_reads_back_as_the_orm_wrote_it(app
     assert event_row[1] is True  # SQL NULL, not JSON null
     assert event_row[2] == expected
     assert ledger_check.verify() == []
+
+
+def test_deactivating_a_site_or_item_refuses_the_next_entry_at_once(client):
+    """No per-worker cache: a deactivation committed by plain SQL (as another worker's would
+    reach this one: no ORM event here) is seen by the very next entry, however recently
+    the site and item were read."""
+    site = make_site()
+    item = make_item()
+    api = api_client(client, make_user("staff", [site]))
+
+    def another_worker(*statements) -> None:  # noqa: ANN002
+        for statement in statements:
+            db.session.execute(statement)
+        db.session.commit()
+
+    assert api.post("/tallies", tally_body(site, {item.code: 2})).status_code == 201
+    another_worker(update(Item).where(Item.id == item.id).values(active=False))
+    response = api.post("/tallies", tally_body(site, {item.code: 2}))
+    assert response.status_code == 422
+    assert "ikke lenger i bruk" in response.get_json()["detail"]
+    another_worker(
+        update(Item).where(Item.id == item.id).values(active=True),
+        update(Site).where(Site.id == site.id).values(active=False),
+    )
+    response = api.post("/tallies", tally_body(site, {item.code: 2}))
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "site-inactive"
+    assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 1

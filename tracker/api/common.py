@@ -16,7 +16,7 @@ from webargs.core import is_json, missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.http import parse_etags
 
-from tracker.database import read_phase
+from tracker.database import read_phase, reads_first
 from tracker.errors import (
     DomainError,
     ServiceUnavailable,
@@ -148,7 +148,8 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
     payload_hash = request_hash(
         {"body": request.get_json(silent=True), "query": request.args.to_dict(flat=False)}
     )
-    stored = find_idempotency(scope, key)
+    with reads_first():  # on SQLite outside the write lock
+        stored = find_idempotency(scope, key)
     if stored is not None:
         return _replay(stored, payload_hash)
     claim = Idempotency(

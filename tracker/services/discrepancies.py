@@ -8,58 +8,16 @@ how; who resolved it and when are kept.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select, tuple_
+from sqlalchemy import Select, select
 
-from tracker.dates import today
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import Discrepancy, StockBalance
+from tracker.models import Discrepancy
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import commit, get_by_id, lock_by_id, service
-
-# Built once: the ledger runs these after every posting that lowers a balance (every tally),
-# and building and hashing the statement cost more than running it.
-_NEGATIVE = (
-    select(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity)
-    .where(
-        tuple_(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key).in_(
-            bindparam("keys", expanding=True)
-        ),
-        StockBalance.quantity < 0,
-    )
-    .order_by(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key)
-)
-_OPEN_NEGATIVE = select(Discrepancy.site_id, Discrepancy.item_id, Discrepancy.lot_id).where(
-    Discrepancy.kind == "negative_balance",
-    Discrepancy.resolved_at.is_(None),
-    Discrepancy.site_id.in_(bindparam("sites", expanding=True)),
-)
-
-
-def flag_negative(keys: list[tuple[int, int, int]]) -> None:
-    """Open a negative-balance discrepancy for each touched key now below zero (flush only)."""
-    if not keys:
-        return
-    negative = db.session.execute(_NEGATIVE, {"keys": keys}).all()
-    if not negative:
-        return
-    sites = sorted({row.site_id for row in negative})
-    open_keys = set(db.session.execute(_OPEN_NEGATIVE, {"sites": sites}).all())
-    for site_id, item_id, lot_id, quantity in negative:
-        if (site_id, item_id, lot_id) not in open_keys:
-            db.session.add(
-                Discrepancy(
-                    site_id=site_id,
-                    item_id=item_id,
-                    lot_id=lot_id,
-                    kind="negative_balance",
-                    quantity=quantity,
-                    detected_on=today(),
-                )
-            )
 
 
 def discrepancies_query(

@@ -12,7 +12,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
@@ -286,7 +286,8 @@ def sniff_kind(filename: str, head: bytes) -> str:
         return "xlsx"
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ValidationError(
-            "The file is named .xlsx but is not an Excel workbook.", {"file": ["Not xlsx."]}
+            _l("Filen heter .xlsx, men er ikke en Excel-arbeidsbok."),
+            {"file": [_l("Ikke xlsx.")]},
         )
     return "csv"
 
@@ -392,90 +393,6 @@ class RowValidator:
             c for c in ("note", "lot", "recipient_group", "refill_reason", "site", "item")
             if c in columns
         ]  # fmt: skip
-
-    def fast_path(self) -> Callable[[int, list[Any]], tuple[Any, ...] | None] | None:
-        """A checker for the common row (text cells: site, date, item, count, contacts), or None.
-
-        It returns the staged row as a tuple in `STAGE_COLUMNS` order (the date as ISO text,
-        which both databases store), or None for anything else (a blank cell where one is
-        needed, a bad or unusual value, naloxone, a lot, a note, a month...): `validate` then
-        checks that row and reports its errors exactly as before. Rows it accepts are rows
-        `validate` accepts, giving the same values.
-        """
-        columns = self.columns
-        if not {"site", "date", "item", "quantity"} <= columns.keys():
-            return None
-        simple = ("site", "date", "item", "quantity", "contacts")
-        si, di, ii, qi = (columns[name][0] for name in simple[:4])
-        ci = columns["contacts"][0] if "contacts" in columns else None
-        others = [index for name, (index, _) in columns.items() if name not in simple]
-        needed = max(index for index, _ in columns.values() if index not in others)
-
-        def plain(code: str) -> bool:
-            return code == code.strip() and not (len(code) >= 11 and contains_national_id(code))
-
-        sites = {c: s.id for c, s in self.sites.items() if s.allowed and s.active and plain(c)}
-        items = {
-            c: i.id
-            for c, i in self.items.items()
-            if i.active and i.category != "naloxone" and plain(c)
-        }
-        days: dict[str, str | None] = {}
-        earliest, latest = EARLIEST, self.latest
-
-        def day_text(text: str) -> str | None:
-            try:
-                day = _date_text(text)
-            except CellError:
-                day = None
-            found = day.isoformat() if day is not None and earliest <= day <= latest else None
-            days[text] = found
-            return found
-
-        def count(text: str, maximum: int) -> int | None:
-            if not _digits(text):
-                text = text.replace(" ", "")
-                if not _digits(text):
-                    return None  # the full check says what is wrong
-            if len(text) > 15:
-                return None
-            number = int(text)
-            return number if number <= maximum else None
-
-        def fast(row: int, cells: list[Any]) -> tuple[Any, ...] | None:
-            size = len(cells)
-            if size <= needed:
-                return None
-            try:
-                site_id = sites.get(cells[si].strip())
-                item_id = items.get(cells[ii].strip())
-                if site_id is None or item_id is None:
-                    return None
-                text = cells[di].strip()
-                day = days[text] if text in days else day_text(text)
-                if day is None:
-                    return None
-                quantity = count(cells[qi].strip(), MAX_QUANTITY)
-                if quantity is None:
-                    return None
-                contacts = 0
-                if ci is not None:
-                    text = cells[ci].strip()
-                    if text:
-                        contacts = count(text, MAX_CONTACTS)
-                        if contacts is None:
-                            return None
-                for index in others:
-                    if index < size:
-                        value = cells[index]
-                        if value is not None and (not isinstance(value, str) or value.strip()):
-                            return None
-            except AttributeError:  # not text (a spreadsheet cell): the full check
-                return None
-            return (row, site_id, item_id, None, day, "day", quantity, contacts, None, False,
-                    None, None, None, None)  # fmt: skip
-
-        return fast
 
     def _error(self, row: int, name: str, message: Any) -> RowError:
         index, heading = self.columns.get(name, (-1, HEADINGS["nb"].get(name, name)))

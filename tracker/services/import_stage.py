@@ -87,25 +87,18 @@ def as_row(record: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def load(chunk: list[tuple[Any, ...]]) -> None:
-    """Stage checked rows the fastest way each database offers: COPY, or a bare executemany.
+    """Stage checked rows with one bare executemany (public SQLAlchemy: exec_driver_sql).
 
-    Dates come as ISO text: COPY's text format parses it as the column's type, and it is how
-    SQLAlchemy stores dates on SQLite, without the sqlite3 adapter calls (they cost as much as
-    the insert itself).
+    Dates come as ISO text: it is how SQLAlchemy stores dates on SQLite, without the sqlite3
+    adapter calls (they cost as much as the insert itself), and PostgreSQL casts it to the
+    column's type. (PostgreSQL's COPY through the raw driver connection was faster; it went
+    with the other private-API code in issue 16.)
     """
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
-        ):
-            for row in chunk:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" * len(STAGE_COLUMNS))
-        sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
-        connection.exec_driver_sql(sql, chunk)
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    marks = ", ".join([mark] * len(STAGE_COLUMNS))
+    sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
+    connection.exec_driver_sql(sql, chunk)
 
 
 # SQLite page caches while importing (KiB): the default 2 MB thrashes the ledger's indexes and
@@ -118,17 +111,16 @@ def roomy_cache() -> Callable[[], None]:
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
         return lambda: None
-    raw = connection.connection.driver_connection
     before = {
-        schema: raw.execute(f"PRAGMA {schema}.cache_size").fetchone()[0]
+        schema: connection.exec_driver_sql(f"PRAGMA {schema}.cache_size").scalar_one()
         for schema in ("main", "temp")
     }
     for schema in before:
-        raw.execute(f"PRAGMA {schema}.cache_size = {-CACHE_KIB[schema]}")
+        connection.exec_driver_sql(f"PRAGMA {schema}.cache_size = {-CACHE_KIB[schema]}")
 
     def restore() -> None:
         for schema, size in before.items():
-            raw.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
+            connection.exec_driver_sql(f"PRAGMA {schema}.cache_size = {int(size)}")
         before.clear()
 
     return restore

@@ -142,19 +142,8 @@ def _stage_rows(
     sites, items, lots = _lookups(actor)
     columns = map_headings(headings)
     validator = RowValidator(columns, sites, items, lots, today() + timedelta(1))
-    fast = validator.fast_path()
     chunk: list[tuple[Any, ...]] = []
     for number, cells in enumerate(rows, start=2):
-        if fast is not None and (staged := fast(number, cells)) is not None:
-            result.rows += 1
-            if not result.error_count:
-                chunk.append(staged)
-                if len(chunk) >= CHUNK:
-                    import_stage.load(chunk)
-                    chunk = []
-            if progress and result.rows % CHUNK == 0:
-                progress(result.rows, result.expected)
-            continue
         record, errors = validator.validate(number, cells)
         if errors:
             result.error_count += len(errors)

@@ -8,7 +8,7 @@ aggregate that reports read. Nothing here commits: the calling service does.
 
 from __future__ import annotations
 
-import re
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    TextClause,
     bindparam,
     case,
     cast,
@@ -31,7 +32,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 
 from tracker.dates import today
 from tracker.errors import StockError
@@ -43,12 +43,7 @@ from tracker.models import (
     StockMovement,
 )
 from tracker.models.base import UTCDateTime, utcnow
-from tracker.services import discrepancies
 from tracker.services.access import Actor
-
-# The direct path (`_post_direct`) sends the movements as one INSERT; bigger batches (a seed,
-# a bulk correction) take the sequential path, where SQLAlchemy splits the INSERT for the driver.
-DIRECT_MAX_ROWS = 1000
 
 DISTRIBUTION_REFS = ("tally_id", "naloxone_handout_id")
 REFS = (
@@ -84,39 +79,48 @@ class Move:
         )
 
 
-# The ON CONFLICT statements are written as text, built once per table and columns: the
-# dialects' insert() constructs are not cacheable in SQLAlchemy 2.0 (inherit_cache = False),
-# so they were compiled again on every request (bench/README.md, "Entry"). The SQL is the
-# same on PostgreSQL and SQLite; binds keep the columns' types.
-_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+def _dialect_insert(table: Any) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (both databases have one)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def _conflict_statement(
-    table: Any, columns: tuple[str, ...], keys: tuple[str, ...], column: str | None
-) -> Any:
-    cache_key = (table.name, columns, keys, column)
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:
-        binds = [bindparam(c, type_=table.c[c].type) for c in columns]  # KeyError if unknown
-        names = [table.c[c].name for c in (*keys, *([column] if column else []))]
-        target = f"({', '.join(keys)}) " if keys else ""
-        action = (
-            f"DO UPDATE SET {names[-1]} = {table.name}.{names[-1]} + excluded.{names[-1]}"
-            if column
-            else "DO NOTHING"
+@functools.cache
+def _on_conflict(
+    dialect: str, model: type, columns: tuple[str, ...], keys: tuple[str, ...], column: str | None
+) -> TextClause:
+    """The dialect's INSERT ... ON CONFLICT, compiled once into a statement with typed binds.
+
+    SQLAlchemy 2.0 does not cache the dialects' insert() constructs (`inherit_cache = False`),
+    so executing one builds its `excluded` alias and compiles it on every call: a quarter of
+    a tally POST's CPU (bench/README.md, "Entry"). The SQL is the dialect's own, rendered
+    with :name placeholders, and kept per database, table and columns.
+    """
+    table = model.__table__
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values({c: bindparam(c) for c in columns}).inline()
+    if column is None:
+        stmt = stmt.on_conflict_do_nothing()
+    else:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys],
+            set_={column: table.c[column] + stmt.excluded[column]},
         )
-        # Table and column names come from the model (checked above); values are bound.
-        into = f"INSERT INTO {table.name} ({', '.join(columns)})"  # noqa: S608
-        values = f"VALUES ({', '.join(':' + c for c in columns)})"
-        sql = f"{into} {values} ON CONFLICT {target}{action}"
-        stmt = _STATEMENTS[cache_key] = text(sql).bindparams(*binds)
-    return stmt
+    sql = str(stmt.compile(dialect=module.dialect(paramstyle="named")))
+    return text(sql).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+
+
+def _execute_on_conflict(
+    model: type, keys: tuple[str, ...], column: str | None, rows: list[dict[str, Any]]
+) -> None:
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(_on_conflict(dialect, model, tuple(rows[0]), keys, column), rows)
 
 
 def insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
     if rows:
-        db.session.execute(_conflict_statement(model.__table__, tuple(rows[0]), (), None), rows)
+        _execute_on_conflict(model, (), None, rows)
 
 
 def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]) -> None:
@@ -127,16 +131,11 @@ def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[
     without a CHECK on the counter (a CHECK fires before ON CONFLICT; see STACK.md).
     """
     if rows:
-        stmt = _conflict_statement(model.__table__, tuple(rows[0]), keys, column)
-        db.session.execute(stmt, rows)
+        _execute_on_conflict(model, keys, column, rows)
 
 
-def _insert_movements() -> Any:
-    stmt = _STATEMENTS.get("movements")
-    if stmt is None:
-        table = StockMovement.__table__
-        stmt = _STATEMENTS["movements"] = insert(table).returning(table.c.id)
-    return stmt
+_INSERT_MOVEMENTS = insert(StockMovement.__table__).returning(StockMovement.__table__.c.id)
+_BALANCE_KEYS = ("site_id", "item_id", "lot_key")
 
 
 def move_balance(
@@ -196,12 +195,13 @@ def post(
     Keys are touched in sorted order so concurrent transactions never deadlock. Callers
     should post as their last write before commit: from here on the transaction holds the
     balance rows' locks. `counters` are other per-day counters of the same write (a tally's
-    contacts): they are added after the aggregates, in the same batch.
+    contacts): they are added after the aggregates.
 
-    Without refuse_short, the movements, every counter and the negative-balance flags go
-    straight to the driver (`_post_direct`); on PostgreSQL in one pipeline (one network round
-    trip instead of one per statement), so the hot rows' locks are held for that round trip
-    and the commit.
+    One statement per table: the movements as one multi-row INSERT ... RETURNING id, then
+    the balances, the daily and monthly aggregates and the counters, each one executemany
+    of `INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`, then, for the keys the
+    batch lowered, one INSERT ... SELECT opening a discrepancy if the balance is now below
+    zero (invariant 2).
     """
     moves = [m for m in moves if m.quantity != 0]
     unknown = {ref for m in moves for ref in m.refs} - set(REFS)
@@ -268,21 +268,18 @@ def post(
         if q
     ]
     upserts = [
-        Counter(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", plain),
+        Counter(StockBalance, _BALANCE_KEYS, "quantity", plain),
         Counter(DistributionDaily, ("site_id", "item_id", "day"), "quantity", daily_rows),
         Counter(DistributionMonthly, ("site_id", "item_id", "month"), "quantity", monthly_rows),
         *counters,
     ]
-    if len(rows) <= DIRECT_MAX_ROWS and not strict:  # one statement's parameters < 65 535
-        negative = [] if refuse_short else sorted(k for k, d in deltas.items() if d < 0)
-        return _post_direct(rows, upserts, negative)
-    # Core, not the ORM bulk path: nothing here needs objects. One multi-row INSERT takes
-    # ascending ids in row order on both databases; sorting undoes RETURNING's free order.
-    ids = sorted(db.session.execute(_insert_movements(), rows).scalars())
+    # One multi-row INSERT (SQLAlchemy's insertmanyvalues) takes ascending ids in row order on
+    # both databases; sorting undoes RETURNING's free order.
+    ids = sorted(db.session.execute(_INSERT_MOVEMENTS, rows).scalars())
     # The hot rows (balances, aggregates) are touched last, so their row locks are held
     # for as short a time as possible before the caller commits.
     for (site_id, item_id, lot_key), before in strict:
-        upsert_add(StockBalance, ("site_id", "item_id", "lot_key"), "quantity", before)
+        upsert_add(StockBalance, _BALANCE_KEYS, "quantity", before)
         move_balance(
             site_id,
             item_id,
@@ -292,8 +289,16 @@ def post(
         )
     for counter in upserts:
         upsert_add(counter.model, counter.keys, counter.column, counter.rows)
-    if not refuse_short:  # invariant 2: what went below zero is flagged for the lead
-        discrepancies.flag_negative(sorted(k for k, d in deltas.items() if d < 0))
+    negative = sorted(key for key, delta in deltas.items() if delta < 0)
+    if negative and not refuse_short:  # invariant 2: what went below zero is flagged for the lead
+        now, day = utcnow(), today()
+        db.session.execute(
+            _FLAG_NEGATIVE,
+            [
+                {"detected_on": day, "detected_at": now, "site_id": s, "item_id": i, "lot_key": k}
+                for s, i, k in negative
+            ],
+        )
     return ids
 
 
@@ -307,10 +312,10 @@ class Counter:
     rows: list[dict[str, Any]]
 
 
-# Invariant 2 on the direct path: a touched balance now below zero opens a negative-balance
-# discrepancy unless one is open for that key. One INSERT ... SELECT per key, sent with the
-# rest; concurrent posters of a key queue on its balance row (locked by the upsert above it),
-# so the NOT EXISTS sees the other's discrepancy once it has committed.
+# Invariant 2: a balance the posting took below zero opens a negative-balance discrepancy
+# unless one is open for that key. One INSERT ... SELECT per key; concurrent posters of a key
+# queue on its balance row (locked by the upsert before it), so the NOT EXISTS sees the
+# other's discrepancy once it has committed.
 _FLAG_NEGATIVE = text(
     "INSERT INTO discrepancy (site_id, item_id, lot_id, kind, quantity, detected_on, detected_at)"
     " SELECT b.site_id, b.item_id, b.lot_id, 'negative_balance', b.quantity,"
@@ -326,129 +331,6 @@ _FLAG_NEGATIVE = text(
     bindparam("item_id", type_=Integer),
     bindparam("lot_key", type_=Integer),
 )
-
-
-def _movement_sql(columns: list[str], count: int) -> str:
-    """One multi-row INSERT of `count` movements with :column_n placeholders."""
-    table = StockMovement.__table__
-    values = ", ".join("(" + ", ".join(f":{c}_{n}" for c in columns) + ")" for n in range(count))
-    # Column names come from the model, values are bound.
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {values} RETURNING id"  # noqa: S608
-
-
-def _bind_processors(types: dict[str, Any], dialect: Any) -> dict[str, Any]:
-    """The typed binds' processors, for values sent straight to the driver.
-
-    Only SQLite needs them (dates as ISO text, UTC timestamps without a zone, as SQLAlchemy
-    writes them); psycopg adapts Python's dates and aware timestamps itself.
-    """
-    if dialect.name != "sqlite":
-        return {}
-    found = {}
-    for name, type_ in types.items():
-        processor = type_._cached_bind_processor(dialect)  # noqa: SLF001 (cached per dialect)
-        if processor is not None:
-            found[name] = processor
-    return found
-
-
-def _for_driver(rows: list[dict[str, Any]], processors: dict[str, Any]) -> list[dict[str, Any]]:
-    if not processors:
-        return rows
-    return [{k: processors[k](v) if k in processors else v for k, v in row.items()} for row in rows]
-
-
-def _post_direct(
-    rows: list[dict[str, Any]], upserts: list[Counter], negative: list[tuple[int, int, int]]
-) -> list[int]:
-    """The movements, the counters and the negative-balance flags, straight to the driver.
-
-    The same SQL as the sequential path's, on the session's own connection inside its
-    transaction, without SQLAlchemy's per-statement work, which cost several times the
-    statements themselves (bench/README.md, "Entry"). On PostgreSQL they go in one pipeline:
-    one network round trip, so the hot rows' locks are held for that round trip and the
-    commit. They bypass SQLAlchemy's cursor events, so query counters do not see them.
-    """
-    connection = db.session.connection()
-    dialect = connection.dialect
-    columns = list(rows[0])
-    table = StockMovement.__table__
-    moved = _for_driver(rows, _bind_processors({c: table.c[c].type for c in columns}, dialect))
-    params = {f"{c}_{n}": row[c] for n, row in enumerate(moved) for c in columns}
-    batches = [
-        (
-            _conflict_statement(
-                counter.model.__table__, tuple(counter.rows[0]), counter.keys, counter.column
-            ),
-            counter.rows,
-        )
-        for counter in upserts
-        if counter.rows
-    ]
-    if negative:
-        now, day = utcnow(), today()
-        flags = [
-            {"detected_on": day, "detected_at": now, "site_id": s, "item_id": i, "lot_key": k}
-            for s, i, k in negative
-        ]
-        batches.append((_FLAG_NEGATIVE, flags))
-    statements = [
-        (stmt.text, _for_driver(batch, _bind_processors(
-            {name: bind.type for name, bind in stmt._bindparams.items()}, dialect  # noqa: SLF001
-        )))
-        for stmt, batch in batches
-    ]  # fmt: skip
-    raw = connection.connection.driver_connection
-    run = _run_pipelined if dialect.name == "postgresql" else _run_sqlite
-    return run(raw, _movement_sql(columns, len(rows)), params, statements)
-
-
-def _pg_sql(sql: str) -> str:
-    """SQL with :name placeholders in psycopg's %(name)s style."""
-    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
-
-
-def _run_pipelined(
-    raw: Any, insert_sql: str, params: dict[str, Any], batches: list[tuple[str, list[Any]]]
-) -> list[int]:
-    """PostgreSQL: every statement sent before any result is read; the server runs them in order."""
-    import psycopg
-
-    sql = _pg_sql(insert_sql)
-    try:
-        with raw.cursor() as moves, raw.cursor() as cursor:
-            with raw.pipeline():  # leaving it sends a sync and reads every result
-                moves.execute(sql, params)
-                for batch_sql, batch in batches:
-                    cursor.executemany(_pg_sql(batch_sql), batch)
-            return sorted(row[0] for row in moves.fetchall())
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
-
-
-def _run_sqlite(
-    raw: Any, insert_sql: str, params: dict[str, Any], batches: list[tuple[str, list[Any]]]
-) -> list[int]:
-    """SQLite: the sqlite3 module takes :name placeholders as they are."""
-    import sqlite3
-
-    try:
-        cursor = raw.cursor()
-        try:
-            ids = sorted(row[0] for row in cursor.execute(insert_sql, params).fetchall())
-            for sql, batch in batches:
-                cursor.executemany(sql, batch)
-        finally:
-            cursor.close()
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(insert_sql, params, exc, sqlite3.Error) from exc
-    return ids
-
-
-def _dialect_insert(table: Any) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (both databases have one)."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def post_select(actor: Actor, moves: Select[Any], totals: Select[Any] | None = None) -> int:

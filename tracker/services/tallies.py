@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
+from tracker.database import reads_first
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from tracker.extensions import db
@@ -27,7 +28,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, facts, ledger, stock
+from tracker.services import audit, catalog, ledger, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -65,6 +66,11 @@ def _bump_contacts(site_id: int, day: date, delta: int) -> None:
         ledger.upsert_add(counter.model, counter.keys, counter.column, counter.rows)
 
 
+def _fresh(query: Select[Any]) -> Select[Any]:
+    """Rows as they are in the database now, even if the session holds them already."""
+    return query.execution_options(populate_existing=True)
+
+
 def _resolve_lines(
     site_id: int, on: date, lines: list[dict[str, Any]]
 ) -> list[tuple[Item, Any, int]]:
@@ -72,7 +78,10 @@ def _resolve_lines(
     if not lines:
         raise ValidationError(_l("En registrering må ha minst én linje."), {"lines": [_l("Tom.")]})
     stock.check_lines_unique(lines)
-    items = facts.lookup(Item, [line["item"] for line in lines])  # cached per worker
+    codes = [line["item"] for line in lines]
+    items = {
+        i.code: i for i in db.session.scalars(_fresh(select(Item).where(Item.code.in_(codes))))
+    }
     resolved = []
     for index, line in enumerate(lines):
         item = items.get(line["item"]) or catalog.get_item(
@@ -180,20 +189,29 @@ def create_tally(
     note: str | None = None,
     idem: Idempotency | None = None,
 ) -> TallyEntry:
-    """Record what a site handed out; never refused for stock (a negative balance is flagged)."""
-    site = facts.lookup(Site, [site_code]).get(site_code) or get_site(site_code)  # cached
-    require_site(actor, site)
-    if not site.active:
-        raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
-    check_entry_date(entry_date)
-    _check_contacts(contacts)
-    check_free_text("note", note)
-    resolved = _resolve_lines(site.id, entry_date, lines)
-    if not resolved and contacts == 0:
-        raise ValidationError(
-            _l("Ingenting å lagre: alle antall og kontakter er 0."),
-            {"lines": [_l("Alt er 0.")]},
-        )
+    """Record what a site handed out; never refused for stock (a negative balance is flagged).
+
+    Every read and check comes first (`reads_first`: on SQLite outside the write lock); then
+    the writes: entry, lines, audit event, idempotency record, and the ledger, whose hot
+    balance and aggregate rows are touched last, right before the commit.
+    """
+    with reads_first():
+        found = db.session.scalar(_fresh(select(Site).where(Site.code == site_code)))
+        site = found or get_site(site_code)  # NotFound
+        require_site(actor, site)
+        if not site.active:
+            raise Conflict(
+                _l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive"
+            )
+        check_entry_date(entry_date)
+        _check_contacts(contacts)
+        check_free_text("note", note)
+        resolved = _resolve_lines(site.id, entry_date, lines)
+        if not resolved and contacts == 0:
+            raise ValidationError(
+                _l("Ingenting å lagre: alle antall og kontakter er 0."),
+                {"lines": [_l("Alt er 0.")]},
+            )
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
     remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows
