@@ -18,6 +18,7 @@ from werkzeug.http import parse_etags
 
 from tracker.database import read_phase, reads_first
 from tracker.errors import (
+    STATUS_TEXTS,
     DomainError,
     ServiceUnavailable,
     Unauthorized,
@@ -46,8 +47,9 @@ def authenticate(files: bool = False) -> Response | None:
     ):
         return problem(
             415,
-            "Unsupported Media Type",
-            "Send the body as JSON with Content-Type: application/json.",
+            STATUS_TEXTS[415][0],
+            _l("Send innholdet som JSON med Content-Type: application/json."),
+            slug="unsupported-media-type",
         )
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
@@ -56,8 +58,10 @@ def authenticate(files: bool = False) -> Response | None:
     if found is None:
         response = domain_problem(
             Unauthorized(
-                "A valid bearer token is needed (Authorization: Bearer ...); "
-                "it may be revoked or expired."
+                _l(
+                    "Det trengs en gyldig API-nøkkel (Authorization: Bearer ...); den kan være "
+                    "trukket tilbake eller utløpt."
+                )
             )
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
