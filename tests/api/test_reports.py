@@ -114,9 +114,12 @@ def test_distribution_as_csv(client, data):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[0] == "site,site_name,municipality,category,bucket,from,to,quantity"
-    assert "OSL-A,Testsenter,0301,syringe,2025-05,2025-05-01,2025-05-31,40" in lines
+    assert lines[0] == "sted,stedsnavn,kommune,kategori,periode,fra,til,antall"
+    assert "OSL-A,Testsenter,0301,Sprøyter,2025-05,2025-05-01,2025-05-31,40" in lines
     assert len(lines) == 1 + 6 * 4
+    english = api.get("/reports/distribution.csv", query_string={**T2, "lang": "en"})
+    lines = english.get_data(as_text=True).splitlines()
+    assert lines[0] == "site,site_name,municipality,category,bucket,from,to,quantity"
 
 
 def test_summary_xlsx_download(client, data):

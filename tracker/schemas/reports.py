@@ -30,6 +30,14 @@ class DistributionQuery(ReportQuery):
     )
 
 
+class DistributionCsvQuery(DistributionQuery):
+    lang = fields.String(
+        load_default="nb",
+        validate=validate.OneOf(["nb", "en"]),
+        metadata={"description": "Headings and categories in bokmål (nb, default) or English."},
+    )
+
+
 class BucketOut(Schema):
     label = fields.String()
     date_from = fields.Date(data_key="from", attribute="start")
