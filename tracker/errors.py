@@ -249,10 +249,14 @@ def http_problem(exc: HTTPException) -> Response:
 
 
 class ProblemApi(Api):
-    """flask-smorest Api whose errors are problem+json (and 405 keeps its Allow header)."""
+    """flask-smorest Api whose errors are problem+json under /api and pages elsewhere.
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
-        return http_problem(error)
+    Its handler is the app's one for every HTTPException (it is registered last), so it
+    hands pages to the same mapping as the rest (and 405 keeps its Allow header).
+    """
+
+    def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
+        return http_error(error)
 
     def _register_pagination_header(self) -> None:
         """X-Pagination is a JSON text in a header: declare it as the string it is."""
@@ -327,6 +331,19 @@ def error_page(status: int, detail: Any = None, headers: Any = ()) -> Response:
     return response
 
 
+def http_error(exc: HTTPException) -> Any:
+    """Any HTTP error: problem+json for API clients, the error page for people."""
+    if wants_problem_json():
+        return http_problem(exc)
+    if exc.code is None or exc.code < 400:
+        return exc
+    detail = exc.description if isinstance(exc.description, LazyString) else None
+    headers = list(exc.get_headers())
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        headers.append(("Allow", ", ".join(exc.valid_methods)))
+    return error_page(exc.code, detail, headers)
+
+
 def init_app(app: Any) -> None:
     """One mapping for the whole app: problem+json under /api, the usual pages elsewhere."""
     import logging
@@ -341,17 +358,7 @@ def init_app(app: Any) -> None:
             return domain_problem(exc)
         return error_page(exc.status, exc.message)
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
-        if wants_problem_json():
-            return http_problem(exc)
-        if exc.code is None or exc.code < 400:
-            return exc
-        detail = exc.description if isinstance(exc.description, LazyString) else None
-        headers = list(exc.get_headers())
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
-            headers.append(("Allow", ", ".join(exc.valid_methods)))
-        return error_page(exc.code, detail, headers)
+    app.register_error_handler(HTTPException, http_error)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
