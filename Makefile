@@ -39,8 +39,10 @@ test: install-test
 	$(BIN)/pybabel -q compile -d tracker/translations -f
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tests/run.sh
 
+## make lint: ruff over the code, tests and benches; mypy over tracker/models and tracker/services
 lint: install-test
 	$(BIN)/ruff check tracker tests bench
+	$(BIN)/mypy
 
 fuzz: install-test
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -q tests -k fuzz

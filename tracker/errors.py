@@ -34,7 +34,9 @@ class DomainError(Exception):
     title: Any = _l("Ugyldig forespørsel")
     slug = "bad-request"
 
-    def __init__(self, detail: Any, errors: dict[str, Any] | None = None, code: str | None = None):
+    def __init__(
+        self, detail: Any, errors: dict[str, Any] | None = None, code: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.message = detail
         self.field_messages = errors or {}
@@ -42,8 +44,8 @@ class DomainError(Exception):
 
     @property
     def detail(self) -> str:
-        """The message in the current language."""
-        return str(self.message)
+        """The message in the current language (pages, flashes and the CLI show it as it is)."""
+        return redact_national_ids(str(self.message))
 
     @property
     def errors(self) -> dict[str, Any]:
@@ -56,6 +58,12 @@ class DomainError(Exception):
 
 class ValidationError(DomainError):
     status, title, slug = 422, _l("Ugyldige opplysninger"), "invalid-input"
+
+
+class LotLooksLikeNationalId(ValidationError):
+    """A new lot number validates as a national ID number: a site lead confirms it is on the box."""
+
+    title, slug = _l("Partinummeret ser ut som et fødselsnummer"), "lot-looks-like-national-id"
 
 
 class NotFound(DomainError):
@@ -150,11 +158,23 @@ def problem(
         body["code"] = code
     if errors:
         body["errors"] = localized(errors)
-    # Mask anything that validates as a national ID (e.g. sent as an unknown field name).
-    response = Response(redact_national_ids(json.dumps(body)), status=status, mimetype=PROBLEM_JSON)
+    # Mask anything that validates as a national ID (e.g. sent as an unknown field name),
+    # before JSON escapes its spaces and newlines.
+    response = Response(json.dumps(_redacted(body)), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _redacted(value: Any) -> Any:
+    """The body with national ID numbers masked in every text, dictionary keys included."""
+    if isinstance(value, str):
+        return redact_national_ids(value)
+    if isinstance(value, dict):
+        return {_redacted(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def domain_problem(exc: DomainError) -> Response:
@@ -194,18 +214,24 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         (r"Invalid (value|input)\.", _l("Ugyldig verdi.")),
         (r"Invalid type\.", _l("Ugyldig type.")),
         (r"Number too large\.", _l("Tallet er for stort.")),
-        (r"Special numeric values \(nan or infinity\) are not permitted\.",
-         _l("Tallverdiene nan og uendelig er ikke tillatt.")),
-        (r"Must be greater than or equal to (?P<min>.+) and less than or equal to (?P<max>.+)\.",
-         _l("Må være fra %(min)s til %(max)s.")),
+        (
+            r"Special numeric values \(nan or infinity\) are not permitted\.",
+            _l("Tallverdiene nan og uendelig er ikke tillatt."),
+        ),
+        (
+            r"Must be greater than or equal to (?P<min>.+) and less than or equal to (?P<max>.+)\.",
+            _l("Må være fra %(min)s til %(max)s."),
+        ),
         (r"Must be greater than or equal to (?P<min>.+)\.", _l("Må være minst %(min)s.")),
         (r"Must be less than or equal to (?P<max>.+)\.", _l("Må være høyst %(max)s.")),
         (r"Must be greater than (?P<min>.+)\.", _l("Må være over %(min)s.")),
         (r"Must be less than (?P<max>.+)\.", _l("Må være under %(max)s.")),
         (r"Shorter than minimum length (?P<min>.+)\.", _l("Kortere enn %(min)s tegn.")),
         (r"Longer than maximum length (?P<max>.+)\.", _l("Lengre enn %(max)s tegn.")),
-        (r"Length must be between (?P<min>.+) and (?P<max>.+)\.",
-         _l("Lengden må være fra %(min)s til %(max)s.")),
+        (
+            r"Length must be between (?P<min>.+) and (?P<max>.+)\.",
+            _l("Lengden må være fra %(min)s til %(max)s."),
+        ),
         (r"Length must be (?P<equal>.+)\.", _l("Lengden må være %(equal)s.")),
         (r"Must be one of: (?P<choices>.+)\.", _l("Må være en av: %(choices)s.")),
         (r"String does not match expected pattern\.", _l("Har ikke riktig form.")),
@@ -243,8 +269,9 @@ def http_problem(exc: HTTPException) -> Response:
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
-    if status == 405 and "Allow" not in response.headers and getattr(exc, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # only MethodNotAllowed has them
+    if status == 405 and "Allow" not in response.headers and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

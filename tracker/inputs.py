@@ -32,7 +32,7 @@ _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 # A JSON text can only hold a control character as DEL or C1 written raw (json.loads refuses
 # raw C0) or as an escape: bodies without any of these need no walk through their strings.
 _JSON_MAY_HOLD_CONTROL = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\\[bfu]")
-CONTROL_MESSAGE = "Control characters (such as NUL) are not allowed."
+CONTROL_MESSAGE = _l("Kontrolltegn (som NUL) er ikke tillatt.")
 
 
 class IdConverter(IntegerConverter):
@@ -118,7 +118,10 @@ def _control_in_json(value: Any, path: str = "") -> list[str]:
 
 
 def _refuse(where: str) -> DomainError:
-    return DomainError(f"{CONTROL_MESSAGE} Found in: {where}.", {where: [CONTROL_MESSAGE]})
+    return DomainError(
+        _l("Kontrolltegn (som NUL) er ikke tillatt. Funnet i: %(where)s.", where=where),
+        {where: [CONTROL_MESSAGE]},
+    )
 
 
 def check_request() -> None:
@@ -144,7 +147,10 @@ def check_request() -> None:
         found = _control_in_json(data)[:20] if _JSON_MAY_HOLD_CONTROL.search(body) else []
         if found:
             raise InvalidInput(
-                f"{CONTROL_MESSAGE} Found in: {', '.join(found)}.",
+                _l(
+                    "Kontrolltegn (som NUL) er ikke tillatt. Funnet i: %(where)s.",
+                    where=", ".join(found),
+                ),
                 {where: [CONTROL_MESSAGE] for where in found},
             )
 

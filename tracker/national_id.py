@@ -1,5 +1,13 @@
 """Recognise Norwegian national ID numbers (fødselsnummer, D- and H-numbers) in text.
 
+However the number is spelled: any Unicode digits (fullwidth, Arabic-Indic, superscript...)
+count as their ASCII digit, invisible characters (zero-width spaces, soft hyphens, combining
+marks) are ignored, and the 11 digits may be split into groups of any size by up to
+`MAX_GAP` separator characters each (any space, dash, dot, slash, underscore, newline...).
+A letter or a longer gap ends a run of digits. The 11 digits must still validate (a
+plausible date and the check digits, by the pre-2032 or the 2032 rule), which keeps
+false positives rare.
+
 Pure functions, importing nothing from tracker: the error mapping (to mask them in
 responses), the schemas and the services all use them without importing each other.
 """
@@ -7,11 +15,34 @@ responses), the schemas and the services all use them without importing each oth
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from datetime import date
+from functools import cache
 
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)(\d{6})[ .\-]?(\d{5})(?!\d)")
+MAX_GAP = 3  # separator characters allowed between two groups of digits ("150385 - 12363")
+_RUN = re.compile(rf"[0-9]+(?:[\W_]{{1,{MAX_GAP}}}[0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
+_INVISIBLE = ("Cf", "Mn", "Me")  # format characters and combining marks
+_BLANK_LETTERS = (0x115F, 0x1160, 0x3164, 0xFFA0)  # Hangul fillers: letters that show nothing
+_PLANES = (range(0x80, 0x20000), range(0xE0000, 0xE1000))  # where digits and invisibles are
 _K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+@cache
+def _table() -> dict[int, int | None]:
+    """str.translate table: every Unicode digit to ASCII, invisible characters dropped."""
+    table: dict[int, int | None] = {code: ord(" ") for code in _BLANK_LETTERS}
+    for plane in _PLANES:
+        for code in plane:
+            char = chr(code)
+            value = unicodedata.digit(char, None)
+            if value is not None:
+                table[code] = ord("0") + value
+            elif unicodedata.category(char) in _INVISIBLE:
+                table[code] = None
+    return table
 
 
 def _check_digit(digits: list[int], weights: tuple[int, ...]) -> int | None:
@@ -47,8 +78,8 @@ def _plausible_date(digits: list[int]) -> bool:
 
 
 def is_national_id(number: str) -> bool:
-    """True when the 11 digits validate as a fødselsnummer, D-number or H-number."""
-    if len(number) != 11 or not number.isdigit():
+    """True when the 11 ASCII digits validate as a fødselsnummer, D-number or H-number."""
+    if len(number) != 11 or not (number.isascii() and number.isdigit()):
         return False
     digits = [int(c) for c in number]
     if not _plausible_date(digits) or not _k1_ok(digits):
@@ -56,14 +87,44 @@ def is_national_id(number: str) -> bool:
     return _check_digit(digits[:10], _K2_WEIGHTS) == digits[10]
 
 
+def normalise(text: str) -> str:
+    """The text with ASCII digits for every Unicode digit and invisible characters removed."""
+    return text.translate(_table())
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where in `text` (already normalised) an 11-digit national ID is written, in any groups."""
+    if sum(map(text.count, "0123456789")) < 11:
+        return
+    for run in _RUN.finditer(text):
+        groups = [m.span() for m in _GROUP.finditer(text, run.start(), run.end())]
+        first, total = 0, 0
+        for last, (start, end) in enumerate(groups):
+            total += end - start
+            while total > 11:  # consecutive whole groups only, 11 digits in all
+                total -= groups[first][1] - groups[first][0]
+                first += 1
+            if total == 11:
+                digits = "".join(text[a:b] for a, b in groups[first : last + 1])
+                if is_national_id(digits):
+                    yield groups[first][0], end
+
+
 def contains_national_id(text: str) -> bool:
-    return any(is_national_id(a + b) for a, b in _ELEVEN_DIGITS.findall(text))
+    """True when the text holds a valid national ID number, however it is spelled."""
+    if len(text) < 11:
+        return False
+    return next(_spans(normalise(text)), None) is not None
 
 
 def redact_national_ids(text: str) -> str:
-    """The text with every national ID number replaced by asterisks."""
-
-    def mask(match: re.Match[str]) -> str:
-        return "*" * len(match.group(0)) if is_national_id(match[1] + match[2]) else match[0]
-
-    return _ELEVEN_DIGITS.sub(mask, text)
+    """The text with every national ID number (and what separates its digits) as asterisks."""
+    if not contains_national_id(text):
+        return text
+    table = _table()
+    kept = [i for i, char in enumerate(text) if table.get(ord(char), 0) is not None]
+    masked = list(text)
+    for start, end in _spans(normalise(text)):
+        for i in range(kept[start], kept[end - 1] + 1):
+            masked[i] = "*"
+    return "".join(masked)

@@ -18,7 +18,7 @@ from tests.factories import api_client, make_item, make_site, make_user, receipt
 from tracker.extensions import db
 from tracker.models import AuditEvent, TallyEntry
 from tracker.privacy import is_national_id
-from tracker.schemas.common import InSchema, NoNationalId
+from tracker.schemas.common import InSchema, LotNumber, NoNationalId
 
 K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
@@ -96,22 +96,31 @@ def _constrained(field: fields.Field) -> bool:
     return any(isinstance(v, validate.OneOf | validate.Regexp | validate.Email) for v in validators)
 
 
-def _free_text_fields() -> list[tuple[type[Schema], str]]:
+def _is_lot_number(field: fields.Field) -> bool:
+    return any(isinstance(v, LotNumber) for v in field.validators)
+
+
+def _string_fields(lots: bool) -> list[tuple[type[Schema], str]]:
     result = []
     for schema in _in_schemas():
         for name, field in schema().fields.items():
             inner = field.inner if isinstance(field, fields.List) else field
-            if isinstance(inner, fields.String) and not _constrained(inner):
+            string = isinstance(inner, fields.String) and not _constrained(inner)
+            if string and _is_lot_number(inner) == lots:
                 result.append((schema, name))
     return result
 
 
-FREE_TEXT = _free_text_fields()
+FREE_TEXT = _string_fields(lots=False)
+LOT_FIELDS = _string_fields(lots=True)
 
 
 def test_there_are_free_text_fields_to_guard():
     names = {f"{schema.__name__}.{name}" for schema, name in FREE_TEXT}
-    assert {"TallyIn.note", "ReceiptLineIn.lot", "ItemIn.unit"} <= names
+    assert {"TallyIn.note", "ItemIn.unit", "CancelIn.reason"} <= names
+    lots = {f"{schema.__name__}.{name}" for schema, name in LOT_FIELDS}
+    assert {"ReceiptLineIn.lot", "TransferLineIn.lot", "DiscardIn.lot"} <= lots
+    assert all(name == "lot" for _, name in LOT_FIELDS), "only lot numbers are identifiers"
 
 
 @pytest.mark.parametrize(
@@ -160,7 +169,7 @@ def test_the_api_refuses_a_national_id_in_a_note_and_never_echoes_it(client):
     assert db.session.query(AuditEvent).filter(AuditEvent.entity == "tally").count() == 0
 
 
-def test_the_api_refuses_a_national_id_as_a_lot_number(client):
+def test_the_api_asks_about_a_new_lot_number_like_a_national_id(client):
     site = make_site("OSL-MO")
     make_item("NAL-1", category="naloxone")
     api = api_client(client, make_user("lead", [site]))
@@ -168,6 +177,7 @@ def test_the_api_refuses_a_national_id_as_a_lot_number(client):
     body["lines"][0].update(lot=H_NUMBERS[0], expiry="2030-01-01")
     response = api.post("/receipts", body)
     assert response.status_code == 422
+    assert response.get_json()["type"] == "/problems/lot-looks-like-national-id"
     assert H_NUMBERS[0] not in response.get_data(as_text=True)
     body["lines"][0]["lot"] = "31129956716"  # an 11-digit lot number that fails the check
     assert api.post("/receipts", body).status_code == 201
@@ -205,24 +215,45 @@ def test_every_stored_free_text_form_field_refuses_a_national_id(app):
     from wtforms import EmailField, PasswordField, StringField, TextAreaField
     from wtforms.validators import AnyOf, Regexp
 
+    from tracker.web.forms import EntryDate, OptionalDate, WholeNumber
+    from tracker.web.validators import LotNumber as LotGuard
     from tracker.web.validators import NoNationalId as FormGuard
 
+    constrained = (AnyOf, Regexp, EntryDate, OptionalDate, WholeNumber)  # not free text
     unguarded = []
     with app.test_request_context():
-        for form_class in _form_classes():
-            if getattr(form_class, "READ_ONLY", False):
+        forms = [form_class(meta={"csrf": False}) for form_class in _form_classes()]
+        for form in forms + _built_forms():
+            if getattr(form, "READ_ONLY", False):
                 continue
-            form = form_class(meta={"csrf": False})
             for field in form:
                 if not isinstance(field, StringField | TextAreaField) or isinstance(
                     field, PasswordField | EmailField
                 ):
                     continue
-                if any(isinstance(v, AnyOf | Regexp) for v in field.validators):
+                if any(isinstance(v, constrained) for v in field.validators):
                     continue
-                if not any(isinstance(v, FormGuard) for v in field.validators):
-                    unguarded.append(f"{form_class.__name__}.{field.name}")
+                guards = (FormGuard, LotGuard) if field.name.startswith("lot") else FormGuard
+                if not any(isinstance(v, guards) for v in field.validators):
+                    unguarded.append(f"{type(form).__name__}.{field.name}")
     assert not unguarded, f"Add tracker.web.validators.NoNationalId() to: {unguarded}"
+
+
+def _built_forms() -> list:
+    """The forms a page builds per site (one field per item): a site with two items."""
+    from types import SimpleNamespace
+
+    from tracker.models import Item
+    from tracker.web.stock import receive_form
+    from tracker.web.tallies import tally_form
+
+    items = [
+        Item(id=1, code="SPR", name_nb="Sprøyte", name_en="Syringe", category="syringe"),
+        Item(id=2, code="NAL", name_nb="Nalokson", name_en="Naloxone", category="naloxone"),
+    ]
+    items[0].tracks_lots, items[1].tracks_lots = False, True
+    screen = SimpleNamespace(groups=[("syringe", items[:1]), ("naloxone", items[1:])])
+    return [build(screen, meta={"csrf": False}) for build in (tally_form, receive_form)]
 
 
 def test_the_form_validator_refuses_without_echoing(app):

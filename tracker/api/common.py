@@ -27,6 +27,7 @@ from tracker.errors import (
     problem,
 )
 from tracker.extensions import db
+from tracker.privacy import check_free_text
 from tracker.services import users
 from tracker.services.access import Actor
 from tracker.services.unit import Idempotency, IdempotentReplay, find_idempotency, request_hash
@@ -119,7 +120,8 @@ class SQLPage(Page):
     @property
     def item_count(self) -> int:
         query: Select[Any] = self.collection
-        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return db.session.execute(counted).scalar_one()
 
 
 def _replay(stored: Any, payload_hash: str) -> Response:
@@ -148,6 +150,7 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
             _l("Idempotency-Key må være 1–200 skrivbare tegn."),
             {"Idempotency-Key": [_l("Ugyldig.")]},
         )
+    check_free_text("Idempotency-Key", key)  # it is stored: never a national ID number
     scope = f"{actor().user_id}:{request.method}:{request.path}"
     payload_hash = request_hash(
         {"body": request.get_json(silent=True), "query": request.args.to_dict(flat=False)}

@@ -20,8 +20,15 @@ blp = make_blueprint("stock", __name__, "", "Goods received, the stock ledger an
 class Receipts(MethodView):
     @blp.arguments(ReceiptIn)
     @blp.response(201, ReceiptOut)
+    @blp.alt_response(422, description="Invalid input, or a lot number to confirm.")
+    @blp.alt_response(403, description="Only a site lead confirms a lot number.")
     def post(self, body):
-        """Record goods received at a site (mottak)."""
+        """Record goods received at a site (mottak).
+
+        A new lot number that validates as a national ID number is refused with 422
+        `lot-looks-like-national-id`, unless a site lead confirms it is printed on the box
+        with `confirm_lot_number: true` (audited).
+        """
         return idempotent(
             ReceiptOut(),
             201,
@@ -31,6 +38,7 @@ class Receipts(MethodView):
                 received_on=body["date"],
                 lines=body["lines"],
                 note=body.get("note"),
+                confirm_lot_number=body["confirm_lot_number"],
                 idem=idem,
             ),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from openpyxl import Workbook
@@ -40,7 +40,9 @@ WIDTHS = [12, 14, 32, 12, 11, 12, 11, 14, 11, 14]
 FORMATS = [None, None, None, "# ##0", "# ##0", "# ##0", "# ##0", "0.0", "0.0", "# ##0"]
 
 
-def build(rows: Iterable[list[object]], generated_on: date, lang: str = "nb") -> bytes:
+def build(
+    rows: Iterable[Sequence[str | float | None]], generated_on: date, lang: str = "nb"
+) -> bytes:
     """One sheet, a frozen bold header row with an autofilter, numbers as numbers."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Bestilling" if lang == "nb" else "Reorder")

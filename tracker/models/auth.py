@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,7 +16,7 @@ ROLES = SITE_ROLES + GLOBAL_ROLES
 ROLE_RANK = {"staff": 1, "lead": 2, "coordinator": 3, "admin": 4}
 
 
-class User(UserMixin, Base):
+class User(Base):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,8 +36,15 @@ class User(UserMixin, Base):
     )
     municipality: Mapped[Municipality | None] = relationship()
 
+    # What flask-login asks of a user, as its UserMixin gives it, but typed.
+    is_anonymous = False
+
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
         return self.active
 
     def get_id(self) -> str:

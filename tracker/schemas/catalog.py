@@ -3,11 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.catalog import CATEGORIES
-from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text
+from tracker.schemas.common import CODE, InSchema, NoNationalId, QuerySchema, free_text
 
 
 class ItemIn(InSchema):
-    code = fields.String(required=True, validate=CODE)
+    code = fields.String(required=True, validate=[CODE, NoNationalId()])
     name_nb = free_text(200, required=True)
     name_en = free_text(200, required=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))

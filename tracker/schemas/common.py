@@ -33,6 +33,21 @@ def free_text(
     return fields.String(validate=[length, NoNationalId()], **kwargs)
 
 
+class LotNumber(validate.Length):
+    """A lot number as printed on the box: an identifier, not free text.
+
+    It names an existing lot, or a new one at a receipt; the service asks a site lead to
+    confirm a new lot number that validates as a national ID (stock.resolve_lot).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max=64)
+
+
+def lot_number(**kwargs: Any) -> fields.String:
+    return fields.String(validate=LotNumber(), **kwargs)
+
+
 def quantity(minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:
     """Strict integers: 2.6 is refused, not truncated (see STACK.md)."""
     return fields.Integer(strict=True, validate=validate.Range(minimum, maximum), **kwargs)

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.counts import COUNT_STATUSES
-from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text, quantity
+from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text, lot_number, quantity
 
 
 class CountIn(InSchema):
@@ -15,7 +15,7 @@ class CountIn(InSchema):
 
 class CountLineIn(InSchema):
     item = fields.String(required=True, validate=CODE)
-    lot = free_text(64)
+    lot = lot_number()
     quantity = quantity(0, 1_000_000, required=True)
 
 

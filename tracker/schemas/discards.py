@@ -3,14 +3,14 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.stock import DISCARD_REASONS
-from tracker.schemas.common import CODE, InSchema, free_text, quantity
+from tracker.schemas.common import CODE, InSchema, free_text, lot_number, quantity
 
 
 class DiscardIn(InSchema):
     site = fields.String(required=True, validate=CODE)
     date = fields.Date(required=True)
     item = fields.String(required=True, validate=CODE)
-    lot = free_text(64)
+    lot = lot_number()
     quantity = quantity(1, 1_000_000, required=True)
     reason = fields.String(required=True, validate=validate.OneOf(DISCARD_REASONS))
     note = free_text(2000, allow_none=True)

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.schemas.common import CODE, DateRangeQuery, InSchema, free_text, quantity
+from tracker.schemas.common import CODE, DateRangeQuery, InSchema, lot_number, quantity
 
 
 class HandoutIn(InSchema):
@@ -11,7 +11,7 @@ class HandoutIn(InSchema):
     date = fields.Date(required=True)
     quantity = quantity(1, 50, required=True)
     item = fields.String(validate=CODE)
-    lot = free_text(64)
+    lot = lot_number()
     recipient_group = fields.String(required=True, validate=validate.OneOf(RECIPIENT_GROUPS))
     first_time = fields.Boolean(required=True)
     refill_reason = fields.String(allow_none=True, validate=validate.OneOf(REFILL_REASONS))

@@ -3,11 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.sites import SITE_KINDS
-from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text
+from tracker.schemas.common import CODE, InSchema, NoNationalId, QuerySchema, free_text
 
 
 class SiteIn(InSchema):
-    code = fields.String(required=True, validate=CODE)
+    code = fields.String(required=True, validate=[CODE, NoNationalId()])
     name = free_text(200, required=True)
     municipality = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}$"))
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))

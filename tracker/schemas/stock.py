@@ -9,6 +9,7 @@ from tracker.schemas.common import (
     InSchema,
     QuerySchema,
     free_text,
+    lot_number,
     quantity,
 )
 
@@ -16,7 +17,7 @@ from tracker.schemas.common import (
 class ReceiptLineIn(InSchema):
     item = fields.String(required=True, validate=CODE)
     quantity = quantity(1, 1_000_000, required=True)
-    lot = free_text(64)
+    lot = lot_number()
     expiry = fields.Date()
 
 
@@ -27,6 +28,14 @@ class ReceiptIn(InSchema):
         fields.Nested(ReceiptLineIn), required=True, validate=validate.Length(1, 200)
     )
     note = free_text(2000, allow_none=True)
+    confirm_lot_number = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "A site lead confirms that a new lot number which looks like a "
+            "national ID number is printed on the box (asked with a 422 "
+            "lot-looks-like-national-id)."
+        },
+    )
 
 
 class MovementLineOut(Schema):

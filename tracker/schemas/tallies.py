@@ -8,6 +8,7 @@ from tracker.schemas.common import (
     InSchema,
     QuerySchema,
     free_text,
+    lot_number,
     quantity,
 )
 
@@ -15,7 +16,7 @@ from tracker.schemas.common import (
 class TallyLineIn(InSchema):
     item = fields.String(required=True, validate=CODE)
     quantity = quantity(0, 100_000, required=True)
-    lot = free_text(64)
+    lot = lot_number()
 
 
 class TallyIn(InSchema):

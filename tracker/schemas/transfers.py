@@ -3,12 +3,12 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.transfers import TRANSFER_STATUSES
-from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text, quantity
+from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text, lot_number, quantity
 
 
 class TransferLineIn(InSchema):
     item = fields.String(required=True, validate=CODE)
-    lot = free_text(64)
+    lot = lot_number()
     quantity = quantity(1, 1_000_000, required=True)
 
 

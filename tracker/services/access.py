@@ -58,6 +58,15 @@ ROLE_NAMES = {
 }
 
 
+# The roles as people call them, for messages.
+ROLE_NAMES = {
+    "staff": _l("ansatt"),
+    "lead": _l("stedsleder"),
+    "coordinator": _l("koordinator"),
+    "admin": _l("administrator"),
+}
+
+
 def can(actor: Actor, site: Site, need: str = "staff") -> bool:
     role = site_role(actor, site)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]
@@ -116,6 +125,5 @@ def visible_site_ids(actor: Actor) -> list[int]:
 
 def strongest_role(user: User) -> str | None:
     """The highest role a user holds anywhere (global role or any site membership)."""
-    roles = [user.global_role] + [m.role for m in user.memberships]
-    roles = [r for r in roles if r]
+    roles = [role for role in (user.global_role, *(m.role for m in user.memberships)) if role]
     return max(roles, key=ROLE_RANK.__getitem__) if roles else None

@@ -137,7 +137,7 @@ def set_levels(
     # (the second waits for the first and then changes its row).
     insert = insert_on_conflict(SiteItem).values(**key, **levels).on_conflict_do_nothing()
     created = db.session.execute(insert.returning(SiteItem.item_id)).first()
-    row = db.session.scalars(locked(select(SiteItem).filter_by(**key))).one()
+    row: SiteItem = db.session.scalars(locked(select(SiteItem).filter_by(**key))).one()
     before = None
     if created is None:
         before = {"reorder_level": row.reorder_level, "target_level": row.target_level}

@@ -23,10 +23,10 @@ the adjustment is a delta that the ledger adds atomically.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.dates import check_entry_date, today
@@ -251,11 +251,13 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
         raise ValidationError(
             _l("Før inn de talte linjene før du avslutter."), {"lines": [_l("Tom.")]}
         )
-    done = db.session.execute(
+    claim = (
         update(StockCount.__table__)
         .where(StockCount.id == count.id, StockCount.status == "open")
         .values(status="closed")
-    ).rowcount
+    )
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult.
+    done = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if done != 1:
         raise Conflict(_l("Varetelling %(id)s er allerede avsluttet.", id=count.id))
     expected = expected_at_snapshot(count)
@@ -312,11 +314,13 @@ def cancel(actor: Actor, count_id: int) -> StockCount:
     """Give up an open count without touching stock."""
     count = get_count(actor, count_id)
     require_site(actor, count.site, "lead")
-    done = db.session.execute(
+    claim = (
         update(StockCount.__table__)
         .where(StockCount.id == count.id, StockCount.status == "open")
         .values(status="cancelled")
-    ).rowcount
+    )
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult.
+    done = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if done != 1:
         raise Conflict(_l("Varetelling %(id)s er ikke åpen.", id=count.id))
     count.status = "cancelled"

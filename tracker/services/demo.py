@@ -218,7 +218,7 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
         passwords[email] = _password()
         users.create_user_unchecked(email, name, passwords[email], role, site_codes, municipality)
     db.session.flush()
-    admin = db.session.scalar(select(User).where(User.email == USERS[0][0]))
+    admin = db.session.execute(select(User).where(User.email == USERS[0][0])).scalar_one()
     actor = Actor(admin)
     end = today()
     start = end - timedelta(days=days)
@@ -302,7 +302,7 @@ def _seed_site(
             handouts.append(_handout(rng, actor, site, naloxone, lots, day, lot_stock))
             weekly_use[naloxone.id] = weekly_use.get(naloxone.id, 0) + handouts[-1].quantity
         day += timedelta(days=1)
-    db.session.add_all(tallies + handouts)
+    db.session.add_all([*tallies, *handouts])
     db.session.flush()
     ledger.upsert_add(
         ContactsDaily,

@@ -143,7 +143,9 @@ def cpr_status(scope: reports.Scope, on: date) -> dict[int, workbook.CprStatus]:
                 Certification.user_id.in_({u for _, u in members}),
             )
             .group_by(Certification.user_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for site_id, user_id in members:

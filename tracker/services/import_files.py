@@ -128,7 +128,7 @@ def template_xlsx(lang: str = "nb") -> bytes:
     for example in EXAMPLES:
         row = []
         for name in COLUMNS:
-            value = example.get(name)
+            value: Any = example.get(name)
             if name == "month" and value is not None:
                 value = _cell(name, value, lang)  # a month as text, never a whole date
             elif isinstance(value, bool):

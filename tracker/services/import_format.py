@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from tracker.dates import EARLIEST
 from tracker.errors import ValidationError
 from tracker.models.distribution import REFILL_REASONS
-from tracker.privacy import contains_national_id
+from tracker.privacy import contains_national_id, is_national_id, redact_national_ids
 
 MAX_QUANTITY = 10_000_000  # a month's figure for a large outlet stays far below this
 MAX_CONTACTS = 1_000_000
@@ -267,6 +267,20 @@ def text_cell(value: Any) -> str | None:
     return text or None
 
 
+def holds_national_id(value: Any) -> bool:
+    """A text or number cell holding a national ID number (a number cell may have lost the
+    leading zero, so 10 digits count too; a decimal comma may split the 11)."""
+    if isinstance(value, str):
+        return len(value) >= 11 and contains_national_id(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float):
+        return contains_national_id(repr(value))
+    return 10**9 <= value < 10**11 and is_national_id(f"{value:011d}")
+
+
 def _choice(value: Any, choices: dict[str, str], what: Any, shown: str) -> str | None:
     text = text_cell(value)
     if text is None:
@@ -389,15 +403,15 @@ class RowValidator:
             c for c in ("recipient_group", "first_time", "refill_reason", "training_given")
             if c in columns
         ]  # fmt: skip
-        self._text_columns = [
-            c for c in ("note", "lot", "recipient_group", "refill_reason", "site", "item")
-            if c in columns
-        ]  # fmt: skip
 
     def _error(self, row: int, name: str, message: Any) -> RowError:
         index, heading = self.columns.get(name, (-1, HEADINGS["nb"].get(name, name)))
         cell = f"{get_column_letter(index + 1)}{row}" if index >= 0 else _l("rad %(row)s", row=row)
-        return RowError(row, heading, cell, message)
+        return RowError(row, redact_national_ids(heading), cell, redact_national_ids(message))
+
+    def _known_lot(self, name: str, item: ItemInfo | None, raw: Any) -> bool:
+        """A lot that exists is a lot number, confirmed at its receipt: not a national ID."""
+        return name == "lot" and item is not None and (item.id, text_cell(raw)) in self.lots
 
     def _values(self, cells: list[Any]) -> dict[str, Any]:
         """The row's cells by column name; blank text is None."""
@@ -462,9 +476,8 @@ class RowValidator:
         note = text_cell(values.get("note"))
         if note is not None and len(note) > MAX_NOTE:
             errors.append(self._error(row, "note", _l("Lengre enn %(max)s tegn.", max=MAX_NOTE)))
-        for name in self._text_columns:
-            raw = values[name]
-            if isinstance(raw, str) and len(raw) >= 11 and contains_national_id(raw):
+        for name, raw in values.items():  # every cell, number cells too
+            if holds_national_id(raw) and not self._known_lot(name, item, raw):
                 errors.append(
                     self._error(
                         row,

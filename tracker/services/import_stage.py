@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -87,18 +88,29 @@ def as_row(record: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def load(chunk: list[tuple[Any, ...]]) -> None:
-    """Stage checked rows with one bare executemany (public SQLAlchemy: exec_driver_sql).
+    """Stage checked rows: COPY on PostgreSQL, one bare executemany on SQLite.
 
     Dates come as ISO text: it is how SQLAlchemy stores dates on SQLite, without the sqlite3
     adapter calls (they cost as much as the insert itself), and PostgreSQL casts it to the
-    column's type. (PostgreSQL's COPY through the raw driver connection was faster; it went
-    with the other private-API code in issue 16.)
+    column's type. COPY goes through the driver connection SQLAlchemy hands out for this
+    (`PoolProxiedConnection.driver_connection`) and psycopg's `Cursor.copy`, both public and
+    documented; it stages several times faster than an executemany of INSERTs.
     """
     connection = db.session.connection()
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    marks = ", ".join([mark] * len(STAGE_COLUMNS))
-    sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
-    connection.exec_driver_sql(sql, chunk)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        if not isinstance(raw, psycopg.Connection):
+            raise TypeError(f"COPY works on a psycopg 3 connection, not {type(raw).__name__}")
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
+        ):
+            for row in chunk:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(STAGE_COLUMNS))
+        sql = f"INSERT INTO import_stage ({_QUOTED}) VALUES ({marks})"  # noqa: S608 - our names
+        connection.exec_driver_sql(sql, chunk)
 
 
 # SQLite page caches while importing (KiB): the default 2 MB thrashes the ledger's indexes and
@@ -341,8 +353,8 @@ def compare_with_earlier(headings: dict[str, str], limit: int) -> tuple[int, lis
 
 def summary(preview_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Totals per site and item (and contacts per site), and the first rows, for a dry run."""
-    codes_site = dict(db.session.execute(select(Site.id, Site.code)).all())
-    codes_item = dict(db.session.execute(select(Item.id, Item.code)).all())
+    codes_site = dict(db.session.execute(select(Site.id, Site.code)).tuples().all())
+    codes_item = dict(db.session.execute(select(Item.id, Item.code)).tuples().all())
     totals = db.session.execute(
         select(
             STAGE.c.site_id,
@@ -396,7 +408,7 @@ def summary(preview_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
 
 def count() -> int:
-    return db.session.scalar(select(func.count()).select_from(STAGE))
+    return db.session.execute(select(func.count()).select_from(STAGE)).scalar_one()
 
 
 def write(actor: Actor, batch_id: int) -> None:

@@ -103,7 +103,9 @@ def file_digest(stream: IO[bytes]) -> tuple[str, int, int]:
     return digest.hexdigest(), size, lines
 
 
-def _lookups(actor: Actor) -> tuple[dict[str, SiteInfo], dict[str, ItemInfo], dict]:
+def _lookups(
+    actor: Actor,
+) -> tuple[dict[str, SiteInfo], dict[str, ItemInfo], dict[tuple[int, str], int]]:
     sites = {
         s.code: SiteInfo(s.id, s.code, s.active, can(actor, s, "coordinator"))
         for s in db.session.scalars(select(Site))
@@ -122,7 +124,7 @@ def _rows(stream: IO[bytes], filename: str) -> Generator[list[Any]]:
     head = stream.read(4)
     stream.seek(0)
     kind = sniff_kind(filename, head)
-    return iter_xlsx(stream) if kind == "xlsx" else iter_csv(stream)
+    yield from iter_xlsx(stream) if kind == "xlsx" else iter_csv(stream)
 
 
 def _stage(

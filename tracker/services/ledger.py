@@ -9,6 +9,7 @@ aggregate that reports read. Nothing here commits: the calling service does.
 from __future__ import annotations
 
 import functools
+import typing
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    CursorResult,
     Date,
     Integer,
     Select,
@@ -42,7 +44,7 @@ from tracker.models import (
     StockBalance,
     StockMovement,
 )
-from tracker.models.base import UTCDateTime, utcnow
+from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.services.access import Actor
 
 DISTRIBUTION_REFS = ("tally_id", "naloxone_handout_id")
@@ -87,7 +89,11 @@ def _dialect_insert(table: Any) -> Any:
 
 @functools.cache
 def _on_conflict(
-    dialect: str, model: type, columns: tuple[str, ...], keys: tuple[str, ...], column: str | None
+    dialect: str,
+    model: type[Base],
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    column: str | None,
 ) -> TextClause:
     """The dialect's INSERT ... ON CONFLICT, compiled once into a statement with typed binds.
 
@@ -111,19 +117,21 @@ def _on_conflict(
 
 
 def _execute_on_conflict(
-    model: type, keys: tuple[str, ...], column: str | None, rows: list[dict[str, Any]]
+    model: type[Base], keys: tuple[str, ...], column: str | None, rows: list[dict[str, Any]]
 ) -> None:
     dialect = db.session.get_bind().dialect.name
     db.session.execute(_on_conflict(dialect, model, tuple(rows[0]), keys, column), rows)
 
 
-def insert_ignore(model: type, rows: list[dict[str, Any]]) -> None:
+def insert_ignore(model: type[Base], rows: list[dict[str, Any]]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite."""
     if rows:
         _execute_on_conflict(model, (), None, rows)
 
 
-def upsert_add(model: type, keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]) -> None:
+def upsert_add(
+    model: type[Base], keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]
+) -> None:
     """Add to a counter row atomically, creating it if absent, in one statement per batch.
 
     `INSERT ... ON CONFLICT (keys) DO UPDATE SET col = col + excluded.col` is a single
@@ -306,7 +314,7 @@ def post(
 class Counter:
     """Rows to add to a counter table: INSERT ... ON CONFLICT (keys) DO UPDATE column + n."""
 
-    model: type
+    model: type[Base]
     keys: tuple[str, ...]
     column: str
     rows: list[dict[str, Any]]
@@ -405,7 +413,8 @@ def post_select(actor: Actor, moves: Select[Any], totals: Select[Any] | None = N
         .order_by(source.c.site_id, source.c.item_id, month)
     )
     _upsert_select(DistributionMonthly, ("site_id", "item_id", "month"), ["quantity"], monthly)
-    return result.rowcount
+    # Session.execute is typed as returning a Result; an INSERT's is a CursorResult.
+    return typing.cast(CursorResult[Any], result).rowcount
 
 
 def _month_start(column: Any) -> Any:
@@ -416,7 +425,11 @@ def _month_start(column: Any) -> Any:
 
 
 def _upsert_select(
-    model: type, keys: tuple[str, ...], rest: list[str], rows: Select[Any], column: str = "quantity"
+    model: type[Base],
+    keys: tuple[str, ...],
+    rest: list[str],
+    rows: Select[Any],
+    column: str = "quantity",
 ) -> None:
     """INSERT INTO model (keys, rest) SELECT ... ON CONFLICT (keys) DO UPDATE col = col + new."""
     table = model.__table__
@@ -428,6 +441,8 @@ def _upsert_select(
     db.session.execute(stmt)
 
 
-def upsert_add_select(model: type, keys: tuple[str, ...], column: str, rows: Select[Any]) -> None:
+def upsert_add_select(
+    model: type[Base], keys: tuple[str, ...], column: str, rows: Select[Any]
+) -> None:
     """upsert_add for rows from a SELECT (keys then the counter; give it a WHERE and ORDER BY)."""
     _upsert_select(model, keys, [column], rows, column)

@@ -365,4 +365,5 @@ def _key_names(table: str) -> tuple[str, ...]:
 def _codes(id_column: Any, code_column: Any, ids: set[Any]) -> dict[Any, str]:
     if not ids:
         return {}
-    return dict(db.session.execute(select(id_column, code_column).where(id_column.in_(ids))).all())
+    rows = db.session.execute(select(id_column, code_column).where(id_column.in_(ids)))
+    return {key: code for key, code in rows.tuples()}

@@ -23,6 +23,7 @@ from tracker.errors import TooManyAttempts
 from tracker.extensions import db
 from tracker.models import LoginFailure, User
 from tracker.models.base import utcnow
+from tracker.privacy import redact_national_ids
 from tracker.services import sessions, users
 from tracker.services.unit import commit, service
 
@@ -47,7 +48,13 @@ def counters(email: str, address: str) -> list[Counter]:
     account = limits.parse(current_app.config["LOGIN_RATE_LIMIT"])
     per_address = limits.parse(current_app.config["LOGIN_RATE_LIMIT_ADDRESS"])
     return [
-        Counter("account", email.strip().lower()[:254], account.amount, account.get_expiry()),
+        # What was typed as the email is kept for the window: never a national ID number.
+        Counter(
+            "account",
+            redact_national_ids(email.strip().lower())[:254],
+            account.amount,
+            account.get_expiry(),
+        ),
         Counter("address", address[:254], per_address.amount, per_address.get_expiry()),
     ]
 

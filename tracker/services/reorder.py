@@ -97,17 +97,16 @@ def all_active_sites() -> list[Site]:
 
 
 def _balances(site_ids: list[int]) -> list[tuple[int, int, int | None, int]]:
-    return [
-        tuple(row)  # type: ignore[misc]
-        for row in db.session.execute(
+    return list(
+        db.session.execute(
             select(
                 StockBalance.site_id,
                 StockBalance.item_id,
                 StockBalance.lot_id,
                 StockBalance.quantity,
             ).where(StockBalance.site_id.in_(site_ids))
-        )
-    ]
+        ).tuples()
+    )
 
 
 def _lots(ids: set[int]) -> dict[int, Lot]:

@@ -15,7 +15,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, bindparam, cast, extract, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    bindparam,
+    cast,
+    extract,
+    func,
+    select,
+    type_coerce,
+)
 
 from tracker import periods
 from tracker.errors import Forbidden, NotFound, ValidationError
@@ -202,6 +212,7 @@ def bucket_expr(by: str, column: Any) -> Any:
     if by == "day":
         return column
     if by == "week":
+        ordinal: ColumnElement[int]
         if db.session.get_bind().dialect.name == "sqlite":
             ordinal = cast(func.julianday(column) - ORDINAL_JD, Integer)
         else:
@@ -222,9 +233,8 @@ def _core(statement: Any) -> Any:
 def _index(by: str, value: Any) -> int:
     """The bucket index as SQL returned it (a date when grouping by day)."""
     if by == "day":
-        if isinstance(value, str):
-            value = date.fromisoformat(value)
-        return value.toordinal()
+        day: date = date.fromisoformat(value) if isinstance(value, str) else value
+        return day.toordinal()
     return int(value)
 
 
@@ -487,7 +497,7 @@ def report_page(
             number: infos[0].municipality_name
             for number, infos in by_place.items()
             if actor.is_admin
-            or actor.user.municipality_id is None
+            or actor.user.municipality is None
             or actor.user.municipality.number == number
         }
     if preset and preset != "custom":

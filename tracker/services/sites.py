@@ -11,6 +11,7 @@ from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import Municipality, Site
 from tracker.models.sites import SITE_KINDS
+from tracker.privacy import check_free_text
 from tracker.services import audit
 from tracker.services.access import Actor, get_site, require_role, require_site, visible_sites
 from tracker.services.unit import Idempotency, commit, service
@@ -115,6 +116,7 @@ def ensure_municipality(actor: Actor, number: str, name: str) -> Municipality:
     require_role(actor, "admin")
     if not (len(number) == 4 and number.isdigit()):
         raise ValidationError(_l("Et kommunenummer har 4 sifre."), {"number": [_l("4 sifre.")]})
+    check_free_text("name", name)
     found = db.session.scalar(select(Municipality).where(Municipality.number == number))
     if found is None:
         found = Municipality(number=number, name=name)

@@ -12,12 +12,12 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.dates import check_entry_date, today
-from tracker.errors import Conflict, ValidationError
+from tracker.errors import Conflict, Forbidden, LotLooksLikeNationalId, ValidationError
 from tracker.extensions import db
 from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
-from tracker.privacy import check_free_text
+from tracker.privacy import check_free_text, contains_national_id
 from tracker.services import audit, catalog, ledger
-from tracker.services.access import Actor, get_site, require_site, visible_site_ids
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, insert_on_conflict, service
 
 USAGE_DAYS = 28
@@ -37,21 +37,37 @@ def check_lines_unique(lines: list[dict[str, Any]], key: str = "item") -> None:
 
 
 def resolve_lot(item: Item, lot_number: str | None, expiry: date | None, index: int) -> Lot | None:
-    """The lot a receipt line names, created on first sight with its expiry."""
-    where = {"lines": {str(index): {}}}
+    """The lot a line names, created on first sight with its expiry."""
+    return _resolve_lot(item, lot_number, expiry, index)[0]
+
+
+def _resolve_lot(
+    item: Item,
+    lot_number: str | None,
+    expiry: date | None,
+    index: int,
+    *,
+    confirmed: bool = False,
+) -> tuple[Lot | None, bool]:
+    """The lot, and whether it is new with a number that a site lead confirmed as printed.
+
+    A lot number is an identifier, not free text: a known lot is used as it is. A new one
+    that validates as a national ID number is refused with LotLooksLikeNationalId unless
+    `confirmed` (a site lead has checked the box).
+    """
+    where: dict[str, dict[str, dict[str, list[str]]]] = {"lines": {str(index): {}}}
     if not item.tracks_lots:
         if lot_number or expiry:
             where["lines"][str(index)]["lot"] = [_l("Varen føres ikke med parti.")]
             raise ValidationError(
                 _l("Varen %(item)s føres ikke med parti.", item=item.code), where, code="no-lots"
             )
-        return None
+        return None, False
     if not lot_number:
         where["lines"][str(index)]["lot"] = [_l("Må fylles ut for denne varen.")]
         raise ValidationError(
             _l("Varen %(item)s må ha partinummer.", item=item.code), where, code="lot-required"
         )
-    check_free_text("lot", lot_number)
     lot = catalog.find_lot(item, lot_number)
     if lot is None:
         if expiry is None:
@@ -61,6 +77,19 @@ def resolve_lot(item: Item, lot_number: str | None, expiry: date | None, index: 
                 where,
                 code="expiry-required",
             )
+        questioned = contains_national_id(lot_number)
+        if questioned and not confirmed:
+            where["lines"][str(index)]["lot"] = [_l("Ser ut som et fødselsnummer.")]
+            raise LotLooksLikeNationalId(
+                _l(
+                    "Det nye partinummeret til %(item)s (linje %(line)s) ser ut som et "
+                    "fødselsnummer (eller D- eller H-nummer). Står det på esken, sender en "
+                    "stedsleder mottaket på nytt med confirm_lot_number: true.",
+                    item=item.code,
+                    line=index + 1,
+                ),
+                {**where, "confirm_lot_number": [_l("Må fylles ut for dette partinummeret.")]},
+            )
         # Two receipts naming the same new lot at once: one inserts, the other finds it.
         db.session.execute(
             insert_on_conflict(Lot)
@@ -69,6 +98,8 @@ def resolve_lot(item: Item, lot_number: str | None, expiry: date | None, index: 
         )
         lot = catalog.find_lot(item, lot_number)
         assert lot is not None
+    else:
+        questioned = False
     if expiry is not None and lot.expiry != expiry:
         where["lines"][str(index)]["expiry"] = [_l("Avviker fra partiets kjente utløpsdato.")]
         raise ValidationError(
@@ -80,7 +111,7 @@ def resolve_lot(item: Item, lot_number: str | None, expiry: date | None, index: 
             ),
             where,
         )
-    return lot
+    return lot, questioned
 
 
 def pick_lot(site_id: int, item: Item, on: date) -> Lot | None:
@@ -123,6 +154,11 @@ def check_lot_usable(item: Item, lot: Lot | None, on: date) -> None:
         )
 
 
+def can_confirm_lot_numbers(actor: Actor, site: Site) -> bool:
+    """A site lead (or above) confirms that a lot number like a national ID is on the box."""
+    return can(actor, site, "lead")
+
+
 @service
 def receive(
     actor: Actor,
@@ -131,9 +167,14 @@ def receive(
     received_on: date,
     lines: list[dict[str, Any]],
     note: str | None = None,
+    confirm_lot_number: bool = False,
     idem: Idempotency | None = None,
 ) -> Receipt:
-    """Record goods received at a site: one receipt movement per line."""
+    """Record goods received at a site: one receipt movement per line.
+
+    `confirm_lot_number`: a site lead confirms that a new lot number which looks like a
+    national ID number is printed on the box; each such confirmation is audited.
+    """
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
@@ -146,12 +187,25 @@ def receive(
     db.session.add(receipt)
     db.session.flush()
     moves = []
+    confirmed_lots: list[tuple[Item, Lot]] = []
     items = catalog.items_by_code([line["item"] for line in lines])  # one query, not one a line
     for index, line in enumerate(lines):
         item = items.get(line["item"]) or catalog.get_item(
             line["item"], field=f"lines.{index}.item"
         )
-        lot = resolve_lot(item, line.get("lot"), line.get("expiry"), index)
+        lot, questioned = _resolve_lot(
+            item, line.get("lot"), line.get("expiry"), index, confirmed=confirm_lot_number
+        )
+        if questioned and lot is not None:
+            if not can_confirm_lot_numbers(actor, site):
+                raise Forbidden(
+                    _l(
+                        "Bare en stedsleder kan bekrefte at et partinummer som ser ut som et "
+                        "fødselsnummer står på esken."
+                    ),
+                    {"confirm_lot_number": [_l("Krever en stedsleder.")]},
+                )
+            confirmed_lots.append((item, lot))
         moves.append(
             ledger.Move(
                 site.id,
@@ -164,6 +218,15 @@ def receive(
             )
         )
     ledger.post(actor, moves)
+    for item, lot in confirmed_lots:
+        audit.record(
+            actor,
+            "lot",
+            lot.id,
+            "confirm-lot-number",
+            site_id=site.id,
+            after={"item": item.code, "receipt_id": receipt.id, "printed_on_box": True},
+        )
     _load_lines(receipt)
     audit.record(
         actor,
@@ -273,8 +336,8 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
         item_total = sum(q for _, q in rows)
         rate = usage.get((site.id, item.id), 0.0)
         level = levels.get(item.id)
-        for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(lots.get(r[0]))):
-            lot = lots.get(lot_id) if lot_id else None
+        for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(_lot_of(lots, r[0]))):
+            lot = _lot_of(lots, lot_id)
             if lot is not None and quantity == 0:
                 continue
             lines.append(
@@ -292,6 +355,10 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
                 )
             )
     return lines
+
+
+def _lot_of(lots: dict[int, Lot], lot_id: int | None) -> Lot | None:
+    return lots.get(lot_id) if lot_id else None
 
 
 def _lot_sort(lot: Lot | None) -> tuple[int, date, int]:

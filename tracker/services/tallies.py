@@ -87,7 +87,7 @@ def _resolve_lines(
         item = items.get(line["item"]) or catalog.get_item(
             line["item"], field=f"lines.{index}.item"
         )
-        where = {"lines": {str(index): {"item": []}}}
+        where: dict[str, dict[str, dict[str, list[str]]]] = {"lines": {str(index): {"item": []}}}
         if not item.active:
             where["lines"][str(index)]["item"] = [_l("Varen er ikke i bruk.")]
             raise ValidationError(
@@ -292,11 +292,11 @@ def _replace_lines(tally: TallyEntry, resolved: list[tuple[Item, Any, int]]) -> 
     db.session.flush()
     existing = {line.item_id: line for line in tally.lines}
     for item_id, (item, lot, quantity) in wanted.items():
-        line = existing.get(item_id)
-        if line is None:
+        found = existing.get(item_id)
+        if found is None:
             tally.lines.append(TallyLine(item=item, lot=lot, quantity=quantity))
         else:
-            line.lot, line.quantity = lot, quantity
+            found.lot, found.quantity = lot, quantity
 
 
 def get_tally(actor: Actor, tally_id: int, need: str = "staff") -> TallyEntry:

@@ -8,7 +8,7 @@ members and get a certification of the session's type.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -65,6 +65,15 @@ AUDIENCE_NAMES = {
 }
 
 
+# The audiences as people say them, for messages.
+AUDIENCE_NAMES = {
+    "pwud": _l("personer som bruker rusmidler"),
+    "relative": _l("pårørende"),
+    "staff": _l("ansatte"),
+    "other": _l("andre"),
+}
+
+
 def _check_date(held_on: date) -> None:
     """A session has happened: today at the latest (no late-shift allowance)."""
     if held_on > today():
@@ -78,7 +87,7 @@ def _check_date(held_on: date) -> None:
     check_entry_date(held_on)
 
 
-def _check_counts(counts: dict[str, int | None], attendees: int) -> dict[str, int]:
+def _check_counts(counts: Mapping[str, int | None], attendees: int) -> dict[str, int]:
     """Whole numbers 0..MAX_AUDIENCE; staff defaults to, and may not be below, the attendees."""
     checked: dict[str, int] = {}
     for audience in AUDIENCES:
@@ -186,7 +195,7 @@ def record_session(
     site_code: str,
     held_on: date,
     training_type: str,
-    counts: dict[str, int | None],
+    counts: Mapping[str, int | None],
     attendees: list[str] | None = None,
     duration_minutes: int | None = None,
     trainer: str | None = None,

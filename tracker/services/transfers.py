@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -180,11 +180,13 @@ def ship(
 
 def _claim(transfer: Transfer, new_status: str) -> None:
     """Move the status on from 'shipped' with one conditional UPDATE; 409 if someone did first."""
-    done = db.session.execute(
+    claim = (
         update(Transfer.__table__)
         .where(Transfer.id == transfer.id, Transfer.status == "shipped")
         .values(status=new_status)
-    ).rowcount
+    )
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult.
+    done = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if done != 1:
         current = db.session.scalar(select(Transfer.status).where(Transfer.id == transfer.id))
         name = STATUS_NAMES.get(current or "", current)

@@ -143,7 +143,8 @@ def lock_by_id(model: type[T], object_id: int, *options: Any) -> T | None:
     if not 0 < object_id <= MAX_ID:
         return None
     query = select(model).where(model.id == object_id).options(*options)  # type: ignore[attr-defined]
-    return db.session.scalar(locked(query))
+    found: T | None = db.session.scalar(locked(query))
+    return found
 
 
 def insert_on_conflict(model: type) -> Any:

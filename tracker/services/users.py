@@ -18,6 +18,7 @@ from tracker.extensions import db
 from tracker.models import ApiToken, Membership, Site, User
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
 from tracker.models.base import utcnow
+from tracker.privacy import check_free_text
 from tracker.services import audit, sessions
 from tracker.services.access import (
     Actor,
@@ -86,6 +87,8 @@ def create_user_unchecked(
     email = email.strip().lower()
     if "@" not in email:
         raise ValidationError(_l("Det er ikke en e-postadresse."), {"email": [_l("Ugyldig.")]})
+    check_free_text("email", email)
+    check_free_text("name", name)
     if role not in ROLES:
         raise ValidationError(_l("Ukjent rolle: %(role)s.", role=role), {"role": [_l("Ukjent.")]})
     if role in SITE_ROLES and not site_codes:
@@ -248,6 +251,7 @@ def create_token(
     user = get_user(email)
     if actor is not None and actor.user_id != user.id:
         require_role(actor, "admin")
+    check_free_text("name", name)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,

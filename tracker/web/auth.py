@@ -27,6 +27,7 @@ from tracker.errors import TooManyAttempts, ValidationError
 from tracker.models.base import utcnow
 from tracker.services import logins, sessions, users
 from tracker.web.common import current_actor
+from tracker.web.validators import clear_national_ids
 
 bp = Blueprint("auth", __name__)
 
@@ -100,6 +101,7 @@ def login():
             login_user(user)
             return redirect(target or url_for("web.home"))
         form.password.errors.append(_("Feil e-post eller passord."))
+    clear_national_ids(form)  # a number typed in the wrong place is not shown again
     return render_template("auth/login.html", form=form, next=target), (
         401 if request.method == "POST" else 200
     )

@@ -15,7 +15,7 @@ from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import catalog, discards, reorder
 from tracker.web.common import current_actor
-from tracker.web.validators import NoNationalId
+from tracker.web.validators import LotNumber, NoNationalId, clear_national_ids
 
 bp = Blueprint("web_discards", __name__, url_prefix="/kassering")
 
@@ -32,7 +32,7 @@ class DiscardForm(FlaskForm):
     date = DateField(_l("Dato"), validators=[DataRequired()], default=today)
     item = SelectField(_l("Vare"), validators=[DataRequired()], validate_choice=False)
     lot = StringField(
-        _l("Parti (for varer med parti)"), validators=[Optional(), Length(max=64), NoNationalId()]
+        _l("Parti (for varer med parti)"), validators=[Optional(), Length(max=64), LotNumber()]
     )
     quantity = IntegerField(_l("Antall"), validators=[DataRequired(), NumberRange(1, 1_000_000)])
     reason = SelectField(_l("Årsak"), choices=REASONS, validators=[DataRequired()])
@@ -63,6 +63,7 @@ def new():
         )
     except DomainError as exc:
         flash(exc.detail, "error")
+        clear_national_ids(form)  # e.g. an unknown lot typed as a national ID number
         return render_template("discards/new.html", form=form), exc.status
     flash(_("Kassert %(n)s.", n=form.quantity.data), "success")
     return redirect(url_for("web_discards.new"))

@@ -16,7 +16,7 @@ from tracker import dates
 from tracker.errors import DomainError
 from tracker.errors import ValidationError as DomainValidationError
 from tracker.web.formats import number
-from tracker.web.validators import NoNationalId
+from tracker.web.validators import NoNationalId, clear_national_ids
 
 
 class WholeNumber:
@@ -126,6 +126,7 @@ def show_domain_error(form: FlaskForm, exc: DomainError, fields: dict[str, str])
     `fields` maps a service field path ("date", "lines.0.lot", or a prefix such as "lines.0")
     to the form field's name; the longest matching prefix wins.
     """
+    clear_national_ids(form)  # the page shown again never holds a refused number
     for key in _dotted(exc.errors):
         parts = key.split(".")
         for end in range(len(parts), 0, -1):

@@ -8,11 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from tracker import dates
-from tracker.errors import DomainError
+from tracker.errors import DomainError, LotLooksLikeNationalId
 from tracker.models import Item
 from tracker.services import stock, tallies
 from tracker.services.tallies import EntryScreen
@@ -30,6 +30,7 @@ from tracker.web.forms import (
     show_domain_error,
     valid_day,
 )
+from tracker.web.validators import LotNumber, NoNationalId, clear_national_ids
 
 bp = Blueprint("web_stock", __name__)
 
@@ -70,8 +71,10 @@ def receive_form(screen: EntryScreen, **kwargs: Any) -> KeyedForm:
     class ReceiveForm(KeyedForm):
         received_on = date_field(DATE_LABEL)
         note = StringField(
-            _l("Merknad (valgfritt)"), validators=[Length(max=2000, message=_l("Høyst 2000 tegn."))]
+            _l("Merknad (valgfritt)"),
+            validators=[Length(max=2000, message=_l("Høyst 2000 tegn.")), NoNationalId()],
         )
+        confirm_lot_number = BooleanField(_l("Lotnummeret står på esken"))
 
     for item in receipt_items(screen):
         setattr(ReceiveForm, f"item_{item.id}", quantity_field(item_name(item), MAX_RECEIVED))
@@ -79,7 +82,7 @@ def receive_form(screen: EntryScreen, **kwargs: Any) -> KeyedForm:
             setattr(
                 ReceiveForm,
                 f"lot_{item.id}",
-                StringField(_l("Parti (lot)"), validators=[Length(max=64)]),
+                StringField(_l("Parti (lot)"), validators=[Length(max=64), LotNumber()]),
             )
             setattr(ReceiveForm, f"expiry_{item.id}", optional_date_field(_l("Utløpsdato")))
     return ReceiveForm(**kwargs)
@@ -99,6 +102,7 @@ def receive(code: str):
     screen = tallies.entry_screen(current_actor(), code, on)
     form = receive_form(screen, data={"received_on": on.isoformat(), "form_key": new_form_key()})
     status = 200
+    ask_lot_confirmation = False
     if form.validate_on_submit():
         if not valid_form_key(form.form_key.data):
             abort(400)
@@ -132,9 +136,14 @@ def receive(code: str):
                         received_on=received_on,
                         lines=lines,
                         note=form.note.data or None,
+                        confirm_lot_number=form.confirm_lot_number.data,
                         idem=idem,
                     ),
                 )
+            except LotLooksLikeNationalId as exc:
+                status = exc.status
+                ask_lot_confirmation = can_confirm_lots(screen)
+                _ask_about_lots(form, exc, fields, ask_lot_confirmation)
             except DomainError as exc:
                 flash(show_domain_error(form, exc, fields), "error")
                 status = exc.status
@@ -152,5 +161,48 @@ def receive(code: str):
     if form.is_submitted():
         form.form_key.data = new_form_key()  # nothing was saved with the old one
     return render_template(
-        "stock/receive.html", form=form, screen=screen, items=receipt_items(screen)
+        "stock/receive.html",
+        form=form,
+        screen=screen,
+        items=receipt_items(screen),
+        ask_lot_confirmation=ask_lot_confirmation,
     ), status
+
+
+def can_confirm_lots(screen: EntryScreen) -> bool:
+    """Only a site lead (or above) confirms that a lot number is printed on the box."""
+    return stock.can_confirm_lot_numbers(current_actor(), screen.site)
+
+
+def _ask_about_lots(
+    form: KeyedForm, exc: LotLooksLikeNationalId, fields: dict[str, str], can_confirm: bool
+) -> None:
+    """Ask a lead to tick "the lot number is on the box"; staff are told to ask one.
+
+    The lot number stays in the form for a lead to check against the box; for staff, who
+    cannot confirm it, it is cleared like any refused number.
+    """
+    if can_confirm:
+        message = _(
+            "Lotnummeret ser ut som et fødselsnummer, D- eller H-nummer. Sjekk at det står "
+            "på esken, kryss av under og lagre igjen."
+        )
+    else:
+        message = _(
+            "Lotnummeret ser ut som et fødselsnummer, D- eller H-nummer. En stedsleder må "
+            "bekrefte at det står på esken."
+        )
+        clear_national_ids(form)
+    for key in fields:
+        if key.endswith(".lot") and _dotted_has(exc.errors, key):
+            form[fields[key]].errors = [*form[fields[key]].errors, message]
+    flash(message, "error")
+
+
+def _dotted_has(errors: dict[str, Any], key: str) -> bool:
+    node: Any = errors
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

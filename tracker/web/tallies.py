@@ -37,6 +37,7 @@ from tracker.web.forms import (
     show_domain_error,
     valid_day,
 )
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_tallies", __name__)
 
@@ -60,7 +61,7 @@ def tally_form(screen: EntryScreen, versioned: bool = False, **kwargs: Any) -> K
         contacts = quantity_field(_l("Kontakter"), tallies.MAX_CONTACTS)
         note = TextAreaField(
             _l("Merknad (valgfritt, ingen navn eller fødselsnummer)"),
-            validators=[Length(max=2000, message=_l("Høyst 2000 tegn."))],
+            validators=[Length(max=2000, message=_l("Høyst 2000 tegn.")), NoNationalId()],
             render_kw={"rows": 2},
         )
 

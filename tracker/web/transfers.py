@@ -22,7 +22,7 @@ from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import catalog, reorder, transfers
 from tracker.web.common import current_actor
-from tracker.web.validators import NoNationalId
+from tracker.web.validators import LotNumber, NoNationalId, clear_national_ids
 
 bp = Blueprint("web_transfers", __name__, url_prefix="/overforinger")
 LINES = 5
@@ -33,9 +33,7 @@ class LineForm(FlaskForm):
         csrf = False  # the outer form carries the token
 
     item = SelectField(_l("Vare"), validators=[Optional()], validate_choice=False)
-    lot = StringField(
-        _l("Parti (valgfritt)"), validators=[Optional(), Length(max=64), NoNationalId()]
-    )
+    lot = StringField(_l("Parti (valgfritt)"), validators=[Optional(), Length(max=64), LotNumber()])
     quantity = IntegerField(_l("Antall"), validators=[Optional(), NumberRange(1, 1_000_000)])
 
 
@@ -102,6 +100,7 @@ def new():
         )
     except DomainError as exc:
         flash(exc.detail, "error")
+        clear_national_ids(form)  # e.g. an unknown lot typed as a national ID number
         return render_template("transfers/new.html", form=form), exc.status
     flash(_("Overføring %(id)s er sendt.", id=transfer.id), "success")
     return redirect(url_for("web_transfers.index"))
