@@ -12,31 +12,12 @@ from flask_login import current_user
 from tracker.database import read_phase
 from tracker.errors import ServiceUnavailable
 from tracker.extensions import babel, login_manager
+from tracker.language import LOCALES, request_locale
 from tracker.models import User
 from tracker.services import sessions
 
 # The key of this browser's server-side session (services/sessions.py), in the signed cookie.
 SESSION_KEY = "sid"
-
-LOCALES = ("nb", "en")
-
-
-def request_locale() -> str:
-    """The language chosen without the database: ?lang=, the header switch, then the default.
-
-    Pages default to bokmål whatever the browser says (phones are often set to English);
-    API clients (paths under /api/) get English only when Accept-Language prefers it.
-    """
-    if not has_request_context():
-        return "nb"  # the CLI, the import and service calls outside a request
-    if request.args.get("lang") in LOCALES:
-        return request.args["lang"]
-    if session.get("locale") in LOCALES:
-        return session["locale"]
-    if request.path.startswith("/api/"):
-        best = request.accept_languages.best_match(("nb", "no", "nn", "en"))
-        return "en" if best == "en" else "nb"
-    return "nb"
 
 
 def select_locale() -> str:

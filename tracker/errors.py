@@ -15,6 +15,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
+from tracker.language import request_locale
 from tracker.national_id import redact_national_ids
 from tracker.schemas.common import ProblemSchema
 
@@ -332,8 +333,6 @@ def error_page(status: int, detail: Any = None, headers: Any = ()) -> Response:
     """
     from flask import render_template
     from flask_babel import force_locale
-
-    from tracker.auth import request_locale
 
     title, default = status_texts(status)
     context = {"status": status, "title": title, "detail": detail or default, "back": _back_link()}

@@ -73,7 +73,7 @@ def test_a_control_character_in_a_query_filter_is_a_400(world, text):
     response = world["api"].get("/tallies", query_string={"site": text})
     assert response.status_code == 400
     assert response.headers["Content-Type"] == PROBLEM
-    assert "Control characters" in response.json["detail"]
+    assert "Kontrolltegn" in response.json["detail"]
 
 
 def test_a_nul_in_a_query_argument_name_is_a_400(world):
@@ -105,7 +105,7 @@ def test_a_control_character_in_a_json_note_is_a_422_and_nothing_is_saved(world,
     response = world["api"].post("/tallies", json=body)
     assert response.status_code == 422
     assert response.json["errors"] == {
-        "note": ["Control characters (such as NUL) are not allowed."]
+        "note": ["Kontrolltegn (som NUL) er ikke tillatt."]
     }
     assert tallies() == before
 
