@@ -77,9 +77,10 @@ RULES: dict[str, str] = {
     "PATCH sites.SiteByCode": "site:coordinator",
     "PUT sites.SiteItemLevels": "site:lead",
     "GET items.Items": "authenticated",
-    "POST items.Items": "global:coordinator",
+    # The catalogue is national (invariant 11): only admins add, change or retire items.
+    "POST items.Items": "admin",
     "GET items.ItemByCode": "authenticated",
-    "PATCH items.ItemByCode": "global:coordinator",
+    "PATCH items.ItemByCode": "admin",
     "POST stock.Receipts": "site:staff",
     "GET stock.Movements": "site:staff",
     "GET stock.Stock": "site:staff",
@@ -140,12 +141,25 @@ RULES: dict[str, str] = {
     "POST web_stock.receive": "site:staff",
     "GET web_stock.receive_here": "authenticated",
     # Accounts: coordinators list and create site accounts (a site they do not see is not
-    # offered by the form: 422); only admins deactivate, activate or log others out.
+    # offered by the form: 422); a coordinator deactivates, activates, logs out and makes
+    # password links for the accounts of their municipality's sites (the bystander is staff
+    # at the target site), an admin for anyone.
     "GET web_users.index": "global:coordinator",
     "POST web_users.index": "global:coordinator",
-    "POST web_users.deactivate": "admin",
-    "POST web_users.activate": "admin",
-    "POST web_users.end_sessions": "admin",
+    "POST web_users.deactivate": "site:coordinator",
+    "POST web_users.activate": "site:coordinator",
+    "POST web_users.end_sessions": "site:coordinator",
+    "POST web_users.reset_link": "site:coordinator",
+    "GET web_users.edit": "site:coordinator",
+    "POST web_users.edit": "site:coordinator",
+    "GET users.Users": "global:coordinator",
+    "POST users.Users": "site:coordinator",
+    "GET users.UserById": "site:coordinator",
+    "PATCH users.UserById": "site:coordinator",
+    "POST users.PasswordReset": "site:coordinator",
+    # The page behind a one-time password link needs no login (the link is the key).
+    "GET auth.reset_password": "public",
+    "POST auth.reset_password": "public",
     # Training: staff read their sites; recording and correcting needs the site's lead.
     "GET training.Sessions": "site:staff",
     "POST training.Sessions": "site:lead",
@@ -192,6 +206,28 @@ RULES: dict[str, str] = {
     "GET web_discrepancies.index": "authenticated",
     "POST web_discrepancies.resolve": "site:lead/hidden",
     # Reorder list and expiring lots: staff of the site (no site: all the sites they see).
+    # Municipalities: admins add and rename; a coordinator reads their own (the matrix's
+    # coordinator is of the own site's municipality).
+    "GET municipalities.Municipalities": "global:coordinator",
+    "POST municipalities.Municipalities": "admin",
+    "GET municipalities.MunicipalityByNumber": "site:coordinator",
+    "PATCH municipalities.MunicipalityByNumber": "admin",
+    "GET web_municipalities.index": "admin",
+    "POST web_municipalities.index": "admin",
+    "POST web_municipalities.rename": "admin",
+    # Site pages: coordinators list and create (a municipality not theirs is not offered:
+    # 422) and change their municipality's sites; staff see a site's levels, leads set them.
+    "GET web_catalog.index": "admin",
+    "POST web_catalog.index": "admin",
+    "GET web_catalog.edit": "admin",
+    "POST web_catalog.edit": "admin",
+    "GET web_sites.index": "global:coordinator",
+    "POST web_sites.index": "global:coordinator",
+    "GET web_sites.edit": "site:coordinator",
+    "POST web_sites.edit": "site:coordinator",
+    "GET web_sites.levels": "site:staff",
+    "POST web_sites.levels": "site:lead",
+    "GET web_sites.levels_here": "authenticated",
     "GET reorder.Reorder": "site:staff",
     "GET reorder.Expiring": "site:staff",
     "GET reorder.ReorderWorkbook": "site:staff",
@@ -336,6 +372,24 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "POST web_users.deactivate": lambda t: {"data": {}},
+    "POST web_users.reset_link": lambda t: {"data": {}},
+    "POST web_users.edit": lambda t: {
+        "data": {"name": "Nytt Navn", "global_role": "", f"site_{t.site.code}": "staff"}
+    },
+    "POST users.Users": lambda t: {
+        "json": {
+            "email": f"api{next(_SEQ)}@test.no",
+            "name": "Ny Ansatt",
+            "password": PASSWORD,
+            "role": "staff",
+            "sites": [t.site.code],
+        }
+    },
+    "PATCH users.UserById": lambda t: {"json": {"name": "Nytt Navn"}},
+    "POST users.PasswordReset": lambda t: {"json": {}},
+    "POST auth.reset_password": lambda t: {
+        "data": {"new": "a new password 1", "confirm": "a new password 1"}
+    },
     "POST web_users.activate": lambda t: {"data": {}},
     "POST web_users.end_sessions": lambda t: {"data": {}},
     # Training.
@@ -417,6 +471,44 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET discrepancies.Discrepancies": lambda t: {"query": {"site": t.site.code}},
     "POST discrepancies.Resolve": lambda t: {"json": {"note": "Telt opp igjen"}},
     "POST web_discrepancies.resolve": lambda t: {"data": {"note": "Telt opp igjen"}},
+    "POST municipalities.Municipalities": lambda t: {
+        "json": {"number": f"{next(_SEQ) % 10000:04d}", "name": "Ny kommune"}
+    },
+    "PATCH municipalities.MunicipalityByNumber": lambda t: {"json": {"name": "Nytt navn"}},
+    "POST web_municipalities.index": lambda t: {
+        "data": {"number": f"{next(_SEQ) % 10000:04d}", "name": "Ny kommune"}
+    },
+    "POST web_municipalities.rename": lambda t: {"data": {"name": "Nytt navn"}},
+    "POST web_sites.index": lambda t: {
+        "data": {
+            "code": f"NY{next(_SEQ)}",
+            "name": "Nytt sted",
+            "municipality": t.site.municipality.number,
+            "kind": "annet",
+        }
+    },
+    "POST web_sites.edit": lambda t: {
+        "data": {"name": "Nytt navn", "kind": "annet", "active": "y"}
+    },
+    "POST web_sites.levels": lambda t: {"data": {"reorder_SPR": "5", "target_SPR": "10"}},
+    "POST web_catalog.index": lambda t: {
+        "data": {
+            "code": f"NY{next(_SEQ)}",
+            "name_nb": "Ny",
+            "name_en": "New",
+            "category": "other",
+            "unit": "stk",
+        }
+    },
+    "POST web_catalog.edit": lambda t: {
+        "data": {
+            "name_nb": "Sprøyte",
+            "name_en": "Syringe",
+            "category": "syringe",
+            "unit": "stk",
+            "active": "y",
+        }
+    },
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
@@ -442,6 +534,10 @@ def _import_file(t: Target) -> tuple[io.BytesIO, str]:
 
 PARAMS: dict[str, Callable[[Target], Any]] = {
     "kind": lambda t: "csv",
+    "number": lambda t: t.site.municipality.number,
+    "GET web_catalog.edit code": lambda t: "SPR",
+    "POST web_catalog.edit code": lambda t: "SPR",
+    "token": lambda t: "not-a-link-" + "x" * 32,
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],

@@ -57,6 +57,31 @@ def seed_demo(days: int) -> None:
         click.echo(f"  {email:32} {password}")
 
 
+@click.command("init")
+@click.option("--admin", "email", required=True, help="Email of the first administrator.")
+@click.option("--name", help="Display name (default: the email).")
+def init_command(email: str, name: str | None) -> None:
+    """Set up a new installation: migrate the database and create the first admin (refused
+    if an admin exists); the password comes from TRACKER_PASSWORD or a prompt."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    if users.admin_exists():
+        click.echo("Error: an admin exists already; `init` only makes the first one.", err=True)
+        sys.exit(2)
+    password = os.environ.get("TRACKER_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = users.create_first_admin(email, name or email, password)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Created the first admin {user.email}.")
+    click.echo("Next: log in at /login, add municipalities at /kommuner, sites at /steder,")
+    click.echo("and users (coordinators, leads, staff) at /brukere.")
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -408,6 +433,7 @@ def export_summary(date_from, date_to, sites, municipality, lang, external, emai
 
 def init_app(app: Flask) -> None:
     for command in (
+        init_command,
         seed_demo,
         verify_ledger,
         users_cli,

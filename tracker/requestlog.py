@@ -73,6 +73,15 @@ def _body_site() -> object:
     return body.get("site") if isinstance(body, dict) else None
 
 
+def _logged_path() -> str:
+    """The path, without a one-time password link's secret (anyone reading the log could
+    otherwise use the link before its owner)."""
+    secret = (request.view_args or {}).get("token")
+    if isinstance(secret, str) and secret:
+        return request.path.replace(secret, "[secret]")
+    return request.path
+
+
 def _finish(response: Response) -> Response:
     response.headers["X-Request-Id"] = request_id()
     started = g.get("request_started")
@@ -81,7 +90,7 @@ def _finish(response: Response) -> Response:
         "event": "request",
         "request_id": request_id(),
         "method": request.method,
-        "path": request.path,
+        "path": _logged_path(),
         "endpoint": request.endpoint,
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from tests.factories import api_client, make_item, make_municipality, make_site, make_user
 from tracker.extensions import db
-from tracker.models import AuditEvent, Site
+from tracker.models import AuditEvent, Item, Site
 
 
 def test_coordinator_creates_a_site_in_their_municipality_only(client):
@@ -48,21 +48,53 @@ def test_a_site_is_deactivated_not_deleted_and_refuses_new_entries(client):
     assert tally.status_code == 409
 
 
-def test_catalogue_is_managed_by_coordinators(client):
+def test_the_catalogue_is_national_and_managed_by_admins(client):
     staff = api_client(client, make_user("staff", [make_site()]))
-    coordinator = api_client(client, make_user("coordinator"))
+    admin = api_client(client, make_user("admin"))
     body = {"code": "FOLIE", "name_nb": "Røykefolie", "name_en": "Foil", "category": "foil"}
     assert staff.post("/items", body).status_code == 403
-    created = coordinator.post("/items", body)
+    created = admin.post("/items", body)
     assert created.status_code == 201
     assert [i["code"] for i in staff.get("/items").get_json()] == ["FOLIE"]
-    assert coordinator.patch("/items/FOLIE", {"active": False}).get_json()["active"] is False
+    assert admin.patch("/items/FOLIE", {"active": False}).get_json()["active"] is False
     assert staff.get("/items?active=true").get_json() == []
-    assert coordinator.post("/items", {**body, "category": "drugs"}).status_code == 422
+    assert admin.post("/items", {**body, "category": "drugs"}).status_code == 422
+
+
+def test_a_coordinator_cannot_add_retire_or_recategorise_items(client):
+    make_item("FOLIE", category="foil")
+    for coordinator in (make_user("coordinator"), make_user("coordinator", municipality="1103")):
+        api = api_client(client, coordinator)
+        body = {"code": "NY", "name_nb": "Ny", "name_en": "New", "category": "other"}
+        assert api.post("/items", body).status_code == 403
+        assert api.patch("/items/FOLIE", {"active": False}).status_code == 403
+        assert api.patch("/items/FOLIE", {"category": "syringe"}).status_code == 403
+    item = api_client(client, make_user("admin")).get("/items/FOLIE").get_json()
+    assert (item["active"], item["category"]) == (True, "foil")
+    assert db.session.scalar(select(func.count(Item.id))) == 1
+
+
+def test_an_item_with_movements_keeps_its_category(client):
+    site = make_site("OSL-MO")
+    make_item("SPRIT", category="other")
+    make_item("UBRUKT", category="other")
+    admin = api_client(client, make_user("admin"))
+    tally = {"site": site.code, "date": "2026-01-05", "lines": [{"item": "SPRIT", "quantity": 3}]}
+    assert admin.post("/tallies", tally).status_code == 201
+    refused = admin.patch("/items/SPRIT", {"category": "syringe"})
+    assert refused.status_code == 409
+    assert refused.content_type == "application/problem+json"
+    assert "retire it and add a new item" in refused.get_json()["detail"]
+    assert "category" in refused.get_json()["errors"]
+    assert admin.get("/items/SPRIT").get_json()["category"] == "other"
+    # The same category again, other fields, and an unused item: all fine.
+    assert admin.patch("/items/SPRIT", {"category": "other", "name_nb": "Sprit"}).status_code == 200
+    assert admin.patch("/items/SPRIT", {"active": False}).status_code == 200
+    assert admin.patch("/items/UBRUKT", {"category": "syringe"}).status_code == 200
 
 
 def test_naloxone_items_always_track_lots(client):
-    coordinator = api_client(client, make_user("coordinator"))
+    admin = api_client(client, make_user("admin"))
     body = {
         "code": "NX",
         "name_nb": "Nalokson",
@@ -70,8 +102,8 @@ def test_naloxone_items_always_track_lots(client):
         "category": "naloxone",
         "tracks_lots": False,
     }
-    assert coordinator.post("/items", body).get_json()["tracks_lots"] is True
-    assert coordinator.patch("/items/NX", {"tracks_lots": False}).status_code == 422
+    assert admin.post("/items", body).get_json()["tracks_lots"] is True
+    assert admin.patch("/items/NX", {"tracks_lots": False}).status_code == 422
 
 
 def test_levels_are_set_by_the_site_lead(client):

@@ -26,19 +26,21 @@ from tests.national_ids import NATIONAL_IDS, ONE_OF_EACH, SPELLINGS
 from tests.reliability.test_privacy import FREE_TEXT, LOT_FIELDS
 from tracker.dates import today
 from tracker.extensions import db
-from tracker.models import AuditEvent, Base
+from tracker.models import AuditEvent, Base, User
 from tracker.national_id import contains_national_id
 from tracker.schemas import (
     catalog,
     counts,
     discards,
     discrepancies,
+    municipalities,
     naloxone,
     sites,
     stock,
     tallies,
     training,
     transfers,
+    users,
 )
 from tracker.schemas.common import LotNumber, NoNationalId
 
@@ -82,6 +84,10 @@ def world(client):
     lines = {"lines": [{"item": "NALOKSON", "lot": "NX1", "quantity": 20}]}
     assert w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines).status_code == 200
     return w
+
+
+def _staff_id() -> int:
+    return db.session.scalar(select(User.id).where(User.global_role.is_(None)).order_by(User.id))
 
 
 def _created(response) -> int:
@@ -129,6 +135,40 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"code": "OSL-NY", "name": "Nytt", "municipality": "0301", "kind": "annet"},
     ),
     (sites.SitePatch, "admin", "patch", lambda w: "/sites/OSL-MO", lambda w: {"name": "MO"}),
+    (
+        municipalities.MunicipalityIn,
+        "admin",
+        "post",
+        lambda w: "/municipalities",
+        lambda w: {"number": "1103", "name": "Stavanger"},
+    ),
+    (
+        municipalities.MunicipalityPatch,
+        "admin",
+        "patch",
+        lambda w: "/municipalities/0301",
+        lambda w: {"name": "Oslo kommune"},
+    ),
+    (
+        users.UserIn,
+        "admin",
+        "post",
+        lambda w: "/users",
+        lambda w: {
+            "email": "ny@test.no",
+            "name": "Ny Ansatt",
+            "password": "et langt nok passord",
+            "role": "staff",
+            "sites": ["OSL-MO"],
+        },
+    ),
+    (
+        users.UserPatch,
+        "admin",
+        "patch",
+        lambda w: f"/users/{_staff_id()}",
+        lambda w: {"name": "Kari Ansatt"},
+    ),
     (
         tallies.TallyIn,
         "staff_a",

@@ -14,18 +14,24 @@ def test_staff_and_leads_get_403_on_the_users_page(client, app):
         assert client.get("/brukere").status_code == 403
 
 
-def test_a_coordinator_sees_accounts_but_cannot_deactivate(client, app):
-    site = make_site("OSL-MO")
-    staff = make_user("staff", [site])
-    coordinator = make_user("coordinator")
-    login(client, coordinator)
+def test_a_coordinator_deactivates_only_accounts_of_their_municipality(client, app):
+    oslo = make_site("OSL-MO", "0301")
+    bergen = make_site("BGO-MO", "4601")
+    here, there = make_user("staff", [oslo]), make_user("staff", [bergen])
+    admin = make_user("admin")
+    login(client, make_user("coordinator", municipality="0301"))
     html = client.get("/brukere").get_data(as_text=True)
-    assert staff.email in html
-    assert "Deaktiver" not in html
-    response = form_post(client, f"/brukere/{staff.id}/deaktiver", {}, page_url="/brukere")
+    assert here.email in html
+    assert f"/brukere/{here.id}/deaktiver" in html
+    assert f"/brukere/{admin.id}/deaktiver" not in html
+    response = form_post(client, f"/brukere/{there.id}/deaktiver", {}, page_url="/brukere")
     assert response.status_code == 403
-    db.session.refresh(staff)
-    assert staff.active
+    response = form_post(client, f"/brukere/{admin.id}/deaktiver", {}, page_url="/brukere")
+    assert response.status_code == 403
+    response = form_post(client, f"/brukere/{here.id}/deaktiver", {}, page_url="/brukere")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (here.active, there.active, admin.active) == (False, True, True)
 
 
 def test_a_municipal_coordinator_sees_only_their_area(client, app):
@@ -109,3 +115,34 @@ def test_a_taken_email_or_a_site_outside_the_area_is_refused(client, app):
     from tracker.models import User
 
     assert db.session.query(User).filter_by(email="new@test.no").count() == 0
+
+
+def test_a_coordinator_makes_a_staff_member_lead_at_a_second_site(client, app):
+    first, second = make_site("OSL-MO", "0301"), make_site("OSL-SR", "0301")
+    make_site("BGO-MO", "4601")
+    staff = make_user("staff", [first])
+    login(client, make_user("coordinator", municipality="0301"))
+    url = f"/brukere/{staff.id}"
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="site_OSL-SR"' in html
+    assert 'name="site_BGO-MO"' not in html
+    body = {"name": "Kari Leder", "global_role": "", "site_OSL-MO": "staff", "site_OSL-SR": "lead"}
+    assert form_post(client, url, body).status_code == 302
+    db.session.expire_all()
+    assert {m.site.code: m.role for m in staff.memberships} == {"OSL-MO": "staff", "OSL-SR": "lead"}
+    assert staff.name == "Kari Leder"
+    assert second.code in client.get("/brukere").get_data(as_text=True)
+
+
+def test_the_edit_page_grants_no_more_than_the_coordinator_holds(client, app):
+    site = make_site("OSL-MO", "0301")
+    bergen_staff = make_user("staff", [make_site("BGO-MO", "4601")])
+    staff = make_user("staff", [site])
+    login(client, make_user("coordinator", municipality="0301"))
+    assert client.get(f"/brukere/{bergen_staff.id}").status_code == 403
+    body = {"name": "X", "global_role": "admin", "site_OSL-MO": "staff"}
+    assert form_post(client, f"/brukere/{staff.id}", body).status_code == 422  # not offered
+    nothing = {"name": "X", "global_role": "", "site_OSL-MO": ""}
+    assert form_post(client, f"/brukere/{staff.id}", nothing).status_code == 422
+    db.session.expire_all()
+    assert [m.site.code for m in staff.memberships] == ["OSL-MO"]

@@ -10,6 +10,7 @@ from tracker.api import (
     discrepancies,
     exports,
     imports,
+    municipalities,
     naloxone,
     reorder,
     reports,
@@ -19,6 +20,7 @@ from tracker.api import (
     tokens,
     training,
     transfers,
+    users,
 )
 from tracker.extensions import api, csrf
 
@@ -28,6 +30,7 @@ BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp]
 BLUEPRINTS += [tokens.blp]
+BLUEPRINTS += [municipalities.blp, users.blp]
 
 
 def init_app(app: Flask) -> None:

@@ -22,7 +22,7 @@ class Items(MethodView):
     @blp.arguments(ItemIn)
     @blp.response(201, ItemOut)
     def post(self, body):
-        """Add an item (coordinator or admin)."""
+        """Add an item to the national catalogue (admin)."""
         return idempotent(
             ItemOut(), 201, lambda idem: catalog.create_item(actor(), **body, idem=idem)
         )
@@ -38,5 +38,5 @@ class ItemByCode(MethodView):
     @blp.arguments(ItemPatch)
     @blp.response(200, ItemOut)
     def patch(self, body, code):
-        """Change an item, or retire it (active false)."""
+        """Change or retire (active false) an item (admin); a used item keeps its category."""
         return catalog.update_item(actor(), code, body)

@@ -1,7 +1,14 @@
 """All tables, imported here so Alembic and the app see one metadata."""
 
 from tracker.models.audit import AuditEvent, IdempotencyKey
-from tracker.models.auth import ApiToken, LoginFailure, Membership, User, UserSession
+from tracker.models.auth import (
+    ApiToken,
+    LoginFailure,
+    Membership,
+    PasswordReset,
+    User,
+    UserSession,
+)
 from tracker.models.base import Base
 from tracker.models.catalog import Item, Lot, SiteItem
 from tracker.models.counts import Discrepancy, StockCount, StockCountLine
@@ -35,6 +42,7 @@ __all__ = [
     "Membership",
     "Municipality",
     "NaloxoneHandout",
+    "PasswordReset",
     "Receipt",
     "Site",
     "SiteItem",

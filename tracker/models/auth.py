@@ -81,6 +81,25 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class PasswordReset(Base):
+    """A one-time link to set a new password, made by an admin or the user's coordinator
+    (there is no e-mail). Only the token's hash is kept; it is spent by its first use, by
+    expiry, or by a newer link for the same user."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
 class UserSession(Base):
     """A logged-in browser. Its signed cookie holds a random key; only the key's hash is here,
     so logging out deletes the row and a copied cookie is worth nothing (any host can check)."""

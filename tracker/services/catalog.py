@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import Item, Lot, SiteItem
+from tracker.models import (
+    DistributionDaily,
+    DistributionMonthly,
+    Item,
+    Lot,
+    NaloxoneHandout,
+    Site,
+    SiteItem,
+    StockMovement,
+    TallyLine,
+)
 from tracker.models.catalog import CATEGORIES
 from tracker.services import audit
 from tracker.services.access import Actor, get_site, require_role, require_site
@@ -70,7 +80,8 @@ def create_item(
     sort_order: int = 0,
     idem: Idempotency | None = None,
 ) -> Item:
-    require_role(actor, "coordinator")
+    """Add an item to the national catalogue (admins only: invariant 11)."""
+    require_role(actor, "admin")
     _check_category(category)
     if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
         raise Conflict(
@@ -94,13 +105,27 @@ def create_item(
     return item
 
 
+def has_history(item: Item) -> bool:
+    """Whether anything was recorded of the item: movements, entries, handouts, imports."""
+    tables = (StockMovement, TallyLine, NaloxoneHandout, DistributionDaily, DistributionMonthly)
+    used = or_(*(exists().where(table.item_id == item.id) for table in tables))
+    return bool(db.session.scalar(select(used)))
+
+
 @service
 def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
-    require_role(actor, "coordinator")
+    """Change or retire an item of the national catalogue (admins only: invariant 11)."""
+    require_role(actor, "admin")
     item = get_item(code, lock=True)
     before = snapshot(item)
     if "category" in changes:
         _check_category(changes["category"])
+        if changes["category"] != item.category and has_history(item):
+            raise Conflict(
+                f"Item '{code}' has recorded movements, so its category cannot change "
+                "(reported history would shift); retire it and add a new item.",
+                {"category": ["Has movements: retire it and add a new item."]},
+            )
     for name in EDITABLE:
         if name in changes:
             setattr(item, name, changes[name])
@@ -125,11 +150,49 @@ def set_levels(
     actor: Actor, site_code: str, item_code: str, *, reorder_level: int, target_level: int
 ) -> SiteItem:
     site = require_site(actor, get_site(site_code), "lead")
-    item = get_item(item_code)
+    row = _set_levels(actor, site, get_item(item_code), reorder_level, target_level)
+    commit()
+    return row
+
+
+@service
+def set_site_levels(actor: Actor, site_code: str, levels: dict[str, tuple[int, int]]) -> int:
+    """Set several items' (reorder, target) levels at a site at once (site lead); an item
+    whose levels are unchanged is left alone. Returns how many changed."""
+    site = require_site(actor, get_site(site_code), "lead")
+    current = levels_for(site.id)
+    found = items_by_code(list(levels))
+    changed = 0
+    for code, (reorder_level, target_level) in levels.items():
+        item = found.get(code)
+        if item is None:
+            raise NotFound(f"No item with code '{code}'.", {code: ["Unknown item."]})
+        row = current.get(item.id)
+        if row is None and reorder_level == target_level == 0:
+            continue
+        if row is not None and (row.reorder_level, row.target_level) == (
+            reorder_level,
+            target_level,
+        ):
+            continue
+        _set_levels(actor, site, item, reorder_level, target_level, field=code)
+        changed += 1
+    commit()
+    return changed
+
+
+def _set_levels(
+    actor: Actor,
+    site: Site,
+    item: Item,
+    reorder_level: int,
+    target_level: int,
+    field: str = "target_level",
+) -> SiteItem:
     if target_level < reorder_level:
         raise ValidationError(
-            _l("Målnivået må være minst bestillingsnivået."),
-            {"target_level": [_l("Under bestillingsnivået.")]},
+            f"The target level of '{item.code}' must be at least its reorder level.",
+            {field: ["Below the reorder level."]},
         )
     key = {"site_id": site.id, "item_id": item.id}
     levels = {"reorder_level": reorder_level, "target_level": target_level}
@@ -149,9 +212,8 @@ def set_levels(
         "set_levels",
         site_id=site.id,
         before=before,
-        after={"reorder_level": reorder_level, "target_level": target_level},
+        after=levels,
     )
-    commit()
     return row
 
 

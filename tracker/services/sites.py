@@ -11,7 +11,6 @@ from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import Municipality, Site
 from tracker.models.sites import SITE_KINDS
-from tracker.privacy import check_free_text
 from tracker.services import audit
 from tracker.services.access import Actor, get_site, require_role, require_site, visible_sites
 from tracker.services.unit import Idempotency, commit, service
@@ -109,21 +108,3 @@ def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
     )
     commit()
     return site
-
-
-@service
-def ensure_municipality(actor: Actor, number: str, name: str) -> Municipality:
-    require_role(actor, "admin")
-    if not (len(number) == 4 and number.isdigit()):
-        raise ValidationError(_l("Et kommunenummer har 4 sifre."), {"number": [_l("4 sifre.")]})
-    check_free_text("name", name)
-    found = db.session.scalar(select(Municipality).where(Municipality.number == number))
-    if found is None:
-        found = Municipality(number=number, name=name)
-        db.session.add(found)
-        db.session.flush()
-        audit.record(
-            actor, "municipality", found.id, "create", after={"number": number, "name": name}
-        )
-        commit()
-    return found

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.errors import Conflict, NotFound, ValidationError
+from tracker.errors import Conflict, Forbidden, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import ApiToken, Membership, Site, User
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
@@ -29,7 +29,7 @@ from tracker.services.access import (
     visible_sites,
 )
 from tracker.services.sites import get_municipality
-from tracker.services.unit import commit, lock_by_id, service
+from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
 MIN_PASSWORD = 10
 DEFAULT_TOKEN_DAYS = 365
@@ -125,8 +125,56 @@ def user_snapshot(user: User) -> dict[str, object]:
         "name": user.name,
         "active": user.active,
         "global_role": user.global_role,
+        "municipality": user.municipality.number if user.municipality else None,
         "sites": {m.site.code: m.role for m in user.memberships},
     }
+
+
+def manages(actor: Actor, user: User) -> bool:
+    """Whether the actor may change this account (invariant 11's "users of their
+    municipality"): an admin anyone; a coordinator no admin, and, if they are a coordinator
+    of one municipality, only accounts tied to it alone (its sites, or its coordinators)."""
+    if actor.is_admin:
+        return True
+    if actor.user.global_role != "coordinator" or user.global_role == "admin":
+        return False
+    area = actor.user.municipality_id
+    if area is None:
+        return True
+    if user.global_role == "coordinator" and user.municipality_id != area:
+        return False
+    places = {m.site.municipality_id for m in user.memberships}
+    return places == {area} or (not places and user.municipality_id == area)
+
+
+def require_manages(actor: Actor, user: User) -> User:
+    if not manages(actor, user):
+        raise Forbidden(f"You do not have access to the account {user.email}.")
+    return user
+
+
+def _check_grant(actor: Actor, user: User) -> None:
+    """What an account may be given by this actor: never more than the actor holds."""
+    if user.global_role is None and not user.memberships:
+        raise ValidationError(
+            "A user needs a site or the role coordinator or admin.", {"memberships": ["Empty."]}
+        )
+    if user.global_role != "coordinator":
+        user.municipality = None
+    db.session.flush()  # ids follow the relationships just set
+    if actor.is_admin:
+        return
+    if user.global_role == "admin":
+        raise Forbidden("This needs the role admin.", {"role": ["Only admins make admins."]})
+    area = actor.user.municipality_id
+    if user.global_role == "coordinator" and area is not None and user.municipality_id != area:
+        raise Forbidden(
+            "You do not have access to that municipality: coordinators make coordinators "
+            "of their own municipality only.",
+            {"municipality": ["Not your municipality."]},
+        )
+    for membership in user.memberships:
+        require_site(actor, membership.site, "coordinator")
 
 
 @service
@@ -139,15 +187,42 @@ def create_user(
     role: str,
     site_codes: list[str] | None = None,
     municipality: str | None = None,
+    idem: Idempotency | None = None,
 ) -> User:
     """Create a user; actor None is the operator at the command line (bootstrap)."""
     if actor is not None:
         require_role(actor, "admin" if role == "admin" else "coordinator")
+        if role == "coordinator" and municipality is None and not actor.is_admin:
+            municipality = _area_number(actor)
     user = create_user_unchecked(email, name, password, role, site_codes, municipality)
     if actor is not None:
+        _check_grant(actor, user)
+        db.session.flush()
         audit.record(actor, "user", user.id, "create", after=user_snapshot(user))
     else:
         audit.record(Actor(user), "user", user.id, "create_cli", after=user_snapshot(user))
+    commit(idem, user)
+    return user
+
+
+def admin_exists() -> bool:
+    return (
+        db.session.scalar(select(User.id).where(User.global_role == "admin").limit(1)) is not None
+    )
+
+
+@service
+def create_first_admin(email: str, name: str, password: str) -> User:
+    """The first admin of a new installation (the operator at the command line); refused
+    once any admin exists, so it cannot be used to make a second one unseen."""
+    if admin_exists():
+        raise Conflict(
+            "An admin exists already; `init` only makes the first one. Use `users create` "
+            "or the users page.",
+            {"admin": ["Exists."]},
+        )
+    user = create_user_unchecked(email, name, password, "admin")
+    audit.record(Actor(user), "user", user.id, "init", after=user_snapshot(user))
     commit()
     return user
 
@@ -193,12 +268,17 @@ def change_password(actor: Actor, current: str, new: str, keep_session: str | No
     return user
 
 
+def _area_number(actor: Actor) -> str | None:
+    place = actor.user.municipality
+    return place.number if place is not None else None
+
+
 @service
 def end_all_sessions(actor: Actor, email: str | None = None) -> User:
-    """Log a user out everywhere (yourself, or anyone if you are admin); tokens are revoked."""
+    """Log a user out everywhere (yourself, or an account you manage); tokens are revoked."""
     user = actor.user if email is None else get_user(email)
     if user.id != actor.user_id:
-        require_role(actor, "admin")
+        require_manages(actor, user)
     user = _locked(user)
     revoked = _end_everything(actor, user)
     audit.record(actor, "user", user.id, "end_sessions", after={"tokens_revoked": revoked})
@@ -208,16 +288,14 @@ def end_all_sessions(actor: Actor, email: str | None = None) -> User:
 
 @service
 def set_active(actor: Actor, email: str, active: bool) -> User:
-    """Deactivate (ending every session) or reactivate an account; a repeat changes nothing."""
-    require_role(actor, "admin")
-    user = _locked(get_user(email))
+    """Deactivate (ending every session) or reactivate an account you manage; a repeat
+    changes nothing."""
+    user = _locked(require_manages(actor, get_user(email)))
     if user.active == active:
         commit()  # nothing to write; ends the transaction and its lock
         return user
     before = user_snapshot(user)
-    user.active = active
-    user.session_version += 1
-    sessions.end_all(user)
+    _set_active(actor, user, active)
     audit.record(
         actor,
         "user",
@@ -228,6 +306,14 @@ def set_active(actor: Actor, email: str, active: bool) -> User:
     )
     commit()
     return user
+
+
+def _set_active(actor: Actor, user: User, active: bool) -> None:
+    if not active and user.id == actor.user_id:
+        raise Conflict("You cannot deactivate your own account.", {"active": ["Your own."]})
+    user.active = active
+    user.session_version += 1
+    sessions.end_all(user)
 
 
 def token_days(days: int | None) -> int:
@@ -398,7 +484,14 @@ def last_site_code(actor: Actor) -> str | None:
 def list_users(actor: Actor) -> list[User]:
     """Accounts a coordinator or admin may manage; a municipal coordinator sees their area's."""
     require_role(actor, "coordinator")
-    query = select(User).options(selectinload(User.memberships)).order_by(User.name, User.email)
+    query = (
+        select(User)
+        .options(
+            selectinload(User.memberships).joinedload(Membership.site),
+            joinedload(User.municipality),
+        )
+        .order_by(User.name, User.email)
+    )
     if not actor.is_admin and actor.user.municipality_id is not None:
         local = (
             select(Membership.user_id)
@@ -409,6 +502,79 @@ def list_users(actor: Actor) -> list[User]:
             User.id.in_(local) | (User.municipality_id == actor.user.municipality_id)
         )
     return list(db.session.scalars(query))
+
+
+def get_user_by_id(user_id: int, *, lock: bool = False) -> User:
+    user = lock_by_id(User, user_id) if lock else get_by_id(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def read_user(actor: Actor, user_id: int) -> User:
+    """One account, for an admin or a coordinator who manages it."""
+    require_role(actor, "coordinator")
+    return require_manages(actor, get_user_by_id(user_id))
+
+
+def _active_admins() -> int:
+    query = select(User.id).where(User.global_role == "admin", User.active.is_(True))
+    return len(db.session.scalars(query).all())
+
+
+def _set_memberships(user: User, wanted: list[dict[str, str]]) -> None:
+    """Make the user's memberships exactly these {site, role} pairs."""
+    roles: dict[str, str] = {}
+    for entry in wanted:
+        if entry["role"] not in SITE_ROLES:
+            raise ValidationError(f"Unknown site role '{entry['role']}'.", {"memberships": ["?"]})
+        if entry["site"] in roles:
+            raise ValidationError(
+                f"Site '{entry['site']}' is named twice.", {"memberships": ["Twice."]}
+            )
+        roles[entry["site"]] = entry["role"]
+    for membership in list(user.memberships):
+        if membership.site.code not in roles:
+            user.memberships.remove(membership)
+        else:
+            membership.role = roles.pop(membership.site.code)
+    for code, role in roles.items():
+        user.memberships.append(Membership(site=get_site(code, "memberships"), role=role))
+
+
+@service
+def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+    """Change an account you manage: name, global role, municipality, site memberships
+    (the whole list), active. Nobody is given more than the actor holds (403)."""
+    require_role(actor, "coordinator")
+    user = require_manages(actor, get_user_by_id(user_id, lock=True))
+    before = user_snapshot(user)
+    if "name" in changes:
+        check_free_text("name", changes["name"])
+        user.name = changes["name"]
+    if "global_role" in changes:
+        if changes["global_role"] not in (None, *GLOBAL_ROLES):
+            raise ValidationError("Unknown global role.", {"global_role": ["Unknown."]})
+        if user.id == actor.user_id and changes["global_role"] != user.global_role:
+            raise Conflict("You cannot change your own role.", {"global_role": ["Your own."]})
+        user.global_role = changes["global_role"]
+    if "municipality" in changes:
+        number = changes["municipality"]
+        user.municipality = get_municipality(number) if number else None
+    if "memberships" in changes:
+        _set_memberships(user, changes["memberships"])
+    if "active" in changes and changes["active"] != user.active:
+        _set_active(actor, user, changes["active"])
+    _check_grant(actor, user)
+    require_manages(actor, user)  # still theirs after the change
+    db.session.flush()
+    if before["global_role"] == "admin" and _active_admins() == 0:
+        raise Conflict(
+            "The last active admin must stay an active admin.", {"global_role": ["Last."]}
+        )
+    audit.record(actor, "user", user.id, "update", before=before, after=user_snapshot(user))
+    commit()
+    return user
 
 
 def email_of(user_id: int) -> str:

@@ -5,6 +5,7 @@ from flask import Flask
 from tracker.web import (
     audit,
     auth,
+    catalog,
     counts,
     discards,
     discrepancies,
@@ -12,10 +13,12 @@ from tracker.web import (
     health,
     home,
     imports,
+    municipalities,
     naloxone,
     nav,
     reorder,
     reports,
+    sites,
     stock,
     tallies,
     training,
@@ -29,6 +32,7 @@ BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.b
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [reports.bp]
+BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -25,7 +25,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from tracker.auth import SESSION_KEY
 from tracker.errors import TooManyAttempts, ValidationError
 from tracker.models.base import utcnow
-from tracker.services import logins, sessions, users
+from tracker.services import logins, password_resets, sessions, users
+from tracker.services.password_resets import ResetLinkRefused
 from tracker.web.common import current_actor
 from tracker.web.validators import clear_national_ids
 
@@ -54,6 +55,23 @@ class PasswordForm(FlaskForm):
         validators=[EqualTo("new", _l("Passordene er ikke like."))],
     )
     submit = SubmitField(_l("Bytt passord"))
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password through a one-time link (no current password: it was forgotten)."""
+
+    new = PasswordField(
+        _l("Nytt passord"),
+        validators=[
+            DataRequired(_l("Skriv et nytt passord.")),
+            Length(min=users.MIN_PASSWORD, message=_l("Minst %(n)d tegn.", n=users.MIN_PASSWORD)),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Gjenta nytt passord"),
+        validators=[EqualTo("new", _l("Passordene er ikke like."))],
+    )
+    submit = SubmitField(_l("Sett passord"))
 
 
 class ConfirmForm(FlaskForm):
@@ -180,6 +198,28 @@ def logout_everywhere():
     session.clear()
     flash(_("Du er logget ut på alle enheter."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/passord/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through a one-time link from an admin or coordinator (no login).
+
+    The link works once: the user's sessions end and their API tokens are revoked; a used,
+    expired or replaced link gets a page that says so.
+    """
+    try:
+        user = password_resets.check_reset(token)
+        form = ResetPasswordForm()
+        if form.validate_on_submit():
+            password_resets.use_reset(token, form.new.data or "")
+            if current_user.is_authenticated and current_user.id == user.id:
+                logout_user()  # this browser's session has ended with the others
+                session.pop(SESSION_KEY, None)
+            flash(_("Passordet er satt. Logg inn med det nye passordet."), "success")
+            return redirect(url_for("auth.login"))
+    except ResetLinkRefused as exc:
+        return render_template("auth/reset_refused.html", reason=exc.reason), exc.status
+    return render_template("auth/reset.html", form=form, user=user), (422 if form.errors else 200)
 
 
 @bp.post("/sprak")

@@ -17,6 +17,7 @@ SITE_PAGES = {
     "web_naloxone.handout",
     "web_stock.site_stock",
     "web_stock.receive",
+    "web_sites.levels",
 }
 
 

@@ -31,6 +31,8 @@ NAV: list[NavItem] = [
     NavItem("web_stock.receive_here", _l("Mottak")),
     NavItem("web_stock.site_stock_here", _l("Lager")),
     NavItem("web_tallies.history_here", _l("Historikk")),
+    NavItem("web_sites.levels_here", _l("Nivåer"), need="lead"),
+    NavItem("web_sites.index", _l("Steder"), need="coordinator"),
     NavItem("web_users.index", _l("Brukere"), need="coordinator"),
     NavItem("web_training.sessions", _l("Opplæring")),
     NavItem("web_transfers.index", _l("Overføringer"), need="lead"),
@@ -40,6 +42,8 @@ NAV: list[NavItem] = [
     NavItem("web_discrepancies.index", _l("Avvik"), need="lead"),
     NavItem("web_audit.index", _l("Revisjonslogg"), need="admin"),
     NavItem("web_imports.index", _l("Import"), need="coordinator"),
+    NavItem("web_municipalities.index", _l("Kommuner"), need="admin"),
+    NavItem("web_catalog.index", _l("Varer"), need="admin"),
 ]
 
 
