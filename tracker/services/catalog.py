@@ -122,9 +122,14 @@ def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
         _check_category(changes["category"])
         if changes["category"] != item.category and has_history(item):
             raise Conflict(
-                f"Item '{code}' has recorded movements, so its category cannot change "
-                "(reported history would shift); retire it and add a new item.",
-                {"category": ["Has movements: retire it and add a new item."]},
+                _l(
+                    "Varen %(code)s har registrerte bevegelser, så kategorien kan ikke endres "
+                    "(rapportert historikk ville flytte seg); ta den ut av bruk og legg til en "
+                    "ny vare.",
+                    code=code,
+                ),
+                {"category": [_l("Har bevegelser: ta varen ut av bruk og legg til en ny.")]},
+                code="category-locked",
             )
     for name in EDITABLE:
         if name in changes:
@@ -166,7 +171,10 @@ def set_site_levels(actor: Actor, site_code: str, levels: dict[str, tuple[int, i
     for code, (reorder_level, target_level) in levels.items():
         item = found.get(code)
         if item is None:
-            raise NotFound(f"No item with code '{code}'.", {code: ["Unknown item."]})
+            raise NotFound(
+                _l("Det finnes ingen vare med koden %(code)s.", code=code),
+                {code: [_l("Ukjent vare.")]},
+            )
         row = current.get(item.id)
         if row is None and reorder_level == target_level == 0:
             continue
@@ -191,8 +199,8 @@ def _set_levels(
 ) -> SiteItem:
     if target_level < reorder_level:
         raise ValidationError(
-            f"The target level of '{item.code}' must be at least its reorder level.",
-            {field: ["Below the reorder level."]},
+            _l("Målnivået for %(item)s må være minst bestillingsnivået.", item=item.code),
+            {field: [_l("Under bestillingsnivået.")]},
         )
     key = {"site_id": site.id, "item_id": item.id}
     levels = {"reorder_level": reorder_level, "target_level": target_level}

@@ -21,6 +21,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, sessions
 from tracker.services.access import (
+    ROLE_NAMES,
     Actor,
     can,
     get_site,
@@ -149,7 +150,7 @@ def manages(actor: Actor, user: User) -> bool:
 
 def require_manages(actor: Actor, user: User) -> User:
     if not manages(actor, user):
-        raise Forbidden(f"You do not have access to the account {user.email}.")
+        raise Forbidden(_l("Du har ikke tilgang til kontoen %(email)s.", email=user.email))
     return user
 
 
@@ -157,7 +158,8 @@ def _check_grant(actor: Actor, user: User) -> None:
     """What an account may be given by this actor: never more than the actor holds."""
     if user.global_role is None and not user.memberships:
         raise ValidationError(
-            "A user needs a site or the role coordinator or admin.", {"memberships": ["Empty."]}
+            _l("En bruker må ha et sted eller rollen koordinator eller administrator."),
+            {"memberships": [_l("Tom.")]},
         )
     if user.global_role != "coordinator":
         user.municipality = None
@@ -165,13 +167,18 @@ def _check_grant(actor: Actor, user: User) -> None:
     if actor.is_admin:
         return
     if user.global_role == "admin":
-        raise Forbidden("This needs the role admin.", {"role": ["Only admins make admins."]})
+        raise Forbidden(
+            _l("Dette krever rollen %(role)s.", role=ROLE_NAMES["admin"]),
+            {"role": [_l("Bare administratorer lager administratorer.")]},
+        )
     area = actor.user.municipality_id
     if user.global_role == "coordinator" and area is not None and user.municipality_id != area:
         raise Forbidden(
-            "You do not have access to that municipality: coordinators make coordinators "
-            "of their own municipality only.",
-            {"municipality": ["Not your municipality."]},
+            _l(
+                "Du har ikke tilgang til den kommunen: koordinatorer lager koordinatorer bare "
+                "i egen kommune."
+            ),
+            {"municipality": [_l("Ikke din kommune.")]},
         )
     for membership in user.memberships:
         require_site(actor, membership.site, "coordinator")
@@ -217,9 +224,11 @@ def create_first_admin(email: str, name: str, password: str) -> User:
     once any admin exists, so it cannot be used to make a second one unseen."""
     if admin_exists():
         raise Conflict(
-            "An admin exists already; `init` only makes the first one. Use `users create` "
-            "or the users page.",
-            {"admin": ["Exists."]},
+            _l(
+                "Det finnes allerede en administrator; `init` lager bare den første. Bruk "
+                "`users create` eller brukersiden."
+            ),
+            {"admin": [_l("Finnes allerede.")]},
         )
     user = create_user_unchecked(email, name, password, "admin")
     audit.record(Actor(user), "user", user.id, "init", after=user_snapshot(user))
@@ -310,7 +319,7 @@ def set_active(actor: Actor, email: str, active: bool) -> User:
 
 def _set_active(actor: Actor, user: User, active: bool) -> None:
     if not active and user.id == actor.user_id:
-        raise Conflict("You cannot deactivate your own account.", {"active": ["Your own."]})
+        raise Conflict(_l("Du kan ikke deaktivere din egen konto."), {"active": [_l("Din egen.")]})
     user.active = active
     user.session_version += 1
     sessions.end_all(user)
@@ -507,7 +516,7 @@ def list_users(actor: Actor) -> list[User]:
 def get_user_by_id(user_id: int, *, lock: bool = False) -> User:
     user = lock_by_id(User, user_id) if lock else get_by_id(User, user_id)
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(_l("Det finnes ingen bruker %(id)s.", id=user_id))
     return user
 
 
@@ -527,10 +536,14 @@ def _set_memberships(user: User, wanted: list[dict[str, str]]) -> None:
     roles: dict[str, str] = {}
     for entry in wanted:
         if entry["role"] not in SITE_ROLES:
-            raise ValidationError(f"Unknown site role '{entry['role']}'.", {"memberships": ["?"]})
+            raise ValidationError(
+                _l("Ukjent rolle ved sted: %(role)s.", role=entry["role"]),
+                {"memberships": [_l("Ukjent rolle.")]},
+            )
         if entry["site"] in roles:
             raise ValidationError(
-                f"Site '{entry['site']}' is named twice.", {"memberships": ["Twice."]}
+                _l("Stedet %(site)s står to ganger.", site=entry["site"]),
+                {"memberships": [_l("Står to ganger.")]},
             )
         roles[entry["site"]] = entry["role"]
     for membership in list(user.memberships):
@@ -554,9 +567,11 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
         user.name = changes["name"]
     if "global_role" in changes:
         if changes["global_role"] not in (None, *GLOBAL_ROLES):
-            raise ValidationError("Unknown global role.", {"global_role": ["Unknown."]})
+            raise ValidationError(_l("Ukjent rolle."), {"global_role": [_l("Ukjent.")]})
         if user.id == actor.user_id and changes["global_role"] != user.global_role:
-            raise Conflict("You cannot change your own role.", {"global_role": ["Your own."]})
+            raise Conflict(
+                _l("Du kan ikke endre din egen rolle."), {"global_role": [_l("Din egen.")]}
+            )
         user.global_role = changes["global_role"]
     if "municipality" in changes:
         number = changes["municipality"]
@@ -570,7 +585,8 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     db.session.flush()
     if before["global_role"] == "admin" and _active_admins() == 0:
         raise Conflict(
-            "The last active admin must stay an active admin.", {"global_role": ["Last."]}
+            _l("Den siste aktive administratoren må forbli aktiv administrator."),
+            {"global_role": [_l("Den siste.")]},
         )
     audit.record(actor, "user", user.id, "update", before=before, after=user_snapshot(user))
     commit()
