@@ -345,7 +345,8 @@ def error_page(status: int, detail: Any = None, headers: Any = ()) -> Response:
         lang = request_locale()
         with force_locale(lang):
             title, default = status_texts(status)
-            context.update(title=title, detail=str(detail or default), lang=lang)
+            shown = redact_national_ids(str(detail or default))
+            context.update(title=title, detail=shown, lang=lang)
             # Straight from the environment: context processors would load the user.
             page = current_app.jinja_env.get_template("error_plain.html").render(**context)
     response = Response(page, status=status, mimetype="text/html")
@@ -382,7 +383,8 @@ def init_app(app: Any) -> None:
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         if wants_problem_json():
             return domain_problem(exc)
-        return error_page(exc.status, exc.message)
+        # 503: rendered later under a locale chosen without the database (see error_page).
+        return error_page(exc.status, exc.message if exc.status == 503 else exc.detail)
 
     app.register_error_handler(HTTPException, http_error)
 
