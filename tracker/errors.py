@@ -334,12 +334,14 @@ def error_page(status: int, detail: Any = None, headers: Any = ()) -> Response:
     from flask import render_template
     from flask_babel import force_locale
 
-    title, default = status_texts(status)
-    context = {"status": status, "title": title, "detail": detail or default, "back": _back_link()}
+    context: dict[str, Any] = {"status": status, "back": _back_link()}
     page = None
     if status not in (500, 503):
-        # An error page must never fail: on any trouble, the plain one.
+        # An error page must never fail: on any trouble (the user's locale is read from the
+        # database), the plain one.
         with contextlib.suppress(Exception):
+            title, default = status_texts(status)
+            context.update(title=title, detail=detail or default)
             page = render_template("error.html", **context)
     if page is None:
         lang = request_locale()
