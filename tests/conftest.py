@@ -106,6 +106,10 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
+    # The long-lived app context's `g` would carry the last request's language and user
+    # into service calls of the next test (a message rendered in English, a stale user).
+    g.pop("_flask_babel", None)
+    g.pop("_login_user", None)
     db.session.remove()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn, ledger_rewrite(conn):  # the ledger is append-only

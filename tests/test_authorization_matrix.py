@@ -18,7 +18,8 @@ allowed answer must not be 404 (the object named is real).
 or 422 is allowed: access was granted, the request itself was refused); "denied" means
 exactly that. Nothing may answer 5xx. Two page-specific readings of a response:
   - a page action that answers a redirect flashing the service's refusal (Forbidden or
-    NotFound: "You do not have access ...", "This needs the role ...", "No transfer 3.")
+    NotFound: "Du har ikke tilgang ...", "Dette krever rollen ...",
+    "Det finnes ingen overføring 3.")
     is denied: such pages show the refusal on the page they return to, not as a 403;
   - for the keys in LOGIN_IS_SUCCESS (logging out), a redirect to the login page without
     `next` is the action's success; login_required's redirect carries `next`.
@@ -557,7 +558,9 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
 LOGIN_IS_SUCCESS = {"POST auth.logout", "POST auth.logout_everywhere"}
 
 # The services' refusals (Forbidden, NotFound), as pages flash them.
-REFUSAL = re.compile(r"^(You do not have access|This needs the role|No [a-z ]+ \d+\.)")
+REFUSAL = re.compile(
+    r"^(Du har ikke tilgang|Dette krever rollen|Det finnes (ingen|ikke noe) \w+ \d+\.)"
+)
 
 ROLES = ("anonymous", "revoked", "deactivated", "staff", "lead", "coordinator", "admin")
 BODY_METHODS = {"POST", "PUT", "PATCH"}

@@ -136,7 +136,7 @@ def test_racing_deletes_of_an_entry_take_effect_once(app, client, database_uri):
     assert statuses.count(409) == len(doomed) * (CLIENTS - 1)
     for tally_id in doomed:
         assert sorted(s for i, s, _ in results if i == tally_id) == [200] + [409] * (CLIENTS - 1)
-    assert all("already deleted" in body["detail"] for _, s, body in results if s == 409)
+    assert all("allerede slettet" in body["detail"] for _, s, body in results if s == 409)
 
     lines, moved = _lines_and_movements()
     assert lines == moved  # deleted entries have no lines left and net zero movements

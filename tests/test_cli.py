@@ -42,7 +42,7 @@ def test_users_create_refuses_staff_without_a_site(runner, app):
         env={"TRACKER_PASSWORD": "a long enough password"},
     )
     assert result.exit_code == 2
-    assert "need a site" in result.output
+    assert "må ha et sted" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 

@@ -59,7 +59,7 @@ def test_export_summary_with_a_users_access(runner, app, tmp_path):
     args = ["export", "summary", "--from", "2025-05-01", "--to", "2025-05-31"]
     refused = runner.invoke(args=[*args, "--user", data.staff_a.email, "-o", str(tmp_path / "x")])
     assert refused.exit_code == 2
-    assert "lead or coordinator" in refused.output
+    assert "stedsleder eller koordinator" in refused.output
     ok = runner.invoke(args=[*args, "--user", data.lead_a.email, "-o", str(tmp_path / "a.xlsx")])
     assert ok.exit_code == 0, ok.output
     sites = [
@@ -76,12 +76,12 @@ def test_export_summary_refuses_bad_input(runner, app, tmp_path):
     base = ["export", "summary", "-o", str(tmp_path / "x.xlsx")]
     backwards = runner.invoke(args=[*base, "--from", "2025-06-01", "--to", "2025-05-01"])
     assert backwards.exit_code == 2
-    assert "after" in backwards.output
+    assert "er etter" in backwards.output
     unknown = runner.invoke(
         args=[*base, "--from", "2025-05-01", "--to", "2025-05-31", "--site", "X1"]
     )
     assert unknown.exit_code == 2
-    assert "No site" in unknown.output
+    assert "finnes ikke noe sted" in unknown.output
     malformed = runner.invoke(args=[*base, "--from", "1.5.2025", "--to", "2025-05-31"])
     assert malformed.exit_code == 2
     assert not (tmp_path / "x.xlsx").exists()

@@ -26,7 +26,7 @@ def test_training_certifications_prints_each_staff_members_status(runner, app):
 def test_training_certifications_unknown_site_fails(runner, app):
     result = runner.invoke(args=["training", "certifications", "--site", "NOPE"])
     assert result.exit_code == 2
-    assert "No site with code 'NOPE'" in result.output
+    assert "Det finnes ikke noe sted med koden NOPE" in result.output
 
 
 def test_training_summary_prints_sessions_by_type_and_audience(runner, app):

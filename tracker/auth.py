@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,24 +12,25 @@ from flask_login import current_user
 from tracker.database import read_phase
 from tracker.errors import ServiceUnavailable
 from tracker.extensions import babel, login_manager
+from tracker.language import LOCALES, request_locale
 from tracker.models import User
 from tracker.services import sessions
 
 # The key of this browser's server-side session (services/sessions.py), in the signed cookie.
 SESSION_KEY = "sid"
 
-LOCALES = ("nb", "en")
-
 
 def select_locale() -> str:
     """The ?lang= of the request, the switch in the header, the user's setting, then bokmål."""
-    chosen = None
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        chosen = current_user.locale
-    chosen = session.get("locale") or chosen  # the switch in the page header wins
-    if request.args.get("lang") in LOCALES:
-        chosen = request.args["lang"]
-    return chosen if chosen in LOCALES else "nb"
+    if not has_request_context():
+        return "nb"
+    explicit = request.args.get("lang") in LOCALES or session.get("locale") in LOCALES
+    if explicit or request.path.startswith("/api/"):
+        return request_locale()
+    signed_in = current_user and getattr(current_user, "is_authenticated", False)
+    if signed_in and current_user.locale in LOCALES:
+        return current_user.locale
+    return request_locale()
 
 
 def load_user(identity: str) -> User | None:

@@ -105,7 +105,11 @@ class Config:
         self.OPENAPI_URL_PREFIX = "/api/v1"
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.API_SPEC_OPTIONS = {
-            "info": {"description": "JSON API of the harm-reduction supply tracker."},
+            "info": {
+                "description": "JSON API of the harm-reduction supply tracker. Problem texts "
+                "(detail, title, field messages) are bokmål unless Accept-Language prefers "
+                "English; `type` and `code` are the machine codes."
+            },
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
         }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
+
 from tracker.errors import ValidationError
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -21,13 +23,22 @@ def check_entry_date(value: date, field: str = "date") -> date:
     latest = today() + timedelta(days=1)
     if value > latest:
         raise ValidationError(
-            f"The date {value.isoformat()} is in the future; the latest allowed is "
-            f"{latest.isoformat()}.",
-            {field: ["Date is in the future."]},
+            _l(
+                "Datoen %(date)s er fram i tid; seneste tillatte er %(latest)s.",
+                date=value.isoformat(),
+                latest=latest.isoformat(),
+            ),
+            {field: [_l("Datoen er fram i tid.")]},
+            code="date-in-future",
         )
     if value < EARLIEST:
         raise ValidationError(
-            f"The date {value.isoformat()} is before {EARLIEST.isoformat()}.",
-            {field: ["Date is too far in the past."]},
+            _l(
+                "Datoen %(date)s er før %(earliest)s.",
+                date=value.isoformat(),
+                earliest=EARLIEST.isoformat(),
+            ),
+            {field: [_l("Datoen er for langt tilbake.")]},
+            code="date-too-early",
         )
     return value

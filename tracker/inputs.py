@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from tracker.errors import DomainError
@@ -31,7 +32,7 @@ _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 # A JSON text can only hold a control character as DEL or C1 written raw (json.loads refuses
 # raw C0) or as an escape: bodies without any of these need no walk through their strings.
 _JSON_MAY_HOLD_CONTROL = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\\[bfu]")
-CONTROL_MESSAGE = "Control characters (such as NUL) are not allowed."
+CONTROL_MESSAGE = _l("Kontrolltegn (som NUL) er ikke tillatt.")
 
 
 class IdConverter(IntegerConverter):
@@ -57,7 +58,7 @@ class JSONLimitError(ValueError):
 
 def _bounded_int(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_JSON_DIGITS:
-        raise JSONLimitError("JSON number too large.")
+        raise JSONLimitError(_l("Et tall i JSON er for stort."))
     return int(digits)
 
 
@@ -71,7 +72,7 @@ def check_json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
         if bracket in ("[", "{"):
             depth += 1
             if depth > limit:
-                raise JSONLimitError("JSON nested too deep.")
+                raise JSONLimitError(_l("JSON er nøstet for dypt."))
         elif bracket in ("]", "}"):
             depth -= 1
 
@@ -92,9 +93,9 @@ class TrackerRequest(Request):
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         if isinstance(e, JSONLimitError):
-            raise DomainError(str(e))
+            raise DomainError(e.args[0])
         if isinstance(e, ValueError):  # a syntax error or undecodable bytes
-            raise DomainError("The body is not valid JSON.", {"json": ["Invalid JSON body."]})
+            raise DomainError(_l("Innholdet er ikke gyldig JSON."), {"json": [_l("Ugyldig JSON.")]})
         return super().on_json_loading_failed(e)
 
 
@@ -117,7 +118,10 @@ def _control_in_json(value: Any, path: str = "") -> list[str]:
 
 
 def _refuse(where: str) -> DomainError:
-    return DomainError(f"{CONTROL_MESSAGE} Found in: {where}.", {where: [CONTROL_MESSAGE]})
+    return DomainError(
+        _l("Kontrolltegn (som NUL) er ikke tillatt. Funnet i: %(where)s.", where=where),
+        {where: [CONTROL_MESSAGE]},
+    )
 
 
 def check_request() -> None:
@@ -143,7 +147,10 @@ def check_request() -> None:
         found = _control_in_json(data)[:20] if _JSON_MAY_HOLD_CONTROL.search(body) else []
         if found:
             raise InvalidInput(
-                f"{CONTROL_MESSAGE} Found in: {', '.join(found)}.",
+                _l(
+                    "Kontrolltegn (som NUL) er ikke tillatt. Funnet i: %(where)s.",
+                    where=", ".join(found),
+                ),
                 {where: [CONTROL_MESSAGE] for where in found},
             )
 

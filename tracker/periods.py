@@ -11,10 +11,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from tracker.errors import ValidationError
 
 KINDS = ("day", "week", "month", "tertial", "quarter", "year", "custom")
 BUCKETS = ("day", "week", "month", "tertial", "quarter", "year")
+# The kinds as people say them, for messages and report headings.
+KIND_NAMES = {
+    "day": _l("dag"),
+    "week": _l("uke"),
+    "month": _l("måned"),
+    "tertial": _l("tertial"),
+    "quarter": _l("kvartal"),
+    "year": _l("år"),
+    "custom": _l("valgfritt tidsrom"),
+}
 PRESETS = (
     "this_month",
     "last_month",
@@ -90,7 +102,8 @@ def week(year: int, number: int) -> Period:
         start = date.fromisocalendar(year, number, 1)
     except ValueError as exc:
         raise ValidationError(
-            f"{year} has no ISO week {number}.", {"period": ["No such week."]}
+            _l("%(year)s har ingen ISO-uke %(number)s.", year=year, number=number),
+            {"period": [_l("Uken finnes ikke.")]},
         ) from exc
     return Period(start, start + timedelta(days=6), "week")
 
@@ -175,19 +188,25 @@ def parse(text: str, field: str = "period") -> Period:
             )
         except ValueError as exc:
             raise ValidationError(
-                f"'{value}' is not a valid {kind}.", {field: [f"Not a valid {kind}."]}
+                _l("%(value)s er ikke en gyldig %(kind)s.", value=value, kind=KIND_NAMES[kind]),
+                {field: [_l("Ikke en gyldig %(kind)s.", kind=KIND_NAMES[kind])]},
             ) from exc
     raise ValidationError(
-        f"'{value}' is not a period; use e.g. 2026-05-03, 2026-W47, 2026-05, 2026-T3, "
-        "2026-Q2 or 2026.",
-        {field: ["Unknown period format."]},
+        _l(
+            "%(value)s er ikke en periode; bruk f.eks. 2026-05-03, 2026-W47, 2026-05, 2026-T3, "
+            "2026-Q2 eller 2026.",
+            value=value,
+        ),
+        {field: [_l("Ukjent periodeformat.")]},
     )
 
 
 def preset(name: str, on: date) -> Period:
     """this_month, last_month, this_tertial, last_tertial, ..., last_year, seen from `on`."""
     if name not in PRESETS:
-        raise ValidationError(f"Unknown period preset '{name}'.", {"preset": ["Unknown."]})
+        raise ValidationError(
+            _l("Ukjent forhåndsvalgt periode: %(name)s.", name=name), {"preset": [_l("Ukjent.")]}
+        )
     which, kind = name.split("_", 1)
     current = containing(kind, on)
     return current if which == "this" else previous(current)
@@ -222,8 +241,12 @@ def check_range(start: date, end: date, max_years: int = MAX_YEARS) -> None:
     """Refuse a range that is backwards or longer than max_years (422 with a clear reason)."""
     if start > end:
         raise ValidationError(
-            f"'from' ({start.isoformat()}) is after 'to' ({end.isoformat()}).",
-            {"from": ["After 'to'."]},
+            _l(
+                "Fra-datoen (%(start)s) er etter til-datoen (%(end)s).",
+                start=start.isoformat(),
+                end=end.isoformat(),
+            ),
+            {"from": [_l("Etter til-datoen.")]},
         )
     try:
         limit = start.replace(year=start.year + max_years)
@@ -231,6 +254,6 @@ def check_range(start: date, end: date, max_years: int = MAX_YEARS) -> None:
         limit = date(start.year + max_years, 3, 1)
     if end >= limit:
         raise ValidationError(
-            f"The range is longer than {max_years} years; choose a shorter one.",
-            {"to": [f"More than {max_years} years after 'from'."]},
+            _l("Tidsrommet er lengre enn %(n)s år; velg et kortere.", n=max_years),
+            {"to": [_l("Mer enn %(n)s år etter fra-datoen.", n=max_years)]},
         )

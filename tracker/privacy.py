@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from tracker.errors import ValidationError
 from tracker.national_id import contains_national_id, is_national_id, redact_national_ids
 
@@ -12,8 +14,12 @@ def check_free_text(field: str, value: str | None) -> str | None:
     """Raise a 422 naming the field, never echoing the text, if it holds a national ID."""
     if value and contains_national_id(value):
         raise ValidationError(
-            f"The field '{field}' looks like it contains a national ID number "
-            "(fødselsnummer, D- or H-number). Recipients are anonymous: remove it.",
-            {field: ["Contains what looks like a Norwegian national ID number."]},
+            _l(
+                "Feltet %(field)s ser ut til å inneholde et fødselsnummer (eller D- eller "
+                "H-nummer). Mottakerne er anonyme: fjern det.",
+                field=field,
+            ),
+            {field: [_l("Inneholder noe som ser ut som et fødselsnummer.")]},
+            code="national-id",
         )
     return value

@@ -74,7 +74,7 @@ def test_an_expired_lot_is_refused_for_handout(world):
     expired_lot(world)
     response = world["staff_a"].post("/naloxone-handouts", handout(lot="OLD"))
     assert response.status_code == 409
-    assert "expired" in response.get_json()["detail"]
+    assert response.get_json()["code"] == "lot-expired"
     assert balance(world["a"], "NALOKSON") == 14
 
 

@@ -114,9 +114,12 @@ def test_distribution_as_csv(client, data):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[0] == "site,site_name,municipality,category,bucket,from,to,quantity"
-    assert "OSL-A,Testsenter,0301,syringe,2025-05,2025-05-01,2025-05-31,40" in lines
+    assert lines[0] == "sted,stedsnavn,kommune,kategori,periode,fra,til,antall"
+    assert "OSL-A,Testsenter,0301,Sprøyter,2025-05,2025-05-01,2025-05-31,40" in lines
     assert len(lines) == 1 + 6 * 4
+    english = api.get("/reports/distribution.csv", query_string={**T2, "lang": "en"})
+    lines = english.get_data(as_text=True).splitlines()
+    assert lines[0] == "site,site_name,municipality,category,bucket,from,to,quantity"
 
 
 def test_summary_xlsx_download(client, data):
@@ -147,17 +150,17 @@ def test_summary_external_flag(client, data):
 @pytest.mark.parametrize(
     ("query", "status", "field", "words"),
     [
-        ({"from": "2025-06-01", "to": "2025-05-01"}, 422, "from", "after"),
-        ({**T2, "site": "NOPE"}, 404, "site", "No site"),
-        ({**T2, "municipality": "5001"}, 422, "municipality", "has no sites"),
-        ({**T2, "municipality": "9999"}, 404, "municipality", "No municipality"),
-        ({"from": "2015-01-01", "to": "2025-12-31"}, 422, "to", "10 years"),
-        ({"from": "2025-02-30", "to": "2025-05-01"}, 422, "from", "invalid"),
-        ({"from": "yesterday", "to": "2025-05-01"}, 422, "from", "invalid"),
-        ({"to": "2025-05-01"}, 422, "from", "invalid"),
-        ({**T2, "municipality": "Oslo"}, 422, "municipality", "invalid"),
-        ({**T2, "site": "OSL-D", "municipality": "0301"}, 404, "site", "No site"),
-        ({**T2, "site": "BGO-D", "municipality": "0301"}, 422, "site", "not in municipality"),
+        ({"from": "2025-06-01", "to": "2025-05-01"}, 422, "from", "etter"),
+        ({**T2, "site": "NOPE"}, 404, "site", "finnes ikke noe sted"),
+        ({**T2, "municipality": "5001"}, 422, "municipality", "har ingen steder"),
+        ({**T2, "municipality": "9999"}, 404, "municipality", "ingen kommune"),
+        ({"from": "2015-01-01", "to": "2025-12-31"}, 422, "to", "10 år"),
+        ({"from": "2025-02-30", "to": "2025-05-01"}, 422, "from", "ugyldig"),
+        ({"from": "yesterday", "to": "2025-05-01"}, 422, "from", "ugyldig"),
+        ({"to": "2025-05-01"}, 422, "from", "ugyldig"),
+        ({**T2, "municipality": "Oslo"}, 422, "municipality", "ugyldig"),
+        ({**T2, "site": "OSL-D", "municipality": "0301"}, 404, "site", "finnes ikke noe sted"),
+        ({**T2, "site": "BGO-D", "municipality": "0301"}, 422, "site", "er ikke i kommune"),
     ],
 )
 def test_bad_input_is_a_clear_4xx(client, data, path, query, status, field, words):
@@ -185,7 +188,7 @@ def test_staff_cannot_report_or_export(client, data, path):
     response = api.get(path, query_string={**T2, "site": "OSL-A"})
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
-    assert "lead or coordinator" in response.get_json()["detail"]
+    assert "stedsleder eller koordinator" in response.get_json()["detail"]
     assert status(api, path, T2) == 403
 
 

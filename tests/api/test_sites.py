@@ -84,7 +84,8 @@ def test_an_item_with_movements_keeps_its_category(client):
     refused = admin.patch("/items/SPRIT", {"category": "syringe"})
     assert refused.status_code == 409
     assert refused.content_type == "application/problem+json"
-    assert "retire it and add a new item" in refused.get_json()["detail"]
+    assert refused.get_json()["code"] == "category-locked"
+    assert "ta den ut av bruk og legg til en ny vare" in refused.get_json()["detail"]
     assert "category" in refused.get_json()["errors"]
     assert admin.get("/items/SPRIT").get_json()["category"] == "other"
     # The same category again, other fields, and an unused item: all fine.

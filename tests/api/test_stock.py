@@ -92,7 +92,8 @@ def test_expired_lot_is_refused_for_handout(world):
     make_lot(world["naloxone"], "OLD", today() - timedelta(days=1))
     response = world["api"].post("/naloxone-handouts", handout(world["site"], lot="OLD"))
     assert response.status_code == 409
-    assert "expired" in response.get_json()["detail"]
+    assert response.get_json()["code"] == "lot-expired"
+    assert "gikk ut på dato" in response.get_json()["detail"]
     assert db.session.scalar(select(func.count(NaloxoneHandout.id))) == 0
 
 

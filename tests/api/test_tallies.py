@@ -234,7 +234,7 @@ def test_a_change_with_a_stale_if_match_is_refused_with_412_and_changes_nothing(
         assert response.content_type == "application/problem+json"
         problem = response.get_json()
         assert problem["type"] == "/problems/precondition-failed"
-        assert "changed by someone else" in problem["detail"]
+        assert "endret av noen andre" in problem["detail"]
     assert (counts(), balance(site, world["syringe"])) == before
     entry = api.get(f"/tallies/{tally_id}").get_json()
     assert (entry["version"], entry["contacts"], entry["deleted"]) == (2, 2, False)
@@ -259,7 +259,7 @@ def test_a_deleted_entry_cannot_be_changed_or_deleted_again(world):
     change = api.patch(f"/tallies/{tally_id}", {"contacts": 3})
     for response in (again, change):
         assert response.status_code == 409
-        assert response.get_json()["detail"] == f"Entry {tally_id} is already deleted."
+        assert response.get_json()["detail"] == f"Registrering {tally_id} er allerede slettet."
     assert (counts(), balance(site, world["syringe"])) == before
 
 

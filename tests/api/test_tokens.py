@@ -95,7 +95,7 @@ def test_an_expired_token_is_refused(client):
     db.session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     _refused(api.get("/sites"))
-    assert "expired" in api.get("/sites").get_json()["detail"]
+    assert "utløpt" in api.get("/sites").get_json()["detail"]
 
 
 def test_a_token_lasts_a_year_unless_configured_otherwise(app, monkeypatch):

@@ -73,7 +73,7 @@ def test_a_control_character_in_a_query_filter_is_a_400(world, text):
     response = world["api"].get("/tallies", query_string={"site": text})
     assert response.status_code == 400
     assert response.headers["Content-Type"] == PROBLEM
-    assert "Control characters" in response.json["detail"]
+    assert "Kontrolltegn" in response.json["detail"]
 
 
 def test_a_nul_in_a_query_argument_name_is_a_400(world):
@@ -105,7 +105,7 @@ def test_a_control_character_in_a_json_note_is_a_422_and_nothing_is_saved(world,
     response = world["api"].post("/tallies", json=body)
     assert response.status_code == 422
     assert response.json["errors"] == {
-        "note": ["Control characters (such as NUL) are not allowed."]
+        "note": ["Kontrolltegn (som NUL) er ikke tillatt."]
     }
     assert tallies() == before
 
@@ -172,7 +172,7 @@ def test_json_nested_ten_thousand_deep_is_a_400(world):
     )
     assert response.status_code == 400
     assert response.headers["Content-Type"] == PROBLEM
-    assert response.json["detail"] == "JSON nested too deep."
+    assert response.json["detail"] == "JSON er nøstet for dypt."
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(world):
@@ -188,7 +188,7 @@ def test_a_huge_json_integer_is_a_400(world, digits):
         "/tallies", data=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.json["detail"] == "JSON number too large."
+    assert response.json["detail"] == "Et tall i JSON er for stort."
 
 
 def test_a_quantity_beyond_64_bits_that_parses_is_a_422(world):
@@ -203,7 +203,7 @@ def test_invalid_json_is_still_a_400_that_says_so(world):
         "/tallies", data="{nope", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.json["detail"] == "The body is not valid JSON."
+    assert response.json["detail"] == "Innholdet er ikke gyldig JSON."
 
 
 def _input_schemas():

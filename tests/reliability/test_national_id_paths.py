@@ -401,7 +401,7 @@ def test_the_cli_refuses_a_national_id_as_a_user_or_token_name(runner, app, spel
     ):
         result = runner.invoke(args=args, env=env)
         assert result.exit_code == 2, result.output
-        assert "national ID" in result.output
+        assert "fødselsnummer" in result.output
         assert not contains_national_id(result.output)
     assert snapshot() == before
     assert db.session.scalar(select(func.count(ApiToken.id))) == 0
@@ -450,7 +450,7 @@ def test_a_national_id_in_an_import_cell_is_refused_as_text_or_number(app, cell)
         with pytest.raises(imports.ImportRefused) as refused:
             imports.import_file(Actor(coordinator), _workbook(row), "historikk.xlsx")
         messages = [e["message"] for e in refused.value.errors["rows"]]
-        assert any("national ID" in m for m in messages), messages
+        assert any("fødselsnummer" in m for m in messages), messages
         assert not contains_national_id(str(refused.value.errors))
         result = imports.import_file(
             Actor(coordinator), _workbook(row), "historikk.xlsx", dry_run=True

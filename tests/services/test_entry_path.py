@@ -258,12 +258,12 @@ def test_deactivating_a_site_or_item_refuses_the_next_entry_at_once(client):
     another_worker(update(Item).where(Item.id == item.id).values(active=False))
     response = api.post("/tallies", tally_body(site, {item.code: 2}))
     assert response.status_code == 422
-    assert "no longer in use" in response.get_json()["detail"]
+    assert "ikke lenger i bruk" in response.get_json()["detail"]
     another_worker(
         update(Item).where(Item.id == item.id).values(active=True),
         update(Site).where(Site.id == site.id).values(active=False),
     )
     response = api.post("/tallies", tally_body(site, {item.code: 2}))
     assert response.status_code == 409
-    assert "deactivated" in response.get_json()["detail"]
+    assert response.get_json()["code"] == "site-inactive"
     assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 1

@@ -226,6 +226,7 @@ def test_about_sheet_names_period_filters_and_rule(data, tmp_path):
     assert about["Til ekstern bruk"] == "Ja"
     assert "«<5»" in about["Skjermingsregel"]
     assert about["Programversjon"]
+    assert about["Periodeinndeling i Utdeling"] == "Måned"  # not the code "month"
 
 
 @pytest.mark.parametrize("period", PERIODS)

@@ -129,35 +129,35 @@ NO_DATA = {
 @pytest.mark.parametrize(
     ("row", "column", "message"),
     [
-        ("NOPE;05.06.2025;;SPR-2;10;;;;;;;", "sted", "Unknown site"),
-        ("BGO-MO;05.06.2025;;SPR-2;10;;;;;;;", "sted", "may not import"),
-        (";05.06.2025;;SPR-2;10;;;;;;;", "sted", "missing"),
-        ("OSL-MO;05.06.2025;;NOPE;10;;;;;;;", "vare", "Unknown item"),
-        ("OSL-MO;05.06.2025;;OLD;10;;;;;;;", "vare", "no longer in use"),
-        ("OSL-MO;05.06.2025;;SPR-2;12,5;;;;;;;", "antall", "decimal"),
-        ("OSL-MO;05.06.2025;;SPR-2;1.234;;;;;;;", "antall", "decimal"),
+        ("NOPE;05.06.2025;;SPR-2;10;;;;;;;", "sted", "Ukjent sted"),
+        ("BGO-MO;05.06.2025;;SPR-2;10;;;;;;;", "sted", "kan ikke importere"),
+        (";05.06.2025;;SPR-2;10;;;;;;;", "sted", "mangler"),
+        ("OSL-MO;05.06.2025;;NOPE;10;;;;;;;", "vare", "Ukjent vare"),
+        ("OSL-MO;05.06.2025;;OLD;10;;;;;;;", "vare", "ikke lenger i bruk"),
+        ("OSL-MO;05.06.2025;;SPR-2;12,5;;;;;;;", "antall", "desimal"),
+        ("OSL-MO;05.06.2025;;SPR-2;1.234;;;;;;;", "antall", "desimal"),
         ("OSL-MO;05.06.2025;;SPR-2;-4;;;;;;;", "antall", "negative"),
-        ("OSL-MO;05.06.2025;;SPR-2;mange;;;;;;;", "antall", "Not a number"),
-        ("OSL-MO;05.06.2025;;SPR-2;;;;;;;;", "antall", "missing"),
-        ("OSL-MO;05.06.2025;;SPR-2;10;1,5;;;;;;", "kontakter", "decimal"),
-        ("OSL-MO;31.02.2025;;SPR-2;10;;;;;;;", "dato", "calendar date"),
-        ("OSL-MO;5/6/2025;;SPR-2;10;;;;;;;", "dato", "dd.mm.yyyy"),
-        ("OSL-MO;01.01.1999;;SPR-2;10;;;;;;;", "dato", "out of range"),
-        ("OSL-MO;01.01.2999;;SPR-2;10;;;;;;;", "dato", "out of range"),
-        ("OSL-MO;;13.2025;SPR-2;10;;;;;;;", "måned", "calendar date"),
-        ("OSL-MO;;;SPR-2;10;;;;;;;", "dato", "missing"),
-        ("OSL-MO;05.06.2025;06.2025;SPR-2;10;;;;;;;", "måned", "not both"),
-        ("OSL-MO;05.06.2025;;SPR-2;10;;;;;;;", "vare", "Duplicate of row 2"),
-        ("OSL-MO;05.06.2025;;FOLIE;10;;fnr 31129956715;;;;;", "merknad", "national ID"),
-        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;;ja;;nei", "mottakergruppe", "Required"),
-        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;venn;ja;;nei", "mottakergruppe", "Unknown"),
-        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;;;nei", "førstegang", "Required"),
-        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;kanskje;;nei", "førstegang", "ja or nei"),
-        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;nei;;nei", "påfyllsgrunn", "needs a reason"),
-        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;ja;mistet;nei", "påfyllsgrunn", "first"),
-        ("OSL-MO;05.06.2025;;NAL-1;0;;;L1;bruker;ja;;nei", "antall", "at least 1"),
-        ("OSL-MO;05.06.2025;;NAL-1;1;;;L9;bruker;ja;;nei", "parti", "No lot"),
-        ("OSL-MO;05.06.2025;;FOLIE;1;;;;bruker;;;", "mottakergruppe", "Only for naloxone"),
+        ("OSL-MO;05.06.2025;;SPR-2;mange;;;;;;;", "antall", "Ikke et tall"),
+        ("OSL-MO;05.06.2025;;SPR-2;;;;;;;;", "antall", "mangler"),
+        ("OSL-MO;05.06.2025;;SPR-2;10;1,5;;;;;;", "kontakter", "desimal"),
+        ("OSL-MO;31.02.2025;;SPR-2;10;;;;;;;", "dato", "kalenderen"),
+        ("OSL-MO;5/6/2025;;SPR-2;10;;;;;;;", "dato", "dd.mm.åååå"),
+        ("OSL-MO;01.01.1999;;SPR-2;10;;;;;;;", "dato", "utenfor tillatt område"),
+        ("OSL-MO;01.01.2999;;SPR-2;10;;;;;;;", "dato", "utenfor tillatt område"),
+        ("OSL-MO;;13.2025;SPR-2;10;;;;;;;", "måned", "kalenderen"),
+        ("OSL-MO;;;SPR-2;10;;;;;;;", "dato", "mangler"),
+        ("OSL-MO;05.06.2025;06.2025;SPR-2;10;;;;;;;", "måned", "ikke begge"),
+        ("OSL-MO;05.06.2025;;SPR-2;10;;;;;;;", "vare", "Samme som rad 2"),
+        ("OSL-MO;05.06.2025;;FOLIE;10;;fnr 31129956715;;;;;", "merknad", "fødselsnummer"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;;ja;;nei", "mottakergruppe", "Må fylles ut"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;venn;ja;;nei", "mottakergruppe", "Ukjent"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;;;nei", "førstegang", "Må fylles ut"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;kanskje;;nei", "førstegang", "ja eller nei"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;nei;;nei", "påfyllsgrunn", "må ha en grunn"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L1;bruker;ja;mistet;nei", "påfyllsgrunn", "førstegangs"),
+        ("OSL-MO;05.06.2025;;NAL-1;0;;;L1;bruker;ja;;nei", "antall", "minst 1"),
+        ("OSL-MO;05.06.2025;;NAL-1;1;;;L9;bruker;ja;;nei", "parti", "ikke noe parti"),
+        ("OSL-MO;05.06.2025;;FOLIE;1;;;;bruker;;;", "mottakergruppe", "Bare for nalokson"),
     ],
 )
 def test_every_kind_of_bad_row_names_its_row_and_column_and_nothing_is_written(
@@ -341,8 +341,8 @@ def test_the_import_gives_back_the_connections_page_cache(world, dry_run):
 # An import refuses days (or months) that staff already entered in the app: no double counts
 
 DAY_MESSAGE = (
-    "The site already has distribution entered in the app for this day; "
-    "importing it would count it twice."
+    "Stedet har allerede utdeling registrert i appen denne dagen; en import ville telle "
+    "den to ganger."
 )
 
 
@@ -419,7 +419,7 @@ def test_a_monthly_row_whose_month_has_an_app_entry_is_refused(world):
         imports.import_file(world["actor"], data, "a.csv")
     [error] = caught.value.errors["rows"]
     assert (error["row"], error["column"], error["cell"]) == (3, "måned", "C3")
-    assert "in this month" in error["message"]
+    assert "denne måneden" in error["message"]
     assert counts() == before
 
 

@@ -72,9 +72,9 @@ def test_a_delete_after_a_delete_elsewhere_is_refused_and_reverses_nothing(app, 
     db.session.commit()
     _elsewhere(app, lambda: tallies.delete_tally(staff, tally_id))
 
-    with pytest.raises(Conflict, match="already deleted"):
+    with pytest.raises(Conflict, match="allerede slettet"):
         tallies.delete_tally(staff, tally_id)
-    with pytest.raises(Conflict, match="already deleted"):
+    with pytest.raises(Conflict, match="allerede slettet"):
         tallies.update_tally(staff, tally_id, changes={"contacts": 1})
     assert _handed_out(tally_id) == 0
     assert ledger_check.verify() == []
@@ -88,7 +88,7 @@ def test_a_stale_expected_version_is_refused_and_changes_nothing(app, entry):
         lambda: tallies.delete_tally(staff, tally_id, expected={1}),
         lambda: tallies.delete_tally(staff, tally_id, expected=set()),
     ):
-        with pytest.raises(PreconditionFailed, match="version 2"):
+        with pytest.raises(PreconditionFailed, match="versjon 2"):
             call()
     db.session.expire_all()
     tally = db.session.get(TallyEntry, tally_id)

@@ -39,7 +39,7 @@ def test_an_item_with_history_keeps_its_category_on_the_page(client, app):
     changed = {**ITEM, "name_nb": "Sprit", "category": "syringe", "active": "y"}
     response = form_post(client, "/varer/SPRIT", changed)
     assert response.status_code == 409
-    assert "retire it and add a new item" in response.get_data(as_text=True)
+    assert "ta den ut av bruk og legg til en ny vare" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(Item.category).where(Item.code == "SPRIT")) == "other"
 

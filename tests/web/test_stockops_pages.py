@@ -97,7 +97,7 @@ def test_shipping_too_much_through_the_form_says_why_and_writes_nothing(client, 
     }
     response = client.post("/overforinger/ny", data=form)
     assert response.status_code == 409
-    assert "100 on hand" in response.get_data(as_text=True)
+    assert "100 på lager" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Transfer)) == 0
 
 

@@ -406,7 +406,7 @@ def test_an_edit_from_a_form_read_before_someone_elses_change_is_refused(client,
     refused = client.post(url, data=mine)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 412
-    assert "changed by someone else" in page
+    assert "endret av noen andre" in page
     assert 'value="25"' in page  # my numbers are kept
     assert on_hand(shop["syringes"]) == -10  # theirs stands
     assert hidden(page, "version") == "2"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, json, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint, Page
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
@@ -17,6 +18,7 @@ from werkzeug.http import parse_etags
 
 from tracker.database import read_phase, reads_first
 from tracker.errors import (
+    STATUS_TEXTS,
     DomainError,
     ServiceUnavailable,
     Unauthorized,
@@ -46,8 +48,9 @@ def authenticate(files: bool = False) -> Response | None:
     ):
         return problem(
             415,
-            "Unsupported Media Type",
-            "Send the body as JSON with Content-Type: application/json.",
+            STATUS_TEXTS[415][0],
+            _l("Send innholdet som JSON med Content-Type: application/json."),
+            slug="unsupported-media-type",
         )
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
@@ -56,8 +59,10 @@ def authenticate(files: bool = False) -> Response | None:
     if found is None:
         response = domain_problem(
             Unauthorized(
-                "A valid bearer token is needed (Authorization: Bearer ...); "
-                "it may be revoked or expired."
+                _l(
+                    "Det trengs en gyldig API-nøkkel (Authorization: Bearer ...); den kan være "
+                    "trukket tilbake eller utløpt."
+                )
             )
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
@@ -123,8 +128,9 @@ def _replay(stored: Any, payload_hash: str) -> Response:
     if stored.request_hash != payload_hash:
         return domain_problem(
             ValidationError(
-                "This Idempotency-Key was used with a different request body.",
-                {"Idempotency-Key": ["Reused with a different payload."]},
+                _l("Denne Idempotency-Key er brukt med et annet innhold."),
+                {"Idempotency-Key": [_l("Brukt igjen med annet innhold.")]},
+                code="idempotency-key-reused",
             )
         )
     response = Response(
@@ -141,7 +147,8 @@ def idempotent(schema: Schema, status: int, call: Callable[[Idempotency | None],
         return call(None)
     if not 1 <= len(key) <= 200 or not key.isprintable():
         raise DomainError(
-            "Idempotency-Key must be 1-200 printable characters.", {"Idempotency-Key": ["Invalid."]}
+            _l("Idempotency-Key må være 1–200 skrivbare tegn."),
+            {"Idempotency-Key": [_l("Ugyldig.")]},
         )
     check_free_text("Idempotency-Key", key)  # it is stored: never a national ID number
     scope = f"{actor().user_id}:{request.method}:{request.path}"

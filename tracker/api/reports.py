@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from tracker.api.common import actor, make_blueprint
 from tracker.exports import distribution_csv
-from tracker.schemas.reports import DistributionQuery, DistributionReportOut
+from tracker.schemas.reports import DistributionCsvQuery, DistributionQuery, DistributionReportOut
 from tracker.services import reports
 
 blp = make_blueprint(
@@ -49,7 +49,7 @@ class Distribution(MethodView):
 
 @blp.route("/distribution.csv")
 class DistributionCsv(MethodView):
-    @blp.arguments(DistributionQuery, location="query")
+    @blp.arguments(DistributionCsvQuery, location="query")
     @blp.response(200, content_type="text/csv", description="One line per site, category, bucket.")
     @_document_errors
     def get(self, args):
@@ -57,7 +57,7 @@ class DistributionCsv(MethodView):
         report = _report(args)
         name = f"utdeling_{report.scope.start}_{report.scope.end}_{report.by}.csv"
         return Response(
-            distribution_csv.lines(report.rows()),
+            distribution_csv.lines(report.rows(), args["lang"]),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

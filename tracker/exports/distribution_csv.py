@@ -8,19 +8,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from tracker.exports.cells import csv_row
+from tracker.exports.labels import labels
 
 COLUMNS = ("site", "site_name", "municipality", "category", "bucket", "from", "to", "quantity")
+# The headings in bokmål; English keeps the column names.
+HEADINGS_NB = ("sted", "stedsnavn", "kommune", "kategori", "periode", "fra", "til", "antall")
 
 
-def lines(rows: list[dict[str, Any]]) -> Iterator[str]:
-    """UTF-8 CSV lines with a header, ISO dates and plain integers."""
+def lines(rows: list[dict[str, Any]], lang: str = "nb") -> Iterator[str]:
+    """UTF-8 CSV lines with a header in the language, ISO dates and plain integers."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(HEADINGS_NB if lang == "nb" else COLUMNS)
+    names = labels(lang) if lang == "nb" else {}
     for row in rows:
+        values = {**row, "category": names.get(f"cat.{row['category']}", row["category"])}
         writer.writerow(
             csv_row(
-                v.isoformat() if hasattr(v, "isoformat") else v for v in (row[c] for c in COLUMNS)
+                v.isoformat() if hasattr(v, "isoformat") else v
+                for v in (values[c] for c in COLUMNS)
             )
         )
         if buffer.tell() > 64_000:

@@ -100,6 +100,12 @@ NB: dict[str, str] = {
         "Utdeling og kontakter fra de daglige summene som føres sammen med lagerbokføringen."
     ),
     "about.buckets": "Periodeinndeling i Utdeling",
+    "bucket.day": "Dag",
+    "bucket.week": "Uke",
+    "bucket.month": "Måned",
+    "bucket.tertial": "Tertial",
+    "bucket.quarter": "Kvartal",
+    "bucket.year": "År",
 }
 
 EN: dict[str, str] = {
@@ -198,6 +204,12 @@ EN: dict[str, str] = {
     "about.source": "Source",
     "about.source_text": "Distribution and contacts from the daily totals kept with the ledger.",
     "about.buckets": "Period buckets in Distribution",
+    "bucket.day": "Day",
+    "bucket.week": "Week",
+    "bucket.month": "Month",
+    "bucket.tertial": "Tertial (four months)",
+    "bucket.quarter": "Quarter",
+    "bucket.year": "Year",
 }
 
 LANGS = {"nb": NB, "en": EN}

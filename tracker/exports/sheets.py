@@ -335,7 +335,7 @@ def about_sheet(book: Workbook, data: SummaryData) -> None:
         (t["about.title"], None, None),
         (t["from"], data.start, date_format),
         (t["to"], data.end, date_format),
-        (t["about.buckets"], data.distribution.by, None),
+        (t["about.buckets"], t.get(f"bucket.{data.distribution.by}", data.distribution.by), None),
         (t["about.municipality"], data.municipality or "", None),
         (t["about.sites"], ", ".join(data.site_codes) or t["about.all"], None),
         (t["about.generated_at"], data.generated_at, f"{date_format} hh:mm"),

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from tracker.national_id import contains_national_id
 
 CODE = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9_\-]{1,31}$", error="Use 2-32 letters, digits, - or _."
+    r"^[A-Za-z0-9][A-Za-z0-9_\-]{1,31}$", error=_l("Bruk 2–32 bokstaver, sifre, - eller _.")
 )
 
 
 class NoNationalId(validate.Validator):
     """Refuse text holding a fødselsnummer, D- or H-number; the message never echoes it."""
 
-    error = "Contains what looks like a Norwegian national ID number."
+    error = _l("Inneholder noe som ser ut som et fødselsnummer.")
 
     def __call__(self, value: str) -> str:
         if contains_national_id(value):
-            raise validate.ValidationError(self.error)
+            raise validate.ValidationError(str(self.error))
         return value
 
 
@@ -70,7 +71,8 @@ class ProblemSchema(Schema):
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
-    detail = fields.String()
+    detail = fields.String(metadata={"description": "Why, in the language of Accept-Language"})
+    code = fields.String(metadata={"description": "A finer machine code, e.g. lot-required"})
     errors = fields.Dict()
 
 

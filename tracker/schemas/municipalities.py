@@ -1,10 +1,11 @@
 """Municipalities: body and response schemas."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from tracker.schemas.common import InSchema, free_text
 
-NUMBER = validate.Regexp(r"^[0-9]{4}$", error="A kommunenummer has 4 digits.")
+NUMBER = validate.Regexp(r"^[0-9]{4}$", error=_l("Et kommunenummer har 4 sifre."))
 
 
 class MunicipalityIn(InSchema):

@@ -1,11 +1,12 @@
 """Reports: query arguments and the distribution report's response."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from tracker.periods import BUCKETS
 from tracker.schemas.common import CODE, QuerySchema
 
-MUNICIPALITY = validate.Regexp(r"^[0-9]{4}$", error="Use the 4-digit kommunenummer.")
+MUNICIPALITY = validate.Regexp(r"^[0-9]{4}$", error=_l("Bruk det firesifrede kommunenummeret."))
 
 
 class ReportQuery(QuerySchema):
@@ -26,6 +27,14 @@ class DistributionQuery(ReportQuery):
         load_default="month",
         validate=validate.OneOf(BUCKETS),
         metadata={"description": "Period bucket: day, week, month, tertial, quarter or year."},
+    )
+
+
+class DistributionCsvQuery(DistributionQuery):
+    lang = fields.String(
+        load_default="nb",
+        validate=validate.OneOf(["nb", "en"]),
+        metadata={"description": "Headings and categories in bokmål (nb, default) or English."},
     )
 
 

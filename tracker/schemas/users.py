@@ -1,11 +1,12 @@
 """User accounts: body and response schemas (passwords go in, never out)."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from tracker.models.auth import GLOBAL_ROLES, ROLES, SITE_ROLES
 from tracker.schemas.common import CODE, InSchema, free_text
 
-NUMBER = validate.Regexp(r"^[0-9]{4}$", error="A kommunenummer has 4 digits.")
+NUMBER = validate.Regexp(r"^[0-9]{4}$", error=_l("Et kommunenummer har 4 sifre."))
 
 
 class MembershipSchema(InSchema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from tracker.errors import Forbidden, NotFound
@@ -48,6 +49,33 @@ def site_role(actor: Actor, site: Site) -> str | None:
     return None
 
 
+# The roles as people call them, for messages.
+ROLE_NAMES = {
+    "staff": _l("ansatt"),
+    "lead": _l("stedsleder"),
+    "coordinator": _l("koordinator"),
+    "admin": _l("administrator"),
+}
+
+
+# The roles as people call them, for messages.
+ROLE_NAMES = {
+    "staff": _l("ansatt"),
+    "lead": _l("stedsleder"),
+    "coordinator": _l("koordinator"),
+    "admin": _l("administrator"),
+}
+
+
+# The roles as people call them, for messages.
+ROLE_NAMES = {
+    "staff": _l("ansatt"),
+    "lead": _l("stedsleder"),
+    "coordinator": _l("koordinator"),
+    "admin": _l("administrator"),
+}
+
+
 def can(actor: Actor, site: Site, need: str = "staff") -> bool:
     role = site_role(actor, site)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]
@@ -56,7 +84,14 @@ def can(actor: Actor, site: Site, need: str = "staff") -> bool:
 def require_site(actor: Actor, site: Site, need: str = "staff") -> Site:
     """Raise Forbidden unless the actor holds at least `need` at the site."""
     if not can(actor, site, need):
-        raise Forbidden(f"You do not have access to site '{site.code}' as {need}.")
+        raise Forbidden(
+            _l(
+                "Du har ikke tilgang til stedet %(site)s som %(role)s.",
+                site=site.code,
+                role=ROLE_NAMES[need],
+            ),
+            code="no-site-access",
+        )
     return site
 
 
@@ -64,7 +99,7 @@ def require_role(actor: Actor, need: str) -> None:
     """For actions not tied to one site (catalogue, users): a global role is needed."""
     role = actor.user.global_role
     if role is None or ROLE_RANK[role] < ROLE_RANK[need]:
-        raise Forbidden(f"This needs the role {need}.")
+        raise Forbidden(_l("Dette krever rollen %(role)s.", role=ROLE_NAMES[need]))
 
 
 def get_site(code: str, field: str = "site", *, lock: bool = False) -> Site:
@@ -72,7 +107,10 @@ def get_site(code: str, field: str = "site", *, lock: bool = False) -> Site:
     query = select(Site).where(Site.code == code)
     site = db.session.scalar(locked(query) if lock else query)
     if site is None:
-        raise NotFound(f"No site with code '{code}'.", {field: ["Unknown site."]})
+        raise NotFound(
+            _l("Det finnes ikke noe sted med koden %(code)s.", code=code),
+            {field: [_l("Ukjent sted.")]},
+        )
     return site
 
 

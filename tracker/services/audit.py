@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, insert, select
 from sqlalchemy.orm import joinedload
 
@@ -89,7 +90,7 @@ def events_query(
     not tied to a site, such as users and the catalogue, are for admins only).
     """
     if not actor.is_coordinator:
-        raise Forbidden("The audit log needs the role coordinator or admin.")
+        raise Forbidden(_l("Revisjonsloggen krever rollen koordinator eller administrator."))
     query = (
         select(AuditEvent)
         .options(joinedload(AuditEvent.user), joinedload(AuditEvent.site))

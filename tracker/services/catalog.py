@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -36,7 +37,10 @@ def get_item(code: str, field: str = "item", *, lock: bool = False) -> Item:
     query = select(Item).where(Item.code == code)
     item = db.session.scalar(locked(query) if lock else query)
     if item is None:
-        raise NotFound(f"No item with code '{code}'.", {field: ["Unknown item."]})
+        raise NotFound(
+            _l("Det finnes ingen vare med koden %(code)s.", code=code),
+            {field: [_l("Ukjent vare.")]},
+        )
     return item
 
 
@@ -58,7 +62,9 @@ def list_items(*, category: str | None = None, active: bool | None = None) -> li
 
 def _check_category(category: str) -> None:
     if category not in CATEGORIES:
-        raise ValidationError(f"Unknown category '{category}'.", {"category": ["Unknown."]})
+        raise ValidationError(
+            _l("Ukjent kategori: %(category)s.", category=category), {"category": [_l("Ukjent.")]}
+        )
 
 
 @service
@@ -78,7 +84,10 @@ def create_item(
     require_role(actor, "admin")
     _check_category(category)
     if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
-        raise Conflict(f"An item with code '{code}' exists already.", {"code": ["Taken."]})
+        raise Conflict(
+            _l("Det finnes allerede en vare med koden %(code)s.", code=code),
+            {"code": [_l("Allerede i bruk.")]},
+        )
     item = Item(
         code=code,
         name_nb=name_nb,
@@ -113,15 +122,22 @@ def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
         _check_category(changes["category"])
         if changes["category"] != item.category and has_history(item):
             raise Conflict(
-                f"Item '{code}' has recorded movements, so its category cannot change "
-                "(reported history would shift); retire it and add a new item.",
-                {"category": ["Has movements: retire it and add a new item."]},
+                _l(
+                    "Varen %(code)s har registrerte bevegelser, så kategorien kan ikke endres "
+                    "(rapportert historikk ville flytte seg); ta den ut av bruk og legg til en "
+                    "ny vare.",
+                    code=code,
+                ),
+                {"category": [_l("Har bevegelser: ta varen ut av bruk og legg til en ny.")]},
+                code="category-locked",
             )
     for name in EDITABLE:
         if name in changes:
             setattr(item, name, changes[name])
     if item.category == "naloxone" and not item.tracks_lots:
-        raise ValidationError("Naloxone must track lots.", {"tracks_lots": ["Required."]})
+        raise ValidationError(
+            _l("Nalokson må føres med parti."), {"tracks_lots": [_l("Må fylles ut.")]}
+        )
     audit.record(actor, "item", item.id, "update", before=before, after=snapshot(item))
     commit()
     return item
@@ -155,7 +171,10 @@ def set_site_levels(actor: Actor, site_code: str, levels: dict[str, tuple[int, i
     for code, (reorder_level, target_level) in levels.items():
         item = found.get(code)
         if item is None:
-            raise NotFound(f"No item with code '{code}'.", {code: ["Unknown item."]})
+            raise NotFound(
+                _l("Det finnes ingen vare med koden %(code)s.", code=code),
+                {code: [_l("Ukjent vare.")]},
+            )
         row = current.get(item.id)
         if row is None and reorder_level == target_level == 0:
             continue
@@ -180,8 +199,8 @@ def _set_levels(
 ) -> SiteItem:
     if target_level < reorder_level:
         raise ValidationError(
-            f"The target level of '{item.code}' must be at least its reorder level.",
-            {field: ["Below the reorder level."]},
+            _l("Målnivået for %(item)s må være minst bestillingsnivået.", item=item.code),
+            {field: [_l("Under bestillingsnivået.")]},
         )
     key = {"site_id": site.id, "item_id": item.id}
     levels = {"reorder_level": reorder_level, "target_level": target_level}

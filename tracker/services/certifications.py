@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from tracker.errors import ValidationError
@@ -122,7 +123,7 @@ def certification_status(
     actor may see.
     """
     if training_type not in TRAINING_TYPES:
-        raise ValidationError("Unknown training type.", {"type": ["Unknown."]})
+        raise ValidationError(_l("Ukjent kurstype."), {"type": [_l("Ukjent.")]})
     if not site_ids:
         return []
     sites = list(db.session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.code)))
@@ -179,7 +180,7 @@ def overview(
 ) -> list[SiteCertifications]:
     """The compliance overview for one site or every site the actor can see."""
     if status is not None and status not in STATUSES:
-        raise ValidationError("Unknown status.", {"status": ["Unknown."]})
+        raise ValidationError(_l("Ukjent status."), {"status": [_l("Ukjent.")]})
     site_ids = [require_site(actor, get_site(site)).id] if site else visible_site_ids(actor)
     result = certification_status(site_ids, on, training_type)
     for entry in result:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, cast
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -82,7 +83,7 @@ def open_count(
     # The site row is locked so that two counts opened at once cannot both find none open.
     site = require_site(actor, get_site(site_code, lock=True), "lead")
     if not site.active:
-        raise Conflict(f"Site '{site.code}' is deactivated.")
+        raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     counted_on = check_entry_date(counted_on or today())
     check_free_text("note", note)
     already = db.session.scalar(
@@ -90,8 +91,12 @@ def open_count(
     )
     if already is not None:
         raise Conflict(
-            f"Count {already} is still open at {site.code}; close it first.",
-            {"site": ["A count is already open."]},
+            _l(
+                "Telling %(id)s er fortsatt åpen ved %(site)s; avslutt den først.",
+                id=already,
+                site=site.code,
+            ),
+            {"site": [_l("En telling er allerede åpen.")]},
         )
     count = StockCount(
         site=site,
@@ -115,7 +120,7 @@ def _get(count_id: int, lock: bool = False) -> StockCount:
     else:
         count = get_by_id(StockCount, count_id)
     if count is None:
-        raise NotFound(f"No stock count {count_id}.")
+        raise NotFound(_l("Det finnes ingen varetelling %(id)s.", id=count_id))
     return count
 
 
@@ -127,7 +132,7 @@ def get_count(actor: Actor, count_id: int, *, lock: bool = False) -> StockCount:
     """
     count = _get(count_id, lock)
     if not can(actor, count.site):
-        raise NotFound(f"No stock count {count_id}.")
+        raise NotFound(_l("Det finnes ingen varetelling %(id)s.", id=count_id))
     # a plain attribute, not a column: read by the response schema, never written
     count.shown_expected = (  # type: ignore[attr-defined]
         expected_at_snapshot(count) if count.status == "open" and count.show_expected else {}
@@ -152,7 +157,7 @@ def recent(actor: Actor, limit: int = 50) -> list[StockCount]:
 
 def _resolve(lines: list[dict[str, Any]]) -> list[tuple[Item, Lot | None, int]]:
     if len(lines) > MAX_LINES:
-        raise ValidationError(f"At most {MAX_LINES} lines.", {"lines": ["Too many."]})
+        raise ValidationError(_l("Høyst %(n)s linjer.", n=MAX_LINES), {"lines": [_l("For mange.")]})
     items = catalog.items_by_code([line["item"] for line in lines])
     seen: set[tuple[int, int | None]] = set()
     resolved: list[tuple[Item, Lot | None, int]] = []
@@ -163,24 +168,33 @@ def _resolve(lines: list[dict[str, Any]]) -> list[tuple[Item, Lot | None, int]]:
         )
         quantity = line["quantity"]
         if not 0 <= quantity <= MAX_COUNTED:
-            where["lines"][str(index)]["quantity"] = ["Out of range."]
-            raise ValidationError("Counted quantities are 0 or more.", where)
+            where["lines"][str(index)]["quantity"] = [_l("Utenfor tillatt område.")]
+            raise ValidationError(_l("Talte antall er 0 eller mer."), where)
         lot = None
         if item.tracks_lots:
             if not line.get("lot"):
-                where["lines"][str(index)]["lot"] = ["Required for this item."]
-                raise ValidationError(f"Count {item.code} per lot.", where)
+                where["lines"][str(index)]["lot"] = [_l("Må fylles ut for denne varen.")]
+                raise ValidationError(_l("Tell %(item)s per parti.", item=item.code), where)
             lot = catalog.find_lot(item, line["lot"])
             if lot is None:
-                where["lines"][str(index)]["lot"] = ["Unknown lot."]
-                raise ValidationError(f"No lot '{line['lot']}' of {item.code}.", where)
+                where["lines"][str(index)]["lot"] = [_l("Ukjent parti.")]
+                raise ValidationError(
+                    _l(
+                        "Det finnes ikke noe parti %(lot)s av %(item)s.",
+                        lot=line["lot"],
+                        item=item.code,
+                    ),
+                    where,
+                )
         elif line.get("lot"):
-            where["lines"][str(index)]["lot"] = ["This item does not track lots."]
-            raise ValidationError(f"The item '{item.code}' does not track lots.", where)
+            where["lines"][str(index)]["lot"] = [_l("Varen føres ikke med parti.")]
+            raise ValidationError(_l("Varen %(item)s føres ikke med parti.", item=item.code), where)
         key = (item.id, lot.id if lot else None)
         if key in seen:
-            where["lines"][str(index)]["item"] = ["Duplicate item."]
-            raise ValidationError(f"'{item.code}' is counted twice; give it once.", where)
+            where["lines"][str(index)]["item"] = [_l("Varen står to ganger.")]
+            raise ValidationError(
+                _l("%(item)s er talt to ganger; før den én gang.", item=item.code), where
+            )
         seen.add(key)
         resolved.append((item, lot, quantity))
     return resolved
@@ -193,7 +207,7 @@ def set_lines(actor: Actor, count_id: int, lines: list[dict[str, Any]]) -> Stock
     require_site(actor, count.site, "lead")
     resolved = _resolve(lines)
     if count.status != "open":
-        raise Conflict(f"Stock count {count.id} is closed.")
+        raise Conflict(_l("Varetelling %(id)s er avsluttet.", id=count.id))
     before = snapshot(count)
     count.lines = [
         StockCountLine(item=item, lot=lot, counted_quantity=q) for item, lot, q in resolved
@@ -232,9 +246,11 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
     require_site(actor, count.site, "lead")
     check_free_text("note", note)
     if count.status != "open":
-        raise Conflict(f"Stock count {count.id} is already closed.")
+        raise Conflict(_l("Varetelling %(id)s er allerede avsluttet.", id=count.id))
     if not count.lines:
-        raise ValidationError("Enter the counted lines before closing.", {"lines": ["Empty."]})
+        raise ValidationError(
+            _l("Før inn de talte linjene før du avslutter."), {"lines": [_l("Tom.")]}
+        )
     claim = (
         update(StockCount.__table__)
         .where(StockCount.id == count.id, StockCount.status == "open")
@@ -243,7 +259,7 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
     # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult.
     done = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if done != 1:
-        raise Conflict(f"Stock count {count.id} is already closed.")
+        raise Conflict(_l("Varetelling %(id)s er allerede avsluttet.", id=count.id))
     expected = expected_at_snapshot(count)
     moves = []
     for line in count.lines:
@@ -306,7 +322,7 @@ def cancel(actor: Actor, count_id: int) -> StockCount:
     # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult.
     done = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if done != 1:
-        raise Conflict(f"Stock count {count.id} is not open.")
+        raise Conflict(_l("Varetelling %(id)s er ikke åpen.", id=count.id))
     count.status = "cancelled"
     audit.record(actor, "stock_count", count.id, "cancel", site_id=count.site_id)
     commit()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.dates import check_entry_date
@@ -40,30 +41,40 @@ def discard(
     """Take stock out as discarded; needs the lead, a reason, and for lot items the lot."""
     site = require_site(actor, get_site(site_code), "lead")
     if not site.active:
-        raise Conflict(f"Site '{site.code}' is deactivated.")
+        raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(discarded_on)
     if reason not in DISCARD_REASONS:
         raise ValidationError(
-            f"The reason must be one of {', '.join(DISCARD_REASONS)}.", {"reason": ["Unknown."]}
+            _l("Grunnen må være en av %(reasons)s.", reasons=", ".join(DISCARD_REASONS)),
+            {"reason": [_l("Ukjent.")]},
         )
     if reason == "other" and not (note and note.strip()):
-        raise ValidationError("Say what 'other' means in the note.", {"note": ["Required."]})
+        raise ValidationError(
+            _l("Skriv i merknaden hva «annet» betyr."), {"note": [_l("Må fylles ut.")]}
+        )
     check_free_text("note", note)
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise ValidationError("The quantity must be at least 1.", {"quantity": ["Out of range."]})
+        raise ValidationError(
+            _l("Antallet må være minst 1."), {"quantity": [_l("Utenfor tillatt område.")]}
+        )
     item = catalog.get_item(item_code)
     chosen = None
     if item.tracks_lots:
         if not lot:
             raise ValidationError(
-                f"Name the lot of {item.code} being discarded.", {"lot": ["Required."]}
+                _l("Oppgi partiet av %(item)s som kasseres.", item=item.code),
+                {"lot": [_l("Må fylles ut.")]},
             )
         chosen = catalog.find_lot(item, lot)
         if chosen is None:
-            raise ValidationError(f"No lot '{lot}' of {item.code}.", {"lot": ["Unknown lot."]})
+            raise ValidationError(
+                _l("Det finnes ikke noe parti %(lot)s av %(item)s.", lot=lot, item=item.code),
+                {"lot": [_l("Ukjent parti.")]},
+            )
     elif lot:
         raise ValidationError(
-            f"The item '{item.code}' does not track lots.", {"lot": ["Not a lot item."]}
+            _l("Varen %(item)s føres ikke med parti.", item=item.code),
+            {"lot": [_l("Varen føres ikke med parti.")]},
         )
     text = reason if not note else f"{reason}: {note.strip()}"
     audit.record(

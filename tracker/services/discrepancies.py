@@ -7,6 +7,7 @@ how; who resolved it and when are kept.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -39,7 +40,7 @@ def get_discrepancy(actor: Actor, discrepancy_id: int, *, lock: bool = False) ->
     """One discrepancy the actor may see; lock=True to change it (locked, read fresh)."""
     found = (lock_by_id if lock else get_by_id)(Discrepancy, discrepancy_id)
     if found is None or not can(actor, found.site):
-        raise NotFound(f"No discrepancy {discrepancy_id}.")
+        raise NotFound(_l("Det finnes ikke noe avvik %(id)s.", id=discrepancy_id))
     return found
 
 
@@ -50,10 +51,10 @@ def resolve(actor: Actor, discrepancy_id: int, *, note: str) -> Discrepancy:
     require_site(actor, found.site, "lead")
     note = (note or "").strip()
     if not note:
-        raise ValidationError("Say how it was resolved.", {"note": ["Required."]})
+        raise ValidationError(_l("Skriv hva som ble gjort."), {"note": [_l("Må fylles ut.")]})
     check_free_text("note", note)
     if found.resolved_at is not None:
-        raise Conflict(f"Discrepancy {found.id} is already resolved.")
+        raise Conflict(_l("Avvik %(id)s er allerede lukket.", id=found.id))
     found.resolved_at = utcnow()
     found.resolved_by_id = actor.user_id
     found.resolution = note

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from tracker import periods
@@ -241,7 +242,8 @@ def gather(
     """Check access and input, then compute every figure the workbook shows."""
     if lang not in LANGS:
         raise ValidationError(
-            f"Unknown language '{lang}'; use nb or en.", {"lang": ["Use nb or en."]}
+            _l("Ukjent språk: %(lang)s; bruk nb eller en.", lang=lang),
+            {"lang": [_l("Bruk nb eller en.")]},
         )
     scope = reports.resolve_scope(
         actor, date_from=date_from, date_to=date_to, sites=sites, municipality=municipality

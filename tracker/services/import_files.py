@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from tracker.errors import ValidationError
@@ -64,7 +65,9 @@ EXPLANATION = {
 
 def _check_lang(lang: str) -> str:
     if lang not in HEADINGS:
-        raise ValidationError("Unknown language: use nb or en.", {"lang": ["Use nb or en."]})
+        raise ValidationError(
+            _l("Ukjent språk: bruk nb eller en."), {"lang": [_l("Bruk nb eller en.")]}
+        )
     return lang
 
 
@@ -231,7 +234,9 @@ def export_records(
 ) -> Iterator[dict[str, Any]]:
     """Distribution, contacts and naloxone handouts in the import format, sorted, streamed."""
     if date_from > date_to:
-        raise ValidationError("'from' is after 'to'.", {"from": ["After 'to'."]})
+        raise ValidationError(
+            _l("Fra-datoen er etter til-datoen."), {"from": [_l("Etter til-datoen.")]}
+        )
     codes = _export_sites(actor, site, municipality)
     site_ids = list(codes)
     # tag 0 = contacts, 1 = item lines, 2 = naloxone: contacts ride on the next row of their day

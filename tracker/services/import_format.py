@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
+from flask_babel import lazy_gettext as _l
 from openpyxl.utils import get_column_letter
 
 from tracker.dates import EARLIEST
@@ -132,20 +133,24 @@ def map_headings(headings: list[Any]) -> dict[str, tuple[int, str]]:
         name = _LOOKUP.get(_key(heading))
         letter = get_column_letter(index + 1)
         if name is None:
-            problems[f"{letter}1"] = [f"Unknown heading '{heading[:40]}'."]
+            problems[f"{letter}1"] = [_l("Ukjent overskrift: %(heading)s.", heading=heading[:40])]
         elif name in found:
-            problems[f"{letter}1"] = [f"The column '{name}' appears twice."]
+            problems[f"{letter}1"] = [
+                _l("Kolonnen %(name)s står to ganger.", name=HEADINGS["nb"][name])
+            ]
         else:
             found[name] = (index, heading)
-    missing = [c for c in REQUIRED if c not in found]
+    missing = [HEADINGS["nb"][c] for c in REQUIRED if c not in found]
     if "date" not in found and "month" not in found:
-        missing.append("date/month")
+        missing.append(f"{HEADINGS['nb']['date']}/{HEADINGS['nb']['month']}")
     if missing:
-        problems["header"] = [f"Missing column(s): {', '.join(missing)}."]
+        problems["header"] = [_l("Mangler kolonne(r): %(names)s.", names=", ".join(missing))]
     if problems:
         raise ValidationError(
-            "The first row must hold the column headings of the import template "
-            "(see the template download).",
+            _l(
+                "Første rad må ha kolonneoverskriftene fra importmalen (last ned malen for å "
+                "se dem)."
+            ),
             problems,
         )
     return found
@@ -163,8 +168,9 @@ def _whole(text: str, maximum: int) -> int:
     return int(text)
 
 
-def _too_large(maximum: int) -> str:
-    return f"More than {maximum:,}".replace(",", " ") + ", which is not plausible."
+def _too_large(maximum: int) -> Any:
+    shown = format(maximum, ",").replace(",", " ")
+    return _l("Mer enn %(max)s, og det er ikke trolig.", max=shown)
 
 
 def parse_count(value: Any, maximum: int) -> int | None:
@@ -172,12 +178,12 @@ def parse_count(value: Any, maximum: int) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise CellError("Expected a whole number.")
+        raise CellError(_l("Skriv et helt tall."))
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise CellError("Counts are whole numbers, without decimals.")
+            raise CellError(_l("Antall er hele tall, uten desimaler."))
         number = int(value)
     elif isinstance(value, str) and _digits(value):  # the common case, fast
         number = _whole(value, maximum)
@@ -186,14 +192,14 @@ def parse_count(value: Any, maximum: int) -> int | None:
         if not text:
             return None
         if "," in text or "." in text:
-            raise CellError("Counts are whole numbers: no decimal comma or point.")
+            raise CellError(_l("Antall er hele tall: uten desimalkomma eller -punktum."))
         if text.startswith("-") and _digits(text[1:]):
-            raise CellError("Counts cannot be negative.")
+            raise CellError(_l("Antall kan ikke være negative."))
         if not _digits(text):
-            raise CellError("Not a number.")
+            raise CellError(_l("Ikke et tall."))
         number = _whole(text, maximum)
     if number < 0:
-        raise CellError("Counts cannot be negative.")
+        raise CellError(_l("Antall kan ikke være negative."))
     if number > maximum:
         raise CellError(_too_large(maximum))
     return number
@@ -203,7 +209,7 @@ def _make_date(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise CellError("Not a calendar date.") from None
+        raise CellError(_l("Datoen finnes ikke i kalenderen.")) from None
 
 
 def parse_date(value: Any) -> date | None:
@@ -226,7 +232,7 @@ def _date_text(text: str) -> date | None:
         return _make_date(int(m[3]), int(m[2]), int(m[1]))
     if m := _ISO_DATE.match(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]))
-    raise CellError("Write the date as dd.mm.yyyy (05.06.2026) or yyyy-mm-dd.")
+    raise CellError(_l("Skriv datoen som dd.mm.åååå (05.06.2026) eller åååå-mm-dd."))
 
 
 def parse_month(value: Any) -> date | None:
@@ -245,7 +251,7 @@ def parse_month(value: Any) -> date | None:
     try:
         day = parse_date(text)
     except CellError:
-        raise CellError("Write the month as mm.yyyy (06.2026) or yyyy-mm.") from None
+        raise CellError(_l("Skriv måneden som mm.åååå (06.2026) eller åååå-mm.")) from None
     assert day is not None
     return date(day.year, day.month, 1)
 
@@ -259,7 +265,7 @@ def parse_bool(value: Any) -> bool | None:
     if not text:
         return None
     if text not in _BOOLS:
-        raise CellError("Write ja or nei.")
+        raise CellError(_l("Skriv ja eller nei."))
     return _BOOLS[text]
 
 
@@ -287,13 +293,13 @@ def holds_national_id(value: Any) -> bool:
     return 10**9 <= value < 10**11 and is_national_id(f"{value:011d}")
 
 
-def _choice(value: Any, choices: dict[str, str], what: str) -> str | None:
+def _choice(value: Any, choices: dict[str, str], what: Any, shown: str) -> str | None:
     text = text_cell(value)
     if text is None:
         return None
     found = choices.get(text.lower())
     if found is None:
-        raise CellError(f"Unknown {what}: use one of {', '.join(sorted(set(choices.values())))}.")
+        raise CellError(_l("Ukjent %(what)s: bruk en av %(choices)s.", what=what, choices=shown))
     return found
 
 
@@ -306,7 +312,8 @@ def sniff_kind(filename: str, head: bytes) -> str:
         return "xlsx"
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ValidationError(
-            "The file is named .xlsx but is not an Excel workbook.", {"file": ["Not xlsx."]}
+            _l("Filen heter .xlsx, men er ikke en Excel-arbeidsbok."),
+            {"file": [_l("Ikke xlsx.")]},
         )
     return "csv"
 
@@ -323,12 +330,13 @@ def iter_csv(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[A
         yield from bounded_rows(rows, limits)
     except UnicodeDecodeError:
         raise ValidationError(
-            "The CSV file is not UTF-8. Save it as 'CSV UTF-8' from Excel.",
-            {"file": ["Not UTF-8."]},
+            _l("CSV-filen er ikke UTF-8. Lagre den som «CSV UTF-8» fra Excel."),
+            {"file": [_l("Ikke UTF-8.")]},
         ) from None
     except csv.Error as exc:
         raise ValidationError(
-            f"The CSV file cannot be read: {exc}.", {"file": [str(exc)]}
+            _l("CSV-filen kan ikke leses: %(reason)s.", reason=exc),
+            {"file": [_l("Kan ikke leses.")]},
         ) from None
     finally:
         with contextlib.suppress(ValueError):  # already detached or closed
@@ -355,7 +363,7 @@ def iter_xlsx(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[
         if isinstance(exc, DefusedXmlException) or isinstance(exc.__cause__, DefusedXmlException):
             raise _entities() from None  # openpyxl wraps what its parser raised
         raise ValidationError(
-            "The Excel file cannot be read.", {"file": [exc.__class__.__name__]}
+            _l("Excel-filen kan ikke leses."), {"file": [_l("Kan ikke leses.")]}
         ) from None
     try:
         sheet = book.worksheets[0]
@@ -373,8 +381,8 @@ def iter_xlsx(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[
         raise _entities() from None
     except SyntaxError:  # xml.etree's ParseError: a sheet that is not well-formed XML
         raise ValidationError(
-            "The Excel file cannot be read: its sheet is not valid XML.",
-            {"file": ["Invalid XML."]},
+            _l("Excel-filen kan ikke leses: arket er ikke gyldig XML."),
+            {"file": [_l("Ugyldig XML.")]},
         ) from None
     finally:
         book.close()
@@ -382,9 +390,11 @@ def iter_xlsx(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[
 
 def _entities() -> ValidationError:
     return FileRefused(
-        "The Excel file declares XML entities, which a spreadsheet never needs (an entity "
-        "expansion attack?).",
-        {"file": ["XML entities."]},
+        _l(
+            "Excel-filen deklarerer XML-entiteter, som et regneark aldri trenger (et angrep "
+            "med entitetsutvidelse?)."
+        ),
+        {"file": [_l("XML-entiteter.")]},
     )
 
 
@@ -414,7 +424,7 @@ class RowError:
     row: int
     column: str
     cell: str
-    message: str
+    message: Any  # a lazy bokmål msgid, rendered in the reader's language
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "cell": self.cell, "message": self.message}
@@ -443,9 +453,9 @@ class RowValidator:
             if c in columns
         ]  # fmt: skip
 
-    def _error(self, row: int, name: str, message: str) -> RowError:
-        index, heading = self.columns.get(name, (-1, name))
-        cell = f"{get_column_letter(index + 1)}{row}" if index >= 0 else f"row {row}"
+    def _error(self, row: int, name: str, message: Any) -> RowError:
+        index, heading = self.columns.get(name, (-1, HEADINGS["nb"].get(name, name)))
+        cell = f"{get_column_letter(index + 1)}{row}" if index >= 0 else _l("rad %(row)s", row=row)
         return RowError(row, redact_national_ids(heading), cell, redact_national_ids(message))
 
     def _known_lot(self, name: str, item: ItemInfo | None, raw: Any) -> bool:
@@ -478,7 +488,7 @@ class RowValidator:
             try:
                 return parser(value, *args)
             except CellError as exc:
-                errors.append(self._error(row, name, str(exc)))
+                errors.append(self._error(row, name, exc.args[0]))
                 failed.add(name)
                 return None
 
@@ -496,28 +506,34 @@ class RowValidator:
                     self._error(
                         row,
                         "item",
-                        "The item code is missing (only a row with just "
-                        "contacts may leave it out).",
+                        _l("Varekoden mangler (bare en rad med bare kontakter kan være uten)."),
                     )
                 )
         elif item is None:
-            errors.append(self._error(row, "item", f"Unknown item '{item_code[:32]}'."))
+            errors.append(
+                self._error(row, "item", _l("Ukjent vare: %(code)s.", code=item_code[:32]))
+            )
         elif not item.active:
-            errors.append(self._error(row, "item", f"The item '{item.code}' is no longer in use."))
+            errors.append(
+                self._error(
+                    row, "item", _l("Varen %(item)s er ikke lenger i bruk.", item=item.code)
+                )
+            )
         if item_code is not None and quantity is None and "quantity" not in failed:
-            errors.append(self._error(row, "quantity", "The quantity is missing."))
+            errors.append(self._error(row, "quantity", _l("Antallet mangler.")))
 
         note = text_cell(values.get("note"))
         if note is not None and len(note) > MAX_NOTE:
-            errors.append(self._error(row, "note", f"Longer than {MAX_NOTE} characters."))
+            errors.append(self._error(row, "note", _l("Lengre enn %(max)s tegn.", max=MAX_NOTE)))
         for name, raw in values.items():  # every cell, number cells too
             if holds_national_id(raw) and not self._known_lot(name, item, raw):
                 errors.append(
                     self._error(
                         row,
                         name,
-                        "Contains what looks like a Norwegian national ID number; recipients "
-                        "are anonymous.",
+                        _l(
+                            "Inneholder noe som ser ut som et fødselsnummer; mottakerne er anonyme."
+                        ),
                     )
                 )
 
@@ -542,14 +558,22 @@ class RowValidator:
             record["lot_id"] = self.lots.get((item.id, lot_number))
             if record["lot_id"] is None:
                 errors.append(
-                    self._error(row, "lot", f"No lot '{lot_number[:64]}' of {item.code}.")
+                    self._error(
+                        row,
+                        "lot",
+                        _l(
+                            "Det finnes ikke noe parti %(lot)s av %(item)s.",
+                            lot=lot_number[:64],
+                            item=item.code,
+                        ),
+                    )
                 )
         if item is not None and item.category == "naloxone":
             self._naloxone(row, values, record, errors)
         else:
             for name in self._naloxone_columns:
                 if values[name] is not None:
-                    errors.append(self._error(row, name, "Only for naloxone items."))
+                    errors.append(self._error(row, name, _l("Bare for nalokson.")))
         if errors:
             return None, errors
         return record, []
@@ -557,13 +581,19 @@ class RowValidator:
     def _site(self, row: int, code: str | None, errors: list[RowError]) -> SiteInfo | None:
         site = self.sites.get(code or "")
         if code is None:
-            errors.append(self._error(row, "site", "The site code is missing."))
+            errors.append(self._error(row, "site", _l("Stedkoden mangler.")))
         elif site is None:
-            errors.append(self._error(row, "site", f"Unknown site '{code[:32]}'."))
+            errors.append(self._error(row, "site", _l("Ukjent sted: %(code)s.", code=code[:32])))
         elif not site.allowed:
-            errors.append(self._error(row, "site", f"You may not import for site '{site.code}'."))
+            errors.append(
+                self._error(
+                    row, "site", _l("Du kan ikke importere for stedet %(site)s.", site=site.code)
+                )
+            )
         elif not site.active:
-            errors.append(self._error(row, "site", f"Site '{site.code}' is deactivated."))
+            errors.append(
+                self._error(row, "site", _l("Stedet %(site)s er deaktivert.", site=site.code))
+            )
         return site
 
     def _check_period(
@@ -575,21 +605,32 @@ class RowValidator:
         errors: list[RowError],
     ) -> None:
         if day is not None and month is not None:
-            errors.append(self._error(row, "month", "Give either a date or a month, not both."))
+            errors.append(
+                self._error(row, "month", _l("Oppgi enten en dato eller en måned, ikke begge."))
+            )
         elif day is None and month is None and not failed & {"date", "month"}:
-            errors.append(self._error(row, "date", "The date (or month) is missing."))
+            errors.append(self._error(row, "date", _l("Datoen (eller måneden) mangler.")))
         elif day is not None and not EARLIEST <= day <= self.latest:
             errors.append(
                 self._error(
                     row,
                     "date",
-                    f"Date out of range: from {EARLIEST:%d.%m.%Y} to {self.latest:%d.%m.%Y}.",
+                    _l(
+                        "Datoen er utenfor tillatt område: fra %(first)s til %(last)s.",
+                        first=EARLIEST.strftime("%d.%m.%Y"),
+                        last=self.latest.strftime("%d.%m.%Y"),
+                    ),
                 )
             )
         elif month is not None and not EARLIEST <= month <= self.latest_month:
             errors.append(
                 self._error(
-                    row, "month", f"Month out of range: from 01.2000 to {self.latest:%m.%Y}."
+                    row,
+                    "month",
+                    _l(
+                        "Måneden er utenfor tillatt område: fra 01.2000 til %(last)s.",
+                        last=self.latest.strftime("%m.%Y"),
+                    ),
                 )
             )
 
@@ -603,38 +644,53 @@ class RowValidator:
         if not record["quantity"] and not any(
             e.column == self._heading("quantity") for e in errors
         ):
-            errors.append(self._error(row, "quantity", "Naloxone kits must be at least 1."))
+            errors.append(self._error(row, "quantity", _l("Antall naloksonsett må være minst 1.")))
         try:
-            group = _choice(values.get("recipient_group"), RECIPIENT_GROUPS, "group")
+            group = _choice(
+                values.get("recipient_group"),
+                RECIPIENT_GROUPS,
+                _l("mottakergruppe"),
+                "bruker, pårørende, ansatt, annet",
+            )
             if group is None:
-                errors.append(self._error(row, "recipient_group", "Required for naloxone."))
+                errors.append(self._error(row, "recipient_group", _l("Må fylles ut for nalokson.")))
             record["recipient_group"] = group
         except CellError as exc:
-            errors.append(self._error(row, "recipient_group", str(exc)))
+            errors.append(self._error(row, "recipient_group", exc.args[0]))
         try:
             first = parse_bool(values.get("first_time"))
             if first is None:
-                errors.append(self._error(row, "first_time", "Required for naloxone: ja or nei."))
+                errors.append(
+                    self._error(row, "first_time", _l("Må fylles ut for nalokson: ja eller nei."))
+                )
             record["first_time"] = first
         except CellError as exc:
-            errors.append(self._error(row, "first_time", str(exc)))
+            errors.append(self._error(row, "first_time", exc.args[0]))
         try:
             record["training_given"] = bool(parse_bool(values.get("training_given")))
         except CellError as exc:
-            errors.append(self._error(row, "training_given", str(exc)))
+            errors.append(self._error(row, "training_given", exc.args[0]))
         reasons = {r: r for r in REFILL_REASONS} | REFILL_NB
         try:
-            reason = _choice(values.get("refill_reason"), reasons, "refill reason")
+            reason = _choice(
+                values.get("refill_reason"), reasons, _l("påfyllsgrunn"), ", ".join(REFILL_NB)
+            )
         except CellError as exc:
-            errors.append(self._error(row, "refill_reason", str(exc)))
+            errors.append(self._error(row, "refill_reason", exc.args[0]))
             return
         if record["first_time"] is True and reason is not None:
             errors.append(
-                self._error(row, "refill_reason", "A first handout has no refill reason.")
+                self._error(
+                    row, "refill_reason", _l("En førstegangsutdeling har ingen påfyllsgrunn.")
+                )
             )
         if record["first_time"] is False and reason is None:
             errors.append(
-                self._error(row, "refill_reason", "A refill needs a reason (ukjent if unknown).")
+                self._error(
+                    row,
+                    "refill_reason",
+                    _l("Et påfyll må ha en grunn (ukjent om den ikke er kjent)."),
+                )
             )
         record["refill_reason"] = reason
 

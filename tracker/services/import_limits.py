@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 
 from tracker.errors import ValidationError
@@ -59,10 +60,10 @@ class Limits:
 class FileRefused(ValidationError):
     """The file is too large or too odd to read: refused before its rows are walked."""
 
-    title, slug = "Import file refused", "import-file-refused"
+    title, slug = _l("Importfilen ble avvist"), "import-file-refused"
 
 
-def refuse(detail: str, why: str) -> NoReturn:
+def refuse(detail: Any, why: Any) -> NoReturn:
     raise FileRefused(detail, {"file": [why]})
 
 
@@ -87,7 +88,7 @@ def _central_directory_size(stream: IO[bytes]) -> int:
     stream.seek(0)
     at = tail.rfind(_END_OF_DIRECTORY)
     if at < 0 or len(tail) - at < 22:
-        refuse("The Excel file cannot be read: it is not a complete zip file.", "Not a zip.")
+        refuse(_l("Excel-filen kan ikke leses: den er ikke en hel zip-fil."), _l("Ikke zip."))
     if tail[max(at - 20, 0) : at].startswith(_ZIP64_LOCATOR):
         return 1 << 32  # a zip64 directory: far more parts than any workbook to import
     return int(struct.unpack_from("<L", tail, at + 12)[0])
@@ -96,35 +97,48 @@ def _central_directory_size(stream: IO[bytes]) -> int:
 def check_workbook(stream: IO[bytes], limits: Limits) -> None:
     """Refuse a zip whose listing or parts would take too long or too much memory to read."""
     if _central_directory_size(stream) > MAX_CENTRAL_DIRECTORY:
-        refuse("The Excel file has far too many parts to be a workbook.", "Too many parts.")
+        refuse(
+            _l("Excel-filen har altfor mange deler til å være en arbeidsbok."),
+            _l("For mange deler."),
+        )
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        refuse("The Excel file cannot be read: it is not a valid zip file.", "Not a zip.")
+        refuse(_l("Excel-filen kan ikke leses: den er ikke en gyldig zip-fil."), _l("Ikke zip."))
     total = 0
     with archive:
         for part in archive.infolist():
             total += part.file_size
             if total > limits.unzipped:
                 refuse(
-                    f"The Excel file unpacks to more than {_mb(limits.unzipped)}; split it "
-                    "into several files, or save it as CSV.",
-                    f"More than {_mb(limits.unzipped)} unpacked.",
+                    _l(
+                        "Excel-filen pakkes ut til mer enn %(size)s; del den i flere filer, "
+                        "eller lagre den som CSV.",
+                        size=_mb(limits.unzipped),
+                    ),
+                    _l("Mer enn %(size)s utpakket.", size=_mb(limits.unzipped)),
                 )
             if part.file_size > MAX_WHOLE_PART and not part.filename.startswith("xl/worksheets/"):
                 refuse(
-                    f"The Excel file's part {part.filename[:64]} unpacks to more than "
-                    f"{_mb(MAX_WHOLE_PART)} (so much text in other cells than the data?); "
-                    "save the sheet as CSV and import that.",
-                    f"A part over {_mb(MAX_WHOLE_PART)}.",
+                    _l(
+                        "Delen %(part)s i Excel-filen pakkes ut til mer enn %(size)s (så mye "
+                        "tekst utenom dataene?); lagre arket som CSV og importer det.",
+                        part=part.filename[:64],
+                        size=_mb(MAX_WHOLE_PART),
+                    ),
+                    _l("En del over %(size)s.", size=_mb(MAX_WHOLE_PART)),
                 )
             if part.file_size > LARGE_PART and part.file_size > limits.ratio * max(
                 part.compress_size, 1
             ):
                 refuse(
-                    f"The Excel file's part {part.filename[:64]} is compressed more than "
-                    f"{limits.ratio} to 1, which a spreadsheet never is (a zip bomb?).",
-                    "Compressed too much.",
+                    _l(
+                        "Delen %(part)s i Excel-filen er komprimert mer enn %(ratio)s til 1, "
+                        "noe et regneark aldri er (en zip-bombe?).",
+                        part=part.filename[:64],
+                        ratio=limits.ratio,
+                    ),
+                    _l("Komprimert for mye."),
                 )
     stream.seek(0)
 
@@ -133,9 +147,13 @@ def check_dimension(max_row: int | None, max_column: int | None, limits: Limits)
     """The sheet's own `<dimension>` claim, read by openpyxl, within the bounds."""
     if max_row is not None and max_row > limits.rows + 1:
         refuse(
-            f"The sheet says it has {_count(max_row)} rows (its dimension); at most "
-            f"{_count(limits.rows)} rows can be imported from one file.",
-            "Too many rows.",
+            _l(
+                "Arket sier at det har %(rows)s rader (dimensjonen); høyst %(max)s rader kan "
+                "importeres fra én fil.",
+                rows=_count(max_row),
+                max=_count(limits.rows),
+            ),
+            _l("For mange rader."),
         )
     if max_column is not None and max_column > limits.columns:
         _too_many_columns(limits)
@@ -143,9 +161,12 @@ def check_dimension(max_row: int | None, max_column: int | None, limits: Limits)
 
 def _too_many_columns(limits: Limits) -> NoReturn:
     refuse(
-        f"The sheet has cells beyond column {limits.columns}; the import format has far "
-        "fewer. Delete the columns to the right of the data.",
-        "Too many columns.",
+        _l(
+            "Arket har celler etter kolonne %(max)s; importformatet har langt færre. Slett "
+            "kolonnene til høyre for dataene.",
+            max=limits.columns,
+        ),
+        _l("For mange kolonner."),
     )
 
 
@@ -178,9 +199,13 @@ def sheet_extent(part: IO[bytes], limits: Limits) -> tuple[int, int]:
             rows = int(reference) if reference and reference.isdigit() else rows + 1
             if rows > limits.rows + 1:
                 refuse(
-                    f"The sheet has a row {_count(rows)}; at most {_count(limits.rows)} rows "
-                    "can be imported from one file. Delete anything below the data.",
-                    "Too many rows.",
+                    _l(
+                        "Arket har en rad %(row)s; høyst %(max)s rader kan importeres fra én "
+                        "fil. Slett det som står under dataene.",
+                        row=_count(rows),
+                        max=_count(limits.rows),
+                    ),
+                    _l("For mange rader."),
                 )
             if len(row):
                 last = row[-1].get("r") or ""
@@ -194,7 +219,7 @@ def sheet_extent(part: IO[bytes], limits: Limits) -> tuple[int, int]:
             while parent is not None and row.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError:
-        refuse("The Excel file cannot be read: its sheet is not valid XML.", "Invalid XML.")
+        refuse(_l("Excel-filen kan ikke leses: arket er ikke gyldig XML."), _l("Ugyldig XML."))
     return rows, columns
 
 
@@ -206,9 +231,12 @@ def bounded_lines(text: IO[str], limits: Limits) -> Iterator[str]:
     while line := text.readline(limits.line + 1):
         if len(line) > limits.line:
             refuse(
-                f"A line of the CSV file is longer than {_count(limits.line)} characters; "
-                "is it really a CSV file in the import format?",
-                "Line too long.",
+                _l(
+                    "En linje i CSV-filen er lengre enn %(max)s tegn; er det virkelig en "
+                    "CSV-fil i importformatet?",
+                    max=_count(limits.line),
+                ),
+                _l("For lang linje."),
             )
         yield line
 
@@ -218,13 +246,21 @@ def bounded_rows(rows: Iterable[list[Any]], limits: Limits) -> Iterator[list[Any
     for number, row in enumerate(rows, start=1):
         if len(row) > limits.columns:
             refuse(
-                f"Row {_count(number)} has {_count(len(row))} columns; the import format has "
-                f"far fewer, and at most {limits.columns} are read.",
-                "Too many columns.",
+                _l(
+                    "Rad %(row)s har %(count)s kolonner; importformatet har langt færre, og "
+                    "høyst %(max)s leses.",
+                    row=_count(number),
+                    count=_count(len(row)),
+                    max=limits.columns,
+                ),
+                _l("For mange kolonner."),
             )
         if number > limits.rows + 1:
             refuse(
-                f"The file has more than {_count(limits.rows)} rows; split it into several files.",
-                "Too many rows.",
+                _l(
+                    "Filen har mer enn %(max)s rader; del den i flere filer.",
+                    max=_count(limits.rows),
+                ),
+                _l("For mange rader."),
             )
         yield row

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     Column,
@@ -99,7 +100,7 @@ def load(chunk: list[tuple[Any, ...]]) -> None:
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         if not isinstance(raw, psycopg.Connection):
-            raise TypeError(f"COPY needs a psycopg 3 connection, not {type(raw).__name__}")
+            raise TypeError(f"COPY works on a psycopg 3 connection, not {type(raw).__name__}")
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY import_stage ({_QUOTED}) FROM STDIN") as copy,
@@ -166,17 +167,21 @@ def duplicates(headings: dict[str, str]) -> list[RowError]:
             row,
             headings["item"],
             f"{headings['item_letter']}{row}",
-            f"Duplicate of row {first_row}: same site, date or month and item.",
+            _l("Samme som rad %(first)s: samme sted, dato eller måned og vare.", first=first_row),
         )
         for row, first_row in db.session.execute(query)
     ]
 
 
 OVERLAP_MESSAGES = {
-    "day": "The site already has distribution entered in the app for this day; "
-    "importing it would count it twice.",
-    "month": "The site already has distribution entered in the app in this month; "
-    "importing it would count it twice.",
+    "day": _l(
+        "Stedet har allerede utdeling registrert i appen denne dagen; en import ville telle "
+        "den to ganger."
+    ),
+    "month": _l(
+        "Stedet har allerede utdeling registrert i appen denne måneden; en import ville telle "
+        "den to ganger."
+    ),
 }
 
 
@@ -226,7 +231,7 @@ def overlaps(headings: dict[str, str], limit: int) -> tuple[int, list[RowError]]
             RowError(
                 row,
                 headings[name],
-                f"{letter}{row}" if letter else f"row {row}",
+                f"{letter}{row}" if letter else _l("rad %(row)s", row=row),
                 OVERLAP_MESSAGES[granularity],
             )
         )

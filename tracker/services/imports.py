@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import IO, Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
 
@@ -142,7 +143,7 @@ def _stage_rows(
 ) -> dict[str, tuple[int, str]]:
     headings = next(rows, None)
     if not headings:
-        raise ImportRefused("The file is empty.", {"file": ["Empty."]})
+        raise ImportRefused(_l("Filen er tom."), {"file": [_l("Tom.")]})
     sites, items, lots = _lookups(actor)
     columns = map_headings(headings)
     validator = RowValidator(columns, sites, items, lots, today() + timedelta(1))
@@ -247,9 +248,11 @@ def import_file(
     file_hash, size, lines = file_digest(stream)
     if expected_sha256 is not None and file_hash != expected_sha256.lower():
         raise ImportFileChanged(
-            "The file is not the one that was checked (its SHA-256 differs); nothing was "
-            "imported. Check this file first.",
-            {"file": ["Not the file that was checked."]},
+            _l(
+                "Filen er ikke den som ble kontrollert (SHA-256 er ulik); ingenting ble "
+                "importert. Kontroller denne filen først."
+            ),
+            {"file": [_l("Ikke filen som ble kontrollert.")]},
         )
     # The file's name is kept on the batch: never with a national ID number in it.
     name = redact_national_ids(filename or "upload")
@@ -258,7 +261,7 @@ def import_file(
         result.expected = max(lines - 1, 0)
     stream.seek(0)
     if size == 0:
-        raise ImportRefused("The file is empty.", {"file": ["Empty."]})
+        raise ImportRefused(_l("Filen er tom."), {"file": [_l("Tom.")]})
     earlier = db.session.scalar(select(ImportBatch).where(ImportBatch.file_hash == file_hash))
     if earlier is not None:
         result.already_imported, result.batch_id = True, earlier.id
@@ -286,15 +289,18 @@ def import_file(
             if dry_run:
                 return result
             raise ImportRefused(
-                f"{result.error_count} problem(s) in the file; nothing was imported.",
+                _l("Filen har %(n)s feil; ingenting ble importert.", n=result.error_count),
                 {"rows": result.errors},
             )
         if result.differing:
             if dry_run:
                 return result
             raise ImportDiffers(
-                f"{len(result.differing)} row(s) differ from what an earlier import brought in; "
-                "nothing was imported. Correct the entries instead, or import only new rows.",
+                _l(
+                    "%(n)s rad(er) avviker fra det en tidligere import førte inn; ingenting ble "
+                    "importert. Rett registreringene i stedet, eller importer bare nye rader.",
+                    n=len(result.differing),
+                ),
                 {"rows": result.differing},
             )
         result.imported = import_stage.count()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CursorResult,
     Date,
@@ -176,8 +177,13 @@ def move_balance(
     if new_quantity is None:
         on_hand = db.session.scalar(select(StockBalance.quantity).where(where)) or 0
         raise StockError(
-            f"Not enough stock of {item_label or item_id}: {on_hand} on hand, {-delta} requested.",
-            {"quantity": [f"Only {on_hand} on hand."]},
+            _l(
+                "Ikke nok %(item)s på lager: %(on_hand)s på lager, %(wanted)s ønsket.",
+                item=item_label or item_id,
+                on_hand=on_hand,
+                wanted=-delta,
+            ),
+            {"quantity": [_l("Bare %(on_hand)s på lager.", on_hand=on_hand)]},
         )
     return new_quantity
 

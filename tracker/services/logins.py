@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import limits
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -84,7 +85,9 @@ def reserve(counters: list[Counter]) -> None:
             retry_after = max(retry_after, math.ceil(wait), 1)
     commit()
     if retry_after:
-        raise TooManyAttempts("Too many failed logins; try again later.", retry_after)
+        raise TooManyAttempts(
+            _l("For mange mislykkede innlogginger; prøv igjen senere."), retry_after
+        )
 
 
 @service

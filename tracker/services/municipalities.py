@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.errors import Conflict, Forbidden, ValidationError
@@ -24,9 +25,9 @@ def _snapshot(place: Municipality) -> dict[str, str]:
 
 def _check(number: str | None = None, name: str | None = None) -> None:
     if number is not None and not NUMBER.match(number):
-        raise ValidationError("A kommunenummer has 4 digits.", {"number": ["4 digits."]})
+        raise ValidationError(_l("Et kommunenummer har 4 sifre."), {"number": [_l("4 sifre.")]})
     if name is not None and not 1 <= len(name.strip()) <= 100:
-        raise ValidationError("A municipality needs a name.", {"name": ["1 to 100 characters."]})
+        raise ValidationError(_l("En kommune må ha et navn."), {"name": [_l("1 til 100 tegn.")]})
     check_free_text("name", name)
 
 
@@ -43,7 +44,7 @@ def read_municipality(actor: Actor, number: str) -> Municipality:
     require_role(actor, "coordinator")
     place = get_municipality(number, "number")
     if not actor.is_admin and actor.user.municipality_id not in (None, place.id):
-        raise Forbidden(f"You do not have access to municipality '{number}'.")
+        raise Forbidden(_l("Du har ikke tilgang til kommune %(number)s.", number=number))
     return place
 
 
@@ -56,7 +57,8 @@ def create_municipality(
     _check(number, name)
     if db.session.scalar(select(Municipality.id).where(Municipality.number == number)):
         raise Conflict(
-            f"A municipality with number '{number}' exists already.", {"number": ["Taken."]}
+            _l("Det finnes allerede en kommune med nummer %(number)s.", number=number),
+            {"number": [_l("Allerede i bruk.")]},
         )
     place = Municipality(number=number, name=name.strip())
     db.session.add(place)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from tracker.dates import check_entry_date
@@ -41,7 +42,7 @@ def default_item() -> Item:
         .limit(1)
     ).first()
     if item is None:
-        raise Conflict("The catalogue has no active naloxone item.")
+        raise Conflict(_l("Varelisten har ingen nalokson i bruk."))
     return item
 
 
@@ -49,18 +50,19 @@ def _check_programme_fields(
     recipient_group: str, first_time: bool, refill_reason: str | None
 ) -> None:
     if recipient_group not in RECIPIENT_GROUPS:
-        raise ValidationError("Unknown recipient group.", {"recipient_group": ["Unknown."]})
+        raise ValidationError(_l("Ukjent mottakergruppe."), {"recipient_group": [_l("Ukjent.")]})
     if first_time and refill_reason:
         raise ValidationError(
-            "A first handout has no refill reason.", {"refill_reason": ["Only for refills."]}
+            _l("En førstegangsutdeling har ingen påfyllsgrunn."),
+            {"refill_reason": [_l("Bare for påfyll.")]},
         )
     if not first_time and refill_reason is None:
         raise ValidationError(
-            "A refill needs a reason (use 'unknown' if not known).",
-            {"refill_reason": ["Required for refills."]},
+            _l("Et påfyll må ha en grunn (velg «ukjent» om den ikke er kjent)."),
+            {"refill_reason": [_l("Må fylles ut for påfyll.")]},
         )
     if refill_reason is not None and refill_reason not in REFILL_REASONS:
-        raise ValidationError("Unknown refill reason.", {"refill_reason": ["Unknown."]})
+        raise ValidationError(_l("Ukjent påfyllsgrunn."), {"refill_reason": [_l("Ukjent.")]})
 
 
 @service
@@ -81,22 +83,27 @@ def hand_out(
     """Record a handout and its distribution movement; never refused for stock on hand."""
     site = require_site(actor, get_site(site_code))
     if not site.active:
-        raise Conflict(f"Site '{site.code}' is deactivated.")
+        raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(handed_out_on)
     if not 1 <= quantity <= MAX_KITS:
         raise ValidationError(
-            f"Kits must be between 1 and {MAX_KITS}.", {"quantity": ["Out of range."]}
+            _l("Antall sett må være fra 1 til %(max)s.", max=MAX_KITS),
+            {"quantity": [_l("Utenfor tillatt område.")]},
         )
     _check_programme_fields(recipient_group, first_time, refill_reason)
     product = catalog.get_item(item) if item else default_item()
     if product.category != "naloxone":
         raise ValidationError(
-            f"'{product.code}' is not a naloxone item.", {"item": ["Not naloxone."]}
+            _l("%(item)s er ikke nalokson.", item=product.code),
+            {"item": [_l("Ikke nalokson.")]},
         )
     if lot:
         chosen = catalog.find_lot(product, lot)
         if chosen is None:
-            raise ValidationError(f"No lot '{lot}' of {product.code}.", {"lot": ["Unknown lot."]})
+            raise ValidationError(
+                _l("Det finnes ikke noe parti %(lot)s av %(item)s.", lot=lot, item=product.code),
+                {"lot": [_l("Ukjent parti.")]},
+            )
     else:
         chosen = stock.pick_lot(site.id, product, handed_out_on)
     stock.check_lot_usable(product, chosen, handed_out_on)

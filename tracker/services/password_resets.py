@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
@@ -35,13 +37,13 @@ RESET_VALID = timedelta(hours=24)
 class ResetLinkRefused(Conflict):
     """The link cannot be used: `reason` is unknown, used, expired, replaced or inactive."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: Any) -> None:
         super().__init__(detail)
         self.reason = reason
         if reason == "unknown":
-            self.status, self.title, self.slug = 404, "Not found", "not-found"
+            self.status, self.title, self.slug = 404, _l("Finnes ikke"), "not-found"
         else:
-            self.status, self.title, self.slug = 410, "Gone", "gone"
+            self.status, self.title, self.slug = 410, _l("Ikke lenger gyldig"), "gone"
 
 
 def _end_open_links(user: User) -> None:
@@ -63,7 +65,8 @@ def create_reset(actor: Actor, user_id: int) -> tuple[PasswordReset, str]:
     user = require_manages(actor, get_user_by_id(user_id, lock=True))
     if not user.active:
         raise Conflict(
-            f"The account {user.email} is deactivated; activate it first.", {"user": ["Inactive."]}
+            _l("Kontoen %(email)s er deaktivert; aktiver den først.", email=user.email),
+            {"user": [_l("Deaktivert.")]},
         )
     _end_open_links(user)
     raw = secrets.token_urlsafe(32)
@@ -91,15 +94,15 @@ def _usable(raw: str, *, lock: bool = False) -> PasswordReset:
     query = select(PasswordReset).where(PasswordReset.token_hash == hash_token(raw))
     reset = db.session.scalar(locked(query) if lock else query)
     if reset is None:
-        raise ResetLinkRefused("unknown", "This password link is not known.")
+        raise ResetLinkRefused("unknown", _l("Denne passordlenken er ukjent."))
     if reset.used_at is not None:
-        raise ResetLinkRefused("used", "This password link has been used already.")
+        raise ResetLinkRefused("used", _l("Denne passordlenken er allerede brukt."))
     if reset.revoked_at is not None:
-        raise ResetLinkRefused("replaced", "A newer password link replaced this one.")
+        raise ResetLinkRefused("replaced", _l("En nyere passordlenke har erstattet denne."))
     if reset.expires_at <= utcnow():
-        raise ResetLinkRefused("expired", "This password link has expired.")
+        raise ResetLinkRefused("expired", _l("Denne passordlenken er utløpt."))
     if not reset.user.active:
-        raise ResetLinkRefused("inactive", "The account is deactivated.")
+        raise ResetLinkRefused("inactive", _l("Kontoen er deaktivert."))
     return reset
 
 

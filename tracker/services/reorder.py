@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.dates import today
@@ -187,7 +188,9 @@ def expiring(
     actor sees that use the item faster: candidates to transfer it to.
     """
     if not 1 <= days <= 3650:
-        raise ValidationError("days must be between 1 and 3650.", {"days": ["Out of range."]})
+        raise ValidationError(
+            _l("Dager må være fra 1 til 3650."), {"days": [_l("Utenfor tillatt område.")]}
+        )
     on = on or today()
     sites = _sites(actor, site_code)
     ids = [s.id for s in sites]

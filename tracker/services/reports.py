@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -114,7 +115,7 @@ def require_reporter(actor: Actor) -> None:
     """Reports and exports are for site leads and coordinators; staff are refused."""
     role = strongest_role(actor.user)
     if role is None or ROLE_RANK[role] < ROLE_RANK[REPORT_ROLE]:
-        raise Forbidden("Reports and exports need the role site lead or coordinator.")
+        raise Forbidden(_l("Rapporter og uttrekk krever rollen stedsleder eller koordinator."))
 
 
 def resolve_scope(
@@ -130,8 +131,8 @@ def resolve_scope(
     if date_from is None or date_to is None:
         missing = [name for name, v in (("from", date_from), ("to", date_to)) if v is None]
         raise ValidationError(
-            "A report needs both 'from' and 'to' (YYYY-MM-DD).",
-            {name: ["Required."] for name in missing},
+            _l("En rapport trenger både fra- og til-dato (ÅÅÅÅ-MM-DD)."),
+            {name: [_l("Må fylles ut.")] for name in missing},
         )
     periods.check_range(date_from, date_to)
     codes = tuple(dict.fromkeys(c.strip() for c in sites if c and c.strip()))
@@ -140,42 +141,54 @@ def resolve_scope(
         place = db.session.scalar(select(Municipality).where(Municipality.number == municipality))
         if place is None:
             raise NotFound(
-                f"No municipality with number '{municipality}'.",
-                {"municipality": ["Unknown municipality."]},
+                _l("Det finnes ingen kommune med nummer %(number)s.", number=municipality),
+                {"municipality": [_l("Ukjent kommune.")]},
             )
     if codes:
         found = _sites_with_municipality(Site.code.in_(codes))
         unknown = sorted(set(codes) - {s.code for s, _ in found})
         if unknown:
             raise NotFound(
-                f"No site with code '{unknown[0]}'.", {"site": [f"Unknown site: {unknown[0]}."]}
+                _l("Det finnes ikke noe sted med koden %(code)s.", code=unknown[0]),
+                {"site": [_l("Ukjent sted: %(code)s.", code=unknown[0])]},
             )
         if place is not None:
             outside = [s.code for s, _ in found if s.municipality_id != place.id]
             if outside:
                 raise ValidationError(
-                    f"Site '{outside[0]}' is not in municipality {place.number}.",
-                    {"site": ["Not in the chosen municipality."]},
+                    _l(
+                        "Stedet %(site)s er ikke i kommune %(number)s.",
+                        site=outside[0],
+                        number=place.number,
+                    ),
+                    {"site": [_l("Ikke i den valgte kommunen.")]},
                 )
     elif place is not None:
         found = _sites_with_municipality(Site.municipality_id == place.id)
         if not found:
             raise ValidationError(
-                f"Municipality {place.number} ({place.name}) has no sites.",
-                {"municipality": ["Has no sites."]},
+                _l(
+                    "Kommune %(number)s (%(name)s) har ingen steder.",
+                    number=place.number,
+                    name=place.name,
+                ),
+                {"municipality": [_l("Har ingen steder.")]},
             )
     else:
         visible = visible_sites(actor).with_only_columns(Site.id).scalar_subquery()
         found = _sites_with_municipality(Site.id.in_(visible))
         found = [(s, m) for s, m in found if can(actor, s, REPORT_ROLE)]
         if not found:
-            raise Forbidden("You are not site lead or coordinator for any site.")
+            raise Forbidden(_l("Du er ikke stedsleder eller koordinator for noe sted."))
     if codes or place is not None:
         refused = [s.code for s, _ in found if not can(actor, s, REPORT_ROLE)]
         if refused:
             raise Forbidden(
-                f"You may not report on site '{refused[0]}'; "
-                "site leads see their own sites, coordinators their municipality."
+                _l(
+                    "Du kan ikke lage rapport for stedet %(site)s; stedsledere ser sine egne "
+                    "steder, koordinatorer sin kommune.",
+                    site=refused[0],
+                )
             )
     return Scope(
         date_from,
@@ -414,8 +427,12 @@ def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
     """The distribution report for a resolved scope (also what the workbook's sheets use)."""
     if by not in periods.BUCKETS:
         raise ValidationError(
-            f"Unknown bucket '{by}'; use one of {', '.join(periods.BUCKETS)}.",
-            {"by": ["Unknown bucket."]},
+            _l(
+                "Ukjent inndeling: %(by)s; bruk en av %(buckets)s.",
+                by=by,
+                buckets=", ".join(periods.BUCKETS),
+            ),
+            {"by": [_l("Ukjent inndeling.")]},
         )
     buckets = periods.buckets(scope.start, scope.end, by)
     label_of = {periods.bucket_index(by, b.start): b.label for b in buckets}
@@ -470,7 +487,7 @@ def report_page(
     """The Reports page: choices for the filters, a preset or custom period, and the report."""
     sites = reportable_sites(actor)
     if not sites:
-        raise Forbidden("You are not site lead or coordinator for any site.")
+        raise Forbidden(_l("Du er ikke stedsleder eller koordinator for noe sted."))
     places: dict[str, str] = {}
     if actor.is_coordinator:
         by_place: dict[str, list[SiteInfo]] = defaultdict(list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.errors import Conflict, NotFound, ValidationError
@@ -28,7 +29,10 @@ def snapshot(site: Site) -> dict[str, Any]:
 def get_municipality(number: str, field: str = "municipality") -> Municipality:
     found = db.session.scalar(select(Municipality).where(Municipality.number == number))
     if found is None:
-        raise NotFound(f"No municipality with number '{number}'.", {field: ["Unknown."]})
+        raise NotFound(
+            _l("Det finnes ingen kommune med nummer %(number)s.", number=number),
+            {field: [_l("Ukjent.")]},
+        )
     return found
 
 
@@ -49,7 +53,9 @@ def read_site(actor: Actor, code: str) -> Site:
 
 def _check_kind(kind: str) -> None:
     if kind not in SITE_KINDS:
-        raise ValidationError(f"Unknown site kind '{kind}'.", {"kind": ["Unknown site kind."]})
+        raise ValidationError(
+            _l("Ukjent type sted: %(kind)s.", kind=kind), {"kind": [_l("Ukjent type sted.")]}
+        )
 
 
 @service
@@ -69,12 +75,15 @@ def create_site(
         place.id,
     ):
         raise ValidationError(
-            "Coordinators create sites only in their own municipality.",
-            {"municipality": ["Not your municipality."]},
+            _l("Koordinatorer oppretter steder bare i egen kommune."),
+            {"municipality": [_l("Ikke din kommune.")]},
         )
     _check_kind(kind)
     if db.session.scalar(select(Site.id).where(Site.code == code)) is not None:
-        raise Conflict(f"A site with code '{code}' exists already.", {"code": ["Taken."]})
+        raise Conflict(
+            _l("Det finnes allerede et sted med koden %(code)s.", code=code),
+            {"code": [_l("Allerede i bruk.")]},
+        )
     site = Site(code=code, name=name, municipality=place, kind=kind, active=True)
     db.session.add(site)
     db.session.flush()

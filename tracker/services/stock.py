@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,8 +29,9 @@ def check_lines_unique(lines: list[dict[str, Any]], key: str = "item") -> None:
         ident = (line[key], line.get("lot"))
         if ident in seen:
             raise ValidationError(
-                f"The item '{line[key]}' appears twice; give it once with the total.",
-                {"lines": {str(index): {key: ["Duplicate item."]}}},
+                _l("Varen %(item)s står to ganger; før den én gang med summen.", item=line[key]),
+                {"lines": {str(index): {key: [_l("Varen står to ganger.")]}}},
+                code="duplicate-item",
             )
         seen.add(ident)
 
@@ -56,25 +58,37 @@ def _resolve_lot(
     where: dict[str, dict[str, dict[str, list[str]]]] = {"lines": {str(index): {}}}
     if not item.tracks_lots:
         if lot_number or expiry:
-            where["lines"][str(index)]["lot"] = ["This item does not track lots."]
-            raise ValidationError(f"The item '{item.code}' does not track lots.", where)
+            where["lines"][str(index)]["lot"] = [_l("Varen føres ikke med parti.")]
+            raise ValidationError(
+                _l("Varen %(item)s føres ikke med parti.", item=item.code), where, code="no-lots"
+            )
         return None, False
     if not lot_number:
-        where["lines"][str(index)]["lot"] = ["Required for this item."]
-        raise ValidationError(f"The item '{item.code}' needs a lot number.", where)
+        where["lines"][str(index)]["lot"] = [_l("Må fylles ut for denne varen.")]
+        raise ValidationError(
+            _l("Varen %(item)s må ha partinummer.", item=item.code), where, code="lot-required"
+        )
     lot = catalog.find_lot(item, lot_number)
     if lot is None:
         if expiry is None:
-            where["lines"][str(index)]["expiry"] = ["Required for a new lot."]
-            raise ValidationError(f"The new lot '{lot_number}' needs an expiry date.", where)
+            where["lines"][str(index)]["expiry"] = [_l("Må fylles ut for et nytt parti.")]
+            raise ValidationError(
+                _l("Det nye partiet %(lot)s må ha utløpsdato.", lot=lot_number),
+                where,
+                code="expiry-required",
+            )
         questioned = contains_national_id(lot_number)
         if questioned and not confirmed:
-            where["lines"][str(index)]["lot"] = ["Looks like a national ID number."]
+            where["lines"][str(index)]["lot"] = [_l("Ser ut som et fødselsnummer.")]
             raise LotLooksLikeNationalId(
-                f"The new lot number of {item.code} (line {index + 1}) validates as a national "
-                "ID number (fødselsnummer, D- or H-number). If it is printed on the box, a site "
-                "lead sends the receipt again with confirm_lot_number: true.",
-                {**where, "confirm_lot_number": ["Required for this lot number."]},
+                _l(
+                    "Det nye partinummeret til %(item)s (linje %(line)s) ser ut som et "
+                    "fødselsnummer (eller D- eller H-nummer). Står det på esken, sender en "
+                    "stedsleder mottaket på nytt med confirm_lot_number: true.",
+                    item=item.code,
+                    line=index + 1,
+                ),
+                {**where, "confirm_lot_number": [_l("Må fylles ut for dette partinummeret.")]},
             )
         # Two receipts naming the same new lot at once: one inserts, the other finds it.
         db.session.execute(
@@ -87,9 +101,15 @@ def _resolve_lot(
     else:
         questioned = False
     if expiry is not None and lot.expiry != expiry:
-        where["lines"][str(index)]["expiry"] = ["Differs from the lot's known expiry."]
+        where["lines"][str(index)]["expiry"] = [_l("Avviker fra partiets kjente utløpsdato.")]
         raise ValidationError(
-            f"Lot '{lot_number}' is known with expiry {lot.expiry}, not {expiry}.", where
+            _l(
+                "Partiet %(lot)s er kjent med utløpsdato %(known)s, ikke %(given)s.",
+                lot=lot_number,
+                known=lot.expiry,
+                given=expiry,
+            ),
+            where,
         )
     return lot, questioned
 
@@ -122,9 +142,15 @@ def check_lot_usable(item: Item, lot: Lot | None, on: date) -> None:
     """Expired lots cannot be handed out (409); they can still be discarded."""
     if lot is not None and lot.expiry is not None and lot.expiry < on:
         raise Conflict(
-            f"Lot '{lot.lot_number}' of {item.code} expired on {lot.expiry.isoformat()} and "
-            "cannot be handed out; discard it instead.",
-            {"lot": ["Expired."]},
+            _l(
+                "Partiet %(lot)s av %(item)s gikk ut på dato %(expiry)s og kan ikke deles ut; "
+                "kasser det i stedet.",
+                lot=lot.lot_number,
+                item=item.code,
+                expiry=lot.expiry.isoformat(),
+            ),
+            {"lot": [_l("Utløpt.")]},
+            code="lot-expired",
         )
 
 
@@ -151,11 +177,11 @@ def receive(
     """
     site = require_site(actor, get_site(site_code))
     if not site.active:
-        raise Conflict(f"Site '{site.code}' is deactivated.")
+        raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(received_on)
     check_free_text("note", note)
     if not lines:
-        raise ValidationError("A receipt needs at least one line.", {"lines": ["Empty."]})
+        raise ValidationError(_l("Et mottak må ha minst én linje."), {"lines": [_l("Tom.")]})
     check_lines_unique(lines)
     receipt = Receipt(site=site, received_on=received_on, note=note, created_by_id=actor.user_id)
     db.session.add(receipt)
@@ -173,9 +199,11 @@ def receive(
         if questioned and lot is not None:
             if not can_confirm_lot_numbers(actor, site):
                 raise Forbidden(
-                    "Only a site lead may confirm that a lot number which looks like a "
-                    "national ID number is printed on the box.",
-                    {"confirm_lot_number": ["Needs a site lead."]},
+                    _l(
+                        "Bare en stedsleder kan bekrefte at et partinummer som ser ut som et "
+                        "fødselsnummer står på esken."
+                    ),
+                    {"confirm_lot_number": [_l("Krever en stedsleder.")]},
                 )
             confirmed_lots.append((item, lot))
         moves.append(
@@ -363,7 +391,9 @@ def movements_query(
     if date_to:
         query = query.where(StockMovement.occurred_on <= date_to)
     if date_from and date_to and date_from > date_to:
-        raise ValidationError("'from' is after 'to'.", {"from": ["After 'to'."]})
+        raise ValidationError(
+            _l("Fra-datoen er etter til-datoen."), {"from": [_l("Etter til-datoen.")]}
+        )
     return query
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
@@ -75,7 +76,7 @@ def _resolve_lines(
 ) -> list[tuple[Item, Any, int]]:
     """Check the lines and choose lots: (item, lot, quantity) for each non-zero line."""
     if not lines:
-        raise ValidationError("An entry needs at least one line.", {"lines": ["Empty."]})
+        raise ValidationError(_l("En registrering må ha minst én linje."), {"lines": [_l("Tom.")]})
     stock.check_lines_unique(lines)
     codes = [line["item"] for line in lines]
     items = {
@@ -88,12 +89,14 @@ def _resolve_lines(
         )
         where: dict[str, dict[str, dict[str, list[str]]]] = {"lines": {str(index): {"item": []}}}
         if not item.active:
-            where["lines"][str(index)]["item"] = ["Inactive item."]
-            raise ValidationError(f"The item '{item.code}' is no longer in use.", where)
-        if item.category == "naloxone":
-            where["lines"][str(index)]["item"] = ["Record naloxone as a naloxone handout."]
+            where["lines"][str(index)]["item"] = [_l("Varen er ikke i bruk.")]
             raise ValidationError(
-                "Naloxone is recorded as naloxone handouts, with the programme's fields.", where
+                _l("Varen %(item)s er ikke lenger i bruk.", item=item.code), where
+            )
+        if item.category == "naloxone":
+            where["lines"][str(index)]["item"] = [_l("Før nalokson som naloksonutdeling.")]
+            raise ValidationError(
+                _l("Nalokson føres som naloksonutdeling, med programmets felt."), where
             )
         if line["quantity"] == 0:
             continue
@@ -106,8 +109,10 @@ def _resolve_lines(
             )
             stock.check_lot_usable(item, lot, on)
         elif line.get("lot"):
-            where["lines"][str(index)] = {"lot": ["This item does not track lots."]}
-            raise ValidationError(f"The item '{item.code}' does not track lots.", where)
+            where["lines"][str(index)] = {"lot": [_l("Varen føres ikke med parti.")]}
+            raise ValidationError(
+                _l("Varen %(item)s føres ikke med parti.", item=item.code), where, code="no-lots"
+            )
         resolved.append((item, lot, line["quantity"]))
     return resolved
 
@@ -115,7 +120,8 @@ def _resolve_lines(
 def _check_contacts(contacts: int) -> None:
     if not 0 <= contacts <= MAX_CONTACTS:
         raise ValidationError(
-            f"Contacts must be between 0 and {MAX_CONTACTS}.", {"contacts": ["Out of range."]}
+            _l("Kontakter må være fra 0 til %(max)s.", max=MAX_CONTACTS),
+            {"contacts": [_l("Utenfor tillatt område.")]},
         )
 
 
@@ -194,14 +200,17 @@ def create_tally(
         site = found or get_site(site_code)  # NotFound
         require_site(actor, site)
         if not site.active:
-            raise Conflict(f"Site '{site.code}' is deactivated.")
+            raise Conflict(
+                _l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive"
+            )
         check_entry_date(entry_date)
         _check_contacts(contacts)
         check_free_text("note", note)
         resolved = _resolve_lines(site.id, entry_date, lines)
         if not resolved and contacts == 0:
             raise ValidationError(
-                "Nothing to record: every quantity and contacts are 0.", {"lines": ["All zero."]}
+                _l("Ingenting å lagre: alle antall og kontakter er 0."),
+                {"lines": [_l("Alt er 0.")]},
             )
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
@@ -293,7 +302,7 @@ def _replace_lines(tally: TallyEntry, resolved: list[tuple[Item, Any, int]]) -> 
 def get_tally(actor: Actor, tally_id: int, need: str = "staff") -> TallyEntry:
     tally = get_by_id(TallyEntry, tally_id)
     if tally is None:
-        raise NotFound(f"No entry with id {tally_id}.")
+        raise NotFound(_l("Det finnes ingen registrering med id %(id)s.", id=tally_id))
     require_site(actor, tally.site, need)
     return tally
 
@@ -310,16 +319,23 @@ def _lock_tally(
     """
     tally = lock_by_id(TallyEntry, tally_id, selectinload(TallyEntry.lines))
     if tally is None:
-        raise NotFound(f"No entry with id {tally_id}.")
+        raise NotFound(_l("Det finnes ingen registrering med id %(id)s.", id=tally_id))
     require_site(actor, tally.site)
     replayed(idem)
     if tally.deleted_at is not None:
-        raise Conflict(f"Entry {tally.id} is already deleted.", {"id": ["Already deleted."]})
+        raise Conflict(
+            _l("Registrering %(id)s er allerede slettet.", id=tally.id),
+            {"id": [_l("Allerede slettet.")]},
+        )
     if expected is not None and tally.version not in expected:
         raise PreconditionFailed(
-            f"Entry {tally.id} was changed by someone else (it is now at version "
-            f"{tally.version}); read it again and send the change once more.",
-            {"If-Match": [f'Current version is "{tally.version}".']},
+            _l(
+                "Registrering %(id)s er endret av noen andre (den er nå i versjon "
+                "%(version)s); hent den på nytt og send endringen igjen.",
+                id=tally.id,
+                version=tally.version,
+            ),
+            {"If-Match": [_l('Gjeldende versjon er "%(version)s".', version=tally.version)]},
         )
     return tally
 
@@ -348,7 +364,8 @@ def update_tally(
     tally.entry_date, tally.contacts = new_date, contacts
     if not tally.lines and contacts == 0:
         raise ValidationError(
-            "Nothing would be left: delete the entry instead.", {"lines": ["All zero."]}
+            _l("Ingenting ville bli igjen: slett registreringen i stedet."),
+            {"lines": [_l("Alt er 0.")]},
         )
     tally.updated_by_id, tally.updated_at = actor.user_id, utcnow()
     tally.version += 1  # the row is locked: no other change can bump it meanwhile
@@ -490,7 +507,13 @@ def edit_screen(actor: Actor, site_code: str, tally_id: int) -> tuple[TallyEntry
     """An entry to change, with the form data of its site and day."""
     tally = get_tally(actor, tally_id)
     if tally.site.code != site_code:
-        raise NotFound(f"No entry with id {tally_id} at site '{site_code}'.")
+        raise NotFound(
+            _l(
+                "Det finnes ingen registrering med id %(id)s ved %(site)s.",
+                id=tally_id,
+                site=site_code,
+            )
+        )
     return tally, entry_screen(actor, site_code, tally.entry_date)
 
 
@@ -510,10 +533,13 @@ class History:
 def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> History:
     """Entries (deleted ones too, marked) between two dates, newest day first."""
     if date_from > date_to:
-        raise ValidationError("'from' is after 'to'.", {"from": ["After 'to'."]})
+        raise ValidationError(
+            _l("Fra-datoen er etter til-datoen."), {"from": [_l("Etter til-datoen.")]}
+        )
     if (date_to - date_from).days > HISTORY_MAX_DAYS:
         raise ValidationError(
-            f"Show at most {HISTORY_MAX_DAYS} days at a time.", {"from": ["Range too long."]}
+            _l("Vis høyst %(n)s dager om gangen.", n=HISTORY_MAX_DAYS),
+            {"from": [_l("For langt tidsrom.")]},
         )
     site = require_site(actor, get_site(site_code))
     entries = list(

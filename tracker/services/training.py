@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
@@ -55,12 +56,33 @@ def snapshot(session: TrainingSession) -> dict[str, Any]:
     }
 
 
+# The audiences as people say them, for messages.
+AUDIENCE_NAMES = {
+    "pwud": _l("personer som bruker rusmidler"),
+    "relative": _l("pårørende"),
+    "staff": _l("ansatte"),
+    "other": _l("andre"),
+}
+
+
+# The audiences as people say them, for messages.
+AUDIENCE_NAMES = {
+    "pwud": _l("personer som bruker rusmidler"),
+    "relative": _l("pårørende"),
+    "staff": _l("ansatte"),
+    "other": _l("andre"),
+}
+
+
 def _check_date(held_on: date) -> None:
     """A session has happened: today at the latest (no late-shift allowance)."""
     if held_on > today():
         raise ValidationError(
-            f"The date {held_on.isoformat()} is in the future; record a session once held.",
-            {"date": ["Date is in the future."]},
+            _l(
+                "Datoen %(date)s er fram i tid; før opp kurset når det er holdt.",
+                date=held_on.isoformat(),
+            ),
+            {"date": [_l("Datoen er fram i tid.")]},
         )
     check_entry_date(held_on)
 
@@ -74,40 +96,53 @@ def _check_counts(counts: Mapping[str, int | None], attendees: int) -> dict[str,
             value = attendees if audience == "staff" else 0
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
-                f"The {audience} count must be a whole number.", {audience: ["Not an integer."]}
+                _l("Antall %(audience)s må være et helt tall.", audience=AUDIENCE_NAMES[audience]),
+                {audience: [_l("Ikke et gyldig heltall.")]},
             )
         if not 0 <= value <= MAX_AUDIENCE:
             raise ValidationError(
-                f"The {audience} count must be between 0 and {MAX_AUDIENCE}.",
-                {audience: ["Out of range."]},
+                _l(
+                    "Antall %(audience)s må være fra 0 til %(max)s.",
+                    audience=AUDIENCE_NAMES[audience],
+                    max=MAX_AUDIENCE,
+                ),
+                {audience: [_l("Utenfor tillatt område.")]},
             )
         checked[audience] = value
     if checked["staff"] < attendees:
         raise ValidationError(
-            f"{attendees} staff attendees are named but the staff count is {checked['staff']}.",
-            {"staff": ["Less than the staff attendees named."]},
+            _l(
+                "%(named)s ansatte er krysset av som deltakere, men antall ansatte er %(count)s.",
+                named=attendees,
+                count=checked["staff"],
+            ),
+            {"staff": [_l("Færre enn de ansatte som er krysset av.")]},
         )
     if sum(checked.values()) == 0:
         raise ValidationError(
-            "A session needs at least one participant.", {"_schema": ["No participants."]}
+            _l("Kurset må ha minst én deltaker."), {"_schema": [_l("Ingen deltakere.")]}
         )
     return checked
 
 
 def _check_details(training_type: str, duration: int | None, trainer: str | None) -> None:
     if training_type not in TRAINING_TYPES:
-        raise ValidationError(f"Unknown training type '{training_type}'.", {"type": ["Unknown."]})
+        raise ValidationError(
+            _l("Ukjent kurstype: %(type)s.", type=training_type), {"type": [_l("Ukjent.")]}
+        )
     if duration is not None and (
         isinstance(duration, bool)
         or not isinstance(duration, int)
         or not 1 <= duration <= MAX_DURATION
     ):
         raise ValidationError(
-            f"The duration must be 1-{MAX_DURATION} minutes.",
-            {"duration_minutes": ["Out of range."]},
+            _l("Varigheten må være 1–%(max)s minutter.", max=MAX_DURATION),
+            {"duration_minutes": [_l("Utenfor tillatt område.")]},
         )
     if trainer is not None and len(trainer) > 200:
-        raise ValidationError("The trainer's name is too long.", {"trainer": ["Too long."]})
+        raise ValidationError(
+            _l("Navnet på kursholderen er for langt."), {"trainer": [_l("For lang.")]}
+        )
 
 
 def site_staff(site: Site) -> list[User]:
@@ -126,15 +161,29 @@ def _resolve_attendees(site: Site, emails: list[str], already: Sequence[User] = 
     """The named users: active staff of the site, or people already on the session."""
     wanted = [e.strip().lower() for e in emails]
     if len(wanted) > MAX_ATTENDEES:
-        raise ValidationError("Too many attendees.", {"attendees": ["Too many."]})
+        raise ValidationError(_l("For mange deltakere."), {"attendees": [_l("For mange.")]})
     if len(set(wanted)) != len(wanted):
-        raise ValidationError("An attendee is named twice.", {"attendees": ["Duplicate."]})
+        raise ValidationError(
+            _l("En deltaker står to ganger."), {"attendees": [_l("Står to ganger.")]}
+        )
     staff = {u.email: u for u in [*already, *site_staff(site)]}
     unknown = [e for e in wanted if e not in staff]
     if unknown:
         raise ValidationError(
-            f"Not active staff at {site.code}: {', '.join(unknown)}.",
-            {"attendees": [f"Not active staff at {site.code}: {', '.join(unknown)}."]},
+            _l(
+                "Ikke aktive ansatte ved %(site)s: %(people)s.",
+                site=site.code,
+                people=", ".join(unknown),
+            ),
+            {
+                "attendees": [
+                    _l(
+                        "Ikke aktive ansatte ved %(site)s: %(people)s.",
+                        site=site.code,
+                        people=", ".join(unknown),
+                    )
+                ]
+            },
         )
     return [staff[e] for e in wanted]
 
@@ -156,7 +205,7 @@ def record_session(
     """Record a held session; each named staff attendee gets a certification of its type."""
     site = require_site(actor, get_site(site_code), RECORD_ROLE)
     if not site.active:
-        raise Conflict(f"Site '{site.code}' is deactivated.")
+        raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     _check_date(held_on)
     _check_details(training_type, duration_minutes, trainer)
     check_free_text("note", note)
@@ -243,7 +292,7 @@ def get_session(actor: Actor, session_id: int, *, lock: bool = False) -> Trainin
     """One session, if the actor may see its site; lock=True to change it (read fresh)."""
     session = (lock_by_id if lock else get_by_id)(TrainingSession, session_id)
     if session is None:
-        raise NotFound(f"No training session {session_id}.")
+        raise NotFound(_l("Det finnes ikke noe kurs %(id)s.", id=session_id))
     require_site(actor, session.site)
     return session
 
@@ -369,9 +418,11 @@ MAX_PERIOD_DAYS = 10 * 366
 
 def _check_period(start: date, end: date) -> None:
     if end < start:
-        raise ValidationError("The period ends before it starts.", {"to": ["Before 'from'."]})
+        raise ValidationError(
+            _l("Perioden slutter før den begynner."), {"to": [_l("Før fra-datoen.")]}
+        )
     if (end - start).days > MAX_PERIOD_DAYS:
-        raise ValidationError("The period is longer than ten years.", {"to": ["Too long."]})
+        raise ValidationError(_l("Perioden er lengre enn ti år."), {"to": [_l("For lang.")]})
 
 
 def summary_for(
@@ -404,7 +455,7 @@ def register_choices(actor: Actor, site_code: str | None) -> RegisterChoices:
     """The sites the actor may record at; the chosen one (or the first) and its active staff."""
     sites = recordable_sites(actor)
     if not sites:
-        raise Forbidden("Only site leads and coordinators record training sessions.")
+        raise Forbidden(_l("Bare stedsledere og koordinatorer fører opp kurs."))
     chosen = next((s for s in sites if s.code == site_code), None)
     if chosen is None and site_code:
         require_site(actor, get_site(site_code), RECORD_ROLE)

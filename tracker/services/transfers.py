@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, cast
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, Select, func, or_, select, update
 
 from tracker.dates import check_entry_date
@@ -48,7 +49,11 @@ def snapshot(transfer: Transfer) -> dict[str, Any]:
     }
 
 
-def _line_error(index: int, field: str, message: str) -> dict[str, Any]:
+# The statuses as people say them, for messages.
+STATUS_NAMES = {"shipped": _l("sendt"), "received": _l("mottatt"), "cancelled": _l("avbrutt")}
+
+
+def _line_error(index: int, field: str, message: Any) -> dict[str, Any]:
     return {"lines": {str(index): {field: [message]}}}
 
 
@@ -57,9 +62,9 @@ def _resolve_lines(
 ) -> list[tuple[Item, Lot | None, int]]:
     """(item, lot, quantity) per line; lot items without a named lot take the FEFO lot."""
     if not lines:
-        raise ValidationError("A transfer needs at least one line.", {"lines": ["Empty."]})
+        raise ValidationError(_l("En overføring må ha minst én linje."), {"lines": [_l("Tom.")]})
     if len(lines) > MAX_LINES:
-        raise ValidationError(f"At most {MAX_LINES} lines.", {"lines": ["Too many."]})
+        raise ValidationError(_l("Høyst %(n)s linjer.", n=MAX_LINES), {"lines": [_l("For mange.")]})
     resolved: list[tuple[Item, Lot | None, int]] = []
     seen: set[tuple[int, int | None]] = set()
     for index, line in enumerate(lines):
@@ -67,7 +72,8 @@ def _resolve_lines(
         quantity = line["quantity"]
         if quantity <= 0:
             raise ValidationError(
-                "Quantities must be at least 1.", _line_error(index, "quantity", "Below 1.")
+                _l("Antall må være minst 1."),
+                _line_error(index, "quantity", _l("Under 1.")),
             )
         lot: Lot | None = None
         if item.tracks_lots:
@@ -75,26 +81,33 @@ def _resolve_lines(
                 lot = catalog.find_lot(item, line["lot"])
                 if lot is None:
                     raise ValidationError(
-                        f"No lot '{line['lot']}' of {item.code}.",
-                        _line_error(index, "lot", "Unknown lot."),
+                        _l(
+                            "Det finnes ikke noe parti %(lot)s av %(item)s.",
+                            lot=line["lot"],
+                            item=item.code,
+                        ),
+                        _line_error(index, "lot", _l("Ukjent parti.")),
                     )
             else:
                 lot = stock.pick_lot(site_id, item, on)
                 if lot is None:
                     raise ValidationError(
-                        f"No usable lot of {item.code} to send; name the lot.",
-                        _line_error(index, "lot", "Required."),
+                        _l(
+                            "Ingen brukbare partier av %(item)s å sende; oppgi partiet.",
+                            item=item.code,
+                        ),
+                        _line_error(index, "lot", _l("Må fylles ut.")),
                     )
         elif line.get("lot"):
             raise ValidationError(
-                f"The item '{item.code}' does not track lots.",
-                _line_error(index, "lot", "This item does not track lots."),
+                _l("Varen %(item)s føres ikke med parti.", item=item.code),
+                _line_error(index, "lot", _l("Varen føres ikke med parti.")),
             )
         key = (item.id, lot.id if lot else None)
         if key in seen:
             raise ValidationError(
-                f"The item '{item.code}' appears twice; give it once with the total.",
-                _line_error(index, "item", "Duplicate item."),
+                _l("Varen %(item)s står to ganger; før den én gang med summen.", item=item.code),
+                _line_error(index, "item", _l("Varen står to ganger.")),
             )
         seen.add(key)
         resolved.append((item, lot, quantity))
@@ -116,10 +129,14 @@ def ship(
     sender = require_site(actor, get_site(from_code, "from"), "lead")
     receiver = get_site(to_code, "to")
     if sender.id == receiver.id:
-        raise ValidationError("A transfer goes to another site.", {"to": ["Same as 'from'."]})
+        raise ValidationError(
+            _l("En overføring går til et annet sted."), {"to": [_l("Samme som fra-stedet.")]}
+        )
     for site in (sender, receiver):
         if not site.active:
-            raise Conflict(f"Site '{site.code}' is deactivated.")
+            raise Conflict(
+                _l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive"
+            )
     check_entry_date(shipped_on, "date")
     check_free_text("note", note)
     resolved = _resolve_lines(sender.id, shipped_on, lines)
@@ -172,7 +189,11 @@ def _claim(transfer: Transfer, new_status: str) -> None:
     done = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if done != 1:
         current = db.session.scalar(select(Transfer.status).where(Transfer.id == transfer.id))
-        raise Conflict(f"Transfer {transfer.id} is already {current}.", {"status": [current]})
+        name = STATUS_NAMES.get(current or "", current)
+        raise Conflict(
+            _l("Overføring %(id)s er allerede %(status)s.", id=transfer.id, status=name),
+            {"status": [name]},
+        )
 
 
 def _received_quantities(transfer: Transfer, received: list[dict[str, Any]] | None) -> list[int]:
@@ -185,24 +206,29 @@ def _received_quantities(transfer: Transfer, received: list[dict[str, Any]] | No
         position = by_line.get(given["line_id"])
         if position is None:
             raise ValidationError(
-                f"Line {given['line_id']} is not part of transfer {transfer.id}.",
-                _line_error(index, "line_id", "Unknown line."),
+                _l(
+                    "Linje %(line)s hører ikke til overføring %(id)s.",
+                    line=given["line_id"],
+                    id=transfer.id,
+                ),
+                _line_error(index, "line_id", _l("Ukjent linje.")),
             )
         if quantities[position] is not None:
             raise ValidationError(
-                "A line appears twice.", _line_error(index, "line_id", "Duplicate line.")
+                _l("En linje står to ganger."),
+                _line_error(index, "line_id", _l("Linjen står to ganger.")),
             )
         line = transfer.lines[position]
         if not 0 <= given["quantity"] <= line.quantity_shipped:
             raise ValidationError(
-                f"Received must be between 0 and the {line.quantity_shipped} shipped.",
-                _line_error(index, "quantity", "More than shipped or negative."),
+                _l("Mottatt må være fra 0 til de %(n)s som ble sendt.", n=line.quantity_shipped),
+                _line_error(index, "quantity", _l("Mer enn sendt, eller negativt.")),
             )
         quantities[position] = given["quantity"]
     if any(q is None for q in quantities):
         raise ValidationError(
-            "Give the received quantity for every line (0 if nothing arrived).",
-            {"lines": ["Every line of the transfer is needed."]},
+            _l("Oppgi mottatt antall for hver linje (0 hvis ingenting kom)."),
+            {"lines": [_l("Alle linjene i overføringen trengs.")]},
         )
     return [int(q) for q in quantities]  # type: ignore[arg-type]
 
@@ -223,12 +249,19 @@ def receive(
     check_entry_date(received_on, "date")
     if received_on < transfer.shipped_on:
         raise ValidationError(
-            "A transfer cannot arrive before it was shipped.", {"date": ["Before shipping."]}
+            _l("En overføring kan ikke komme fram før den ble sendt."),
+            {"date": [_l("Før sendingen.")]},
         )
     check_free_text("note", note)
     quantities = _received_quantities(transfer, lines)
     if transfer.status != "shipped":
-        raise Conflict(f"Transfer {transfer.id} is already {transfer.status}.")
+        raise Conflict(
+            _l(
+                "Overføring %(id)s er allerede %(status)s.",
+                id=transfer.id,
+                status=STATUS_NAMES.get(transfer.status, transfer.status),
+            )
+        )
     _claim(transfer, "received")
     transfer.status = "received"
     transfer.received_on = received_on
@@ -284,10 +317,18 @@ def cancel(actor: Actor, transfer_id: int, *, reason: str) -> Transfer:
     transfer = get_transfer(actor, transfer_id)
     require_site(actor, transfer.from_site, "lead")
     if not reason or not reason.strip():
-        raise ValidationError("Say why the transfer is cancelled.", {"reason": ["Required."]})
+        raise ValidationError(
+            _l("Skriv hvorfor overføringen avbrytes."), {"reason": [_l("Må fylles ut.")]}
+        )
     check_free_text("reason", reason)
     if transfer.status != "shipped":
-        raise Conflict(f"Transfer {transfer.id} is already {transfer.status}.")
+        raise Conflict(
+            _l(
+                "Overføring %(id)s er allerede %(status)s.",
+                id=transfer.id,
+                status=STATUS_NAMES.get(transfer.status, transfer.status),
+            )
+        )
     _claim(transfer, "cancelled")
     transfer.status = "cancelled"
     outs = db.session.scalars(
@@ -328,7 +369,7 @@ def cancel(actor: Actor, transfer_id: int, *, reason: str) -> Transfer:
 def _get(transfer_id: int) -> Transfer:
     transfer = get_by_id(Transfer, transfer_id)
     if transfer is None:
-        raise NotFound(f"No transfer {transfer_id}.")
+        raise NotFound(_l("Det finnes ingen overføring %(id)s.", id=transfer_id))
     return transfer
 
 
@@ -336,7 +377,7 @@ def get_transfer(actor: Actor, transfer_id: int) -> Transfer:
     """A transfer is visible to whoever may see either of its sites."""
     transfer = _get(transfer_id)
     if not (can(actor, transfer.from_site) or can(actor, transfer.to_site)):
-        raise NotFound(f"No transfer {transfer_id}.")
+        raise NotFound(_l("Det finnes ingen overføring %(id)s.", id=transfer_id))
     return transfer
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -103,7 +104,9 @@ def service(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except OperationalError as exc:
             db.session.rollback()
-            raise ServiceUnavailable("The database is not reachable right now.") from exc
+            raise ServiceUnavailable(
+                _l("Databasen svarer ikke akkurat nå. Prøv igjen om litt.")
+            ) from exc
         except BaseException:
             db.session.rollback()
             raise

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,6 +21,7 @@ from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, sessions
 from tracker.services.access import (
+    ROLE_NAMES,
     Actor,
     can,
     get_site,
@@ -50,7 +52,7 @@ def hash_token(raw: str) -> str:
 def get_user(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound(f"No user with email '{email}'.")
+        raise NotFound(_l("Det finnes ingen bruker med e-post %(email)s.", email=email))
     return user
 
 
@@ -62,14 +64,15 @@ def _locked(user: User) -> User:
     """
     fresh = lock_by_id(User, user.id)
     if fresh is None:
-        raise NotFound(f"No user with id {user.id}.")
+        raise NotFound(_l("Det finnes ingen bruker med id %(id)s.", id=user.id))
     return fresh
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationError(
-            f"A password needs at least {MIN_PASSWORD} characters.", {"password": ["Too short."]}
+            _l("Et passord må ha minst %(n)s tegn.", n=MIN_PASSWORD),
+            {"password": [_l("For kort.")]},
         )
 
 
@@ -84,16 +87,21 @@ def create_user_unchecked(
     """Build a user without an actor's permission check (bootstrap and services below)."""
     email = email.strip().lower()
     if "@" not in email:
-        raise ValidationError("That is not an email address.", {"email": ["Invalid."]})
+        raise ValidationError(_l("Det er ikke en e-postadresse."), {"email": [_l("Ugyldig.")]})
     check_free_text("email", email)
     check_free_text("name", name)
     if role not in ROLES:
-        raise ValidationError(f"Unknown role '{role}'.", {"role": ["Unknown."]})
+        raise ValidationError(_l("Ukjent rolle: %(role)s.", role=role), {"role": [_l("Ukjent.")]})
     if role in SITE_ROLES and not site_codes:
-        raise ValidationError("Staff and site leads need a site.", {"site": ["Required."]})
+        raise ValidationError(
+            _l("Ansatte og stedsledere må ha et sted."), {"site": [_l("Må fylles ut.")]}
+        )
     _check_password(password)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"A user with email '{email}' exists already.", {"email": ["Taken."]})
+        raise Conflict(
+            _l("Det finnes allerede en bruker med e-post %(email)s.", email=email),
+            {"email": [_l("Allerede i bruk.")]},
+        )
     user = User(
         email=email,
         name=name,
@@ -142,7 +150,7 @@ def manages(actor: Actor, user: User) -> bool:
 
 def require_manages(actor: Actor, user: User) -> User:
     if not manages(actor, user):
-        raise Forbidden(f"You do not have access to the account {user.email}.")
+        raise Forbidden(_l("Du har ikke tilgang til kontoen %(email)s.", email=user.email))
     return user
 
 
@@ -150,7 +158,8 @@ def _check_grant(actor: Actor, user: User) -> None:
     """What an account may be given by this actor: never more than the actor holds."""
     if user.global_role is None and not user.memberships:
         raise ValidationError(
-            "A user needs a site or the role coordinator or admin.", {"memberships": ["Empty."]}
+            _l("En bruker må ha et sted eller rollen koordinator eller administrator."),
+            {"memberships": [_l("Tom.")]},
         )
     if user.global_role != "coordinator":
         user.municipality = None
@@ -158,13 +167,18 @@ def _check_grant(actor: Actor, user: User) -> None:
     if actor.is_admin:
         return
     if user.global_role == "admin":
-        raise Forbidden("This needs the role admin.", {"role": ["Only admins make admins."]})
+        raise Forbidden(
+            _l("Dette krever rollen %(role)s.", role=ROLE_NAMES["admin"]),
+            {"role": [_l("Bare administratorer lager administratorer.")]},
+        )
     area = actor.user.municipality_id
     if user.global_role == "coordinator" and area is not None and user.municipality_id != area:
         raise Forbidden(
-            "You do not have access to that municipality: coordinators make coordinators "
-            "of their own municipality only.",
-            {"municipality": ["Not your municipality."]},
+            _l(
+                "Du har ikke tilgang til den kommunen: koordinatorer lager koordinatorer bare "
+                "i egen kommune."
+            ),
+            {"municipality": [_l("Ikke din kommune.")]},
         )
     for membership in user.memberships:
         require_site(actor, membership.site, "coordinator")
@@ -210,9 +224,11 @@ def create_first_admin(email: str, name: str, password: str) -> User:
     once any admin exists, so it cannot be used to make a second one unseen."""
     if admin_exists():
         raise Conflict(
-            "An admin exists already; `init` only makes the first one. Use `users create` "
-            "or the users page.",
-            {"admin": ["Exists."]},
+            _l(
+                "Det finnes allerede en administrator; `init` lager bare den første. Bruk "
+                "`users create` eller brukersiden."
+            ),
+            {"admin": [_l("Finnes allerede.")]},
         )
     user = create_user_unchecked(email, name, password, "admin")
     audit.record(Actor(user), "user", user.id, "init", after=user_snapshot(user))
@@ -252,7 +268,7 @@ def change_password(actor: Actor, current: str, new: str, keep_session: str | No
     """A new password; every other session ends and the user's API tokens are revoked."""
     user = _locked(actor.user)  # a racing change of the password must know the new one
     if not check_password_hash(user.password_hash, current):
-        raise ValidationError("The current password is wrong.", {"current": ["Wrong."]})
+        raise ValidationError(_l("Nåværende passord er feil."), {"current": [_l("Feil passord.")]})
     _check_password(new)
     user.password_hash = generate_password_hash(new, PASSWORD_METHOD)
     revoked = _end_everything(actor, user, keep_session)
@@ -303,7 +319,7 @@ def set_active(actor: Actor, email: str, active: bool) -> User:
 
 def _set_active(actor: Actor, user: User, active: bool) -> None:
     if not active and user.id == actor.user_id:
-        raise Conflict("You cannot deactivate your own account.", {"active": ["Your own."]})
+        raise Conflict(_l("Du kan ikke deaktivere din egen konto."), {"active": [_l("Din egen.")]})
     user.active = active
     user.session_version += 1
     sessions.end_all(user)
@@ -316,7 +332,8 @@ def token_days(days: int | None) -> int:
         return longest
     if not 1 <= days <= longest:
         raise ValidationError(
-            f"A token lasts from 1 to {longest} days.", {"days": [f"From 1 to {longest}."]}
+            _l("En API-nøkkel varer fra 1 til %(n)s dager.", n=longest),
+            {"days": [_l("Fra 1 til %(n)s.", n=longest)]},
         )
     return days
 
@@ -382,7 +399,7 @@ def revoke_token(actor: Actor | None, token_id: int) -> ApiToken:
     Revoking it again changes nothing (it keeps its first time)."""
     token = lock_by_id(ApiToken, token_id)
     if token is None or not (actor is None or actor.is_admin or token.user_id == actor.user_id):
-        raise NotFound(f"No token with id {token_id}.")
+        raise NotFound(_l("Det finnes ingen API-nøkkel med id %(id)s.", id=token_id))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(
@@ -499,7 +516,7 @@ def list_users(actor: Actor) -> list[User]:
 def get_user_by_id(user_id: int, *, lock: bool = False) -> User:
     user = lock_by_id(User, user_id) if lock else get_by_id(User, user_id)
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(_l("Det finnes ingen bruker %(id)s.", id=user_id))
     return user
 
 
@@ -519,10 +536,14 @@ def _set_memberships(user: User, wanted: list[dict[str, str]]) -> None:
     roles: dict[str, str] = {}
     for entry in wanted:
         if entry["role"] not in SITE_ROLES:
-            raise ValidationError(f"Unknown site role '{entry['role']}'.", {"memberships": ["?"]})
+            raise ValidationError(
+                _l("Ukjent rolle ved sted: %(role)s.", role=entry["role"]),
+                {"memberships": [_l("Ukjent rolle.")]},
+            )
         if entry["site"] in roles:
             raise ValidationError(
-                f"Site '{entry['site']}' is named twice.", {"memberships": ["Twice."]}
+                _l("Stedet %(site)s står to ganger.", site=entry["site"]),
+                {"memberships": [_l("Står to ganger.")]},
             )
         roles[entry["site"]] = entry["role"]
     for membership in list(user.memberships):
@@ -546,9 +567,11 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
         user.name = changes["name"]
     if "global_role" in changes:
         if changes["global_role"] not in (None, *GLOBAL_ROLES):
-            raise ValidationError("Unknown global role.", {"global_role": ["Unknown."]})
+            raise ValidationError(_l("Ukjent rolle."), {"global_role": [_l("Ukjent.")]})
         if user.id == actor.user_id and changes["global_role"] != user.global_role:
-            raise Conflict("You cannot change your own role.", {"global_role": ["Your own."]})
+            raise Conflict(
+                _l("Du kan ikke endre din egen rolle."), {"global_role": [_l("Din egen.")]}
+            )
         user.global_role = changes["global_role"]
     if "municipality" in changes:
         number = changes["municipality"]
@@ -562,7 +585,8 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     db.session.flush()
     if before["global_role"] == "admin" and _active_admins() == 0:
         raise Conflict(
-            "The last active admin must stay an active admin.", {"global_role": ["Last."]}
+            _l("Den siste aktive administratoren må forbli aktiv administrator."),
+            {"global_role": [_l("Den siste.")]},
         )
     audit.record(actor, "user", user.id, "update", before=before, after=user_snapshot(user))
     commit()
@@ -572,5 +596,5 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
 def email_of(user_id: int) -> str:
     email = db.session.scalar(select(User.email).where(User.id == user_id))
     if email is None:
-        raise NotFound(f"No user with id {user_id}.")
+        raise NotFound(_l("Det finnes ingen bruker med id %(id)s.", id=user_id))
     return email

@@ -6,15 +6,19 @@ Both are public (no login, no token) and say nothing about the data.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.errors import problem
+from tracker.errors import STATUS_TEXTS, problem
 from tracker.extensions import db
+from tracker.language import request_locale
 
 bp = Blueprint("health", __name__)
 
@@ -34,6 +38,13 @@ def database_revisions() -> frozenset[str]:
         return frozenset(rows)
 
 
+def _unready(detail: Any, retry_after: str) -> Response:
+    """A 503 problem in the language asked for, chosen without the database (it may be down)."""
+    with force_locale(request_locale()):
+        title = STATUS_TEXTS[503][0]
+        return problem(503, title, detail, slug="unavailable", headers={"Retry-After": retry_after})
+
+
 @bp.get("/healthz")
 def healthz():
     """The process is up and answering."""
@@ -46,20 +57,10 @@ def readyz():
     try:
         current = database_revisions()
     except SQLAlchemyError:
-        return problem(
-            503,
-            "Service unavailable",
-            "The database is not reachable.",
-            slug="unavailable",
-            headers={"Retry-After": "5"},
-        )
+        return _unready(STATUS_TEXTS[503][1], "5")
     heads = migration_heads(current_app.extensions["migrate"].directory)
     if current != heads:
-        return problem(
-            503,
-            "Service unavailable",
-            "The database schema is not at the latest migration; run `flask db upgrade`.",
-            slug="unavailable",
-            headers={"Retry-After": "30"},
+        return _unready(
+            _l("Databaseskjemaet er ikke på siste migrering; kjør `flask db upgrade`."), "30"
         )
     return jsonify(status="ready", database=db.engine.dialect.name, revision=sorted(current))
