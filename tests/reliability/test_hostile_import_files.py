@@ -226,3 +226,16 @@ def test_a_workbook_within_the_bounds_still_imports(coordinator, app, monkeypatc
     result = imports.import_file(Actor(coordinator), io.BytesIO(data), "h.xlsx")
     assert (result.rows, result.imported) == (1, 1)
     assert Limits.from_config(app.config) == Limits()
+
+
+def test_an_english_api_client_reads_why_in_english(coordinator, client):
+    api = api_client(client, coordinator)
+    response = api.post(
+        "/imports",
+        json=None,
+        headers={"Accept-Language": "en"},
+        **multipart(sparse("A1:XFD1048576", None), "hostile.xlsx"),
+    )
+    assert response.status_code == 422
+    assert "rows (its dimension)" in response.json["detail"]
+    assert response.json["type"].endswith("/import-file-refused")
