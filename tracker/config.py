@@ -91,6 +91,13 @@ class Config:
         # file's signed SHA-256 on the page) may be confirmed by sending the file again.
         self.IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 200 * 1024 * 1024))
         self.IMPORT_CHECK_MAX_AGE = int(os.environ.get("IMPORT_CHECK_MAX_AGE", 24 * 3600))
+        # What an import file may hold (services/import_limits.py): data rows; for xlsx, the
+        # bytes all its parts unpack to, and how much more than compressed each large part is.
+        self.IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 1_000_000))
+        self.IMPORT_MAX_UNZIPPED_BYTES = int(
+            os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
+        )
+        self.IMPORT_MAX_ZIP_RATIO = int(os.environ.get("IMPORT_MAX_ZIP_RATIO", 100))
         self.CERTIFICATION_MONTHS = _months(os.environ.get("CERTIFICATION_MONTHS"))
         self.API_TITLE = "tracker"
         self.API_VERSION = "v1"

@@ -183,3 +183,43 @@ def test_the_export_covers_only_the_period_and_the_sites_asked_for(app):
     assert lines[0].startswith("site,date,month,item,quantity,contacts")
     assert lines[1:] == ["OSL-MO,2025-03-01,,SPR-2,1,1,,,,,,"]
     assert oslo.code in text
+
+
+HOSTILE_LOTS = ('=HYPERLINK("http://x","klikk")', "+1+1", "-1", "@A1", "\t=1+1", "'=2+2", "''-3")
+
+
+def test_lot_numbers_that_look_like_formulas_come_back_unchanged(app):
+    """The export neutralises them with a leading ' and the import takes it off again."""
+    make_site("OSL-MO", municipality="0301")
+    kits = make_item("NAL-1", "naloxone")
+    for number in HOSTILE_LOTS:
+        make_lot(kits, number, expiry=date(2030, 1, 1))
+    actor = Actor(make_user("admin"))
+    for offset, number in enumerate(HOSTILE_LOTS):
+        naloxone.hand_out(
+            actor,
+            site_code="OSL-MO",
+            handed_out_on=START + timedelta(days=offset),
+            quantity=offset + 1,
+            recipient_group="relative",
+            first_time=True,
+            training_given=False,
+            lot=number,
+        )
+
+    def handouts() -> list[tuple]:
+        rows = db.session.scalars(select(NaloxoneHandout).order_by(NaloxoneHandout.handed_out_on))
+        return [(h.handed_out_on, h.quantity, h.lot.lot_number) for h in rows]
+
+    before = handouts()
+    assert [lot for _, _, lot in before] == list(HOSTILE_LOTS)
+    text = "".join(import_files.export_csv(actor, date_from=START, date_to=date(2025, 12, 31)))
+    assert "\n=" not in text
+    assert ";=" not in text
+    _empty_the_distribution_tables()
+
+    result = imports.import_file(actor, io.BytesIO(text.encode("utf-8")), "export.csv")
+    assert result.ok, result.errors[:3]
+    assert handouts() == before
+    again = "".join(import_files.export_csv(actor, date_from=START, date_to=date(2025, 12, 31)))
+    assert again == text

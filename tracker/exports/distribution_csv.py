@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from tracker.exports.cells import csv_row
 from tracker.exports.labels import labels
 
 COLUMNS = ("site", "site_name", "municipality", "category", "bucket", "from", "to", "quantity")
@@ -23,7 +24,10 @@ def lines(rows: list[dict[str, Any]], lang: str = "nb") -> Iterator[str]:
     for row in rows:
         values = {**row, "category": names.get(f"cat.{row['category']}", row["category"])}
         writer.writerow(
-            [v.isoformat() if hasattr(v, "isoformat") else v for v in (values[c] for c in COLUMNS)]
+            csv_row(
+                v.isoformat() if hasattr(v, "isoformat") else v
+                for v in (values[c] for c in COLUMNS)
+            )
         )
         if buffer.tell() > 64_000:
             yield buffer.getvalue()

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from tracker.exports.cells import cell as make_cell
 
 HEADINGS = {
     "nb": [
@@ -51,19 +52,13 @@ def build(
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     header = []
     for title in HEADINGS[lang]:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = make_cell(sheet, title)
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
     count = 0
     for row in rows:
-        cells = []
-        for value, number_format in zip(row, FORMATS, strict=True):
-            cell = WriteOnlyCell(sheet, value=value)
-            if number_format and value is not None:
-                cell.number_format = number_format
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([make_cell(sheet, v, f) for v, f in zip(row, FORMATS, strict=True)])
         count += 1
     sheet.auto_filter.ref = f"A1:J{count + 1}"
     book.properties.title = f"Bestillingsliste {generated_on.isoformat()}"

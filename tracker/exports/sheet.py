@@ -11,6 +11,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from tracker.exports.cells import cell as text_safe_cell
+from tracker.exports.cells import put
+
 INTEGER = "#,##0"
 DECIMAL = "#,##0.0"
 RATIO = "0.00"
@@ -68,9 +71,7 @@ class Table:
     def heading_row(self, values: Sequence[Any]) -> None:
         cells = []
         for value in values:
-            cell = self._cell(None, bold=True)
-            cell.value = value
-            cells.append(cell)
+            cells.append(put(self._cell(None, bold=True), value))
         self.sheet.append(cells)
         self.rows += 1
 
@@ -82,12 +83,9 @@ class Table:
                 row.append(None)
             elif type(value) is str:
                 # Text (also a suppression marker) keeps no number format and stays text.
-                text.value = value
-                text.data_type = "s"
-                row.append(text)
+                row.append(put(text, value))
             else:
-                cell.value = value
-                row.append(cell)
+                row.append(put(cell, value))
         if extra:
             row.append(None)
             row.extend(extra)
@@ -108,8 +106,5 @@ class Table:
 
 
 def styled(sheet: Any, value: Any, number_format: str | None = None) -> WriteOnlyCell:
-    """A single formatted cell for rows outside a Table's columns."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if number_format and value is not None and not isinstance(value, str):
-        cell.number_format = number_format
-    return cell
+    """A single formatted cell for rows outside a Table's columns (text stays text)."""
+    return text_safe_cell(sheet, value, number_format)

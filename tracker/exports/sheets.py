@@ -272,7 +272,12 @@ def training_sheet(book: Workbook, data: SummaryData) -> None:
             getattr(status, name, 0) if status else 0
             for name in ("staff", "valid", "expiring", "expired", "missing")
         ]
-        sheet.append([*_site_cells(site), *[styled(sheet, v, INTEGER) for v in counts]])
+        sheet.append(
+            [
+                *[styled(sheet, v) for v in _site_cells(site)],
+                *[styled(sheet, v, INTEGER) for v in counts],
+            ]
+        )
     table.close()
 
 
@@ -342,6 +347,6 @@ def about_sheet(book: Workbook, data: SummaryData) -> None:
         (t["about.source"], t["about.source_text"], None),
     ]
     for label, value, number_format in rows:
-        sheet.append([label, styled(sheet, value, number_format)])
+        sheet.append([styled(sheet, label), styled(sheet, value, number_format)])
     table.rows += len(rows)
     table.close()

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from tracker.errors import ValidationError
+from tracker.exports.cells import cell, cells, csv_row
 from tracker.extensions import db
 from tracker.models import Item, Lot, Municipality, NaloxoneHandout, Site, TallyEntry, TallyLine
 from tracker.services.access import Actor, can, require_role
@@ -94,7 +95,7 @@ def _csv_chunks(records: Iterable[dict[str, Any]], lang: str) -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writerow([HEADINGS[lang][c] for c in COLUMNS])
     for count, record in enumerate(records, start=1):
-        writer.writerow(_line(record, lang))
+        writer.writerow(csv_row(_line(record, lang)))
         if count % 2000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -109,7 +110,6 @@ def template_csv(lang: str = "nb") -> str:
 def template_xlsx(lang: str = "nb") -> bytes:
     """The template workbook: the data sheet first (the import reads it), then an explanation."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     lang = _check_lang(lang)
@@ -119,11 +119,9 @@ def template_xlsx(lang: str = "nb") -> bytes:
     for index in range(len(COLUMNS)):
         sheet.column_dimensions[chr(ord("A") + index)].width = 16
     bold = Font(bold=True)
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=HEADINGS[lang][name])
-        cell.font = bold
-        header.append(cell)
+    header = [cell(sheet, HEADINGS[lang][name]) for name in COLUMNS]
+    for heading in header:
+        heading.font = bold
     sheet.append(header)
     for example in EXAMPLES:
         row = []
@@ -133,18 +131,14 @@ def template_xlsx(lang: str = "nb") -> bytes:
                 value = _cell(name, value, lang)  # a month as text, never a whole date
             elif isinstance(value, bool):
                 value = _cell(name, value, lang)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, date):
-                cell.number_format = "DD.MM.YYYY"
-            elif isinstance(value, int):
-                cell.number_format = "# ##0"
-            row.append(cell)
+            number_format = "DD.MM.YYYY" if isinstance(value, date) else "# ##0"
+            row.append(cell(sheet, value, number_format))  # no format on text
         sheet.append(row)
     about = book.create_sheet("Forklaring" if lang == "nb" else "About")
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 80
     for name in COLUMNS:
-        about.append([HEADINGS[lang][name], EXPLANATION[name][0 if lang == "nb" else 1]])
+        about.append(cells(about, [HEADINGS[lang][name], EXPLANATION[name][lang != "nb"]]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import functools
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +23,18 @@ from openpyxl.utils import get_column_letter
 
 from tracker.dates import EARLIEST
 from tracker.errors import ValidationError
+from tracker.exports.cells import from_csv
 from tracker.models.distribution import REFILL_REASONS
 from tracker.privacy import contains_national_id, is_national_id, redact_national_ids
+from tracker.services.import_limits import (
+    FileRefused,
+    Limits,
+    bounded_lines,
+    bounded_rows,
+    check_dimension,
+    check_workbook,
+    sheet_extent,
+)
 
 MAX_QUANTITY = 10_000_000  # a month's figure for a large outlet stays far below this
 MAX_CONTACTS = 1_000_000
@@ -259,11 +270,12 @@ def parse_bool(value: Any) -> bool | None:
 
 
 def text_cell(value: Any) -> str | None:
+    """Text as written, without the `'` an export puts before text like "=..." (cells.py)."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = from_csv(str(value).strip())
     return text or None
 
 
@@ -306,14 +318,16 @@ def sniff_kind(filename: str, head: bytes) -> str:
     return "csv"
 
 
-def iter_csv(stream: IO[bytes]) -> Iterator[list[Any]]:
-    """Rows of a UTF-8 CSV (with or without BOM), delimited by ';', ',' or tab."""
+def iter_csv(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[Any]]:
+    """Rows of a UTF-8 CSV (with or without BOM), delimited by ';', ',' or tab, within limits."""
+    limits = limits or Limits()
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        first = text.readline()
+        lines = bounded_lines(text, limits)
+        first = next(lines, "")
         delimiter = max((";", ",", "\t"), key=first.count)
-        yield next(csv.reader([first], delimiter=delimiter)) if first else []
-        yield from csv.reader(text, delimiter=delimiter)
+        rows = csv.reader(itertools.chain([first] if first else [], lines), delimiter=delimiter)
+        yield from bounded_rows(rows, limits)
     except UnicodeDecodeError:
         raise ValidationError(
             _l("CSV-filen er ikke UTF-8. Lagre den som «CSV UTF-8» fra Excel."),
@@ -329,24 +343,59 @@ def iter_csv(stream: IO[bytes]) -> Iterator[list[Any]]:
             text.detach()
 
 
-def iter_xlsx(stream: IO[bytes]) -> Iterator[list[Any]]:
-    """Rows of the first sheet, read-only (streamed), values only."""
+def iter_xlsx(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[Any]]:
+    """Rows of the first sheet, read-only (streamed), values only, within limits.
+
+    The zip and the sheet's extent are checked first (import_limits), and rows are read only
+    as far as the cells really go: openpyxl would otherwise pad rows out to the sheet's
+    claimed dimension.
+    """
     from zipfile import BadZipFile
 
+    from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
 
+    limits = limits or Limits()
+    check_workbook(stream, limits)
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError):
+    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        if isinstance(exc, DefusedXmlException) or isinstance(exc.__cause__, DefusedXmlException):
+            raise _entities() from None  # openpyxl wraps what its parser raised
         raise ValidationError(
             _l("Excel-filen kan ikke leses."), {"file": [_l("Kan ikke leses.")]}
         ) from None
     try:
         sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        check_dimension(sheet.max_row, sheet.max_column, limits)
+        # The sheet's part, by openpyxl 3.1's own names for it (pinned <3.2).
+        path = sheet._worksheet_path  # type: ignore[attr-defined]
+        with book._archive.open(path) as part:  # type: ignore[attr-defined]
+            rows, columns = sheet_extent(part, limits)
+        if not rows:
+            return
+        cells = sheet.iter_rows(max_row=rows, max_col=max(columns, 1), values_only=True)
+        for row in cells:
             yield list(row)
+    except DefusedXmlException:
+        raise _entities() from None
+    except SyntaxError:  # xml.etree's ParseError: a sheet that is not well-formed XML
+        raise ValidationError(
+            _l("Excel-filen kan ikke leses: arket er ikke gyldig XML."),
+            {"file": [_l("Ugyldig XML.")]},
+        ) from None
     finally:
         book.close()
+
+
+def _entities() -> ValidationError:
+    return FileRefused(
+        _l(
+            "Excel-filen deklarerer XML-entiteter, som et regneark aldri trenger (et angrep "
+            "med entitetsutvidelse?)."
+        ),
+        {"file": [_l("XML-entiteter.")]},
+    )
 
 
 # --- validating rows ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO, Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
@@ -39,6 +40,7 @@ from tracker.services.import_format import (
     map_headings,
     sniff_kind,
 )
+from tracker.services.import_limits import Limits
 from tracker.services.unit import commit, service
 
 CHUNK = import_stage.CHUNK
@@ -124,7 +126,8 @@ def _rows(stream: IO[bytes], filename: str) -> Generator[list[Any]]:
     head = stream.read(4)
     stream.seek(0)
     kind = sniff_kind(filename, head)
-    yield from iter_xlsx(stream) if kind == "xlsx" else iter_csv(stream)
+    limits = Limits.from_config(current_app.config)
+    yield from iter_xlsx(stream, limits) if kind == "xlsx" else iter_csv(stream, limits)
 
 
 def _stage(

@@ -31,7 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, Regexp
 
 from tracker.dates import today
-from tracker.errors import DomainError
+from tracker.errors import DomainError, ValidationError
 from tracker.services import import_files, imports
 from tracker.services.exports import XLSX
 from tracker.web.common import current_actor
@@ -138,7 +138,11 @@ def check():
         return _page(form), 400
     upload = form.file.data
     actor = current_actor()
-    result = imports.import_file(actor, upload.stream, upload.filename, dry_run=True)
+    try:
+        result = imports.import_file(actor, upload.stream, upload.filename, dry_run=True)
+    except ValidationError as exc:  # the file itself: unreadable, too large, hostile
+        flash(_("Importen ble avvist: %(detail)s", detail=exc.detail), "error")
+        return _page(UploadForm(formdata=None)), exc.status
     confirm = None
     if result.ok and not result.already_imported:
         confirm = ConfirmForm(formdata=None, check=_check_token(result.file_hash, actor.user_id))
