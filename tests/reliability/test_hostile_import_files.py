@@ -239,3 +239,48 @@ def test_an_english_api_client_reads_why_in_english(coordinator, client):
     assert response.status_code == 422
     assert "rows (its dimension)" in response.json["detail"]
     assert response.json["type"].endswith("/import-file-refused")
+
+
+def _package(rewrite: Callable[[str, bytes], bytes]) -> zipfile.ZipFile:
+    """A two-sheet workbook as openpyxl writes it, with some parts rewritten."""
+    book = openpyxl.Workbook()
+    book.active.title = "Data"
+    book.create_sheet("Other")
+    written = io.BytesIO()
+    book.save(written)
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, rewrite(info.filename, source.read(info.filename)))
+    return zipfile.ZipFile(rewritten)
+
+
+def test_the_first_sheet_is_found_from_the_package_relationships():
+    """The sheet scanned for its extent is the one openpyxl reads first, named by the
+    workbook's relationships (relative or absolute targets), without openpyxl's internals."""
+    from tracker.services.import_limits import first_sheet_part
+
+    assert first_sheet_part(_package(lambda name, data: data)) == "xl/worksheets/sheet1.xml"
+
+    def absolute_and_swapped(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            data = data.replace(b'Target="/xl/worksheets/sheet1.xml"', b"Target=\"X\"")
+            data = data.replace(b'Target="worksheets/sheet1.xml"', b"Target=\"X\"")
+            data = data.replace(b'Target="/xl/worksheets/sheet2.xml"', b"Target=\"Y\"")
+            data = data.replace(b'Target="worksheets/sheet2.xml"', b"Target=\"Y\"")
+            data = data.replace(b'Target="X"', b'Target="/xl/worksheets/sheet2.xml"')
+            data = data.replace(b'Target="Y"', b'Target="worksheets/sheet1.xml"')
+        return data
+
+    assert first_sheet_part(_package(absolute_and_swapped)) == "xl/worksheets/sheet2.xml"
+
+
+def test_a_package_without_a_sheet_is_refused():
+    from tracker.services.import_limits import first_sheet_part
+
+    def no_rels(name: str, data: bytes) -> bytes:
+        return b"<Relationships/>" if name == "xl/_rels/workbook.xml.rels" else data
+
+    with pytest.raises(ValidationError) as refused:
+        first_sheet_part(_package(no_rels))
+    assert refused.value.status == 422

@@ -13,6 +13,7 @@ import functools
 import io
 import itertools
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,12 +28,13 @@ from tracker.exports.cells import from_csv
 from tracker.models.distribution import REFILL_REASONS
 from tracker.privacy import contains_national_id, is_national_id, redact_national_ids
 from tracker.services.import_limits import (
-    FileRefused,
     Limits,
     bounded_lines,
     bounded_rows,
     check_dimension,
     check_workbook,
+    first_sheet_part,
+    refuse_entities,
     sheet_extent,
 )
 
@@ -350,35 +352,40 @@ def iter_xlsx(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[
     as far as the cells really go: openpyxl would otherwise pad rows out to the sheet's
     claimed dimension.
     """
-    from zipfile import BadZipFile
-
     from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
 
     limits = limits or Limits()
     check_workbook(stream, limits)
     try:
+        with zipfile.ZipFile(stream) as archive, archive.open(first_sheet_part(archive)) as part:
+            rows, columns = sheet_extent(part, limits)
+    except DefusedXmlException:
+        refuse_entities()
+    except (KeyError, SyntaxError):  # a missing part; a sheet that is not well-formed XML
+        raise ValidationError(
+            _l("Excel-filen kan ikke leses: arket er ikke gyldig XML."),
+            {"file": [_l("Ugyldig XML.")]},
+        ) from None
+    stream.seek(0)
+    try:
         book = load_workbook(stream, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
         if isinstance(exc, DefusedXmlException) or isinstance(exc.__cause__, DefusedXmlException):
-            raise _entities() from None  # openpyxl wraps what its parser raised
+            refuse_entities()  # openpyxl wraps what its parser raised
         raise ValidationError(
             _l("Excel-filen kan ikke leses."), {"file": [_l("Kan ikke leses.")]}
         ) from None
     try:
         sheet = book.worksheets[0]
         check_dimension(sheet.max_row, sheet.max_column, limits)
-        # The sheet's part, by openpyxl 3.1's own names for it (pinned <3.2).
-        path = sheet._worksheet_path  # type: ignore[attr-defined]
-        with book._archive.open(path) as part:  # type: ignore[attr-defined]
-            rows, columns = sheet_extent(part, limits)
         if not rows:
             return
         cells = sheet.iter_rows(max_row=rows, max_col=max(columns, 1), values_only=True)
         for row in cells:
             yield list(row)
     except DefusedXmlException:
-        raise _entities() from None
+        refuse_entities()
     except SyntaxError:  # xml.etree's ParseError: a sheet that is not well-formed XML
         raise ValidationError(
             _l("Excel-filen kan ikke leses: arket er ikke gyldig XML."),
@@ -386,16 +393,6 @@ def iter_xlsx(stream: IO[bytes], limits: Limits | None = None) -> Iterator[list[
         ) from None
     finally:
         book.close()
-
-
-def _entities() -> ValidationError:
-    return FileRefused(
-        _l(
-            "Excel-filen deklarerer XML-entiteter, som et regneark aldri trenger (et angrep "
-            "med entitetsutvidelse?)."
-        ),
-        {"file": [_l("XML-entiteter.")]},
-    )
 
 
 # --- validating rows ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ columns counted.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import struct
 import zipfile
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
+from defusedxml import ElementTree
 from flask_babel import lazy_gettext as _l
 from lxml import etree
 
@@ -35,6 +37,8 @@ MAX_WHOLE_PART = 10 * 1024 * 1024
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 
 
@@ -65,6 +69,17 @@ class FileRefused(ValidationError):
 
 def refuse(detail: Any, why: Any) -> NoReturn:
     raise FileRefused(detail, {"file": [why]})
+
+
+def refuse_entities() -> NoReturn:
+    """XML entity declarations: a spreadsheet never needs them; expanding them is an attack."""
+    refuse(
+        _l(
+            "Excel-filen deklarerer XML-entiteter, som et regneark aldri trenger (et angrep "
+            "med entitetsutvidelse?)."
+        ),
+        _l("XML-entiteter."),
+    )
 
 
 def _mb(size: int) -> str:
@@ -177,6 +192,29 @@ def _column_number(letters: str) -> int:
     return number
 
 
+def first_sheet_part(archive: zipfile.ZipFile) -> str:
+    """The zip path of the workbook's first sheet (the one openpyxl's worksheets[0] reads).
+
+    Read from the package itself, as the OOXML standard lays it out: the first <sheet> of
+    xl/workbook.xml names a relationship whose target, in xl/_rels/workbook.xml.rels, is the
+    sheet's part. Both parts are small and parsed with defusedxml.
+    """
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        sheet = next(book.iter(f"{_MAIN}sheet"))
+        wanted = sheet.get(_RELATIONSHIP)
+        target = next(
+            r.get("Target", "") for r in rels.iter(f"{_PACKAGE_RELS}Relationship")
+            if r.get("Id") == wanted
+        )  # fmt: skip
+    except (KeyError, StopIteration, ElementTree.ParseError):
+        refuse(_l("Excel-filen kan ikke leses: den har ikke noe ark."), _l("Ikke noe ark."))
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
 def sheet_extent(part: IO[bytes], limits: Limits) -> tuple[int, int]:
     """(rows, columns) the sheet's cells really span, refused as soon as beyond the bounds.
 
@@ -186,7 +224,7 @@ def sheet_extent(part: IO[bytes], limits: Limits) -> tuple[int, int]:
     rows = columns = 0
     parser = etree.iterparse(
         part,
-        events=("end",),
+        events=("start", "end"),
         tag=f"{_MAIN}row",
         resolve_entities=False,
         no_network=True,
@@ -194,7 +232,11 @@ def sheet_extent(part: IO[bytes], limits: Limits) -> tuple[int, int]:
         huge_tree=False,
     )
     try:
-        for _, row in parser:
+        for event, row in parser:
+            if event == "start":
+                if not rows and row.getroottree().docinfo.internalDTD is not None:
+                    refuse_entities()
+                continue
             reference = row.get("r")
             rows = int(reference) if reference and reference.isdigit() else rows + 1
             if rows > limits.rows + 1:
@@ -218,7 +260,9 @@ def sheet_extent(part: IO[bytes], limits: Limits) -> tuple[int, int]:
             parent = row.getparent()
             while parent is not None and row.getprevious() is not None:
                 del parent[0]
-    except etree.XMLSyntaxError:
+    except etree.XMLSyntaxError as exc:
+        if "entity" in str(exc).lower():  # an entity declared or used before the first row
+            refuse_entities()
         refuse(_l("Excel-filen kan ikke leses: arket er ikke gyldig XML."), _l("Ugyldig XML."))
     return rows, columns
 
