@@ -39,24 +39,6 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Logg inn"))
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField(
-        _l("Nåværende passord"), validators=[DataRequired(_l("Skriv nåværende passord."))]
-    )
-    new = PasswordField(
-        _l("Nytt passord"),
-        validators=[
-            DataRequired(_l("Skriv et nytt passord.")),
-            Length(min=users.MIN_PASSWORD, message=_l("Minst %(n)d tegn.", n=users.MIN_PASSWORD)),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Gjenta nytt passord"),
-        validators=[EqualTo("new", _l("Passordene er ikke like."))],
-    )
-    submit = SubmitField(_l("Bytt passord"))
-
-
 class ResetPasswordForm(FlaskForm):
     """A new password through a one-time link (no current password: it was forgotten)."""
 
@@ -72,6 +54,15 @@ class ResetPasswordForm(FlaskForm):
         validators=[EqualTo("new", _l("Passordene er ikke like."))],
     )
     submit = SubmitField(_l("Sett passord"))
+
+
+class PasswordForm(ResetPasswordForm):
+    """A new password from the account page: the current one first."""
+
+    current = PasswordField(
+        _l("Nåværende passord"), validators=[DataRequired(_l("Skriv nåværende passord."))]
+    )
+    submit = SubmitField(_l("Bytt passord"))
 
 
 class ConfirmForm(FlaskForm):
