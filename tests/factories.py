@@ -223,3 +223,39 @@ def make_training(
         counts=counts or {"pwud": 4},
         attendees=[u.email for u in attendees or []],
     )
+
+
+def make_world() -> tuple[User, dict[str, Any]]:
+    """An admin, and a record of every kind a URL names, as the URL rules' values.
+
+    Two sites with a tally, stock, a transfer, an open count and a training session, for the
+    tests that walk every rule of the URL map.
+    """
+    from tracker.services import counts, stock, tallies, training, transfers
+
+    site, other = make_site("OSL-MO"), make_site("BGO-MO", municipality="4601")
+    make_item("SPR-2")
+    make_lot(make_item("NAL-1", category="naloxone"), "L1")
+    admin = make_user("admin")
+    boss = Actor(admin)
+    tally = tallies.create_tally(
+        boss, site_code=site.code, entry_date=today(), contacts=1,
+        lines=[{"item": "SPR-2", "quantity": 1}],
+    )  # fmt: skip
+    stock.receive(
+        boss, site_code=site.code, received_on=today(), lines=[{"item": "SPR-2", "quantity": 50}]
+    )
+    shipped = transfers.ship(
+        boss, from_code=site.code, to_code=other.code, shipped_on=today(),
+        lines=[{"item": "SPR-2", "quantity": 2}],
+    )  # fmt: skip
+    session = training.record_session(
+        boss, site_code=site.code, held_on=today(), training_type="cpr", counts={"pwud": 2}
+    )
+    count = counts.open_count(boss, site_code=site.code)
+    values = {
+        "code": "OSL-MO", "item": "SPR-2", "kind": "csv", "tally_id": tally.id,
+        "transfer_id": shipped.id, "session_id": session.id, "count_id": count.id,
+        "user_id": make_user("staff", [site]).id, "discrepancy_id": 1,
+    }  # fmt: skip
+    return admin, values

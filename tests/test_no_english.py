@@ -28,10 +28,10 @@ from tests.factories import (
     api_client,
     login,
     make_item,
-    make_lot,
     make_site,
     make_token,
     make_user,
+    make_world,
     tally_body,
 )
 from tests.web.pages import form_post
@@ -39,7 +39,7 @@ from tracker import config, create_app
 from tracker.dates import today
 from tracker.errors import Conflict
 from tracker.extensions import db
-from tracker.services import counts, stock, tallies, training, transfers
+from tracker.services import stock
 from tracker.services.access import Actor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,31 +155,7 @@ RULES = sorted(
 @pytest.fixture
 def world(app: Flask, client):
     """Sites with a tally, stock, a transfer, a count and a training session, as the demo."""
-    site, other = make_site("OSL-MO"), make_site("BGO-MO", municipality="4601")
-    make_item("SPR-2")
-    make_lot(make_item("NAL-1", category="naloxone"), "L1")
-    admin = make_user("admin")
-    boss = Actor(admin)
-    tally = tallies.create_tally(
-        boss, site_code=site.code, entry_date=today(), contacts=1,
-        lines=[{"item": "SPR-2", "quantity": 1}],
-    )  # fmt: skip
-    stock.receive(
-        boss, site_code=site.code, received_on=today(), lines=[{"item": "SPR-2", "quantity": 50}]
-    )
-    shipped = transfers.ship(
-        boss, from_code=site.code, to_code=other.code, shipped_on=today(),
-        lines=[{"item": "SPR-2", "quantity": 2}],
-    )  # fmt: skip
-    session = training.record_session(
-        boss, site_code=site.code, held_on=today(), training_type="cpr", counts={"pwud": 2}
-    )
-    count = counts.open_count(boss, site_code=site.code)
-    values = {
-        "code": "OSL-MO", "item": "SPR-2", "kind": "csv", "tally_id": tally.id,
-        "transfer_id": shipped.id, "session_id": session.id, "count_id": count.id,
-        "user_id": make_user("staff", [site]).id, "discrepancy_id": 1,
-    }  # fmt: skip
+    admin, values = make_world()
     login(client, admin)
     return {"admin": admin, "token": make_token(admin), "values": values}
 
