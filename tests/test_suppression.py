@@ -162,3 +162,12 @@ def test_the_old_rule_gave_figures_away_and_mislabelled_others():
     assert_protected(
         flat(naloxone_table(figures, sites, True, 5)), true, naloxone_identities(sites)
     )
+
+
+def test_small_figures_the_marker_would_pin_show_the_confidential_symbol_instead():
+    # Four 1s under a total of 4: "<5" everywhere would say each is exactly 1.
+    values = {"total": 4, "a": 1, "b": 1, "c": 1, "d": 1}
+    identities = [Identity("total", ("a", "b", "c", "d"))]
+    shown = protect(values, identities, 5)
+    assert set(shown.values()) <= {"<5", HIDDEN}
+    assert_protected(shown, values, identities)

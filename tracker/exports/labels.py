@@ -86,7 +86,8 @@ NB: dict[str, str] = {
     "about.suppression": "Skjermingsregel",
     "about.suppression_on": (
         "Tall om personer (naloksonmottakere etter gruppe, første gang/påfyll og årsak; "
-        "deltakere på opplæring) fra 1 til {t_1} vises som «<{t}». Andre tall, også totaler, "
+        "deltakere på opplæring) fra 1 til {t_1} vises som «<{t}» (eller «:» der også det ville "
+        "avslørt tallet). Andre tall, også totaler, "
         "skjules som «:» der de synlige tallene og summene ellers ville avslørt et skjult tall. "
         "Antall utstyr skjermes aldri."
     ),
@@ -195,7 +196,8 @@ EN: dict[str, str] = {
     "about.suppression": "Suppression rule",
     "about.suppression_on": (
         "Person-level figures (naloxone recipients by group, first/refill and reason; "
-        "training participants) from 1 to {t_1} are shown as “<{t}”. Further figures, totals "
+        "training participants) from 1 to {t_1} are shown as “<{t}” (or “:” where even that "
+        "would give the figure away). Further figures, totals "
         "included, are hidden as “:” wherever the visible figures and sums would otherwise "
         "reveal a hidden one. Item counts are never suppressed."
     ),

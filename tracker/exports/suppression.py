@@ -35,26 +35,32 @@ def protect(
 ) -> dict[K, int | str]:
     """What each cell shows: its value, the marker for 1..threshold-1, or `:`.
 
-    Iterated until stable, every identity has either no hidden cell, or at least two of which
-    one is complementary (`:`, unbounded above): then no hidden value follows by subtraction,
-    and the primaries' known bounds (1..threshold-1) cannot pin their sum either. The cell added
-    is the smallest non-zero visible one, a part before the total; zeros stay visible.
+    Until stable: every identity gets no hidden cell, or at least two of which one is `:`
+    (unbounded above); then the identities are audited (`_exposed`) and a hidden cell that
+    comes out pinned takes the smallest non-zero visible cell near it along, a part before a
+    total; zeros stay visible. A small figure with nothing left to hide near it shows `:`
+    instead of the marker, whose bounds would give it away. `:` never claims a value.
     """
     primary = {k for k, v in values.items() if 0 < v < threshold}
     hidden = set(primary)
+    marked = set(primary)  # shown as the marker: the reader knows they are 1..threshold-1
     while True:
-        _pairs(values, identities, primary, hidden)
-        exposed = _exposed(values, identities, primary, hidden, threshold)
-        added = {
-            extra
-            for keys in exposed
-            if (extra := _neighbour(values, identities, keys, hidden)) is not None
-        }
+        _pairs(values, identities, marked, hidden)
+        added: set[K] = set()
+        for keys in _exposed(values, identities, marked, hidden, threshold):
+            extra = _neighbour(values, identities, keys, hidden)
+            if extra is not None:
+                added.add(extra)
+            else:
+                # Nothing left to hide beside it: the bounds the marker gives away pin it,
+                # so it shows `:` (no bounds) instead; never a false figure.
+                added.update(k for k in keys if k in marked)
+                marked.difference_update(keys)
         if not added:
             break
         hidden |= added
     return {
-        k: (marker(threshold) if k in primary else HIDDEN) if k in hidden else v
+        k: (marker(threshold) if k in marked else HIDDEN) if k in hidden else v
         for k, v in values.items()
     }
 
@@ -85,9 +91,11 @@ def _exposed(
 ) -> list[list[K]]:
     """Groups of hidden cells that the identities pin to one value, alone or with the bounds.
 
-    The identities over the hidden cells are reduced to row echelon form (exact fractions); a
-    row with one cell gives it away, and a row whose right-hand side is the least or the most
-    its cells can add up to (a primary in 1..threshold-1, a `:` cell >= 0) pins all of them.
+    The identities over the hidden cells are reduced to row echelon form (exact fractions,
+    `:` cells eliminated first, so the rows left relate marked cells alone); then each cell's
+    bounds (marked 1..threshold-1, `:` >= 0) are tightened through the identities and those
+    rows until stable. An LP would be exact; this is fast, pure and caught every case the
+    tests' LP attacker found on generated tables.
     """
     pivots: dict[K, tuple[dict[K, Fraction], Fraction]] = {}
     for identity in identities:
@@ -110,7 +118,7 @@ def _exposed(
                 rhs -= factor * pivot_rhs
         if not row:
             continue
-        lead = next(iter(row))
+        lead = next((k for k in row if k not in primary), next(iter(row)))  # `:` cells first
         scale = row[lead]
         row = {k: c / scale for k, c in row.items()}
         rhs /= scale
