@@ -246,20 +246,21 @@ def test_english_headings_on_request(data, tmp_path, period):
     assert "Total" in [c.value for c in book["Distribution"][1]]
 
 
-def test_external_use_suppresses_small_person_counts_at_site_level(data, tmp_path):
-    sheet = export(data.coordinator, "tertial", tmp_path, external=True)["Nalokson"]
-    rows = values(sheet)
-    # A: groups 9/1/0/0 -> 1 hidden, and 9 too (else 10 - 1 gives it away); kits never hidden.
-    assert rows[0] == ["0301", "OSL-A", 10, "<5", "<5", 0, 0, "<5", "<5", "<5", 0, 0, 0, 0, 0, 0]
-    assert rows[1] == ["0301", "OSL-B", 3, 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
-    # The total row keeps the true figures, and they add up to the internal export's.
-    assert rows[3] == [None, "Totalt", 13, 9, 1, 3, 0, 8, 5, 2, 3, 0, 0, 0, 0, 0]
-    for row in rows[:3]:
-        for value in row[3:]:
-            assert value == "<5" or value == 0 or value >= 5
+def test_external_use_shows_small_person_counts_as_the_marker_and_hides_complements(
+    data, tmp_path
+):
+    rows = values(export(data.coordinator, "tertial", tmp_path, external=True)["Nalokson"])
+    # A: groups 9/1/0/0 and first/refill 5/5: 1 is "<5"; 9, kits 10 and first 5 go as ":" so
+    # that no subtraction from the visible figures gives any of them back.
+    assert rows[0] == ["0301", "OSL-A", ":", ":", "<5", 0, 0, ":", "<5", "<5", 0, 0, 0, 0, 0, 0]
+    assert rows[1] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
+    # The total row is protected too; a value hidden only to protect another is never "<5".
+    assert rows[3] == [None, "Totalt", 13, ":", "<5", "<5", 0, ":", ":", "<5", "<5", 0, 0, 0, 0, 0]
+    assert rows[5][:2] == ["<5", "1 til 4 (skjermet lite tall)"]
+    assert rows[6][0] == ":"
     training = values(export(data.coordinator, "tertial", tmp_path, external=True)["Opplæring"])
-    assert training[0] == ["0301", "OSL-A", "HLR", 1, "<5", 0, "<5", 0, 5]
-    assert training[15] == [None, "Totalt", "HLR", 1, 3, 0, 2, 0, 5]
+    assert training[0] == ["0301", "OSL-A", "HLR", 1, "<5", 0, "<5", 0, ":"]
+    assert training[15] == [None, "Totalt", "HLR", 1, "<5", 0, "<5", 0, ":"]
 
 
 def test_external_export_of_one_site_suppresses_its_total_row_too(data, tmp_path):
@@ -273,7 +274,8 @@ def test_external_export_of_one_site_suppresses_its_total_row_too(data, tmp_path
         output=tmp_path / "b.xlsx",
     )
     rows = values(load_workbook(result.path)["Nalokson"])
-    assert rows[-1] == [None, "Totalt", 3, 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
+    assert rows[0] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
+    assert rows[1] == [None, "Totalt", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
 
 
 def test_an_empty_period_gives_zeros_for_every_site(data, tmp_path):

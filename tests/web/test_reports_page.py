@@ -104,7 +104,8 @@ def test_download_gives_the_workbook(client, data):
     assert "summary_2025-T2_external.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(content))
     assert book["Summary"]["C2"].value == "OSL-A"
-    assert book["Naloxone"]["D2"].value == "<5"
+    assert book["Naloxone"]["D2"].value == ":"  # 9, hidden so that the 1 beside it stays hidden
+    assert book["Naloxone"]["E2"].value == "<5"
 
 
 def test_menu_shows_reports_to_leads_not_staff(client, data):

@@ -85,10 +85,14 @@ NB: dict[str, str] = {
     "about.external": "Til ekstern bruk",
     "about.suppression": "Skjermingsregel",
     "about.suppression_on": (
-        "Tall om personer (naloksonmottakere, deltakere på opplæring) fra 1 til {t_1} vises "
-        "som «<{t}» på stedsnivå, og ett tall til i samme gruppe skjermes når bare ett er "
-        "skjermet. Totaler regnes av de ekte tallene. Antall utstyr skjermes aldri."
+        "Tall om personer (naloksonmottakere etter gruppe, første gang/påfyll og årsak; "
+        "deltakere på opplæring) fra 1 til {t_1} vises som «<{t}» (eller «:» der også det ville "
+        "avslørt tallet). Andre tall, også totaler, "
+        "skjules som «:» der de synlige tallene og summene ellers ville avslørt et skjult tall. "
+        "Antall utstyr skjermes aldri."
     ),
+    "legend.marker": "1 til {t_1} (skjermet lite tall)",
+    "legend.hidden": "Skjult for å hindre tilbakeregning av et skjermet tall (konfidensielt)",
     "about.suppression_off": "Ingen skjerming (intern bruk).",
     "about.stock_note": "Lager",
     "about.stock_note_text": (
@@ -191,10 +195,14 @@ EN: dict[str, str] = {
     "about.external": "For external use",
     "about.suppression": "Suppression rule",
     "about.suppression_on": (
-        "Person-level figures (naloxone recipients, training participants) from 1 to {t_1} are "
-        "shown as “<{t}” at site level, and one more figure in the same group is suppressed "
-        "when only one is. Totals use the true figures. Item counts are never suppressed."
+        "Person-level figures (naloxone recipients by group, first/refill and reason; "
+        "training participants) from 1 to {t_1} are shown as “<{t}” (or “:” where even that "
+        "would give the figure away). Further figures, totals "
+        "included, are hidden as “:” wherever the visible figures and sums would otherwise "
+        "reveal a hidden one. Item counts are never suppressed."
     ),
+    "legend.marker": "1 to {t_1} (small figure suppressed)",
+    "legend.hidden": "Hidden so that a suppressed figure cannot be worked out (confidential)",
     "about.suppression_off": "No suppression (internal use).",
     "about.stock_note": "Stock",
     "about.stock_note_text": (

@@ -9,8 +9,15 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
 from tracker.exports.figures import SummaryData
+from tracker.exports.person_tables import (
+    NALOXONE_KEYS,
+    TOTAL,
+    TRAINING_KEYS,
+    naloxone_table,
+    training_table,
+)
 from tracker.exports.sheet import DATE_FORMATS, DECIMAL, INTEGER, RATIO, Column, Table, styled
-from tracker.exports.suppression import suppress
+from tracker.exports.suppression import HIDDEN, marker
 from tracker.models.distribution import RECIPIENT_GROUPS as GROUPS
 from tracker.models.distribution import REFILL_REASONS as REASONS
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
@@ -137,12 +144,6 @@ def _items_with_data(data: SummaryData, report: Any) -> list[Any]:
     return [i for i in data.items if i.active or i.id in used]
 
 
-def _person_cells(values: list[int], data: SummaryData, site_level: bool) -> list[Any]:
-    if data.external and site_level:
-        return suppress(values, data.threshold)
-    return list(values)
-
-
 def naloxone_sheet(book: Workbook, data: SummaryData) -> None:
     """Kits by recipient group, first vs refill, refill reasons; reported reversals."""
     t = data.t
@@ -155,29 +156,26 @@ def naloxone_sheet(book: Workbook, data: SummaryData) -> None:
         *[Column(t[f"reason.{r}"], 18, INTEGER) for r in REASONS],
     ]
     table = Table(book, t["sheet.naloxone"], columns)
-    keys = ["kits", *[f"group.{g}" for g in GROUPS], "first", "refill"]
-    keys += [f"reason.{r}" for r in REASONS]
-    grand = dict.fromkeys(keys, 0)
+    site_ids = [site.id for site in data.sites]
+    shown = naloxone_table(data.naloxone, site_ids, data.external, data.threshold)
     for site in data.sites:
-        figures = data.naloxone.get(site.id, {})
-        values = {k: figures.get(k, 0) for k in keys}
-        for key, value in values.items():
-            grand[key] += value
-        table.append([*_site_cells(site), *_naloxone_cells(values, data, site_level=True)])
-    table.append([*_total_cells(t), *_naloxone_cells(grand, data, site_level=len(data.sites) == 1)])
+        table.append([*_site_cells(site), *[shown[site.id][k] for k in NALOXONE_KEYS]])
+    table.append([*_total_cells(t), *[shown[TOTAL][k] for k in NALOXONE_KEYS]])
+    _legend(table, data)
     table.close()
 
 
-def _naloxone_cells(values: dict[str, int], data: SummaryData, site_level: bool) -> list[Any]:
-    groups = [values[f"group.{g}"] for g in GROUPS]
-    first_refill = [values["first"], values["refill"]]
-    reasons = [values[f"reason.{r}"] for r in REASONS]
-    return [
-        values["kits"],  # an item count: never suppressed
-        *_person_cells(groups, data, site_level),
-        *_person_cells(first_refill, data, site_level),
-        *_person_cells(reasons, data, site_level),
-    ]
+def _legend(table: Table, data: SummaryData) -> None:
+    """Below an external table: what `<5` and `:` stand for."""
+    if not data.external:
+        return
+    table.end_filter()
+    table.blank()
+    t, sheet = data.t, table.sheet
+    for symbol, key in ((marker(data.threshold), "legend.marker"), (HIDDEN, "legend.hidden")):
+        text = t[key].format(t=data.threshold, t_1=data.threshold - 1)
+        sheet.append([styled(sheet, symbol), styled(sheet, text)])
+        table.rows += 1
 
 
 def switch_sheet(book: Workbook, data: SummaryData) -> None:
@@ -224,34 +222,20 @@ def training_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["participants"], 14, INTEGER),
     ]
     table = Table(book, t["sheet.training"], columns)
-    grand: dict[str, list[int]] = {kind: [0] * 5 for kind in TRAINING_TYPES}
+    site_ids = [site.id for site in data.sites]
+    shown = training_table(data.training, site_ids, TRAINING_TYPES, data.external, data.threshold)
+    sessions = {kind: 0 for kind in TRAINING_TYPES}
     for site in data.sites:
         for kind in TRAINING_TYPES:
-            figures = data.training.get((site.id, kind), {})
-            audience = [figures.get(g, 0) for g in AUDIENCES]
-            sessions = figures.get("sessions", 0)
-            for index, value in enumerate([sessions, *audience]):
-                grand[kind][index] += value
-            table.append(
-                [
-                    *_site_cells(site),
-                    t[f"type.{kind}"],
-                    sessions,
-                    *_person_cells([*audience, sum(audience)], data, True),
-                ]
-            )
-    one_site = len(data.sites) == 1
+            count = data.training.get((site.id, kind), {}).get("sessions", 0)
+            sessions[kind] += count
+            cells = [shown[(site.id, kind)][k] for k in TRAINING_KEYS]
+            table.append([*_site_cells(site), t[f"type.{kind}"], count, *cells])
     for kind in TRAINING_TYPES:
-        sessions, *audience = grand[kind]
-        table.append(
-            [
-                *_total_cells(t),
-                t[f"type.{kind}"],
-                sessions,
-                *_person_cells([*audience, sum(audience)], data, one_site),
-            ]
-        )
+        cells = [shown[(TOTAL, kind)][k] for k in TRAINING_KEYS]
+        table.append([*_total_cells(t), t[f"type.{kind}"], sessions[kind], *cells])
     table.end_filter()
+    _legend(table, data)
     table.blank()
     table.heading_row([t["cert_heading"]])
     table.heading_row(
