@@ -76,6 +76,8 @@ RULES: dict[str, str] = {
     "GET sites.SiteByCode": "site:staff",
     "PATCH sites.SiteByCode": "site:coordinator",
     "PUT sites.SiteItemLevels": "site:lead",
+    "PATCH sites.SiteItem": "site:lead",
+    "PUT sites.SiteItem": "site:lead",
     "GET items.Items": "authenticated",
     # The catalogue is national (invariant 11): only admins add, change or retire items.
     "POST items.Items": "admin",
@@ -267,6 +269,8 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET sites.Sites": lambda t: {},
     "PATCH sites.SiteByCode": lambda t: {"json": {"name": "Nytt navn"}},
     "PUT sites.SiteItemLevels": lambda t: {"json": {"reorder_level": 5, "target_level": 10}},
+    "PATCH sites.SiteItem": lambda t: {"json": {"active": False}},
+    "PUT sites.SiteItem": lambda t: {"json": {"active": True, "reorder_level": 2}},
     "POST items.Items": lambda t: {
         "json": {
             "code": f"NY-{t.site.code}",
