@@ -228,6 +228,8 @@ RULES: dict[str, str] = {
     "GET web_sites.edit": "site:coordinator",
     "POST web_sites.edit": "site:coordinator",
     "GET web_sites.levels": "site:staff",
+    "GET web_sites.items": "site:staff",
+    "POST web_sites.items": "site:lead",
     "POST web_sites.levels": "site:lead",
     "GET web_sites.levels_here": "authenticated",
     "GET reorder.Reorder": "site:staff",
@@ -495,6 +497,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         "data": {"name": "Nytt navn", "kind": "annet", "active": "y"}
     },
     "POST web_sites.levels": lambda t: {"data": {"reorder_SPR": "5", "target_SPR": "10"}},
+    "POST web_sites.items": lambda t: {"data": {"item": "SPR", "active": "0"}},
     "POST web_catalog.index": lambda t: {
         "data": {
             "code": f"NY{next(_SEQ)}",

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import api_client, login, make_item, make_site, make_user, tally_body
+from tests.web.pages import form_post
 from tracker.extensions import db
 from tracker.models import AuditEvent, Site, SiteItem
 from tracker.services import catalog
@@ -163,3 +164,27 @@ def test_the_naloxone_form_shows_only_the_sites_naloxone(client, shop):
     html = client.get("/steder/OSL-MO/nalokson").get_data(as_text=True)
     assert 'name="quantity"' not in html
     assert "Stedet deler ikke ut noen nalokson" in html
+
+
+def test_staff_see_the_sites_items_page_without_buttons(client, shop):
+    login(client, shop["staff"])
+    response = client.get("/steder/OSL-MO/varer")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Vare FOLIE" in html
+    assert "Slå av" not in html
+    refused = form_post(client, "/steder/OSL-MO/varer", {"item": "FOLIE", "active": "0"})
+    assert refused.status_code in (302, 403)
+    assert catalog.off_item_ids(shop["site"].id) == set()
+
+
+def test_a_lead_turns_an_item_off_on_the_sites_page(client, shop):
+    login(client, shop["lead"])
+    html = client.get("/steder/OSL-MO/varer").get_data(as_text=True)
+    assert "Slå av" in html
+    response = form_post(client, "/steder/OSL-MO/varer", {"item": "FOLIE", "active": "0"})
+    assert response.status_code == 302
+    assert catalog.off_item_ids(shop["site"].id) == {shop["foil"].id}
+    assert "Slå på" in client.get("/steder/OSL-MO/varer").get_data(as_text=True)
+    unknown = form_post(client, "/steder/OSL-MO/varer", {"item": "NOPE", "active": "0"})
+    assert unknown.status_code == 404
