@@ -188,3 +188,17 @@ def test_a_lead_turns_an_item_off_on_the_sites_page(client, shop):
     assert "Slå på" in client.get("/steder/OSL-MO/varer").get_data(as_text=True)
     unknown = form_post(client, "/steder/OSL-MO/varer", {"item": "NOPE", "active": "0"})
     assert unknown.status_code == 404
+
+
+def test_the_stock_page_keeps_an_item_turned_off_only_while_it_has_stock(client, shop):
+    api = api_client(client, shop["lead"])
+    receipt = {"site": "OSL-MO", "date": tally_body(shop["site"], {})["date"]}
+    assert (
+        api.post("/receipts", {**receipt, "lines": [{"item": "FOLIE", "quantity": 4}]}).status_code
+        == 201
+    )
+    api.patch("/sites/OSL-MO/items/FOLIE", {"active": False})
+    api.patch("/sites/OSL-MO/items/SPR-2", {"active": False})
+    shown = {line["item"] for line in api.get("/stock?site=OSL-MO").get_json()}
+    assert "FOLIE" in shown
+    assert "SPR-2" not in shown
