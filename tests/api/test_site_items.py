@@ -202,3 +202,13 @@ def test_the_stock_page_keeps_an_item_turned_off_only_while_it_has_stock(client,
     shown = {line["item"] for line in api.get("/stock?site=OSL-MO").get_json()}
     assert "FOLIE" in shown
     assert "SPR-2" not in shown
+
+
+def test_an_empty_change_answers_the_state_and_writes_nothing(client, shop):
+    response = api_client(client, shop["lead"]).patch("/sites/OSL-MO/items/FOLIE", {})
+    assert response.status_code == 200
+    assert response.get_json()["active"] is True
+    assert db.session.scalars(select(SiteItem)).all() == []
+    assert (
+        db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "site_item")).all() == []
+    )

@@ -296,6 +296,8 @@ def update_site_item(
     coordinator or an admin); audited, and racing changes apply one after another."""
     site = require_site(actor, get_site(site_code), "lead")
     item = get_item(item_code)
+    if not changes:  # nothing asked: answer the state, write nothing
+        return _state(site, item, levels_for(site.id).get(item.id))
     key = {"site_id": site.id, "item_id": item.id}
     created = db.session.execute(
         insert_on_conflict(SiteItem)
