@@ -76,6 +76,8 @@ RULES: dict[str, str] = {
     "GET sites.SiteByCode": "site:staff",
     "PATCH sites.SiteByCode": "site:coordinator",
     "PUT sites.SiteItemLevels": "site:lead",
+    "PATCH sites.SiteItem": "site:lead",
+    "PUT sites.SiteItem": "site:lead",
     "GET items.Items": "authenticated",
     # The catalogue is national (invariant 11): only admins add, change or retire items.
     "POST items.Items": "admin",
@@ -226,6 +228,8 @@ RULES: dict[str, str] = {
     "GET web_sites.edit": "site:coordinator",
     "POST web_sites.edit": "site:coordinator",
     "GET web_sites.levels": "site:staff",
+    "GET web_sites.items": "site:staff",
+    "POST web_sites.items": "site:lead",
     "POST web_sites.levels": "site:lead",
     "GET web_sites.levels_here": "authenticated",
     "GET reorder.Reorder": "site:staff",
@@ -267,6 +271,8 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET sites.Sites": lambda t: {},
     "PATCH sites.SiteByCode": lambda t: {"json": {"name": "Nytt navn"}},
     "PUT sites.SiteItemLevels": lambda t: {"json": {"reorder_level": 5, "target_level": 10}},
+    "PATCH sites.SiteItem": lambda t: {"json": {"active": False}},
+    "PUT sites.SiteItem": lambda t: {"json": {"active": True, "reorder_level": 2}},
     "POST items.Items": lambda t: {
         "json": {
             "code": f"NY-{t.site.code}",
@@ -491,6 +497,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         "data": {"name": "Nytt navn", "kind": "annet", "active": "y"}
     },
     "POST web_sites.levels": lambda t: {"data": {"reorder_SPR": "5", "target_SPR": "10"}},
+    "POST web_sites.items": lambda t: {"data": {"item": "SPR", "active": "0"}},
     "POST web_catalog.index": lambda t: {
         "data": {
             "code": f"NY{next(_SEQ)}",

@@ -4,7 +4,16 @@ from flask.views import MethodView
 from flask_smorest import Page
 
 from tracker.api.common import actor, idempotent, make_blueprint
-from tracker.schemas.sites import LevelsIn, LevelsOut, SiteIn, SiteOut, SitePatch, SiteQuery
+from tracker.schemas.sites import (
+    LevelsIn,
+    LevelsOut,
+    SiteIn,
+    SiteItemIn,
+    SiteItemOut,
+    SiteOut,
+    SitePatch,
+    SiteQuery,
+)
 from tracker.services import catalog, sites
 
 blp = make_blueprint("sites", __name__, "/sites", "Sites (outlets) and their municipality.")
@@ -42,10 +51,26 @@ class SiteByCode(MethodView):
         return sites.update_site(actor(), code, body)
 
 
+@blp.route("/<code>/items/<item>")
+class SiteItem(MethodView):
+    @blp.arguments(SiteItemIn)
+    @blp.response(200, SiteItemOut)
+    def patch(self, body, code, item):
+        """Turn an item on or off at a site, or change its levels (site lead, coordinator)."""
+        return catalog.update_site_item(actor(), code, item, body)
+
+    @blp.arguments(SiteItemIn)
+    @blp.response(200, SiteItemOut)
+    def put(self, body, code, item):
+        """The same as PATCH (DESIGN.md names PUT): only the fields given change."""
+        return catalog.update_site_item(actor(), code, item, body)
+
+
 @blp.route("/<code>/items/<item>/levels")
 class SiteItemLevels(MethodView):
     @blp.arguments(LevelsIn)
     @blp.response(200, LevelsOut)
     def put(self, body, code, item):
-        """Set the reorder and target level of an item at a site (site lead)."""
+        """Set the reorder and target level of an item at a site (site lead); an alias kept
+        for PATCH /sites/{code}/items/{item}."""
         return catalog.set_levels(actor(), code, item, **body)

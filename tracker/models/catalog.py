@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base
 
 CATEGORIES = ("syringe", "needle", "foil", "naloxone", "overdose_card", "other")
+# What a new site hands out from the start (issue 19): the active items of these categories.
+REPORTING_CATEGORIES = ("syringe", "needle", "foil", "naloxone", "overdose_card")
 
 
 class Item(Base):
@@ -29,7 +40,11 @@ class Item(Base):
 
 
 class SiteItem(Base):
-    """Reorder and target level of one item at one site."""
+    """One item at one site: whether the site hands it out, and its reorder and target level.
+
+    No row means the item is on at the site with levels 0 (so data from before the per-site
+    lists keeps every item on); new sites and new items get explicit rows for what is off.
+    """
 
     __tablename__ = "site_item"
     __table_args__ = (
@@ -41,6 +56,7 @@ class SiteItem(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
     reorder_level: Mapped[int] = mapped_column(Integer, default=0)
     target_level: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Lot(Base):

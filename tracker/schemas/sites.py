@@ -43,3 +43,19 @@ class LevelsIn(InSchema):
 class LevelsOut(Schema):
     reorder_level = fields.Integer()
     target_level = fields.Integer()
+
+
+class SiteItemIn(InSchema):
+    """A change to one item at one site: on or off, and its levels (all optional)."""
+
+    active = fields.Boolean(truthy={True}, falsy={False})
+    reorder_level = fields.Integer(strict=True, validate=validate.Range(0, 1_000_000))
+    target_level = fields.Integer(strict=True, validate=validate.Range(0, 1_000_000))
+
+
+class SiteItemOut(Schema):
+    site = fields.String()
+    item = fields.String()
+    active = fields.Boolean()
+    reorder_level = fields.Integer()
+    target_level = fields.Integer()

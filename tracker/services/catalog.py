@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,7 @@ from tracker.models import (
     StockMovement,
     TallyLine,
 )
-from tracker.models.catalog import CATEGORIES
+from tracker.models.catalog import CATEGORIES, REPORTING_CATEGORIES
 from tracker.services import audit
 from tracker.services.access import Actor, get_site, require_role, require_site
 from tracker.services.unit import Idempotency, commit, insert_on_conflict, locked, service
@@ -100,6 +101,7 @@ def create_item(
     )
     db.session.add(item)
     db.session.flush()
+    _off_at_every_site(item)
     audit.record(actor, "item", item.id, "create", after=snapshot(item))
     commit(idem, item)
     return item
@@ -223,6 +225,109 @@ def _set_levels(
         after=levels,
     )
     return row
+
+
+SITE_ITEM_FIELDS = ("active", "reorder_level", "target_level")
+
+
+@dataclass
+class SiteItemState:
+    """One item at one site as the API shows it."""
+
+    site: str
+    item: str
+    active: bool
+    reorder_level: int
+    target_level: int
+
+
+def off_item_ids(site_id: int) -> set[int]:
+    """The items a site has turned off (no row, or an active row, means on)."""
+    query = select(SiteItem.item_id).where(SiteItem.site_id == site_id, SiteItem.active.is_(False))
+    return set(db.session.scalars(query))
+
+
+def site_items(site_id: int, *, category: str | None = None) -> list[Item]:
+    """The active catalogue items the site hands out, in catalogue order."""
+    off = off_item_ids(site_id)
+    return [i for i in list_items(category=category, active=True) if i.id not in off]
+
+
+def _off_at_every_site(item: Item) -> None:
+    """A new catalogue item is off at every existing site until a lead turns it on."""
+    site_ids = list(db.session.scalars(select(Site.id)))
+    if site_ids:
+        db.session.execute(
+            insert_on_conflict(SiteItem).on_conflict_do_nothing(),
+            [{"site_id": s, "item_id": item.id, "active": False} for s in site_ids],
+        )
+
+
+def start_site_items(site: Site) -> None:
+    """A new site hands out the active items of the five reporting categories; the rest
+    of the catalogue gets an explicit off row (a missing row means on)."""
+    off = [
+        {"site_id": site.id, "item_id": item.id, "active": False}
+        for item in db.session.scalars(select(Item))
+        if not (item.active and item.category in REPORTING_CATEGORIES)
+    ]
+    if off:
+        db.session.execute(insert_on_conflict(SiteItem).on_conflict_do_nothing(), off)
+
+
+def _state(site: Site, item: Item, row: SiteItem | None) -> SiteItemState:
+    if row is None:
+        return SiteItemState(site.code, item.code, True, 0, 0)
+    return SiteItemState(site.code, item.code, row.active, row.reorder_level, row.target_level)
+
+
+def list_site_items(actor: Actor, site_code: str) -> tuple[Site, list[tuple[Item, SiteItemState]]]:
+    """Every active catalogue item with its state at the site (anyone with access to it)."""
+    site = require_site(actor, get_site(site_code))
+    rows = levels_for(site.id)
+    return site, [(i, _state(site, i, rows.get(i.id))) for i in list_items(active=True)]
+
+
+@service
+def update_site_item(
+    actor: Actor, site_code: str, item_code: str, changes: dict[str, Any]
+) -> SiteItemState:
+    """Turn an item on or off at a site, or change its levels (its lead, the municipality's
+    coordinator or an admin); audited, and racing changes apply one after another."""
+    site = require_site(actor, get_site(site_code), "lead")
+    item = get_item(item_code)
+    if not changes:  # nothing asked: answer the state, write nothing
+        return _state(site, item, levels_for(site.id).get(item.id))
+    key = {"site_id": site.id, "item_id": item.id}
+    created = db.session.execute(
+        insert_on_conflict(SiteItem)
+        .values(**key, active=True, reorder_level=0, target_level=0)
+        .on_conflict_do_nothing()
+        .returning(SiteItem.item_id)
+    ).first()
+    row: SiteItem = db.session.scalars(locked(select(SiteItem).filter_by(**key))).one()
+    before = {name: getattr(row, name) for name in SITE_ITEM_FIELDS}
+    for name in SITE_ITEM_FIELDS:
+        if name in changes:
+            setattr(row, name, changes[name])
+    if row.target_level < row.reorder_level:
+        raise ValidationError(
+            _l("Målnivået for %(item)s må være minst bestillingsnivået.", item=item.code),
+            {"target_level": [_l("Under bestillingsnivået.")]},
+        )
+    after = {name: getattr(row, name) for name in SITE_ITEM_FIELDS}
+    if after != before or created is not None:
+        audit.record(
+            actor,
+            "site_item",
+            f"{site.code}/{item.code}",
+            "update",
+            site_id=site.id,
+            before=None if created is not None else before,
+            after=after,
+        )
+    commit()
+    return _state(site, item, row)
 
 
 def find_lot(item: Item, lot_number: str) -> Lot | None:

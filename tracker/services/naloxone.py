@@ -34,16 +34,12 @@ def snapshot(handout: NaloxoneHandout) -> dict[str, object]:
     }
 
 
-def default_item() -> Item:
-    item = db.session.scalars(
-        select(Item)
-        .where(Item.category == "naloxone", Item.active.is_(True))
-        .order_by(Item.sort_order, Item.code)
-        .limit(1)
-    ).first()
-    if item is None:
-        raise Conflict(_l("Varelisten har ingen nalokson i bruk."))
-    return item
+def default_item(site_id: int) -> Item:
+    """The first naloxone item the site hands out."""
+    items = catalog.site_items(site_id, category="naloxone")
+    if not items:
+        raise Conflict(_l("Stedet deler ikke ut noen nalokson fra varelisten."))
+    return items[0]
 
 
 def _check_programme_fields(
@@ -91,11 +87,17 @@ def hand_out(
             {"quantity": [_l("Utenfor tillatt område.")]},
         )
     _check_programme_fields(recipient_group, first_time, refill_reason)
-    product = catalog.get_item(item) if item else default_item()
+    product = catalog.get_item(item) if item else default_item(site.id)
     if product.category != "naloxone":
         raise ValidationError(
             _l("%(item)s er ikke nalokson.", item=product.code),
             {"item": [_l("Ikke nalokson.")]},
+        )
+    if product.id in catalog.off_item_ids(site.id):
+        raise ValidationError(
+            _l("Stedet deler ikke ut %(item)s (slått av i stedets varer).", item=product.code),
+            {"item": [_l("Stedet deler ikke ut denne varen.")]},
+            code="item-off-at-site",
         )
     if lot:
         chosen = catalog.find_lot(product, lot)
@@ -211,7 +213,7 @@ def handout_screen(
 ) -> HandoutScreen:
     site = require_site(actor, get_site(site_code))
     try:
-        item: Item | None = default_item()
+        item: Item | None = default_item(site.id)
     except Conflict:
         item = None
     receipt = get_by_id(NaloxoneHandout, receipt_id) if receipt_id else None

@@ -145,8 +145,10 @@ def stock_levels(
         for item in items:
             key = (site.id, item.id)
             level = levels.get(key)
-            if not item.active and not on_hand.get(key) and level is None:
-                continue
+            unset = level is None or level.reorder_level == level.target_level == 0
+            off_here = level is not None and not level.active
+            if (not item.active or off_here) and not on_hand.get(key) and unset:
+                continue  # retired, or not handed out here, and nothing to show
             rate = usage.get(key, 0.0)
             reorder_level = level.reorder_level if level else 0
             target_level = level.target_level if level else 0

@@ -11,7 +11,7 @@ from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import Municipality, Site
 from tracker.models.sites import SITE_KINDS
-from tracker.services import audit
+from tracker.services import audit, catalog
 from tracker.services.access import Actor, get_site, require_role, require_site, visible_sites
 from tracker.services.unit import Idempotency, commit, service
 
@@ -87,6 +87,7 @@ def create_site(
     site = Site(code=code, name=name, municipality=place, kind=kind, active=True)
     db.session.add(site)
     db.session.flush()
+    catalog.start_site_items(site)
     audit.record(actor, "site", site.id, "create", site_id=site.id, after=snapshot(site))
     commit(idem, site)
     return site

@@ -329,8 +329,9 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
     lines: list[StockLine] = []
     for item in sorted(items.values(), key=lambda i: (i.sort_order, i.code)):
         rows = by_item.get(item.id, [])
-        if not item.active and not any(q for _, q in rows):
-            continue
+        off_here = item.id in levels and not levels[item.id].active
+        if (not item.active or off_here) and not any(q for _, q in rows):
+            continue  # retired, or not handed out here, and nothing on hand
         if not rows:
             rows = [(None, 0)]
         item_total = sum(q for _, q in rows)

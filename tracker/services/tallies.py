@@ -72,9 +72,12 @@ def _fresh(query: Select[Any]) -> Select[Any]:
 
 
 def _resolve_lines(
-    site_id: int, on: date, lines: list[dict[str, Any]]
+    site_id: int, on: date, lines: list[dict[str, Any]], kept: tuple[int, ...] = ()
 ) -> list[tuple[Item, Any, int]]:
-    """Check the lines and choose lots: (item, lot, quantity) for each non-zero line."""
+    """Check the lines and choose lots: (item, lot, quantity) for each non-zero line.
+
+    An item the site has turned off is refused, except one in `kept` (already on the entry
+    being changed, so an old entry can still be corrected)."""
     if not lines:
         raise ValidationError(_l("En registrering må ha minst én linje."), {"lines": [_l("Tom.")]})
     stock.check_lines_unique(lines)
@@ -82,6 +85,7 @@ def _resolve_lines(
     items = {
         i.code: i for i in db.session.scalars(_fresh(select(Item).where(Item.code.in_(codes))))
     }
+    off = catalog.off_item_ids(site_id) - set(kept)
     resolved = []
     for index, line in enumerate(lines):
         item = items.get(line["item"]) or catalog.get_item(
@@ -92,6 +96,17 @@ def _resolve_lines(
             where["lines"][str(index)]["item"] = [_l("Varen er ikke i bruk.")]
             raise ValidationError(
                 _l("Varen %(item)s er ikke lenger i bruk.", item=item.code), where
+            )
+        if item.id in off:
+            where["lines"][str(index)]["item"] = [_l("Stedet deler ikke ut denne varen.")]
+            raise ValidationError(
+                _l(
+                    "Linje %(line)s: stedet deler ikke ut %(item)s (slått av i stedets varer).",
+                    line=index + 1,
+                    item=item.code,
+                ),
+                where,
+                code="item-off-at-site",
             )
         if item.category == "naloxone":
             where["lines"][str(index)]["item"] = [_l("Før nalokson som naloksonutdeling.")]
@@ -360,7 +375,9 @@ def update_tally(
     if "note" in changes:
         tally.note = check_free_text("note", changes["note"])
     if "lines" in changes:
-        _replace_lines(tally, _resolve_lines(tally.site_id, new_date, changes["lines"]))
+        kept = tuple(line.item_id for line in tally.lines)
+        resolved = _resolve_lines(tally.site_id, new_date, changes["lines"], kept)
+        _replace_lines(tally, resolved)
     tally.entry_date, tally.contacts = new_date, contacts
     if not tally.lines and contacts == 0:
         raise ValidationError(
@@ -479,7 +496,7 @@ def entry_screen(
     receipt = get_by_id(TallyEntry, receipt_id) if receipt_id else None
     if receipt is not None and receipt.site_id != site.id:
         receipt = None
-    items = list(db.session.scalars(select(Item).where(Item.active.is_(True))))
+    items = catalog.site_items(site.id)
     entries = list(
         db.session.scalars(
             tallies_query(actor, site=site.code, date_from=day, date_to=day).options(

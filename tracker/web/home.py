@@ -18,6 +18,7 @@ SITE_PAGES = {
     "web_stock.site_stock",
     "web_stock.receive",
     "web_sites.levels",
+    "web_sites.items",
 }
 
 

@@ -163,6 +163,43 @@ def levels(code: str):
     ), status
 
 
+@bp.route("/steder/<code>/varer", methods=["GET", "POST"])
+@login_required
+def items(code: str):
+    """The items a site hands out: staff see the list; its lead, its municipality's
+    coordinator or an admin turn an item on or off (one button per item)."""
+    actor = current_actor()
+    form = FlaskForm()
+    status = 200
+    if request.method == "POST":
+        wanted = request.form.get("active")
+        if not form.validate_on_submit() or wanted not in ("1", "0"):
+            status = 400
+        else:
+            item_code = request.form.get("item", "")
+            try:
+                state = catalog.update_site_item(actor, code, item_code, {"active": wanted == "1"})
+            except DomainError as exc:
+                flash(_("Ikke lagret: %(detail)s", detail=exc.detail), "error")
+                status = exc.status
+            else:
+                message = (
+                    _("%(item)s er slått på ved stedet.", item=state.item)
+                    if state.active
+                    else _("%(item)s er slått av ved stedet.", item=state.item)
+                )
+                flash(message, "success")
+                return redirect(url_for("web_sites.items", code=code))
+    site, rows = catalog.list_site_items(actor, code)
+    return render_template(
+        "sites/items.html",
+        site=site,
+        rows=rows,
+        form=form,
+        may_edit=can(actor, site, "lead"),
+    ), status
+
+
 def _levels_from(form, items, errors: dict[str, str]) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
     """The posted (reorder, target) levels per item code; what is not a level is an error."""
     wanted = {}
