@@ -98,15 +98,9 @@ def _exposed(
     tests' LP attacker found on generated tables.
     """
     pivots: dict[K, tuple[dict[K, Fraction], Fraction]] = {}
-    for identity in identities:
-        row: dict[K, Fraction] = {}
-        rhs = Fraction(0)
-        for key, sign in ((identity.total, -1), *((p, 1) for p in identity.parts)):
-            if key in hidden:
-                row[key] = row.get(key, Fraction(0)) + sign
-            else:
-                rhs -= sign * values[key]
-        row = {k: c for k, c in row.items() if c}
+    equations = _equations(values, identities, hidden)
+    for original, rhs in equations:
+        row = dict(original)
         for key in [k for k in row if k in pivots]:
             if key in row:
                 pivot_row, pivot_rhs = pivots[key]
@@ -132,8 +126,7 @@ def _exposed(
                         del merged[k]
                 pivots[other] = (merged, other_rhs - factor * rhs)
         pivots[lead] = (row, rhs)
-    equations = [*_equations(values, identities, hidden), *pivots.values()]
-    return [[k] for k in _pinned(equations, primary, hidden, threshold)]
+    return [[k] for k in _pinned([*equations, *pivots.values()], primary, hidden, threshold)]
 
 
 def _equations(
