@@ -17,6 +17,10 @@ class SitePatch(InSchema):
     name = free_text(200)
     kind = fields.String(validate=validate.OneOf(SITE_KINDS))
     active = fields.Boolean()
+    stock_start = fields.Date(
+        metadata={"description": "Stock is tracked from this day (invariant 9); the site's "
+                  "lead may set it earlier than it is (or than the first stock movement)."}
+    )
 
 
 class SiteQuery(QuerySchema):
@@ -31,6 +35,7 @@ class SiteOut(Schema):
     municipality_name = fields.Function(lambda s: s.municipality.name)
     kind = fields.String()
     active = fields.Boolean()
+    stock_start = fields.Date(allow_none=True)
 
 
 class LevelsIn(InSchema):

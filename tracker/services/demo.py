@@ -194,8 +194,11 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     rng = random.Random(rng_seed)
     places = {n: Municipality(number=n, name=name) for n, name in MUNICIPALITIES}
     db.session.add_all(places.values())
-    sites = [
-        Site(code=c, name=n, municipality=places[m], kind=k, active=True) for c, n, m, k, _ in SITES
+    end = today()
+    start = end - timedelta(days=days)
+    sites = [  # stock is tracked from the first weekly receipt (invariant 9)
+        Site(code=c, name=n, municipality=places[m], kind=k, active=True, stock_start=start)
+        for c, n, m, k, _ in SITES
     ]
     db.session.add_all(sites)
     items = [
@@ -220,8 +223,6 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     db.session.flush()
     admin = db.session.execute(select(User).where(User.email == USERS[0][0])).scalar_one()
     actor = Actor(admin)
-    end = today()
-    start = end - timedelta(days=days)
     lots = _naloxone_lots(items, start, end)
     commit()
     result = SeedResult(created=True, passwords=passwords)

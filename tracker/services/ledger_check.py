@@ -87,7 +87,7 @@ def _month_start(column: Any) -> Any:
 
 
 # What counts as handed out: distribution, and the corrections of a tally or a handout.
-_HANDED_OUT = (M.kind == "distribution") | (
+HANDED_OUT = (M.kind == "distribution") | (
     (M.kind == "correction") & (M.tally_id.is_not(None) | M.naloxone_handout_id.is_not(None))
 )
 
@@ -117,7 +117,7 @@ def handed_out_rows() -> Any:
         select(M.site_id, M.item_id, M.occurred_on.label("day"), (-M.quantity).label("quantity"))
         .outerjoin(t, t.id == M.tally_id)
         .outerjoin(h, h.id == M.naloxone_handout_id)
-        .where(_HANDED_OUT, history.is_(False))
+        .where(HANDED_OUT, history.is_(False))
     )
     lines = (
         select(t.site_id, TallyLine.item_id, t.entry_date, TallyLine.quantity)

@@ -11,7 +11,7 @@ from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import Municipality, Site
 from tracker.models.sites import SITE_KINDS
-from tracker.services import audit, catalog
+from tracker.services import audit, catalog, stock_start
 from tracker.services.access import Actor, get_site, require_role, require_site, visible_sites
 from tracker.services.unit import Idempotency, commit, service
 
@@ -97,7 +97,14 @@ def create_site(
 def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
     """Rename, re-kind or (de)activate a site; racing changes apply one after another."""
     site = get_site(code, lock=True)
-    require_site(actor, site, "coordinator")
+    others = set(changes) - {"stock_start"}
+    # The stock start is the lead's to set; name, kind and active the coordinator's.
+    require_site(actor, site, "coordinator" if others else "lead")
+    if "stock_start" in changes:
+        stock_start.move(actor, site, changes["stock_start"])
+        if not others:
+            commit()
+            return site
     before = snapshot(site)
     if "kind" in changes:
         _check_kind(changes["kind"])

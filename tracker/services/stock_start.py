@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from tracker.dates import today
+from tracker.dates import check_entry_date, today
 from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
 from tracker.models import NaloxoneHandout, Site, StockMovement, TallyEntry, TallyLine
@@ -221,21 +221,30 @@ def _first_stock_date(site_id: int) -> date | None:
 
 @service
 def set_start(actor: Actor, site_code: str, start: date) -> Site:
-    """A lead sets the site's stock start: earlier than it is, or first, never after stock.
+    """A lead sets the site's stock start (the stock page's form)."""
+    site = get_site(site_code, lock=True)
+    require_site(actor, site, "lead")
+    move(actor, site, start)
+    commit()
+    return site
+
+
+def move(actor: Actor, site: Site, start: date) -> None:
+    """Set the (locked) site's stock start: earlier than it is, or first; never after stock.
 
     Moving it later would make received stock history; that is refused (409). Entries the
     change passes over are brought into stock or given back (see the module's docstring).
+    Nothing here commits.
     """
-    site = get_site(site_code, lock=True)
     require_site(actor, site, "lead")
+    check_entry_date(start, "stock_start")
     if start > today():
         raise ValidationError(
             _l("Lagerstart kan ikke være etter i dag."), {"stock_start": [_l("Etter i dag.")]}
         )
     old = site.stock_start
     if old == start:
-        commit()
-        return site
+        return
     first = _first_stock_date(site.id)
     if (old is not None and start > old) or (first is not None and start > first):
         raise Conflict(
@@ -264,5 +273,3 @@ def set_start(actor: Actor, site_code: str, start: date) -> Site:
         before={"stock_start": old.isoformat() if old else None},
         after={"stock_start": start.isoformat(), "entries_brought_in": brought},
     )
-    commit()
-    return site
