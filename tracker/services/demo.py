@@ -196,8 +196,11 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     db.session.add_all(places.values())
     end = today()
     start = end - timedelta(days=days)
-    sites = [  # stock is tracked from the first weekly receipt (invariant 9)
-        Site(code=c, name=n, municipality=places[m], kind=k, active=True, stock_start=start)
+    # stock is tracked from the first weekly receipt, or the old naloxone lot received
+    # 330 days back (_seed_stock_operations), whichever is earlier (invariant 9)
+    stock_start = min(start, end - timedelta(days=330))
+    sites = [
+        Site(code=c, name=n, municipality=places[m], kind=k, active=True, stock_start=stock_start)
         for c, n, m, k, _ in SITES
     ]
     db.session.add_all(sites)

@@ -494,7 +494,7 @@ def write(actor: Actor, batch_id: int) -> None:
         .join(TallyEntry, entry)
         .where(lines, moving),
         select(*summed).where(lines, moving),
-        handed_out=select(*summed).where(lines),
+        counted=select(*summed).where(lines),
     )
     h = NaloxoneHandout
     ledger.post_select(
@@ -503,7 +503,7 @@ def write(actor: Actor, batch_id: int) -> None:
         .join(h, and_(h.import_batch_id == batch_id, h.import_row == s.row))
         .where(naloxone_rows, moving),
         select(*summed).where(naloxone_rows, moving),
-        handed_out=select(*summed).where(naloxone_rows),
+        counted=select(*summed).where(naloxone_rows),
     )
     contacts = func.sum(s.contacts)
     ledger.upsert_add_select(

@@ -360,7 +360,7 @@ def post_select(
     moves: Select[Any],
     totals: Select[Any] | None = None,
     *,
-    handed_out: Select[Any] | None = None,
+    counted: Select[Any] | None = None,
 ) -> int:
     """The bulk path of `post` for imports: movements from a SELECT, set-based; returns the count.
 
@@ -373,7 +373,7 @@ def post_select(
     `totals`, when given, yields the same movements' site_id, item_id, lot_id, kind, quantity
     and occurred_on more cheaply (the import reads its staging table rather than re-running
     the join that finds the tally ids); balances and aggregates are summed from it.
-    `handed_out`, when given, yields the rows the distribution aggregates count instead
+    `counted`, when given, yields the rows the distribution aggregates count instead
     (same columns): history before a site's stock start counts there without moving stock.
     """
     moved = moves.subquery()
@@ -422,8 +422,8 @@ def post_select(
                   source.c.kind)
     )  # fmt: skip
     _upsert_select(StockDaily, STOCK_DAILY_KEYS, ["lot_id", "quantity"], per_day)
-    if handed_out is not None:
-        source = handed_out.subquery()
+    if counted is not None:
+        source = counted.subquery()
         names = [c.name for c in source.c]
     refs = [source.c[r] for r in DISTRIBUTION_REFS if r in names]
     is_distribution = (source.c.kind == "distribution") | (

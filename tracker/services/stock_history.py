@@ -66,6 +66,27 @@ def quantities_at(site_id: int, day: date) -> dict[Key, int]:
     return dict(totals)
 
 
+def quantities_at_sites(site_ids: list[int], day: date) -> dict[tuple[int, int, int], int]:
+    """On hand per (site, item, lot_key) at the end of `day`, for many sites in two queries:
+    the balances less what moved after the day (nothing after today: the balances alone)."""
+    totals: dict[tuple[int, int, int], int] = defaultdict(int)
+    balances = db.session.execute(
+        select(StockBalance.site_id, StockBalance.item_id, StockBalance.lot_key,
+               StockBalance.quantity).where(StockBalance.site_id.in_(site_ids))
+    )  # fmt: skip
+    for site_id, item_id, lot_key, quantity in balances:
+        totals[(site_id, item_id, lot_key)] += quantity
+    if day < today():
+        after = db.session.execute(
+            select(D.site_id, D.item_id, D.lot_key, func.sum(D.quantity))
+            .where(D.site_id.in_(site_ids), D.day > day)
+            .group_by(D.site_id, D.item_id, D.lot_key)
+        )
+        for site_id, item_id, lot_key, quantity in after:
+            totals[(site_id, item_id, lot_key)] -= int(quantity)
+    return dict(totals)
+
+
 @dataclass
 class StockAt:
     """One item (and lot) on hand at the end of a day."""
@@ -94,7 +115,7 @@ def stock_at(actor: Actor, site_code: str, day: date | None = None) -> list[Stoc
     return sorted(lines, key=lambda s: (s.item.sort_order, s.item.code, s.lot.id if s.lot else 0))
 
 
-def _by_id(model: type[Item] | type[Lot], ids: set[int]) -> dict[int, Any]:
+def _by_id(model: Any, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
