@@ -32,8 +32,10 @@ def test_random_figures_of_the_distribution_report_add_up_from_their_sources(app
     api = api_client(client, admin)
     # history before a stock start counts in the figures too, as lines without movements
     tallied = api.post(
-        "/tallies", tally_body(type("S", (), {"code": "OSL-LAV"})(), {"SPR-2": 17},
-                               day=date(2019, 3, 5))  # fmt: skip
+        "/tallies",
+        tally_body(
+            type("S", (), {"code": "OSL-LAV"})(), {"SPR-2": 17}, day=date(2019, 3, 5)
+        ),  # fmt: skip
     )
     assert tallied.status_code == 201, tallied.get_json()
     start, end = date(2019, 3, 1), today()

@@ -190,9 +190,11 @@ def test_the_first_receipt_sets_the_stock_start_and_gives_back_earlier_distribut
     assert tally.before_stock_start is True
     assert ledger_check.verify() == []
     # the history still counts in the report
-    report = world["lead"].get(
-        f"/reports/distribution?site=OSL-MO&from={last_week}&to={today()}&by=day"
-    ).get_json()
+    report = (
+        world["lead"]
+        .get(f"/reports/distribution?site=OSL-MO&from={last_week}&to={today()}&by=day")
+        .get_json()
+    )
     assert report["totals"]["syringe"] == 5
 
 

@@ -94,8 +94,11 @@ class Sources(MethodView):
     @blp.arguments(SourcesQuery, location="query")
     @blp.response(200, SourceOut(many=True))
     @blp.paginate(RowPage)
-    @blp.alt_response(403, description="Staff and leads: own sites; coordinators: their "
-                      "municipality.", success=False)
+    @blp.alt_response(
+        403,
+        description="Staff and leads: own sites; coordinators: their municipality.",
+        success=False,
+    )
     @blp.alt_response(404, description="Unknown site, municipality or item.", success=False)
     @blp.alt_response(422, description="Bad period or filter.", success=False)
     def get(self, args):

@@ -36,9 +36,7 @@ def build(
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     title = "Lagerkort" if lang == "nb" else "Stock card"
-    sheet.append(
-        [make_cell(sheet, f"{title} {site} {date_from:%d.%m.%Y}–{date_to:%d.%m.%Y}")]
-    )
+    sheet.append([make_cell(sheet, f"{title} {site} {date_from:%d.%m.%Y}–{date_to:%d.%m.%Y}")])
     header = []
     for heading in HEADINGS[lang]:
         made = make_cell(sheet, heading)

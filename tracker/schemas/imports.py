@@ -78,8 +78,10 @@ class ImportResultOut(Schema):
     rows = fields.Integer()
     imported = fields.Integer()
     before_stock_start = fields.Integer(
-        metadata={"description": "New rows dated before their site's stock start: counted "
-                  "in reports, no stock movement."}
+        metadata={
+            "description": "New rows dated before their site's stock start: counted "
+            "in reports, no stock movement."
+        }
     )
     from_stock_start = fields.Integer(
         metadata={"description": "New rows dated from their site's stock start on."}

@@ -89,9 +89,13 @@ class StockMovementLineOut(Schema):
     category = fields.Function(lambda line: line.item.category)
     opening = fields.Integer()
     movements = fields.Dict(
-        keys=fields.String(), values=fields.Integer(), attribute="moved",
-        metadata={"description": "Signed quantity per movement kind (receipt, distribution, "
-                  "transfer_in, transfer_out, discard, count_adjustment, correction)."},
+        keys=fields.String(),
+        values=fields.Integer(),
+        attribute="moved",
+        metadata={
+            "description": "Signed quantity per movement kind (receipt, distribution, "
+            "transfer_in, transfer_out, discard, count_adjustment, correction)."
+        },
     )
     closing = fields.Integer()
 
@@ -119,8 +123,10 @@ class SourcesQuery(ReportQuery):
 
 class SourceOut(Schema):
     source = fields.String(
-        metadata={"description": "movement (ledger row), history_line or history_handout "
-                  "(dated before the stock start: no movement), or entry (contacts)."}
+        metadata={
+            "description": "movement (ledger row), history_line or history_handout "
+            "(dated before the stock start: no movement), or entry (contacts)."
+        }
     )
     id = fields.Integer()
     site = fields.String()

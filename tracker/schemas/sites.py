@@ -18,8 +18,10 @@ class SitePatch(InSchema):
     kind = fields.String(validate=validate.OneOf(SITE_KINDS))
     active = fields.Boolean()
     stock_start = fields.Date(
-        metadata={"description": "Stock is tracked from this day (invariant 9); the site's "
-                  "lead may set it earlier than it is (or than the first stock movement)."}
+        metadata={
+            "description": "Stock is tracked from this day (invariant 9); the site's "
+            "lead may set it earlier than it is (or than the first stock movement)."
+        }
     )
 
 

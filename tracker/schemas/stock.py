@@ -81,8 +81,10 @@ class MovementOut(Schema):
 class StockQuery(QuerySchema):
     site = fields.String(required=True, validate=CODE)
     date = fields.Date(
-        metadata={"description": "On hand at the end of this day (YYYY-MM-DD); default today. "
-                  "With a date, the lines carry item, lot and quantity (and the date)."}
+        metadata={
+            "description": "On hand at the end of this day (YYYY-MM-DD); default today. "
+            "With a date, the lines carry item, lot and quantity (and the date)."
+        }
     )
 
 

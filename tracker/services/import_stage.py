@@ -473,8 +473,10 @@ def write(actor: Actor, batch_id: int) -> None:
             .where(naloxone_rows),
         )
     )  # fmt: skip
-    for model, column in ((TallyEntry, TallyEntry.entry_date),
-                          (NaloxoneHandout, NaloxoneHandout.handed_out_on)):
+    for model, column in (
+        (TallyEntry, TallyEntry.entry_date),
+        (NaloxoneHandout, NaloxoneHandout.handed_out_on),
+    ):
         db.session.execute(
             update(model)
             .where(model.import_batch_id == batch_id, column < _start_of(model.site_id))

@@ -164,9 +164,7 @@ class MovementReport:
         ]  # fmt: skip
 
 
-def movement_report(
-    actor: Actor, site_code: str, date_from: date, date_to: date
-) -> MovementReport:
+def movement_report(actor: Actor, site_code: str, date_from: date, date_to: date) -> MovementReport:
     """Per item: stock at the end of the day before `date_from`, movements by kind, closing.
 
     Closing is opening plus the movements, and equals stock at `date_to` (both read the same

@@ -66,9 +66,9 @@ def begin(actor: Actor, site: Site, day: date, field: str = "date") -> None:
     """
     if site.stock_start is None:
         moved = db.session.execute(
-            update(Site).where(Site.id == site.id, Site.stock_start.is_(None)).values(
-                stock_start=day
-            )
+            update(Site)
+            .where(Site.id == site.id, Site.stock_start.is_(None))
+            .values(stock_start=day)
         )
         db.session.expire(site, ["stock_start"])
         if moved.rowcount:  # type: ignore[attr-defined]
@@ -249,8 +249,7 @@ def move(actor: Actor, site: Site, start: date) -> None:
     if (old is not None and start > old) or (first is not None and start > first):
         raise Conflict(
             _l(
-                "Lagerstart kan bare flyttes tidligere: lageret på %(site)s er ført fra "
-                "%(start)s.",
+                "Lagerstart kan bare flyttes tidligere: lageret på %(site)s er ført fra %(start)s.",
                 site=site.code,
                 start=(old or first or start).strftime("%d.%m.%Y"),
             ),

@@ -187,9 +187,7 @@ def sources():
     args = request.args
     start, end = parse_day(args.get("fra")), parse_day(args.get("til"))
     if start is None or end is None:
-        raise DomainError(
-            _l("Kildene trenger fra- og til-dato."), {"fra": [_l("Må fylles ut.")]}
-        )
+        raise DomainError(_l("Kildene trenger fra- og til-dato."), {"fra": [_l("Må fylles ut.")]})
     query = report_sources.sources(
         current_actor(),
         date_from=start,
