@@ -155,6 +155,16 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
             " GROUP BY site_id, occurred_on, item_id, coalesce(lot_id, 0), kind"
         )
     )
+    month = (
+        "CAST(date_trunc('month', day) AS DATE)" if is_pg else "date(day, 'start of month')"
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO stock_monthly (site_id, month, item_id, lot_key, kind, lot_id, quantity)"  # noqa: S608
+            f" SELECT site_id, {month}, item_id, lot_key, kind, max(lot_id), sum(quantity)"
+            f" FROM stock_daily GROUP BY site_id, {month}, item_id, lot_key, kind"
+        )
+    )
     db.session.execute(update(Site).values(stock_start=start))
     db.session.commit()
     return {"movements": written, "sites": sites, "items": items, "days": days}

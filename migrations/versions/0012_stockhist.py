@@ -3,6 +3,7 @@
 - `stock_daily` (site, day, item, lot, kind) → quantity: the ledger summed per day, kept with
   each movement; stock at a date and the movement report read it (issue 21). Backfilled from
   the ledger in one INSERT ... SELECT.
+- `stock_monthly`: the same per month, so a date far back reads months, not days.
 - `site.stock_start` (invariant 9): the first receipt, transfer in or closed count of each
   site that has one; NULL elsewhere (every movement counts there).
 - `before_stock_start` on tally entries and naloxone handouts: set where the entry is dated
@@ -45,6 +46,26 @@ def upgrade():
         sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_stock_daily_site_id_site")),
         sa.PrimaryKeyConstraint(
             "site_id", "day", "item_id", "lot_key", "kind", name=op.f("pk_stock_daily")
+        ),
+    )
+    op.create_table(
+        "stock_monthly",
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("lot_key", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=True),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["item.id"], name=op.f("fk_stock_monthly_item_id_item")
+        ),
+        sa.ForeignKeyConstraint(["lot_id"], ["lot.id"], name=op.f("fk_stock_monthly_lot_id_lot")),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["site.id"], name=op.f("fk_stock_monthly_site_id_site")
+        ),
+        sa.PrimaryKeyConstraint(
+            "site_id", "month", "item_id", "lot_key", "kind", name=op.f("pk_stock_monthly")
         ),
     )
     with op.batch_alter_table("site", schema=None) as batch_op:
@@ -109,6 +130,13 @@ def upgrade():
         " GROUP BY site_id, occurred_on, item_id, coalesce(lot_id, 0), kind"
         " HAVING sum(quantity) <> 0"
     )
+    month = "CAST(date_trunc('month', day) AS DATE)" if pg else "date(day, 'start of month')"
+    op.execute(
+        "INSERT INTO stock_monthly (site_id, month, item_id, lot_key, kind, lot_id, quantity)"  # noqa: S608
+        f" SELECT site_id, {month}, item_id, lot_key, kind, max(lot_id), sum(quantity)"
+        f" FROM stock_daily GROUP BY site_id, {month}, item_id, lot_key, kind"
+        " HAVING sum(quantity) <> 0"
+    )
 
 
 def downgrade():
@@ -117,4 +145,5 @@ def downgrade():
             batch_op.drop_column("before_stock_start")
     with op.batch_alter_table("site", schema=None) as batch_op:
         batch_op.drop_column("stock_start")
+    op.drop_table("stock_monthly")
     op.drop_table("stock_daily")

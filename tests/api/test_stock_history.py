@@ -15,6 +15,7 @@ from tracker.models import (
     Site,
     StockBalance,
     StockDaily,
+    StockMonthly,
     StockMovement,
     TallyEntry,
     User,
@@ -295,10 +296,12 @@ def test_verify_ledger_catches_a_corrupted_stock_daily_and_rebuild_mends_it(worl
     post_ok(world["lead"], "/receipts", receipt_body(world["site"], {"SPR-2": 100}))
     post_ok(world["staff"], "/tallies", tally_body(world["site"], {"SPR-2": 4}))
     db.session.execute(update(StockDaily).values(quantity=StockDaily.quantity + 1))
+    db.session.execute(update(StockMonthly).values(quantity=StockMonthly.quantity - 2))
     db.session.commit()
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 1
     assert "stock_daily" in result.output
+    assert "stock_monthly" in result.output
     rebuilt = runner.invoke(args=["verify-ledger", "--rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert runner.invoke(args=["verify-ledger"]).exit_code == 0

@@ -21,7 +21,14 @@ from tracker.models.distribution import (
     TallyLine,
 )
 from tracker.models.sites import Municipality, Site
-from tracker.models.stock import ImportBatch, Receipt, StockBalance, StockDaily, StockMovement
+from tracker.models.stock import (
+    ImportBatch,
+    Receipt,
+    StockBalance,
+    StockDaily,
+    StockMonthly,
+    StockMovement,
+)
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
 
@@ -50,6 +57,7 @@ __all__ = [
     "StockCount",
     "StockCountLine",
     "StockDaily",
+    "StockMonthly",
     "StockMovement",
     "TallyEntry",
     "TallyLine",

@@ -138,6 +138,21 @@ class StockDaily(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StockMonthly(Base):
+    """The same sums per month (`month` is its first day): a date far back reads months,
+    and only the days of its own month from stock_daily, so the rows read stay bounded."""
+
+    __tablename__ = "stock_monthly"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    lot_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ImportBatch(Base):
     """One imported file; its hash makes a second import of the same file a no-op."""
 

@@ -43,6 +43,7 @@ from tracker.models import (
     DistributionMonthly,
     StockBalance,
     StockDaily,
+    StockMonthly,
     StockMovement,
 )
 from tracker.models.base import Base, UTCDateTime, utcnow
@@ -151,6 +152,7 @@ def upsert_add(
 _INSERT_MOVEMENTS = insert(StockMovement.__table__).returning(StockMovement.__table__.c.id)
 _BALANCE_KEYS = ("site_id", "item_id", "lot_key")
 STOCK_DAILY_KEYS = ("site_id", "day", "item_id", "lot_key", "kind")
+STOCK_MONTHLY_KEYS = ("site_id", "month", "item_id", "lot_key", "kind")
 
 
 def move_balance(
@@ -288,9 +290,19 @@ def post(
         for (s, d, i, k, kind), q in sorted(per_day.items())
         if q
     ]  # fmt: skip
+    per_month: dict[tuple[int, date, int, int, str], int] = defaultdict(int)
+    for (s, d, i, k, kind), q in per_day.items():
+        per_month[(s, d.replace(day=1), i, k, kind)] += q
+    stock_monthly_rows = [
+        {"site_id": s, "month": m, "item_id": i, "lot_key": k, "kind": kind,
+         "lot_id": k or None, "quantity": q}
+        for (s, m, i, k, kind), q in sorted(per_month.items())
+        if q
+    ]  # fmt: skip
     upserts = [
         Counter(StockBalance, _BALANCE_KEYS, "quantity", plain),
         Counter(StockDaily, STOCK_DAILY_KEYS, "quantity", stock_daily_rows),
+        Counter(StockMonthly, STOCK_MONTHLY_KEYS, "quantity", stock_monthly_rows),
         Counter(DistributionDaily, ("site_id", "item_id", "day"), "quantity", daily_rows),
         Counter(DistributionMonthly, ("site_id", "item_id", "month"), "quantity", monthly_rows),
         *counters,
@@ -422,6 +434,16 @@ def post_select(
                   source.c.kind)
     )  # fmt: skip
     _upsert_select(StockDaily, STOCK_DAILY_KEYS, ["lot_id", "quantity"], per_day)
+    stock_month = _month_start(source.c.occurred_on)
+    per_month = (
+        select(source.c.site_id, stock_month, source.c.item_id, lot_key, source.c.kind,
+               func.max(source.c.lot_id), total)
+        .where(true())
+        .group_by(source.c.site_id, stock_month, source.c.item_id, lot_key, source.c.kind)
+        .having(total != 0)
+        .order_by(source.c.site_id, stock_month, source.c.item_id, lot_key, source.c.kind)
+    )  # fmt: skip
+    _upsert_select(StockMonthly, STOCK_MONTHLY_KEYS, ["lot_id", "quantity"], per_month)
     if counted is not None:
         source = counted.subquery()
         names = [c.name for c in source.c]

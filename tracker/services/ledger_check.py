@@ -35,6 +35,7 @@ from tracker.models import (
     StockCount,
     StockCountLine,
     StockDaily,
+    StockMonthly,
     StockMovement,
     TallyEntry,
     TallyLine,
@@ -101,6 +102,12 @@ def _ledger_balances() -> Select[Any]:
 
 def _ledger_stock_daily() -> Select[Any]:
     keys = [M.site_id, M.occurred_on.label("day"), M.item_id, _lot_key(M.lot_id), M.kind]
+    return select(*keys, func.sum(M.quantity)).group_by(*keys)
+
+
+def _ledger_stock_monthly() -> Select[Any]:
+    month = _month_start(M.occurred_on).label("month")
+    keys = [M.site_id, month, M.item_id, _lot_key(M.lot_id), M.kind]
     return select(*keys, func.sum(M.quantity)).group_by(*keys)
 
 
@@ -223,6 +230,7 @@ def _rows(model: type, *columns: str) -> Callable[[], Select[Any]]:
 
 BALANCES = ("site_id", "item_id", "lot_key")
 STOCK_DAILY = ("site_id", "day", "item_id", "lot_key", "kind")
+STOCK_MONTHLY = ("site_id", "month", "item_id", "lot_key", "kind")
 DAILY = ("site_id", "item_id", "day")
 MONTHLY = ("site_id", "item_id", "month")
 CONTACTS = ("site_id", "day")
@@ -234,6 +242,12 @@ DERIVED = (
         STOCK_DAILY,
         _rows(StockDaily, *STOCK_DAILY, "quantity"),
         _ledger_stock_daily,
+    ),
+    Check(
+        "stock_monthly",
+        STOCK_MONTHLY,
+        _rows(StockMonthly, *STOCK_MONTHLY, "quantity"),
+        _ledger_stock_monthly,
     ),
     Check("distribution_daily", DAILY, _rows(DistributionDaily, *DAILY, "quantity"), _ledger_daily),
     Check(
@@ -334,6 +348,7 @@ def rebuild() -> Rebuilt:
 _COUNTERS = {
     "stock_balance": (StockBalance, "quantity"),
     "stock_daily": (StockDaily, "quantity"),
+    "stock_monthly": (StockMonthly, "quantity"),
     "distribution_daily": (DistributionDaily, "quantity"),
     "distribution_monthly": (DistributionMonthly, "quantity"),
     "contacts_daily": (ContactsDaily, "contacts"),
@@ -349,7 +364,7 @@ def _add_differences(check: Check, found: list[Mismatch]) -> None:
         {**dict(zip(check.key, m.key, strict=True)), column: m.from_ledger - m.stored}
         for m in found
     ]
-    if check.table in ("stock_balance", "stock_daily"):
+    if check.table in ("stock_balance", "stock_daily", "stock_monthly"):
         for row in rows:
             row["lot_id"] = row["lot_key"] or None
     table = model.__table__

@@ -20,35 +20,75 @@ from sqlalchemy import func, select
 from tracker.dates import today
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.models import Item, Lot, Site, StockBalance, StockDaily
+from tracker.models import Item, Lot, Site, StockBalance, StockDaily, StockMonthly
 from tracker.models.stock import MOVEMENT_KINDS
 from tracker.services.access import Actor, get_site, require_site
 
 D = StockDaily
+MM = StockMonthly
 Key = tuple[int, int]  # (item_id, lot_key)
 
 
-def _earliest_day(site_id: int) -> date | None:
-    """The site's first day in the aggregate (the first row of its primary key range)."""
-    return db.session.scalar(select(func.min(D.day)).where(D.site_id == site_id))
+FIRST = date(1900, 1, 1)  # before any ledger row (entries start in 2000)
+LAST = date(2999, 12, 31)
+
+
+def _whole_months(low: date, high: date) -> tuple[date, date] | None:
+    """The first days of the first and last whole months within low..high (both inclusive)."""
+    first = low if low.day == 1 else (low.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = high + timedelta(days=1)
+    last_day = after.replace(day=1) - timedelta(days=1)
+    if first > last_day:
+        return None
+    return first, last_day.replace(day=1)
+
+
+def moved(
+    site_ids: list[int], low: date, high: date, keys: tuple[str, ...]
+) -> dict[tuple[Any, ...], int]:
+    """What moved on days low..high (inclusive), summed per `keys` (of item_id, lot_key, kind,
+    site_id): whole months from stock_monthly, the days at either end from stock_daily. At
+    most three range reads, each bounded by sites x items x lots x kinds x (months or 31)."""
+    totals: dict[tuple[Any, ...], int] = defaultdict(int)
+    if low > high:
+        return totals
+    months = _whole_months(low, high)
+    ranges = [(low, high)]
+    if months is not None:
+        first, last = months
+        rows = db.session.execute(
+            select(*(getattr(MM, k) for k in keys), func.sum(MM.quantity))
+            .where(MM.site_id.in_(site_ids), MM.month >= first, MM.month <= last)
+            .group_by(*(getattr(MM, k) for k in keys))
+        )
+        for *key, quantity in rows:
+            totals[tuple(key)] += int(quantity)
+        after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+        ranges = [(low, first - timedelta(days=1)), (after_last, high)]
+    for start, end in ranges:
+        if start > end:
+            continue
+        rows = db.session.execute(
+            select(*(getattr(D, k) for k in keys), func.sum(D.quantity))
+            .where(D.site_id.in_(site_ids), D.day >= start, D.day <= end)
+            .group_by(*(getattr(D, k) for k in keys))
+        )
+        for *key, quantity in rows:
+            totals[tuple(key)] += int(quantity)
+    return totals
 
 
 def quantities_at(site_id: int, day: date) -> dict[Key, int]:
-    """On hand per (item, lot_key) at the end of `day`: from whichever side has fewer days."""
+    """On hand per (item, lot_key) at the end of `day`: the balances less what moved after
+    it (a recent day), or what moved up to it (a day nearer the first than today)."""
     now = today()
-    first = _earliest_day(site_id)
-    totals: dict[Key, int] = defaultdict(int)
+    first = db.session.scalar(select(func.min(MM.month)).where(MM.site_id == site_id))
     if first is None or day < first:
         return {}
+    keys = ("item_id", "lot_key")
     if (day - first) <= (now - day):
-        rows = db.session.execute(
-            select(D.item_id, D.lot_key, func.sum(D.quantity))
-            .where(D.site_id == site_id, D.day <= day)
-            .group_by(D.item_id, D.lot_key)
-        )
-        for item_id, lot_key, quantity in rows:
-            totals[(item_id, lot_key)] += int(quantity)
-        return dict(totals)
+        return {(k[0], k[1]): q for k, q in moved([site_id], FIRST, day, keys).items()}
+    totals: dict[Key, int] = defaultdict(int)
     balances = db.session.execute(
         select(StockBalance.item_id, StockBalance.lot_key, StockBalance.quantity).where(
             StockBalance.site_id == site_id
@@ -56,13 +96,10 @@ def quantities_at(site_id: int, day: date) -> dict[Key, int]:
     )
     for item_id, lot_key, quantity in balances:
         totals[(item_id, lot_key)] += quantity
-    after = db.session.execute(
-        select(D.item_id, D.lot_key, func.sum(D.quantity))
-        .where(D.site_id == site_id, D.day > day)
-        .group_by(D.item_id, D.lot_key)
-    )
-    for item_id, lot_key, quantity in after:
-        totals[(item_id, lot_key)] -= int(quantity)
+    for (item_id, lot_key), quantity in moved(
+        [site_id], day + timedelta(days=1), LAST, keys
+    ).items():
+        totals[(item_id, lot_key)] -= quantity
     return dict(totals)
 
 
@@ -77,13 +114,9 @@ def quantities_at_sites(site_ids: list[int], day: date) -> dict[tuple[int, int, 
     for site_id, item_id, lot_key, quantity in balances:
         totals[(site_id, item_id, lot_key)] += quantity
     if day < today():
-        after = db.session.execute(
-            select(D.site_id, D.item_id, D.lot_key, func.sum(D.quantity))
-            .where(D.site_id.in_(site_ids), D.day > day)
-            .group_by(D.site_id, D.item_id, D.lot_key)
-        )
-        for site_id, item_id, lot_key, quantity in after:
-            totals[(site_id, item_id, lot_key)] -= int(quantity)
+        after = moved(site_ids, day + timedelta(days=1), LAST, ("site_id", "item_id", "lot_key"))
+        for (site_id, item_id, lot_key), quantity in after.items():
+            totals[(site_id, item_id, lot_key)] -= quantity
     return dict(totals)
 
 
@@ -182,18 +215,15 @@ def movement_report(actor: Actor, site_code: str, date_from: date, date_to: date
     opening: dict[int, int] = defaultdict(int)
     for (item_id, _lot), quantity in quantities_at(site.id, date_from - timedelta(days=1)).items():
         opening[item_id] += quantity
-    moved: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = db.session.execute(
-        select(D.item_id, D.kind, func.sum(D.quantity))
-        .where(D.site_id == site.id, D.day >= date_from, D.day <= date_to)
-        .group_by(D.item_id, D.kind)
-    )
-    for item_id, kind, quantity in rows:
-        moved[item_id][kind] = int(quantity)
-    ids = {i for i, q in opening.items() if q} | set(moved)
+    by_kind: dict[int, dict[str, int]] = defaultdict(dict)
+    for (item_id, kind), quantity in moved(
+        [site.id], date_from, date_to, ("item_id", "kind")
+    ).items():
+        by_kind[item_id][kind] = quantity
+    ids = {i for i, q in opening.items() if q} | set(by_kind)
     items = _by_id(Item, ids)
     lines = [
-        MovementLine(items[i], opening.get(i, 0), {k: moved[i].get(k, 0) for k in CARD_KINDS})
+        MovementLine(items[i], opening.get(i, 0), {k: by_kind[i].get(k, 0) for k in CARD_KINDS})
         for i in ids
     ]
     lines.sort(key=lambda line: (line.item.sort_order, line.item.code))
