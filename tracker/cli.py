@@ -44,19 +44,35 @@ def _fail(exc: DomainError) -> None:
 
 @click.command("seed-demo")
 @click.option("--days", default=365, show_default=True, help="Days of activity to generate.")
-def seed_demo(days: int) -> None:
+@click.option(
+    "--show-users",
+    is_flag=True,
+    help="Print the demo users again, with new passwords (only hashes are kept).",
+)
+def seed_demo(days: int, show_users: bool) -> None:
     """Load demo sites, catalogue, users and a year of activity (once)."""
     result = demo.seed(days=days)
     if not result.created:
-        click.echo("Demo data is already loaded; nothing to do.")
+        if not show_users:
+            click.echo("Demo data is already loaded; nothing to do.")
+            click.echo("To see the demo users again (with new passwords): seed-demo --show-users")
+            return
+        shown = demo.reset_demo_passwords()
+        click.echo("Demo data is already loaded. The first passwords were kept only as hashes,")
+        click.echo("so these users have new ones (their sessions and API tokens have ended):")
+        _print_demo_users(shown)
         return
     click.echo(
         f"Loaded demo data: {result.tallies} entries, {result.handouts} naloxone handouts, "
         f"{result.sessions} training sessions, {result.transfers} transfers."
     )
-    click.echo("Users (the passwords are shown only now):")
-    for email, password in result.passwords.items():
-        click.echo(f"  {email:32} {password}")
+    click.echo("Users (the passwords are shown only now; seed-demo --show-users makes new ones):")
+    _print_demo_users(demo.demo_users(result.passwords))
+
+
+def _print_demo_users(shown: list[demo.DemoUser]) -> None:
+    for user in shown:
+        click.echo(f"  {user.email:38} {user.role:11} {user.where:16} {user.password}")
 
 
 @click.command("init")

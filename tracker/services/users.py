@@ -277,6 +277,17 @@ def change_password(actor: Actor, current: str, new: str, keep_session: str | No
     return user
 
 
+def set_password_unchecked(user: User, password: str, action: str) -> None:
+    """A new password without the current one, for the operator at the command line (the
+    demo's users); sessions end and API tokens are revoked as on any change. The caller
+    commits."""
+    _check_password(password)
+    user = _locked(user)
+    user.password_hash = generate_password_hash(password, PASSWORD_METHOD)
+    revoked = _end_everything(Actor(user), user)
+    audit.record(Actor(user), "user", user.id, action, after={"tokens_revoked": revoked})
+
+
 def _area_number(actor: Actor) -> str | None:
     place = actor.user.municipality
     return place.number if place is not None else None
