@@ -524,5 +524,5 @@ def _seed_levels(actor: Actor, end: date) -> None:
         rate = line.daily_usage or 0.0
         levels = (math.ceil(rate * REORDER_DAYS), math.ceil(rate * TARGET_DAYS))
         wanted.setdefault(line.site.code, {})[line.item.code] = levels
-    for site_code, levels in wanted.items():
-        catalog.set_site_levels(actor, site_code, levels)
+    for site_code, site_levels in wanted.items():
+        catalog.set_site_levels(actor, site_code, site_levels)
