@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import NaloxoneHandout, SiteItem, TallyEntry
@@ -136,3 +136,23 @@ def off_items(site_ids: list[int]) -> dict[int, set[int]]:
         for site_id, item_id in rows:
             result[site_id].add(item_id)
     return result
+
+
+def latest_entry(site_ids: list[int], on: date) -> date | None:
+    """The last day up to `on` with a live entry at any of the sites (two index reads)."""
+    if not site_ids:
+        return None
+    tally = db.session.scalar(
+        select(func.max(TallyEntry.entry_date)).where(
+            TallyEntry.site_id.in_(site_ids),
+            TallyEntry.entry_date <= on,
+            TallyEntry.deleted_at.is_(None),
+        )
+    )
+    handout = db.session.scalar(
+        select(func.max(NaloxoneHandout.handed_out_on)).where(
+            NaloxoneHandout.site_id.in_(site_ids), NaloxoneHandout.handed_out_on <= on
+        )
+    )
+    found = [d for d in (tally, handout) if d is not None]
+    return max(found) if found else None

@@ -553,17 +553,6 @@ def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
     )
 
 
-@dataclass
-class ReportPage:
-    """What the Reports page shows: the filter choices, and the report once asked for."""
-
-    sites: list[SiteInfo]
-    municipalities: list[tuple[str, str]]
-    date_from: date
-    date_to: date
-    report: DistributionReport | None = None
-
-
 def reportable_sites(actor: Actor) -> list[SiteInfo]:
     """The sites the actor may report on (as lead or coordinator), in one query."""
     require_reporter(actor)
@@ -573,53 +562,6 @@ def reportable_sites(actor: Actor) -> list[SiteInfo]:
         for s, m in _sites_with_municipality(Site.id.in_(visible))
         if can(actor, s, REPORT_ROLE)
     ]
-
-
-def report_page(
-    actor: Actor,
-    *,
-    preset: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    by: str = "month",
-    site: str | None = None,
-    municipality: str | None = None,
-    on: date,
-    run: bool = True,
-) -> ReportPage:
-    """The Reports page: choices for the filters, a preset or custom period, and the report."""
-    sites = reportable_sites(actor)
-    if not sites:
-        raise Forbidden(_l("Du er ikke stedsleder eller koordinator for noe sted."))
-    places: dict[str, str] = {}
-    if actor.is_coordinator:
-        by_place: dict[str, list[SiteInfo]] = defaultdict(list)
-        for info in sites:
-            by_place[info.municipality_number].append(info)
-        places = {
-            number: infos[0].municipality_name
-            for number, infos in by_place.items()
-            if actor.is_admin
-            or actor.user.municipality is None
-            or actor.user.municipality.number == number
-        }
-    if preset and preset != "custom":
-        chosen = periods.preset(preset, on)
-        date_from, date_to = chosen.start, chosen.end
-    default = periods.preset("this_month", on)
-    page = ReportPage(
-        sites, sorted(places.items()), date_from or default.start, date_to or default.end
-    )
-    if run:
-        scope = resolve_scope(
-            actor,
-            date_from=date_from,
-            date_to=date_to,
-            sites=[site] if site else [],
-            municipality=municipality,
-        )
-        page.report = build_distribution(scope, by)
-    return page
 
 
 def distribution_report(
