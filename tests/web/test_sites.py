@@ -69,3 +69,30 @@ def test_a_lead_sets_the_levels_of_their_site_and_staff_only_see_them(client, ap
     assert "300" in html
     assert 'name="target_SPR"' not in html
     assert form_post(client, url, body).status_code == 403
+
+
+def test_a_lead_sets_the_opening_weekdays_on_the_sites_page(client, app):
+    site = make_site("OSL-MO")
+    login(client, make_user("lead", [site]))
+    html = client.get("/steder/OSL-MO/apningsdager").get_data(as_text=True)
+    assert "mandag" in html and "søndag" in html
+    assert 'name="day_1" type="checkbox" value="y" checked' in html or "checked" in html
+    response = form_post(
+        client, "/steder/OSL-MO/apningsdager", {"day_2": "y", "day_4": "y", "day_6": "y"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert site.opening_weekdays == "246"
+    refused = form_post(client, "/steder/OSL-MO/apningsdager", {})  # no day at all
+    assert refused.status_code == 422
+    assert "minst én" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert site.opening_weekdays == "246"
+
+
+def test_staff_see_the_opening_weekdays_without_a_form(client, app):
+    site = make_site("OSL-MO")
+    login(client, make_user("staff", [site]))
+    html = client.get("/steder/OSL-MO/apningsdager").get_data(as_text=True)
+    assert "<li>mandag</li>" in html and "<li>lørdag</li>" not in html
+    assert 'name="day_1"' not in html
