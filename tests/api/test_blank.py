@@ -230,15 +230,15 @@ T2 = {"from": "2025-05-01", "to": "2025-08-31"}
 
 
 def naloxone_cells(body) -> dict:
-    shown = {(s["site"], k): s["figures"][k] for s in body["sites"] for k in body["keys"]}
-    shown.update({(TOTAL, k): body["totals"][k] for k in body["keys"]})
+    shown = {(s["site"], k): s["figures"][k] for s in body["sites"] for k in NALOXONE_KEYS}
+    shown.update({(TOTAL, k): body["totals"][k] for k in NALOXONE_KEYS})
     return shown
 
 
 def test_naloxone_report_by_group_first_refill_reason_and_training(client, data):
     api = api_client(client, data.coordinator)
     body = api.get("/reports/naloxone", query_string=T2).get_json()
-    assert body["keys"] == list(NALOXONE_KEYS)
+    assert set(body["totals"]) == set(NALOXONE_KEYS)
     assert [s["site"] for s in body["sites"]] == ["OSL-A", "OSL-B", "OSL-C"]
     a = body["sites"][0]["figures"]
     assert (a["kits"], a["group.pwud"], a["group.relative"], a["first"], a["refill"]) == (

@@ -75,8 +75,9 @@ def test_a_lead_sets_the_opening_weekdays_on_the_sites_page(client, app):
     site = make_site("OSL-MO")
     login(client, make_user("lead", [site]))
     html = client.get("/steder/OSL-MO/apningsdager").get_data(as_text=True)
-    assert "mandag" in html and "søndag" in html
-    assert 'name="day_1" type="checkbox" value="y" checked' in html or "checked" in html
+    assert "mandag" in html
+    assert "søndag" in html
+    assert html.count("checked") == 5  # Monday to Friday by default
     response = form_post(
         client, "/steder/OSL-MO/apningsdager", {"day_2": "y", "day_4": "y", "day_6": "y"}
     )
@@ -94,5 +95,6 @@ def test_staff_see_the_opening_weekdays_without_a_form(client, app):
     site = make_site("OSL-MO")
     login(client, make_user("staff", [site]))
     html = client.get("/steder/OSL-MO/apningsdager").get_data(as_text=True)
-    assert "<li>mandag</li>" in html and "<li>lørdag</li>" not in html
+    assert "<li>mandag</li>" in html
+    assert "<li>lørdag</li>" not in html
     assert 'name="day_1"' not in html

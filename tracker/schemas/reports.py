@@ -133,7 +133,14 @@ class NaloxoneSiteOut(Schema):
     site = fields.String()
     name = fields.String()
     municipality = fields.String()
-    figures = fields.Dict(keys=fields.String(), values=FIGURE)
+    figures = fields.Dict(
+        keys=fields.String(),
+        values=FIGURE,
+        metadata={
+            "description": "kits, group.<recipient group>, first, refill, reason.<refill "
+            "reason> (kits), training_given (handouts with training given)."
+        },
+    )
 
 
 class NaloxoneReportOut(Schema):
@@ -141,12 +148,5 @@ class NaloxoneReportOut(Schema):
     date_to = fields.Date(data_key="to")
     external = fields.Boolean()
     threshold = fields.Integer(allow_none=True)
-    keys = fields.List(
-        fields.String(),
-        metadata={
-            "description": "kits, group.<recipient group>, first, refill, reason.<refill "
-            "reason> (kits), training_given (handouts with training given)."
-        },
-    )
     sites = fields.List(fields.Nested(NaloxoneSiteOut))
     totals = fields.Dict(keys=fields.String(), values=FIGURE)

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, ValidationError
-from tracker.exports.person_tables import NALOXONE_KEYS, TOTAL, naloxone_table
+from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
 from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
@@ -297,7 +297,6 @@ def naloxone_report(
         "date_to": scope.end,
         "external": external,
         "threshold": threshold if external else None,
-        "keys": list(NALOXONE_KEYS),
         "sites": [
             {
                 "site": s.code,
