@@ -320,3 +320,13 @@ def test_training_summary_takes_the_report_filters_and_counts_cpr_months(client,
         coordinator.get("/training-summary", query_string={**T2, "site": "BGO-D"}).status_code
         == 403
     )
+
+
+def test_the_csv_leaves_not_reported_empty_and_keeps_reported_zeros(shop):
+    post_tally(shop["api"], shop["site"], "2025-03-04", SPR=3)
+    response = shop["coordinator"].get("/reports/distribution.csv", query_string=MARCH)
+    lines = response.get_data(as_text=True).splitlines()
+    response.close()
+    assert "OSL-MO,Testsenter,0301,Kanyler,2025-03,2025-03-01,2025-03-31,0" in lines
+    assert "OSL-MO,Testsenter,0301,Kanyler,2025-04,2025-04-01,2025-04-30," in lines
+    assert "OSL-STILLE,Testsenter,0301,Sprøyter,2025-03,2025-03-01,2025-03-31," in lines
