@@ -3,8 +3,8 @@
 Completeness in reports counts days with an entry out of the site's opening days, so a day
 the site is closed is not "not reported". Existing sites get Monday to Friday.
 
-Revision ID: 0012_blank
-Revises: 0011_site_item_active
+Revision ID: 0013_blank
+Revises: 0012_admin
 Create Date: 2026-12-05 09:05:00
 
 """
@@ -12,8 +12,8 @@ Create Date: 2026-12-05 09:05:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_blank"
-down_revision = "0011_site_item_active"
+revision = "0013_blank"
+down_revision = "0012_admin"
 branch_labels = None
 depends_on = None
 
