@@ -146,7 +146,7 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
     ]
     for offset in range(0, len(months), BATCH):
         db.session.execute(insert(DistributionMonthly), months[offset : offset + BATCH])
-    # The per-day stock aggregate, set-based from the ledger just written (as migration 0013)
+    # The per-day stock aggregate, set-based from the ledger just written (as migration 0014)
     db.session.execute(
         text(
             "INSERT INTO stock_daily (site_id, day, item_id, lot_key, kind, lot_id, quantity)"

@@ -1,4 +1,4 @@
-"""Migration 0013 on data already there: stock start per site, pre-start history given back."""
+"""Migration 0014 on data already there: stock start per site, pre-start history given back."""
 
 from datetime import date
 
@@ -64,7 +64,7 @@ def test_the_migration_gives_back_what_history_before_the_stock_start_took(app, 
 
     other = create_app(config.TestConfig(fresh_database))
     with other.app_context():
-        upgrade(revision="0012_admin")
+        upgrade(revision="0013_blank")
         with db.engine.begin() as connection:
             for statement in ROWS:
                 connection.execute(text(statement))

@@ -24,6 +24,7 @@ def snapshot(site: Site) -> dict[str, Any]:
         "kind": site.kind,
         "operator": site.operator,
         "active": site.active,
+        "opening_weekdays": site.weekdays,
     }
 
 
@@ -104,17 +105,34 @@ def create_site(
     return site
 
 
+def opening_digits(weekdays: list[int]) -> str:
+    """ISO weekdays (1 Monday .. 7 Sunday, each once, at least one) as stored: "12345"."""
+    if not weekdays or any(not isinstance(d, int) or not 1 <= d <= 7 for d in weekdays):
+        raise ValidationError(
+            _l("Åpningsdager er ukedager fra 1 (mandag) til 7 (søndag), minst én."),
+            {"opening_weekdays": [_l("Bruk ukedager fra 1 til 7, minst én.")]},
+        )
+    if len(set(weekdays)) != len(weekdays):
+        raise ValidationError(
+            _l("Hver åpningsdag kan bare stå én gang."),
+            {"opening_weekdays": [_l("En ukedag står flere ganger.")]},
+        )
+    return "".join(str(d) for d in sorted(weekdays))
+
+
 @service
 def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
     """Rename, re-kind, change the operator or (de)activate a site; racing changes apply one
-    after another."""
+    after another. Opening weekdays alone are the site lead's to change; the rest is the
+    coordinator's."""
     site = get_site(code, lock=True)
-    others = set(changes) - {"stock_start"}
-    # The stock start is the lead's to set; name, kind and active the coordinator's.
-    require_site(actor, site, "coordinator" if others else "lead")
+    # The stock start and the opening days are the lead's to set; name, kind, operator and
+    # active the coordinator's.
+    lead_only = bool(changes) and set(changes) <= {"opening_weekdays", "stock_start"}
+    require_site(actor, site, "lead" if lead_only else "coordinator")
     if "stock_start" in changes:
         stock_start.move(actor, site, changes["stock_start"])
-        if not others:
+        if set(changes) == {"stock_start"}:
             commit()
             return site
     before = snapshot(site)
@@ -122,6 +140,8 @@ def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
         _check_kind(changes["kind"])
     if "operator" in changes:
         _check_operator(changes["operator"])
+    if "opening_weekdays" in changes:
+        site.opening_weekdays = opening_digits(changes["opening_weekdays"])
     for name in ("name", "kind", "operator", "active"):
         if name in changes:
             setattr(site, name, changes[name])

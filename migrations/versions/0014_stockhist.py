@@ -12,8 +12,8 @@
   gives back what those entries took from stock; the balances move with it. Inserts only:
   the ledger stays append-only and its triggers are untouched.
 
-Revision ID: 0013_stockhist
-Revises: 0012_admin
+Revision ID: 0014_stockhist
+Revises: 0013_blank
 Create Date: 2026-12-05 09:30:00
 
 """
@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_stockhist"
-down_revision = "0012_admin"
+revision = "0014_stockhist"
+down_revision = "0013_blank"
 branch_labels = None
 depends_on = None
 
