@@ -16,6 +16,7 @@ from tracker.web import (
     municipalities,
     naloxone,
     nav,
+    offline,
     reorder,
     reports,
     sites,
@@ -34,6 +35,7 @@ BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [reports.bp, stock_history.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
+BLUEPRINTS += [offline.bp]
 
 
 def init_app(app: Flask) -> None:
