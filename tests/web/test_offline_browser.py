@@ -188,8 +188,11 @@ def handouts() -> int:
 
 
 def sync_now(page) -> None:
-    """The network is back: the page's online event (the periodic retry would do it too)."""
+    """The network is back: the page's online event (the periodic retry would do it too);
+    returns when a round of sending has ended."""
+    before = page.evaluate("() => document.body.dataset.synced || ''")
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_function(f"() => (document.body.dataset.synced || '') !== '{before}'")
 
 
 def three_days():
@@ -239,3 +242,189 @@ def test_three_days_and_a_naloxone_handout_offline_survive_a_reload_and_count_on
     page.wait_for_selector("body[data-offline-ready]", state="attached")
     assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
     assert handouts() == 1
+
+
+def queue_three_days_offline(page, server, staff) -> list:
+    log_in(page, staff)
+    open_offline_form(page)
+    server.stop()
+    days = three_days()
+    for n, day in enumerate(days):
+        enter_day(page, day, 10 + n)
+        wait_waiting(page, n + 1)
+    return days
+
+
+def wait_waiting(page, n: int) -> None:
+    page.wait_for_function(
+        f"() => document.querySelector('#offline-queue').dataset.waiting === '{n}'"
+    )
+
+
+def test_the_network_cut_after_the_first_of_three_sends_sends_the_rest_once_later(
+    phone, server, outreach
+):
+    page = phone
+    site, _items, staff = outreach
+    days = queue_three_days_offline(page, server, staff)
+    sent: list[str] = []
+
+    def first_only(route) -> None:
+        if sent:
+            route.abort()  # the network is gone again
+        else:
+            sent.append(route.request.url)
+            route.continue_()
+
+    page.route("**/api/v1/tallies", first_only)
+    server.start()
+    sync_now(page)
+    wait_waiting(page, 2)
+    screenshot(page, "offline-queue-cut-after-first")
+    assert tally_days(site) == {days[0].isoformat(): 10}  # oldest first
+    page.unroute("**/api/v1/tallies")
+    sync_now(page)
+    wait_waiting(page, 0)
+    assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
+
+
+def test_an_answer_lost_after_the_server_saved_is_sent_again_and_counted_once(
+    phone, server, outreach
+):
+    page = phone
+    site, _items, staff = outreach
+    days = queue_three_days_offline(page, server, staff)
+    server.gate.lose_next_answers = 1  # saved, but the phone hears 502
+    server.start()
+    sync_now(page)
+    wait_waiting(page, 3)  # stopped at the first: the rest wait behind it, in order
+    assert tally_days(site) == {days[0].isoformat(): 10}
+    sync_now(page)
+    wait_waiting(page, 0)
+    assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
+    keys = server.gate.posts
+    assert len(keys) == 4 and keys[0] == keys[1]  # the retry carried the same key
+
+
+def test_a_server_answering_503_once_keeps_the_queue_and_the_retry_counts_once(
+    phone, server, outreach
+):
+    page = phone
+    site, _items, staff = outreach
+    days = queue_three_days_offline(page, server, staff)
+    server.gate.fail_next_posts = 1
+    server.start()
+    sync_now(page)
+    wait_waiting(page, 3)
+    screenshot(page, "offline-queue-after-503")
+    assert tally_days(site) == {}
+    sync_now(page)
+    wait_waiting(page, 0)
+    assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
+
+
+def test_an_entry_for_a_site_deactivated_meanwhile_is_refused_with_its_reason_and_kept(
+    phone, server, outreach
+):
+    page = phone
+    site, _items, staff = outreach
+    log_in(page, staff)
+    open_offline_form(page)
+    server.stop()
+    enter_day(page, today(), 5)
+    wait_waiting(page, 1)
+    db.session.execute(Site.__table__.update().where(Site.id == site.id).values(active=False))
+    db.session.commit()
+    db.session.remove()
+    server.start()
+    sync_now(page)
+    entry = page.locator(".queue-entry[data-status=refused]")
+    entry.wait_for()
+    wait_waiting(page, 0)
+    assert "Stedet OSL-OPP er deaktivert." in entry.inner_text()
+    screenshot(page, "offline-queue-refused")
+    page.reload()  # kept on the device until the user fixes or discards it
+    page.locator(".queue-entry[data-status=refused]").wait_for()
+    assert tally_days(site) == {}
+    page.click(".queue-entry[data-status=refused] >> text=Forkast")
+    page.wait_for_function("() => !document.querySelector('.queue-entry')")
+
+
+def test_an_unlikely_number_is_asked_about_on_the_device_before_it_is_queued(
+    phone, server, outreach
+):
+    from tracker.services import tallies
+
+    page = phone
+    site, _items, staff = outreach
+    for n in range(1, 11):
+        tallies.create_tally(
+            actor(staff),
+            site_code=site.code,
+            entry_date=today() - timedelta(days=n),
+            contacts=1,
+            lines=[{"item": "SPR-2", "quantity": 10}],
+        )
+    db.session.remove()
+    log_in(page, staff)
+    open_offline_form(page)
+    server.stop()
+    enter_day(page, today(), 400)
+    question = page.locator("form[data-offline-form=tally] [data-offline-error]")
+    assert "er mye mer enn vanlig" in question.inner_text()
+    assert waiting(page) in ("", "0")
+    page.click("form[data-offline-form=tally] button[type=submit]")  # yes, it is right
+    wait_waiting(page, 1)
+
+
+def test_logging_out_with_a_queue_warns_and_another_user_never_sees_or_sends_it(
+    phone, server, outreach
+):
+    page = phone
+    site, _items, staff = outreach
+    other = make_user("staff", [site])
+    log_in(page, staff)
+    open_offline_form(page)
+    server.stop()
+    enter_day(page, today(), 7)
+    wait_waiting(page, 1)
+    server.gate.fail_next_posts = 1000  # the server is busy: it stays queued
+    server.start()
+    page.goto(f"/steder/{site.code}/utdeling")
+    page.wait_for_selector("body[data-offline-ready]", state="attached")
+    assert "1 venter på sending" in page.inner_text("#offline-queue")
+    screenshot(page, "offline-queue-on-staff-page")
+    warnings: list[str] = []
+
+    def answer(dialog) -> None:
+        warnings.append(dialog.message)
+        if len(warnings) == 1:
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+    page.on("dialog", answer)
+    page.click("header >> text=Logg ut")
+    assert "1 registreringer er ikke sendt" in warnings[0]
+    assert "/login" not in page.url  # stayed
+    page.click("header >> text=Logg ut")
+    page.wait_for_url("**/login")
+
+    server.gate.fail_next_posts = 0
+    posts_before = len(server.gate.posts)
+    log_in(page, other)
+    page.goto("/uten-nett")
+    page.wait_for_selector("body[data-offline-ready]", state="attached")
+    assert page.locator("#offline-queue").is_hidden()
+    sync_now(page)
+    page.wait_for_timeout(500)
+    assert len(server.gate.posts) == posts_before and tally_days(site) == {}
+
+    page.click("header >> text=Til forsiden")
+    page.click("header >> text=Logg ut")
+    page.wait_for_url("**/login")
+    log_in(page, staff)  # back: the queue is there and goes
+    page.wait_for_selector("body[data-offline-ready]", state="attached")
+    sync_now(page)
+    wait_waiting(page, 0)
+    assert tally_days(site) == {today().isoformat(): 7}
