@@ -76,7 +76,8 @@ def test_a_cookie_write_without_the_csrf_header_is_refused_and_writes_nothing(cl
         assert "CSRF" in response.get_json()["detail"]
         response = client.post(path, json=body, headers={"X-CSRFToken": "forged"})
         assert response.status_code == 403
-    assert count(TallyEntry) == 0 and count(NaloxoneHandout) == 0
+    assert count(TallyEntry) == 0
+    assert count(NaloxoneHandout) == 0
 
 
 def test_a_cookie_write_with_the_csrf_header_is_saved_once_per_idempotency_key(client, world):
@@ -85,13 +86,15 @@ def test_a_cookie_write_with_the_csrf_header_is_saved_once_per_idempotency_key(c
     headers = {"X-CSRFToken": token_of(client), "Idempotency-Key": "phone-1"}
     first = client.post("/api/v1/tallies", json=tally_body(site, {"SPR-2": 4}), headers=headers)
     again = client.post("/api/v1/tallies", json=tally_body(site, {"SPR-2": 4}), headers=headers)
-    assert first.status_code == 201 and again.status_code == 201
+    assert first.status_code == 201
+    assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["id"] == first.get_json()["id"]
     headers["Idempotency-Key"] = "phone-2"
     handout = client.post("/api/v1/naloxone-handouts", json=handout_body(site), headers=headers)
     assert handout.status_code == 201
-    assert count(TallyEntry) == 1 and count(NaloxoneHandout) == 1
+    assert count(TallyEntry) == 1
+    assert count(NaloxoneHandout) == 1
     entry = db.session.scalars(select(TallyEntry)).one()
     assert entry.created_by_id == staff.id  # the same validation and audit as any client
 
@@ -118,9 +121,7 @@ def test_the_queues_refusals_carry_the_reason_in_bokmal(client, world):
     site, other, staff, _nal = world
     login(client, staff)
     headers = {"X-CSRFToken": token_of(client)}
-    response = client.post(
-        "/api/v1/tallies", json=tally_body(other, {"SPR-2": 1}), headers=headers
-    )
+    response = client.post("/api/v1/tallies", json=tally_body(other, {"SPR-2": 1}), headers=headers)
     assert response.status_code == 403
     assert "Du har ikke tilgang til stedet BGO-MO" in response.get_json()["detail"]
     db.session.execute(Membership.__table__.delete().where(Membership.site_id == site.id))
@@ -172,21 +173,32 @@ def test_the_app_shell_carries_no_user_data_and_the_app_is_installable(client, w
     shell = client.get("/uten-nett")
     html = shell.get_data(as_text=True)
     assert shell.status_code == 200
-    assert staff.email not in html and staff.name not in html and "OSL-OPP" not in html
-    assert 'data-offline-form="tally"' in html and 'data-offline-form="naloxone"' in html
+    assert staff.email not in html
+    assert staff.name not in html
+    assert "OSL-OPP" not in html
+    assert 'data-offline-form="tally"' in html
+    assert 'data-offline-form="naloxone"' in html
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
     body = manifest.get_json()
-    assert body["display"] == "standalone" and body["start_url"] == "/utdeling"
-    assert body["name"] and body["short_name"] and body["theme_color"]
+    assert body["display"] == "standalone"
+    assert body["start_url"] == "/utdeling"
+    assert body["name"]
+    assert body["short_name"]
+    assert body["theme_color"]
     for icon in body["icons"]:
         with client.get(icon["src"]) as png:
-            assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+            assert png.status_code == 200
+            assert png.data.startswith(b"\x89PNG")
     with client.get("/sw.js") as worker:
-        assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+        assert worker.status_code == 200
+        assert worker.mimetype == "text/javascript"
         assert worker.headers["Service-Worker-Allowed"] == "/"
         assert "/api/" not in worker.get_data(as_text=True)  # caches no API answer
     page = client.get("/utdeling", follow_redirects=True).get_data(as_text=True)
-    assert 'rel="manifest"' in page and "offline.js" in page and 'id="offline-queue"' in page
-    assert "worker-src 'self'" in CSP and "manifest-src 'self'" in CSP
+    assert 'rel="manifest"' in page
+    assert "offline.js" in page
+    assert 'id="offline-queue"' in page
+    assert "worker-src 'self'" in CSP
+    assert "manifest-src 'self'" in CSP
     assert page.count("<script") == 2  # offline.js and the translated texts (JSON, not run)

@@ -212,11 +212,11 @@ def test_three_days_and_a_naloxone_handout_offline_survive_a_reload_and_count_on
     days = three_days()
     for n, day in enumerate(days):
         enter_day(page, day, 10 + n)
-        page.wait_for_function(f"() => document.querySelector('#offline-queue').dataset.waiting === '{n + 1}'")
+        wait_waiting(page, n + 1)
     page.fill("#offline-kits", "2")
     page.check("#offline-training")
     page.click("form[data-offline-form=naloxone] button[type=submit]")
-    page.wait_for_function("() => document.querySelector('#offline-queue').dataset.waiting === '4'")
+    wait_waiting(page, 4)
     assert "4 venter på sending" in page.inner_text("#offline-queue")
     screenshot(page, "offline-queue-4-waiting")
 
@@ -228,11 +228,12 @@ def test_three_days_and_a_naloxone_handout_offline_survive_a_reload_and_count_on
     page.wait_for_selector("body[data-offline-ready]", state="attached")
     assert "4 venter på sending" in page.inner_text("#offline-queue")
     screenshot(page, "offline-reload-offline")
-    assert tally_days(site) == {} and handouts() == 0
+    assert tally_days(site) == {}
+    assert handouts() == 0
 
     server.start()
     sync_now(page)
-    page.wait_for_function("() => document.querySelector('#offline-queue').dataset.waiting === '0'")
+    wait_waiting(page, 0)
     screenshot(page, "offline-queue-sent")
     assert page.locator(".queue-entry.status-sent").count() == 4
     assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
@@ -303,7 +304,8 @@ def test_an_answer_lost_after_the_server_saved_is_sent_again_and_counted_once(
     wait_waiting(page, 0)
     assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
     keys = server.gate.posts
-    assert len(keys) == 4 and keys[0] == keys[1]  # the retry carried the same key
+    assert len(keys) == 4
+    assert keys[0] == keys[1]  # the retry carried the same key
 
 
 def test_a_server_answering_503_once_keeps_the_queue_and_the_retry_counts_once(
@@ -418,7 +420,8 @@ def test_logging_out_with_a_queue_warns_and_another_user_never_sees_or_sends_it(
     assert page.locator("#offline-queue").is_hidden()
     sync_now(page)
     page.wait_for_timeout(500)
-    assert len(server.gate.posts) == posts_before and tally_days(site) == {}
+    assert len(server.gate.posts) == posts_before
+    assert tally_days(site) == {}
 
     page.click("header >> text=Til forsiden")
     page.click("header >> text=Logg ut")

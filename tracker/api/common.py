@@ -10,8 +10,8 @@ from typing import Any
 from flask import Response, g, json, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 from flask_smorest import Blueprint, Page
+from flask_wtf.csrf import validate_csrf
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
 from webargs.core import is_json, missing

@@ -7,7 +7,11 @@ from tracker.schemas.naloxone import HandoutIn, HandoutOut, HandoutQuery
 from tracker.services import naloxone
 
 blp = make_blueprint(
-    "naloxone", __name__, "/naloxone-handouts", "Naloxone nasal spray handouts.", session_writes=True
+    "naloxone",
+    __name__,
+    "/naloxone-handouts",
+    "Naloxone nasal spray handouts.",
+    session_writes=True,
 )
 # Instances, not classes, on the entry path: webargs would build the schema per request.
 HANDOUT_IN, HANDOUT_OUT = HandoutIn(), HandoutOut()
