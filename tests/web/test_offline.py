@@ -155,9 +155,28 @@ def test_the_phones_data_is_the_users_active_sites_items_lots_and_usual_figures(
     assert data["user"] == staff.id
     assert [s["code"] for s in data["sites"]] == ["OSL-OPP"]  # not other's, not the inactive
     (found,) = data["sites"]
-    assert found["items"] == [{"code": "SPR-2", "name": "Vare SPR-2", "p90": 90}]
+    assert found["items"] == [
+        {"code": "SPR-2", "name": "Vare SPR-2", "p90": 90, "unusual_above": 450}
+    ]
     assert found["naloxone"] == "Vare NAL"
     assert [lot["lot"] for lot in found["lots"]] == ["N1"]
+
+
+def test_an_item_without_a_weeks_history_is_never_unusual(client, world):
+    site, _other, staff, _nal = world
+    for n in range(1, 7):
+        tallies.create_tally(
+            actor(staff),
+            site_code=site.code,
+            entry_date=today() - timedelta(days=n),
+            contacts=0,
+            lines=[{"item": "SPR-2", "quantity": 10}],
+        )
+    login(client, staff)
+    (found,) = client.get("/uten-nett/data").get_json()["sites"]
+    assert found["items"][0]["unusual_above"] is None
+    assert offline.unusual_above(10) == 99  # the floor
+    assert offline.unusual_above(30) == 150
 
 
 def test_percentile_90_is_the_nearest_rank():

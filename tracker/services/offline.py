@@ -17,8 +17,12 @@ from tracker.models import Item, Lot, Site, TallyEntry, TallyLine
 from tracker.services import catalog, naloxone
 from tracker.services.access import Actor, can, visible_sites
 
-# The usual figures behind the device's "is this number right?" question.
-USUAL_DAYS = 90
+# The usual figures behind the device's "is this number right?" question: a figure of at
+# least FLOOR and more than FACTOR times the site's p90 day is asked about before queuing.
+USUAL_DAYS = 56
+MIN_DAYS = 7  # with less history nothing is called unusual
+FACTOR = 5
+FLOOR = 100
 MAX_SITES = 200  # an admin sees every site; a phone needs the ones it enters for
 
 
@@ -26,7 +30,7 @@ MAX_SITES = 200  # an admin sees every site; a phone needs the ones it enters fo
 class OfflineSite:
     site: Site
     items: list[Item]
-    p90: dict[int, int]  # item id -> 90th percentile of the site's daily totals
+    p90: dict[int, int]  # item id -> 90th percentile of the site's daily totals (with history)
     naloxone_item: Item | None = None
     lots: list[Lot] = field(default_factory=list)
 
@@ -49,13 +53,26 @@ def usual_figures(site_id: int, today: date) -> dict[int, int]:
             TallyEntry.site_id == site_id,
             TallyEntry.deleted_at.is_(None),
             TallyEntry.entry_date >= today - timedelta(days=USUAL_DAYS),
+            TallyEntry.entry_date < today,
         )
         .group_by(TallyLine.item_id, TallyEntry.entry_date)
     )
     days: dict[int, list[int]] = defaultdict(list)
     for item_id, _day, total in rows:
-        days[item_id].append(int(total or 0))
-    return {item_id: percentile_90(values) for item_id, values in days.items()}
+        if total:  # a day without any says nothing about a busy day
+            days[item_id].append(int(total))
+    return {
+        item_id: percentile_90(values)
+        for item_id, values in days.items()
+        if len(values) >= MIN_DAYS
+    }
+
+
+def unusual_above(p90: int | None) -> int | None:
+    """The largest figure taken without asking (None: nothing is unusual, no history)."""
+    if not p90:
+        return None
+    return max(FACTOR * p90, FLOOR - 1)
 
 
 def offline_sites(actor: Actor, today: date) -> list[OfflineSite]:

@@ -82,6 +82,7 @@ def data() -> Response:
                         "code": item.code,
                         "name": item_name(item),
                         "p90": found.p90.get(item.id, 0),
+                        "unusual_above": offline.unusual_above(found.p90.get(item.id)),
                     }
                     for item in found.items
                 ],

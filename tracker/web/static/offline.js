@@ -338,11 +338,10 @@
   }
 
   function unlikely(form) {
-    for (const el of form.querySelectorAll("[data-p90]")) {
-      const usual = Number(el.dataset.p90);
+    for (const el of form.querySelectorAll("[data-unusual-above]")) {
       const quantity = Number(el.value.trim() || 0);
-      if (usual > 0 && quantity > Math.max(2 * usual, usual + 10)) {
-        return { item: labelOf(el), qty: quantity, usual };
+      if (quantity > Number(el.dataset.unusualAbove)) {
+        return { item: labelOf(el), qty: quantity, usual: el.dataset.p90 };
       }
     }
     return null;
@@ -437,6 +436,7 @@
         input.placeholder = "0";
         input.dataset.lineItem = item.code;
         input.dataset.p90 = String(item.p90 || 0);
+        if (item.unusual_above !== null) input.dataset.unusualAbove = String(item.unusual_above);
         wrap.append(label, input);
         return wrap;
       }));
