@@ -431,3 +431,47 @@ def test_logging_out_with_a_queue_warns_and_another_user_never_sees_or_sends_it(
     sync_now(page)
     wait_waiting(page, 0)
     assert tally_days(site) == {today().isoformat(): 7}
+
+
+def test_the_ordinary_forms_queue_what_was_typed_when_the_network_is_gone(
+    phone, server, outreach
+):
+    page = phone
+    site, items, staff = outreach
+    log_in(page, staff)  # lands on the daily form; the data is stored for the phone
+    page.wait_for_selector("body[data-offline-ready]", state="attached")
+    page.goto(f"/steder/{site.code}/nalokson")
+    page.wait_for_selector("body[data-offline-ready]", state="attached")
+    server.stop()
+    page.fill("#quantity", "2")
+    page.check("input[name=first_time][value=no]")
+    page.select_option("#refill_reason", "lost")
+    page.click("button.primary.big")
+    wait_waiting(page, 1)
+    assert "/nalokson" in page.url  # the page stayed; what was typed is queued
+
+    server.start()
+    page.goto(f"/steder/{site.code}/utdeling")
+    page.wait_for_selector("body[data-offline-ready]", state="attached")
+    wait_waiting(page, 0)  # sent on load
+    server.stop()
+    page.fill(f"#item_{items['syringes'].id}", "12")
+    page.fill("#contacts", "4")
+    page.click("button.primary.big")
+    wait_waiting(page, 1)
+    screenshot(page, "offline-daily-form-queued")
+    server.start()
+    sync_now(page)
+    wait_waiting(page, 0)
+    assert tally_days(site) == {today().isoformat(): 12}
+    db.session.remove()
+    handout = db.session.scalars(select(NaloxoneHandout)).one()
+    assert handout.quantity == 2
+    assert handout.first_time is False
+    assert handout.refill_reason == "lost"
+    db.session.remove()
+
+    page.fill(f"#item_{items['syringes'].id}", "3")  # online: the form posts as before
+    page.click("button.primary.big")
+    page.locator(".receipt").wait_for()
+    assert tally_days(site) == {today().isoformat(): 15}

@@ -292,7 +292,8 @@
       if (type === "radio" || type === "radio-bool") {
         const checked = el.querySelector("input:checked");
         if (!checked) { errors.push(t("pick_one")); continue; }
-        result[name] = type === "radio-bool" ? checked.value === "true" : checked.value;
+        result[name] = type === "radio-bool"
+          ? checked.value === (el.dataset.true || "true") : checked.value;
       } else if (type === "bool") {
         result[name] = el.checked;
       } else if (type === "int") {
@@ -389,8 +390,48 @@
     }
     const status = document.querySelector("[data-offline-status]");
     if (status) status.textContent = t("saved");
+    else note = t("saved");
     await renderQueue();
     sync();
+  }
+
+  // ---- the ordinary forms when the network is gone ------------------------------------
+  // A form marked data-offline-form with data-offline-site is sent as usual when the server
+  // answers; without a network what was typed is queued instead of lost.
+  async function reachable() {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 5000);
+    try {
+      const response = await fetch("/healthz", { cache: "no-store", signal: stop.signal });
+      return response.status < 500;
+    } catch (e) {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  async function guardSubmit(form, event) {
+    if (form.dataset.checked === "online") return;
+    event.preventDefault();
+    if (!user || await reachable()) {
+      form.dataset.checked = "online";
+      form.submit();
+      return;
+    }
+    const stored = await getData(user);
+    const code = form.dataset.offlineSite;
+    site = (stored && stored.sites.find((s) => s.code === code)) ||
+      { code, items: [], naloxone: "", lots: [] };
+    for (const item of site.items) {
+      const input = form.querySelector(`[data-line-item="${CSS.escape(item.code)}"]`);
+      if (input && item.unusual_above !== null) input.dataset.unusualAbove = String(item.unusual_above);
+    }
+    await submitOffline(form, event);
+  }
+  if (!shell) {
+    for (const form of document.querySelectorAll("form[data-offline-form][data-offline-site]")) {
+      form.addEventListener("submit", (event) => guardSubmit(form, event));
+    }
   }
 
   async function fixEntry(entry) {
