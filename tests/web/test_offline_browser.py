@@ -433,9 +433,7 @@ def test_logging_out_with_a_queue_warns_and_another_user_never_sees_or_sends_it(
     assert tally_days(site) == {today().isoformat(): 7}
 
 
-def test_the_ordinary_forms_queue_what_was_typed_when_the_network_is_gone(
-    phone, server, outreach
-):
+def test_the_ordinary_forms_queue_what_was_typed_when_the_network_is_gone(phone, server, outreach):
     page = phone
     site, items, staff = outreach
     log_in(page, staff)  # lands on the daily form; the data is stored for the phone
