@@ -21,7 +21,7 @@ from tests.browser import CHROMIUM_ARGS, screenshot
 from tests.factories import PASSWORD, actor, make_item, make_site, make_user
 from tracker.dates import today
 from tracker.extensions import db
-from tracker.models import NaloxoneHandout, Site, TallyEntry
+from tracker.models import Membership, NaloxoneHandout, Site, TallyEntry
 from tracker.services import stock
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -330,26 +330,42 @@ def test_an_entry_for_a_site_deactivated_meanwhile_is_refused_with_its_reason_an
 ):
     page = phone
     site, _items, staff = outreach
+    van = make_site("OSL-BUSS")
+    staff.memberships.append(Membership(site=van, role="staff"))
+    db.session.commit()
+    db.session.remove()
     log_in(page, staff)
     open_offline_form(page)
     server.stop()
+    page.select_option("[data-offline-site]", "OSL-OPP")
     enter_day(page, today(), 5)
-    wait_waiting(page, 1)
+    enter_day(page, today(), 6)
+    wait_waiting(page, 2)
     db.session.execute(Site.__table__.update().where(Site.id == site.id).values(active=False))
     db.session.commit()
     db.session.remove()
     server.start()
     sync_now(page)
-    entry = page.locator(".queue-entry[data-status=refused]")
-    entry.wait_for()
+    refused = page.locator(".queue-entry[data-status=refused]")
+    refused.nth(1).wait_for()
     wait_waiting(page, 0)
-    assert "Stedet OSL-OPP er deaktivert." in entry.inner_text()
+    assert "Stedet OSL-OPP er deaktivert." in refused.first.inner_text()
     screenshot(page, "offline-queue-refused")
     page.reload()  # kept on the device until the user fixes or discards it
-    page.locator(".queue-entry[data-status=refused]").wait_for()
+    page.wait_for_selector("body[data-offline-ready]", state="attached")
+    assert refused.count() == 2
     assert tally_days(site) == {}
+
+    refused.first.locator("text=Rett opp").click()  # back in the form, for the other site
+    page.wait_for_function("() => document.querySelectorAll('.queue-entry').length === 1")
+    assert page.input_value("[data-line-item=SPR-2]") == "5"
+    assert page.input_value("[data-offline-site]") == "OSL-BUSS"
+    page.click("form[data-offline-form=tally] button[type=submit]")
+    page.locator(".queue-entry[data-status=sent]").wait_for()
+    assert tally_days(van) == {today().isoformat(): 5}
     page.click(".queue-entry[data-status=refused] >> text=Forkast")
-    page.wait_for_function("() => !document.querySelector('.queue-entry')")
+    page.wait_for_function("() => !document.querySelector('.queue-entry[data-status=refused]')")
+    assert tally_days(site) == {}
 
 
 def test_an_unlikely_number_is_asked_about_on_the_device_before_it_is_queued(
