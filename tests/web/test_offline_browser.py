@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.browser import CHROMIUM_ARGS, screenshot
+from tests.browser import screenshot
 from tests.factories import PASSWORD, actor, make_item, make_site, make_user
 from tracker.dates import today
 from tracker.extensions import db
@@ -94,24 +94,15 @@ def server(app) -> Iterator[SwitchableServer]:
 
 
 @pytest.fixture
-def phone(server) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import CHROMIUM, _chromium_available
-
-    if not _chromium_available():
-        pytest.skip("chromium is not installed: browser tests skipped")
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    context = browser.new_context(
+def phone(chromium, server) -> Iterator[object]:
+    """A phone-sized context of the shared chromium (tests/browser.py) on the switchable server."""
+    context = chromium.new_context(
         base_url=server.url, viewport={"width": 390, "height": 844}, locale="nb-NO"
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
-    browser.close()
-    playwright.stop()
 
 
 @pytest.fixture
