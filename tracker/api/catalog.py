@@ -4,8 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Page
 
 from tracker.api.common import actor, idempotent, make_blueprint
-from tracker.schemas.catalog import ItemIn, ItemOut, ItemPatch, ItemQuery
-from tracker.services import catalog
+from tracker.schemas.catalog import ItemIn, ItemOut, ItemPatch, ItemQuery, KitContentsIn
+from tracker.services import catalog, kits
 
 blp = make_blueprint("items", __name__, "/items", "The catalogue of user equipment.")
 
@@ -40,3 +40,16 @@ class ItemByCode(MethodView):
     def patch(self, body, code):
         """Change or retire (active false) an item (admin); a used item keeps its category."""
         return catalog.update_item(actor(), code, body)
+
+
+@blp.route("/<code>/contents")
+class KitContents(MethodView):
+    @blp.arguments(KitContentsIn)
+    @blp.response(200, ItemOut)
+    def put(self, body, code):
+        """Make the item a kit (brukerpakke) of these items x quantities, or [] a plain item
+        again (admin). Handing out one kit then counts its contents in every distribution
+        figure (reports, CSV, workbook), while stock keeps kits. Kits cannot hold kits or
+        naloxone (422). Refused once the item has movements (409 kit-locked): retire it
+        and add a new kit, so reported history never shifts."""
+        return kits.set_contents(actor(), code, body["contents"])

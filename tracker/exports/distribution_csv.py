@@ -15,12 +15,19 @@ COLUMNS = ("site", "site_name", "municipality", "category", "bucket", "from", "t
 HEADINGS_NB = ("sted", "stedsnavn", "kommune", "kategori", "periode", "fra", "til", "antall")
 
 
-def lines(rows: list[dict[str, Any]], lang: str = "nb") -> Iterator[str]:
-    """UTF-8 CSV lines with a header in the language, ISO dates and plain integers."""
+def lines(
+    rows: list[dict[str, Any]], lang: str = "nb", added: dict[str, str] | None = None
+) -> Iterator[str]:
+    """UTF-8 CSV lines with a header in the language, ISO dates and plain integers.
+
+    In bokmål a category shows its name (`added` names the categories an admin added);
+    English keeps the category codes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADINGS_NB if lang == "nb" else COLUMNS)
-    names = labels(lang) if lang == "nb" else {}
+    names = {**{f"cat.{c}": n for c, n in (added or {}).items()}, **labels(lang)}
+    if lang != "nb":
+        names = {}
     for row in rows:
         values = {**row, "category": names.get(f"cat.{row['category']}", row["category"])}
         writer.writerow(

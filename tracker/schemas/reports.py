@@ -68,7 +68,13 @@ class DistributionReportOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     by = fields.String()
-    categories = fields.List(fields.String())
+    categories = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Category codes in column order (GET /categories names them). "
+            "A kit handed out counts as its contents in their categories, never as itself."
+        },
+    )
     buckets = fields.List(fields.Nested(BucketOut))
     sites = fields.List(fields.Nested(SiteTotalOut))
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())

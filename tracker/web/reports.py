@@ -17,7 +17,7 @@ from tracker.errors import DomainError, Forbidden
 from tracker.services import exports, reports
 from tracker.web import charts
 from tracker.web.common import current_actor
-from tracker.web.formats import number
+from tracker.web.formats import category_names, number
 
 bp = Blueprint("web_reports", __name__, url_prefix="/rapporter")
 
@@ -38,15 +38,6 @@ BUCKETS = [
     SelectChoice("year", _l("År")),
     SelectChoice("day", _l("Dag")),
 ]
-CATEGORY_LABELS = {
-    "syringe": _l("Sprøyter"),
-    "needle": _l("Kanyler"),
-    "foil": _l("Røykefolie"),
-    "naloxone": _l("Nalokson"),
-    "overdose_card": _l("Overdosekort"),
-    "other": _l("Annet"),
-}
-
 
 class ReportForm(FlaskForm):
     """The filters; a GET form (it only reads), so without a CSRF token."""
@@ -118,11 +109,12 @@ def index():
         (number, f"{number} {name}") for number, name in page.municipalities
     ]
     chart = None
+    names = category_names()
     if page.report is not None:
         trend = page.report.bucket_totals()
         chart = charts.line_chart(
             [row["bucket"] for row in trend],
-            [(str(CATEGORY_LABELS[c]), [row[c] for row in trend]) for c in page.report.categories],
+            [(names.get(c, c), [row[c] for row in trend]) for c in page.report.categories],
             _("Utdeling per periode"),
             fmt_number=number,
         )
@@ -135,7 +127,7 @@ def index():
             report=page.report,
             chart=chart,
             error=error,
-            categories=CATEGORY_LABELS,
+            categories=names,
         ),
         422 if error else 200,
     )
