@@ -39,6 +39,7 @@ BUCKETS = [
     SelectChoice("day", _l("Dag")),
 ]
 
+
 class ReportForm(FlaskForm):
     """The filters; a GET form (it only reads), so without a CSRF token."""
 
