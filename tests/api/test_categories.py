@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.factories import api_client, make_item, make_site, make_user
+from tests.factories import api_client, login, make_item, make_site, make_user
 from tracker.extensions import db
 from tracker.models import AuditEvent, Category
 from tracker.services import tallies
@@ -142,3 +142,26 @@ def test_an_added_category_is_its_own_column_in_report_csv_and_workbook(
         header, site_row = table[start], next(r for r in table[start:] if "OSL-MO" in r)
         assert site_row[header.index(heading)] == 12
         assert site_row[header.index("Annet" if lang == "nb" else "Other")] == 4
+
+
+def test_a_retried_post_with_the_same_key_adds_one_category(client, admin):
+    api = api_client(client, admin)
+    first = api.post("/categories", CONDOMS, headers={"Idempotency-Key": "kat-1"})
+    again = api.post("/categories", CONDOMS, headers={"Idempotency-Key": "kat-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json()
+    other = api.post(
+        "/categories", {**CONDOMS, "code": "vitamin"}, headers={"Idempotency-Key": "kat-1"}
+    )
+    assert other.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Category)) == 7
+
+
+def test_the_entry_form_groups_an_added_categorys_items_under_its_name(client, admin):
+    categories_api = api_client(client, admin)
+    assert categories_api.post("/categories", CONDOMS).status_code == 201
+    site = make_site("OSL-MO")
+    make_item("KOND", category="condom")
+    login(client, make_user("staff", sites=[site]))
+    page = client.get(f"/steder/{site.code}/utdeling").get_data(as_text=True)
+    assert "<legend>Kondomer</legend>" in page
