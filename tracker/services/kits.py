@@ -10,7 +10,7 @@ kit by retiring it and adding a new one (invariant 11).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
@@ -21,7 +21,7 @@ from tracker.models import Item, KitContent
 from tracker.services import audit
 from tracker.services.access import Actor, require_role
 from tracker.services.catalog import get_item, has_history, items_by_code, list_items
-from tracker.services.unit import commit, service
+from tracker.services.unit import commit, locked, service
 
 MAX_LINES = 50
 
@@ -30,7 +30,7 @@ def _snapshot(item: Item) -> list[dict[str, Any]]:
     return [{"item": c.item.code, "quantity": c.quantity} for c in item.contents]
 
 
-def _refuse(message: Any, field: str, why: Any) -> None:
+def _refuse(message: Any, field: str, why: Any) -> NoReturn:
     raise ValidationError(message, {field: [why]})
 
 
@@ -64,7 +64,6 @@ def _wanted(kit: Item, lines: list[dict[str, Any]]) -> dict[int, int]:
                 "contents",
                 _l("Ukjent vare."),
             )
-            continue
         if item.id == kit.id or item.id in kit_ids:
             _refuse(
                 _l("En brukerpakke kan ikke inneholde en brukerpakke (%(code)s).", code=code),
@@ -90,6 +89,11 @@ def set_contents(actor: Actor, code: str, lines: list[dict[str, Any]]) -> Item:
     """Make an item a kit of these items x quantities, or (empty list) a plain item again
     (admin). Refused (409) once the item has history: add a new kit instead."""
     require_role(actor, "admin")
+    # The kit and the items asked for, locked in id order: two kits changed at once cannot
+    # each take the other in (a kit within a kit), and they never wait on each other in a
+    # circle. The checks below then read what the other change committed.
+    named = [code, *(str(line["item"]) for line in lines)]
+    db.session.execute(locked(select(Item.id).where(Item.code.in_(named)).order_by(Item.id)))
     kit = get_item(code, lock=True)
     wanted = _wanted(kit, lines)
     current = {c.item_id: c.quantity for c in kit.contents}
