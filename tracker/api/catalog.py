@@ -47,9 +47,12 @@ class KitContents(MethodView):
     @blp.arguments(KitContentsIn)
     @blp.response(200, ItemOut)
     def put(self, body, code):
-        """Make the item a kit (brukerpakke) of these items x quantities, or [] a plain item
-        again (admin). Handing out one kit then counts its contents in every distribution
-        figure (reports, CSV, workbook), while stock keeps kits. Kits cannot hold kits or
-        naloxone (422). Refused once the item has movements (409 kit-locked): retire it
-        and add a new kit, so reported history never shifts."""
+        """Set what a kit (brukerpakke) holds (admin).
+
+        `contents` lists items x quantities; `[]` makes the item a plain item again. Handing
+        out one kit then counts its contents in every distribution figure (the report, its
+        CSV and the workbook), while stock keeps kits. A kit cannot hold a kit or naloxone
+        (422). Refused once anything was recorded of the item (409, code `kit-locked`):
+        retire it and add a new kit, so reported history never shifts.
+        """
         return kits.set_contents(actor(), code, body["contents"])
