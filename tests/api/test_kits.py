@@ -24,7 +24,7 @@ from tests.factories import (
 )
 from tracker.extensions import db
 from tracker.models import AuditEvent, KitContent, StockBalance
-from tracker.services import tallies
+from tracker.services import catalog, tallies
 from tracker.services.access import Actor
 
 DAY = date(2025, 6, 10)
@@ -44,6 +44,7 @@ def shop(app, tmp_path, monkeypatch):
     for code, category in (("SPR", "syringe"), ("KAN", "needle"), ("FOL", "foil")):
         make_item(code, category=category)
     make_item("NAL", category="naloxone")
+    make_item("SPRIT", category="other")  # so `other` is on the list: reported as 0, not blank
     make_item("PAKKE", category="other")
     return {
         "site": site,
@@ -207,11 +208,11 @@ def test_a_kits_contents_count_in_their_categories_in_the_report(client, shop, q
         "needle": 30,
         "foil": 3,
         "naloxone": 0,
-        "overdose_card": 0,
+        "overdose_card": None,  # nothing of it on the site's list: not reported
         "other": 0,  # the kit's own category never counts the kit (no double count)
     }
     assert body["sites"][0]["totals"]["syringe"] == 35
-    assert sum(r["quantity"] for r in body["rows"] if r["category"] == "needle") == 30
+    assert sum(r["quantity"] or 0 for r in body["rows"] if r["category"] == "needle") == 30
 
 
 def test_the_csv_counts_a_kits_contents(client, shop):
@@ -222,7 +223,7 @@ def test_the_csv_counts_a_kits_contents(client, shop):
     )
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    totals = {r["category"]: int(r["quantity"]) for r in rows}
+    totals = {r["category"]: int(r["quantity"]) for r in rows if r["quantity"]}
     assert (totals["syringe"], totals["needle"], totals["foil"], totals["other"]) == (30, 30, 3, 0)
 
 
@@ -266,3 +267,23 @@ def test_a_kits_contents_appear_in_the_workbooks_totals(client, shop):
     june = next(r for r in rows if "OSL-MO" in r and "2025-06" in r)
     assert june[header.index("Røykefolie")] == 5
     assert june[header.index("Sprøyter og kanyler")] == 65
+
+
+def test_a_kit_on_the_list_makes_its_contents_categories_reported_zeros(client, shop):
+    """A site that hands out syringes only in kits still reports 0 syringes on a day with an
+    entry and no kits (blank is not zero: the kit puts syringes on the site's list)."""
+    assert put_contents(client, shop["admin"]).status_code == 200
+    for code in ("SPR", "KAN", "FOL"):
+        catalog.update_site_item(Actor(shop["admin"]), "OSL-MO", code, {"active": False})
+    hand_out(shop, PAKKE=2)
+    hand_out(shop, day=date(2025, 6, 11), SPRIT=1)
+    body = _report(client, shop["coordinator"], **JUNE, by="day")
+    cells = {
+        (r["bucket"], r["category"]): r["quantity"]
+        for r in body["rows"]
+        if r["bucket"] in ("2025-06-10", "2025-06-11", "2025-06-12")
+    }
+    assert cells[("2025-06-10", "syringe")] == 20
+    assert cells[("2025-06-11", "syringe")] == 0  # reported: the kit is on the list
+    assert cells[("2025-06-12", "syringe")] is None  # no entry that day: not reported
+    assert cells[("2025-06-11", "other")] == 1
