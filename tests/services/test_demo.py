@@ -4,23 +4,14 @@ municipality, and something for the demo lead to act on at their own sites (issu
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tracker.dates import today
 from tracker.extensions import db
-from tracker.models import DistributionDaily, Item, Municipality, User
-from tracker.services import (
-    counts,
-    demo,
-    discrepancies,
-    ledger_check,
-    reorder,
-    reports,
-    transfers,
-)
+from tracker.models import Municipality, User
+from tracker.services import counts, demo, discrepancies, ledger_check, reorder, transfers
 from tracker.services.access import Actor
 
 DAYS = 70  # long enough for weekly deliveries to settle and for 28 days of recent use
@@ -77,28 +68,3 @@ def test_each_municipality_has_a_coordinator_and_the_lead_has_work_at_their_site
     assert set(roles) == {"admin", "coordinator", "lead", "staff"}
     single = [email for email, sites in roles["staff"] if len(sites) == 1]
     assert single  # the staff user who skips the site picker
-
-
-def test_the_demo_kit_counts_its_contents_in_the_reports(seeded):
-    """Brukerpakke: stock keeps kits, the distribution report counts 10 syringes each."""
-    kit = db.session.scalar(select(Item).where(Item.code == "PAKKE"))
-    assert sorted((c.item.code, c.quantity) for c in kit.contents) == sorted(demo.KITS["PAKKE"])
-    admin = db.session.scalar(select(User).where(User.global_role == "admin"))
-    end = today()
-    report = reports.distribution_report(
-        Actor(admin), date_from=end - timedelta(days=DAYS), date_to=end, by="month"
-    )
-    start = end - timedelta(days=DAYS)
-    daily = DistributionDaily
-    handed = dict(
-        db.session.execute(
-            select(Item.code, func.sum(daily.quantity))
-            .join(Item, Item.id == daily.item_id)
-            .where(daily.day >= start, daily.day <= end, daily.site_id.in_(report.scope.site_ids))
-            .group_by(Item.code)
-        ).all()
-    )
-    loose = sum(q for code, q in handed.items() if code.startswith("SPR-"))
-    assert handed["PAKKE"] > 0
-    assert report.totals()["syringe"] == loose + 10 * handed["PAKKE"]
-    assert report.totals()["other"] == handed["SPRIT"]  # the kit itself is never counted

@@ -27,7 +27,6 @@ from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import (
     Item,
-    KitContent,
     Lot,
     Municipality,
     Site,
@@ -85,19 +84,7 @@ CATALOGUE = [
     ),
     ("ODKORT", "Overdosekort", "Overdose card", "overdose_card", "stk", False, 5, 10),
     ("SPRIT", "Spritserviett", "Alcohol swab", "other", "stk", False, 60, 200),
-    (
-        "PAKKE",
-        "Brukerpakke (10 sprøyter, 10 kanyler, 2 folie)",
-        "Kit (10 syringes, 10 needles, 2 foil)",
-        "other",
-        "pk",
-        False,
-        4,
-        10,
-    ),
 ]
-# What a kit holds: handing one out counts these in the reports (stock keeps the kits).
-KITS = {"PAKKE": [("SPR-2", 10), ("KAN-23", 10), ("FOLIE", 2)]}
 
 # Lines delivered short in the last weeks: under their reorder level at the end (the leads'
 # sites, big lines whose pack is a day or two of use).
@@ -280,12 +267,6 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     ]
     db.session.add_all(items)
     db.session.flush()
-    ids = {item.code: item.id for item in items}
-    db.session.add_all(
-        KitContent(kit_id=ids[kit], item_id=ids[code], quantity=quantity)
-        for kit, lines in KITS.items()
-        for code, quantity in lines
-    )
     passwords: dict[str, str] = {}
     for email, name, role, site_codes, municipality in USERS:
         passwords[email] = _password()
