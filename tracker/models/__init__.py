@@ -22,6 +22,7 @@ from tracker.models.distribution import (
 )
 from tracker.models.sites import Municipality, Site
 from tracker.models.stock import ImportBatch, Receipt, StockBalance, StockMovement
+from tracker.models.submissions import Submission, SubmissionFigure, SubmissionSite
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
 
@@ -50,6 +51,9 @@ __all__ = [
     "StockCount",
     "StockCountLine",
     "StockMovement",
+    "Submission",
+    "SubmissionFigure",
+    "SubmissionSite",
     "TallyEntry",
     "TallyLine",
     "TrainingAttendee",

@@ -13,7 +13,7 @@ from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
 from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, ledger, stock
+from tracker.services import audit, catalog, ledger, period_locks, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -81,6 +81,7 @@ def hand_out(
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(handed_out_on)
+    period_locks.ensure_open([site.id], [handed_out_on])
     if not 1 <= quantity <= MAX_KITS:
         raise ValidationError(
             _l("Antall sett må være fra 1 til %(max)s.", max=MAX_KITS),

@@ -28,7 +28,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock
+from tracker.services import audit, catalog, ledger, period_locks, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -227,6 +227,7 @@ def create_tally(
                 _l("Ingenting å lagre: alle antall og kontakter er 0."),
                 {"lines": [_l("Alt er 0.")]},
             )
+    period_locks.ensure_open([site.id], [entry_date])
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
     remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows
@@ -370,6 +371,7 @@ def update_tally(
     old_quantities = _as_quantities(tally)
     old_date, old_contacts = tally.entry_date, tally.contacts
     new_date = check_entry_date(changes.get("date", tally.entry_date))
+    period_locks.ensure_open([tally.site_id], [old_date, new_date])
     contacts = changes.get("contacts", tally.contacts)
     _check_contacts(contacts)
     if "note" in changes:
@@ -416,6 +418,7 @@ def delete_tally(
 ) -> TallyEntry:
     """Mark an entry deleted and reverse its distribution with corrections, once."""
     tally = _lock_tally(actor, tally_id, expected, idem)
+    period_locks.ensure_open([tally.site_id], [tally.entry_date])
     before = snapshot(tally)
     ledger.post(actor, _corrections(tally, _as_quantities(tally), {}, f"Entry {tally.id} deleted"))
     _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)
