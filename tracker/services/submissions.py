@@ -340,6 +340,15 @@ def _may_see(actor: Actor, sub: Submission, need: str = SEE_ROLE) -> bool:
     return all(can(actor, site, need) for site in sub.sites)
 
 
+def may_submit(actor: Actor) -> bool:
+    """Coordinators and admins submit (the report page shows them the button)."""
+    return actor.is_coordinator
+
+
+def may_reopen(actor: Actor, sub: Submission) -> bool:
+    return actor.is_coordinator and _may_see(actor, sub, SUBMIT_ROLE)
+
+
 def get_submission(actor: Actor, submission_id: int) -> Submission:
     """A submission the actor may see; others are simply not found."""
     sub = get_by_id(Submission, submission_id)
