@@ -83,30 +83,50 @@ def _import(api, w):
     )
 
 
+D, A = DAY.isoformat(), AFTER.isoformat()
+SPR = [{"item": "SPR", "quantity": 1}]
+
+
+def _call(method, path, body=None):
+    """A write as (api, world) -> response; {inside} etc. in the path name the world's ids."""
+
+    def call(api, w):
+        ids = {k: w[k]["id"] for k in ("inside", "outside", "shipped", "count", "session")}
+        return getattr(api, method)(path.format(**ids), json=body)
+
+    return call
+
+
 WRITES = {
-    "tally create": lambda api, w: api.post("/tallies", json=tally_body(w["site"], {"SPR": 1}, 1, DAY)),
-    "tally edit": lambda api, w: api.patch(f"/tallies/{w['inside']['id']}", json={"contacts": 9}),
-    "tally moved in": lambda api, w: api.patch(f"/tallies/{w['outside']['id']}", json={"date": DAY.isoformat()}),
-    "tally moved out": lambda api, w: api.patch(f"/tallies/{w['inside']['id']}", json={"date": AFTER.isoformat()}),
-    "tally delete": lambda api, w: api.delete(f"/tallies/{w['inside']['id']}"),
+    "tally create": _call("post", "/tallies", {"site": "OSL-MO", "date": D, "lines": SPR}),
+    "tally edit": _call("patch", "/tallies/{inside}", {"contacts": 9}),
+    "tally moved in": _call("patch", "/tallies/{outside}", {"date": D}),
+    "tally moved out": _call("patch", "/tallies/{inside}", {"date": A}),
+    "tally delete": _call("delete", "/tallies/{inside}"),
     "naloxone handout": _handout,
-    "receipt": lambda api, w: api.post("/receipts", json=receipt_body(w["site"], {"SPR": 5}, DAY)),
+    "receipt": _call("post", "/receipts", {"site": "OSL-MO", "date": D, "lines": SPR}),
     "import": _import,
-    "count open": lambda api, w: api.post("/stock-counts", json={"site": "OSL-MO", "date": DAY.isoformat()}),
-    "count close": lambda api, w: api.post(f"/stock-counts/{w['count']['id']}/close", json={}),
-    "discard": lambda api, w: api.post(
-        "/discards", json={"site": "OSL-MO", "date": DAY.isoformat(), "item": "SPR", "quantity": 1, "reason": "damaged"}
+    "count open": _call("post", "/stock-counts", {"site": "OSL-MO", "date": D}),
+    "count close": _call("post", "/stock-counts/{count}/close", {}),
+    "discard": _call(
+        "post",
+        "/discards",
+        {"site": "OSL-MO", "date": D, "item": "SPR", "quantity": 1, "reason": "damaged"},
     ),
-    "transfer ship": lambda api, w: api.post(
-        "/transfers", json={"from": "OSL-MO", "to": "OSL-SR", "date": DAY.isoformat(), "lines": [{"item": "SPR", "quantity": 1}]}
+    "transfer ship": _call(
+        "post", "/transfers", {"from": "OSL-MO", "to": "OSL-SR", "date": D, "lines": SPR}
     ),
-    "transfer receive": lambda api, w: api.post(f"/transfers/{w['shipped']['id']}/receive", json={"date": DAY.isoformat()}),
-    "transfer cancel": lambda api, w: api.post(f"/transfers/{w['shipped']['id']}/cancel", json={"reason": "feil"}),
-    "training record": lambda api, w: api.post(
-        "/training-sessions", json={"site": "OSL-MO", "date": DAY.isoformat(), "type": "cpr", "participants": {"pwud": 1}}
+    "transfer receive": _call("post", "/transfers/{shipped}/receive", {"date": D}),
+    "transfer cancel": _call("post", "/transfers/{shipped}/cancel", {"reason": "feil"}),
+    "training record": _call(
+        "post",
+        "/training-sessions",
+        {"site": "OSL-MO", "date": D, "type": "cpr", "participants": {"pwud": 1}},
     ),
-    "training correct": lambda api, w: api.patch(f"/training-sessions/{w['session']['id']}", json={"participants": {"pwud": 7}}),
-}  # fmt: skip
+    "training correct": _call(
+        "patch", "/training-sessions/{session}", {"participants": {"pwud": 7}}
+    ),
+}
 
 
 def _state():

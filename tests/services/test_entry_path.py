@@ -177,7 +177,8 @@ def test_sqlite_post_takes_the_write_lock_only_for_the_writes(client, is_postgre
     reads, writes = seen[: begins[-1]], seen[begins[-1] + 1 :]
     for table in ("api_token", "idempotency_key", "site", "item"):
         assert any(s.startswith("SELECT") and f"FROM {table}" in s for s in reads), table
-    assert writes[0].startswith("SELECT") and "FROM submission" in writes[0], writes[0]
+    assert writes[0].startswith("SELECT"), writes[0]
+    assert "FROM submission" in writes[0], writes[0]
     assert all(s.startswith("INSERT") for s in writes[1:]), writes
 
 

@@ -50,9 +50,13 @@ def test_a_coordinator_submits_from_the_report_page_and_downloads_the_kept_bytes
     response = _submit(client)
     assert response.status_code == 303
     sub = db.session.scalar(select(Submission))
-    assert sub.sites[0].code == "OSL-MO" and sub.note == "T3" and not sub.external
+    assert sub.sites[0].code == "OSL-MO"
+    assert sub.note == "T3"
+    assert not sub.external
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert sub.sha256 in detail and START.strftime("%d.%m.%Y") in detail and "Låst" in detail
+    assert sub.sha256 in detail
+    assert START.strftime("%d.%m.%Y") in detail
+    assert "Låst" in detail
     listing = client.get("/rapporter/innsendinger/").get_data(as_text=True)
     assert f"/rapporter/innsendinger/{sub.id}" in listing
     kept = client.get(f"/rapporter/innsendinger/{sub.id}/sammendrag.xlsx")
@@ -70,7 +74,8 @@ def test_the_entry_form_refuses_a_date_in_the_submitted_period_with_the_reason(c
     )
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "er sendt inn (innsending" in html and "låst for endringer" in html
+    assert "er sendt inn (innsending" in html
+    assert "låst for endringer" in html
     assert db.session.scalar(select(func.count()).select_from(TallyEntry)) == 0
 
 
