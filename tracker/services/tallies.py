@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, period_locks, stock
+from tracker.services import audit, backdating, catalog, ledger, period_locks, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -202,6 +202,7 @@ def create_tally(
     contacts: int,
     lines: list[dict[str, Any]],
     note: str | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
 ) -> TallyEntry:
     """Record what a site handed out; never refused for stock (a negative balance is flagged).
@@ -219,6 +220,7 @@ def create_tally(
                 _l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive"
             )
         check_entry_date(entry_date)
+        backdating.check(actor, site, [entry_date], made_at)
         _check_contacts(contacts)
         check_free_text("note", note)
         resolved = _resolve_lines(site.id, entry_date, lines)
@@ -371,6 +373,7 @@ def update_tally(
     old_quantities = _as_quantities(tally)
     old_date, old_contacts = tally.entry_date, tally.contacts
     new_date = check_entry_date(changes.get("date", tally.entry_date))
+    backdating.check(actor, tally.site, [old_date, new_date])
     period_locks.ensure_open([tally.site_id], [old_date, new_date])
     contacts = changes.get("contacts", tally.contacts)
     _check_contacts(contacts)
@@ -418,6 +421,7 @@ def delete_tally(
 ) -> TallyEntry:
     """Mark an entry deleted and reverse its distribution with corrections, once."""
     tally = _lock_tally(actor, tally_id, expected, idem)
+    backdating.check(actor, tally.site, [tally.entry_date])
     period_locks.ensure_open([tally.site_id], [tally.entry_date])
     before = snapshot(tally)
     ledger.post(actor, _corrections(tally, _as_quantities(tally), {}, f"Entry {tally.id} deleted"))
