@@ -465,7 +465,9 @@ def test_staff_cannot_date_an_entry_beyond_the_backdating_window_on_the_page(cli
     assert entries() == 0
     within = (today() - timedelta(days=14)).isoformat()
     saved = form_post(
-        client, "/steder/OSL-MO/utdeling", {f"item_{shop['syringes'].id}": "4", "entry_date": within}
+        client,
+        "/steder/OSL-MO/utdeling",
+        {f"item_{shop['syringes'].id}": "4", "entry_date": within},
     )
-    assert saved.status_code == 303
+    assert saved.status_code == 302
     assert entries() == 1
