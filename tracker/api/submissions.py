@@ -6,7 +6,7 @@ from flask import send_file
 from flask.views import MethodView
 
 from tracker.api.common import actor, idempotent, make_blueprint
-from tracker.schemas.submissions import ReopenIn, SubmissionIn, SubmissionOut
+from tracker.schemas.submissions import ReopenIn, SubmissionIn, SubmissionOut, SubmissionQuery
 from tracker.services import exports, submissions
 
 blp = make_blueprint(
@@ -17,11 +17,12 @@ SUBMISSION_OUT = SubmissionOut()
 
 @blp.route("")
 class Submissions(MethodView):
+    @blp.arguments(SubmissionQuery, location="query")
     @blp.response(200, SubmissionOut(many=True))
     @blp.alt_response(403, description="Staff see no submissions.", success=False)
-    def get(self):
+    def get(self, args):
         """Submissions whose every site you may see, newest first."""
-        return submissions.list_submissions(actor())
+        return submissions.list_submissions(actor(), site=args.get("site"))
 
     @blp.arguments(SubmissionIn)
     @blp.response(201, SubmissionOut)

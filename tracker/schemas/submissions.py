@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from tracker.schemas.common import CODE, InSchema, free_text
+from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text
 from tracker.schemas.reports import MUNICIPALITY
 
 
@@ -24,6 +24,10 @@ class SubmissionIn(InSchema):
         },
     )
     lang = fields.String(load_default="nb", validate=validate.OneOf(["nb", "en"]))
+
+
+class SubmissionQuery(QuerySchema):
+    site = fields.String(validate=CODE, metadata={"description": "Only those covering this site."})
 
 
 class ReopenIn(InSchema):

@@ -38,7 +38,7 @@ from tracker.models import (
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, exports, period_locks, reports
-from tracker.services.access import Actor, can, require_role
+from tracker.services.access import Actor, can, get_site, require_role, require_site
 from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
 SUBMIT_ROLE = "coordinator"
@@ -357,15 +357,20 @@ def get_submission(actor: Actor, submission_id: int) -> Submission:
     return sub
 
 
-def list_submissions(actor: Actor) -> list[Submission]:
-    """Newest first: those whose every site the actor may see (leads, coordinators, admins)."""
+def list_submissions(actor: Actor, site: str | None = None) -> list[Submission]:
+    """Newest first: those whose every site the actor may see (leads, coordinators, admins);
+    with `site`, those covering that site (which the actor must lead)."""
     reports.require_reporter(actor)
-    rows = db.session.scalars(
+    query = (
         select(Submission)
         .options(selectinload(Submission.sites), selectinload(Submission.submitted_by))
         .order_by(Submission.id.desc())
     )
-    return [sub for sub in rows if _may_see(actor, sub)]
+    if site:
+        found = require_site(actor, get_site(site), SEE_ROLE)
+        covering = select(SubmissionSite.submission_id).where(SubmissionSite.site_id == found.id)
+        query = query.where(Submission.id.in_(covering))
+    return [sub for sub in db.session.scalars(query) if _may_see(actor, sub)]
 
 
 def kept_workbook(actor: Actor, submission_id: int) -> WorkbookFile:

@@ -50,9 +50,9 @@ class ReopenForm(FlaskForm):
 @login_required
 def index():
     """Every submission the user may see, newest first."""
-    return render_template(
-        "submissions/index.html", rows=submissions.list_submissions(current_actor())
-    )
+    site = request.args.get("sted") or None
+    rows = submissions.list_submissions(current_actor(), site=site)
+    return render_template("submissions/index.html", rows=rows)
 
 
 @bp.post("/")
