@@ -1,7 +1,7 @@
 """submissions: reported periods, their workbook bytes and figures (issue 21)
 
-Revision ID: 0012_submissions
-Revises: 0011_site_item_active
+Revision ID: 0013_submissions
+Revises: 0012_admin
 Create Date: 2026-12-05 09:10:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0012_submissions"
-down_revision = "0011_site_item_active"
+revision = "0013_submissions"
+down_revision = "0012_admin"
 branch_labels = None
 depends_on = None
 
