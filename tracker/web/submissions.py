@@ -11,7 +11,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from tracker.errors import DomainError
 from tracker.services import exports, submissions
@@ -26,8 +26,8 @@ class SubmitForm(FlaskForm):
 
     fra = DateField(_l("Fra"), validators=[DataRequired()])
     til = DateField(_l("Til"), validators=[DataRequired()])
-    sted = HiddenField()
-    kommune = HiddenField()
+    sted = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{1,31}$")])
+    kommune = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{4}$")])
     merknad = TextAreaField(
         _l("Merknad til innsendingen"), validators=[Optional(), Length(max=2000), NoNationalId()]
     )
