@@ -35,7 +35,7 @@ def figures(data: SummaryData) -> dict[FigureKey, int]:
     for (site_id, item_id, _bucket), quantity in data.distribution.per_item.items():
         out[(site_id, item_id, DISTRIBUTED)] += quantity
     for site in data.sites:
-        out[(site.id, None, CONTACTS)] = data.distribution.site_contacts(site.id)
+        out[(site.id, None, CONTACTS)] = data.distribution.site_contacts(site.id) or 0
     for site_id, kits in data.naloxone.items():
         for key in NALOXONE_KEYS:
             out[(site_id, None, f"naloxone.{key}")] = kits.get(key, 0)

@@ -223,12 +223,9 @@ def create_tally(
         backdating.check(actor, site, [entry_date], made_at)
         _check_contacts(contacts)
         check_free_text("note", note)
+        # Every line 0 and no contacts is kept: "open, nothing handed out" is a reported 0,
+        # unlike a day without an entry (the web form asks once before sending it).
         resolved = _resolve_lines(site.id, entry_date, lines)
-        if not resolved and contacts == 0:
-            raise ValidationError(
-                _l("Ingenting å lagre: alle antall og kontakter er 0."),
-                {"lines": [_l("Alt er 0.")]},
-            )
     period_locks.ensure_open([site.id], [entry_date])
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
