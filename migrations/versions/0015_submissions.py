@@ -1,7 +1,7 @@
 """submissions: reported periods, their workbook bytes and figures (issue 21)
 
-Revision ID: 0014_submissions
-Revises: 0013_blank
+Revision ID: 0015_submissions
+Revises: 0014_stockhist
 Create Date: 2026-12-05 09:10:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0014_submissions"
-down_revision = "0013_blank"
+revision = "0015_submissions"
+down_revision = "0014_stockhist"
 branch_labels = None
 depends_on = None
 
