@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base
 
-# The fixed categories (seeded by migration 0015_kits; admins add others as rows of `category`).
+# The fixed categories (seeded by migration 0016_kits; admins add others as rows of `category`).
 CATEGORIES = ("syringe", "needle", "foil", "naloxone", "overdose_card", "other")
 # What a new site hands out from the start (issue 19): the active items of these categories.
 REPORTING_CATEGORIES = ("syringe", "needle", "foil", "naloxone", "overdose_card")

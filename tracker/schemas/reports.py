@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from tracker.models.catalog import CATEGORIES
 from tracker.periods import BUCKETS
+from tracker.schemas.catalog import CATEGORY
 from tracker.schemas.common import CODE, QuerySchema
 
 MEASURES = ("quantity", "contacts")  # as tracker.services.report_sources
@@ -195,7 +195,7 @@ class StockMovementsOut(Schema):
 
 
 class SourcesQuery(ReportQuery):
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    category = fields.String(validate=CATEGORY)
     item = fields.String(validate=CODE)
     measure = fields.String(
         load_default="quantity",

@@ -14,11 +14,12 @@ from wtforms.validators import Optional
 from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
-from tracker.services import exports, report_page, report_sources
+from tracker.services import exports, report_page, report_sources, submissions
 from tracker.web import charts
 from tracker.web.common import current_actor
 from tracker.web.formats import category_names, number, period_label
 from tracker.web.forms import parse_day
+from tracker.web.submissions import SubmitForm
 
 bp = Blueprint("web_reports", __name__, url_prefix="/rapporter")
 
@@ -141,6 +142,15 @@ def index():
     ]
     chart = None
     names = category_names()
+    submit_form = None
+    if page.report is not None and submissions.may_submit(current_actor()):
+        submit_form = SubmitForm(
+            formdata=None,
+            fra=page.date_from,
+            til=page.date_to,
+            sted=form.sted.data or "",
+            kommune=form.kommune.data or "",
+        )
     if page.report is not None:
         trend = page.report.bucket_totals()
         chart = charts.line_chart(
@@ -166,6 +176,7 @@ def index():
             chart=chart,
             error=error,
             categories=names,
+            submit_form=submit_form,
             groups=GROUP_LABELS,
             training_types=TRAINING_LABELS,
         ),

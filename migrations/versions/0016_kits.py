@@ -5,8 +5,8 @@ and `other` for the items that already use it) and those an admin adds; item.cat
 references it by code. `kit_content` lists what one kit (brukerpakke) holds: handing out a
 kit counts its contents in the distribution figures.
 
-Revision ID: 0015_kits
-Revises: 0014_stockhist
+Revision ID: 0016_kits
+Revises: 0015_submissions
 Create Date: 2026-12-05 09:10:00
 
 """
@@ -14,8 +14,8 @@ Create Date: 2026-12-05 09:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_kits"
-down_revision = "0014_stockhist"
+revision = "0016_kits"
+down_revision = "0015_submissions"
 branch_labels = None
 depends_on = None
 
