@@ -32,14 +32,12 @@ def test_export_summary_writes_the_named_file(runner, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == str(target)
     book = load_workbook(target)
-    assert [r[2] for r in book["Sammendrag"].iter_rows(min_row=2, values_only=True)] == [
-        "OSL-A",
-        "OSL-B",
-        "OSL-C",
-        "Totalt",
-    ]
-    about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=2, values_only=True)}
-    assert about["Generert av"] == "Kommandolinje <flask export>"
+    sites = [r[2] for r in book["Sammendrag"].iter_rows(min_row=8, values_only=True) if r[2]]
+    assert sites == ["OSL-A", "OSL-B", "OSL-C", "Totalt"]
+    about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=7, values_only=True)}
+    assert about["Generert av"] == "Kommandolinjen på serveren (driftsbruker)"
+    assert about["Kommune"] == "0301 Oslo"
+    assert about["Utvalg"] == "kommune 0301 Oslo, alle stedene der (OSL-A, OSL-B, OSL-C)"
 
 
 def test_export_summary_defaults_to_the_export_dir(runner, app, tmp_path, monkeypatch):
@@ -62,12 +60,8 @@ def test_export_summary_with_a_users_access(runner, app, tmp_path):
     assert "stedsleder eller koordinator" in refused.output
     ok = runner.invoke(args=[*args, "--user", data.lead_a.email, "-o", str(tmp_path / "a.xlsx")])
     assert ok.exit_code == 0, ok.output
-    sites = [
-        r[2]
-        for r in load_workbook(tmp_path / "a.xlsx")["Sammendrag"].iter_rows(
-            min_row=2, values_only=True
-        )
-    ]
+    sheet = load_workbook(tmp_path / "a.xlsx")["Sammendrag"]
+    sites = [r[2] for r in sheet.iter_rows(min_row=8, values_only=True) if r[2]]
     assert sites == ["OSL-A", "Totalt"]
 
 
