@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from tracker.exports import intro
 from tracker.exports.figures import SummaryData
-from tracker.exports.sheet import DATE_FORMATS, Column, Table, styled
+from tracker.exports.sheet import DATE_FORMATS, LEFT, Column, Table, styled
 
 
 def about_sheet(book: Workbook, data: SummaryData) -> None:
@@ -53,6 +53,8 @@ def about_sheet(book: Workbook, data: SummaryData) -> None:
         (t["about.source"], t["about.source_text"], None),
     ]
     for label, value, number_format in rows:
-        sheet.append([styled(sheet, label), styled(sheet, value, number_format)])
+        shown = styled(sheet, value, number_format)
+        shown.alignment = LEFT  # dates too, under the texts rather than at the far edge
+        sheet.append([styled(sheet, label), shown])
     table.rows += len(rows)
     table.close()

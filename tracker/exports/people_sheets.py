@@ -82,7 +82,7 @@ def training_sheet(book: Workbook, data: SummaryData) -> None:
         table.append([*total_cells(t), t[f"type.{kind}"], sessions[kind], *cells])
     _legend(table, data)
     table.blank()
-    table.heading_row([t["cert_heading"]])
+    table.section(t["cert_heading"])
     table.heading_row(
         [
             t["municipality_number"],
@@ -94,7 +94,8 @@ def training_sheet(book: Workbook, data: SummaryData) -> None:
             t["cpr_missing"],
             t["cpr_months"],
             t["months_in_period"],
-        ]
+        ],
+        numeric=[False, False, *[True] * 7],
     )
     sheet = table.sheet
     for site in data.sites:

@@ -9,7 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -28,7 +28,12 @@ DATE_FORMATS = {"nb": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
 MONTH_FORMATS = {"nb": "[$-414]mmm yyyy", "en": "[$-809]mmm yyyy"}
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
+LINE_HEIGHT = 13.5  # points per line of 11-point text
 A4 = 9  # the paperSize code of A4 in SpreadsheetML
+# Long headings wrap inside their column (the row grows) instead of being cut off.
+HEADING = Alignment(wrap_text=True, vertical="bottom")
+HEADING_RIGHT = Alignment(wrap_text=True, vertical="bottom", horizontal="right")
+LEFT = Alignment(horizontal="left")
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Table:
             cell.number_format = number_format
         if bold:
             cell.font = BOLD
+            cell.alignment = HEADING
         return cell
 
     def _line(self, text: str, font: Font | None) -> WriteOnlyCell:
@@ -97,15 +103,37 @@ class Table:
             made.font = font
         return made
 
-    def heading_row(self, values: Sequence[Any], formats: Sequence[str | None] = ()) -> None:
+    def heading_row(
+        self,
+        values: Sequence[Any],
+        formats: Sequence[str | None] = (),
+        numeric: Sequence[bool] | None = None,
+    ) -> None:
+        """A bold heading row; long headings wrap and the row is made tall enough for them
+        (neither Excel nor LibreOffice reliably grows a wrapped row by itself). Headings of
+        numeric columns (by default: columns with a number format) sit right, over the figures."""
+        if numeric is None:
+            numeric = [c.number_format is not None for c in self.columns]
         cells = []
-        for value, number_format in zip(
-            values, [*formats, *[None] * (len(values) - len(formats))], strict=True
-        ):
+        padded = [*formats, *[None] * (len(values) - len(formats))]
+        for index, (value, number_format) in enumerate(zip(values, padded, strict=True)):
             made = self._cell(None, bold=True)
+            if index < len(numeric) and numeric[index]:
+                made.alignment = HEADING_RIGHT
             if number_format and value is not None and not isinstance(value, str):
                 made.number_format = number_format
             cells.append(put(made, value))
+        widths = [c.width for c in self.columns]
+        lines = max(
+            (
+                wrapped_lines(v, w)
+                for v, w in zip(values, widths, strict=False)
+                if isinstance(v, str)
+            ),
+            default=1,
+        )
+        if lines > 1:
+            self.sheet.row_dimensions[self.rows + 1].height = LINE_HEIGHT * lines
         self.sheet.append(cells)
         self.rows += 1
 
@@ -136,6 +164,11 @@ class Table:
         if not self.filter_rows:
             self.filter_rows = self.rows
 
+    def section(self, title: str) -> None:
+        """A bold heading of a second block below the table (not wrapped: it runs on)."""
+        self.sheet.append([self._line(title, BOLD)])
+        self.rows += 1
+
     def note(self, *values: Any) -> None:
         """A row of text cells outside the table (a legend, a heading of a second block)."""
         self.sheet.append([text_safe_cell(self.sheet, v) for v in values])
@@ -146,6 +179,19 @@ class Table:
         self.sheet.auto_filter.ref = (
             f"A{self.header_row}:{get_column_letter(len(self.columns))}{last}"
         )
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a column `width` characters wide, wrapped at spaces
+    (bold text is about a tenth wider than the width unit)."""
+    room = max(int((width - 1) / 1.1), 1)
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
 
 
 def _print_setup(sheet: Any, header_row: int) -> None:

@@ -198,7 +198,7 @@ def switch_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["month"], 12, month_format(data.lang)),
         Column(t["foil"], 14, INTEGER),
         Column(t["syringes_needles"], 16, INTEGER),
-        Column(t["share"], 18, PERCENT),
+        Column(t["share"], 24, PERCENT),
     ]
     table = Table(book, t["sheet.switch"], columns, intro=intro.lines(data, "switch"))
     whole: dict[int, tuple[list[Any], list[Any]]] = {}
@@ -215,7 +215,7 @@ def switch_sheet(book: Workbook, data: SummaryData) -> None:
     all_injecting = total(total(i) for _, i in whole.values())
     table.append([*total_cells(t), None, all_foil, all_injecting, ratio(all_foil, all_injecting)])
     table.blank()
-    table.heading_row([t["switch_whole"]])
+    table.section(t["switch_whole"])
     for site in data.sites:
         foils, injectings = whole[site.id]
         foil, injecting = total(foils), total(injectings)
