@@ -93,3 +93,33 @@ def test_verify_ledger_also_checks_the_contacts_aggregate(runner, app):
     bad = runner.invoke(args=["verify-ledger"])
     assert bad.exit_code == 1
     assert "contacts_daily" in bad.output
+
+
+def test_export_report_csv_opens_in_a_norwegian_excel_or_with_commas(runner, app, tmp_path):
+    reports_data.build()
+    args = ["export", "report", "--from", "2025-05-01", "--to", "2025-05-31", "--site", "OSL-A"]
+    result = runner.invoke(args=[*args, "-o", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0, result.output
+    body = (tmp_path / "r.csv").read_bytes()
+    assert body.startswith("\ufeff".encode())
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0] == "sted;stedsnavn;kommune;kategori;periode;fra;til;antall"
+    assert "OSL-A;Testsenter;0301;Sprøyter;2025-05;2025-05-01;2025-05-31;40" in lines
+    comma = runner.invoke(args=[*args, "--sep", "comma", "--lang", "en"])
+    assert comma.exit_code == 0, comma.output
+    assert comma.output.lstrip("\ufeff").splitlines()[0] == (
+        "site,site_name,municipality,category,bucket,from,to,quantity"
+    )
+    bad = runner.invoke(args=[*args, "--sep", "tab"])
+    assert bad.exit_code == 2
+
+
+def test_export_summary_with_buckets_and_a_comparison(runner, app, tmp_path):
+    reports_data.build()
+    target = tmp_path / "c.xlsx"
+    args = ["export", "summary", "--from", "2026-05-01", "--to", "2026-08-31", "--by", "tertial"]
+    result = runner.invoke(args=[*args, "--compare", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(target)
+    assert book["Utdeling"]["F7"].value == "2026-T2"
+    assert book["Data"]["J8"].value == "Verdi året før"
