@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from tests import reports_data
 from tests.factories import make_site
 from tests.services.test_exports import PERIODS, below, export, filter_rows, heading, table
-from tracker.exports import distribution_csv
+from tracker.exports import data_sheet, distribution_csv
 from tracker.exports.figures import ratio, total
 from tracker.services import exports
 from tracker.services.access import Actor
@@ -296,3 +296,15 @@ def test_not_reported_figures_are_empty_never_zero():
     }
     text = "".join(distribution_csv.lines([row]))
     assert text.splitlines()[1] == "A;A;0301;Sprøyter;2026-01;2026-01-01;2026-01-31;"
+
+
+def test_the_data_sheet_falls_back_to_months_rather_than_pass_excels_row_limit(
+    data, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(data_sheet, "MAX_ROWS", 100)  # as if days over years at many sites
+    book = export(data.coordinator, "tertial", tmp_path, by="day", compare=True)
+    assert len(heading(book["Utdeling"])) > 100  # one column per day there
+    rows = _data_rows(book["Data"])
+    starts = {r["Periodestart"] for r in rows if r["Mål"] == "Utdelt"}
+    assert starts == {datetime(2025, m, 1) for m in (5, 6, 7, 8)}
+    assert sum(r["Verdi"] for r in rows if r["Mål"] == "Utdelt") == 50 + 60 + 50 + 10 + 8 + 3 + 3

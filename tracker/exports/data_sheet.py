@@ -25,6 +25,9 @@ from tracker.exports.person_tables import (
 from tracker.exports.sheet import DATE_FORMATS, INTEGER, Column, Table, month_format
 from tracker.models.training import TRAINING_TYPES
 
+# Excel's limit is 1 048 576 rows a sheet; the people rows and the intro need a few.
+MAX_ROWS = 1_000_000
+
 # One row: site, period start, category key, item label, measure label, value, value a year
 # earlier (None when no comparison was asked for).
 Row = tuple[Any, date, str | None, str | None, str, Any, Any]
@@ -39,11 +42,23 @@ def _value_and_status(value: Any, t: Mapping[str, str]) -> tuple[Any, str | None
     return value, None
 
 
+def reports_for(data: SummaryData) -> tuple[Any, Any]:
+    """The report (and the year-earlier one) the sheet lays out: by the chosen bucket, or by
+    month when that would pass the most rows a sheet can hold (days over years, many sites)."""
+    report = data.distribution
+    earlier = data.previous.distribution if data.previous is not None else None
+    rows = len(data.sites) * len(report.buckets) * (len(data.items) + 1)
+    if rows > MAX_ROWS:
+        report = data.monthly
+        earlier = data.previous.monthly if data.previous is not None else None
+    return report, earlier
+
+
 def _distribution_rows(data: SummaryData) -> Iterator[Row]:
     """Per site and bucket: each item handed out, and the contacts. The year-earlier bucket is
     the one at the same position (a year earlier has the same months, tertials, quarters)."""
-    t, report = data.t, data.distribution
-    earlier = data.previous.distribution if data.previous is not None else None
+    t = data.t
+    report, earlier = reports_for(data)
     name_key = "name_en" if data.lang == "en" else "name_nb"
     used = {item_id for (_, item_id, _) in report.per_item}
     if earlier is not None:
@@ -117,7 +132,7 @@ def _people_rows(data: SummaryData) -> Iterator[Row]:
 def data_sheet(book: Workbook, data: SummaryData) -> None:
     """Stream the long table; the comparison rows are walked in step (same order, same keys)."""
     t = data.t
-    by_month = data.distribution.by == "month"
+    by_month = reports_for(data)[0].by == "month"
     start_format = month_format(data.lang) if by_month else DATE_FORMATS[data.lang]
     columns = [
         Column(t["site"], 14),

@@ -78,6 +78,7 @@ class Previous:
     start: date
     end: date
     distribution: Any  # reports.DistributionReport, by the same bucket
+    monthly: Any  # reports.DistributionReport by month (when the Data sheet falls back to it)
     naloxone: dict[int, dict[str, int]] = field(default_factory=dict)
     training: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
 

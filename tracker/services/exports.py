@@ -297,10 +297,12 @@ def year_earlier(scope: reports.Scope, by: str) -> workbook.Previous:
         scope.site_codes,
         scope.municipality,
     )
+    distribution = reports.build_distribution(earlier, by)
     return workbook.Previous(
         earlier.start,
         earlier.end,
-        reports.build_distribution(earlier, by),
+        distribution,
+        distribution if by == "month" else reports.build_distribution(earlier, "month"),
         naloxone_figures(earlier),
         training_figures(earlier),
     )
