@@ -308,3 +308,19 @@ def test_the_data_sheet_falls_back_to_months_rather_than_pass_excels_row_limit(
     starts = {r["Periodestart"] for r in rows if r["Mål"] == "Utdelt"}
     assert starts == {datetime(2025, m, 1) for m in (5, 6, 7, 8)}
     assert sum(r["Verdi"] for r in rows if r["Mål"] == "Utdelt") == 50 + 60 + 50 + 10 + 8 + 3 + 3
+
+
+def test_the_data_sheet_hides_exactly_what_the_naloxone_sheet_hides(data, tmp_path):
+    book = export(data.coordinator, "tertial", tmp_path, external=True)
+    headings = heading(book["Nalokson"])[2:]
+    on_sheet = {
+        (row[1], name): value
+        for row in table(book["Nalokson"])
+        for name, value in zip(headings, row[2:], strict=True)
+    }
+    in_data = {}
+    for r in _data_rows(book["Data"]):
+        if r["Varekategori"] == "Nalokson" and r["Vare"] is None:
+            name = r["Mål"].removeprefix("Sett: ")
+            in_data[(r["Sted"], name)] = r["Status"] if r["Verdi"] is None else r["Verdi"]
+    assert in_data == on_sheet
