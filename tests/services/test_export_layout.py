@@ -324,3 +324,23 @@ def test_the_data_sheet_hides_exactly_what_the_naloxone_sheet_hides(data, tmp_pa
             name = r["Mål"].removeprefix("Sett: ")
             in_data[(r["Sted"], name)] = r["Status"] if r["Verdi"] is None else r["Verdi"]
     assert in_data == on_sheet
+
+
+def test_many_sites_are_shortened_in_the_intro_but_all_named_in_about(app, tmp_path):
+    data = reports_data.build()
+    for number in range(20):
+        make_site(f"OSL-{number:02d}", "0301")
+    start, end = PERIODS["month"]
+    result = exports.export_summary(
+        Actor(data.coordinator),
+        date_from=start,
+        date_to=end,
+        municipality="0301",
+        output=tmp_path / "many.xlsx",
+    )
+    book = load_workbook(result.path)
+    line = book["Sammendrag"]["A3"].value
+    assert line.startswith("Utvalg: kommune 0301 Oslo, alle stedene der (OSL-00, OSL-01")
+    assert line.endswith("og 8 til)")  # 23 sites: 15 named
+    about = {r[0]: r[1] for r in table(book["Om rapporten"])}
+    assert len(about["Steder"].split(", ")) == 23

@@ -39,9 +39,9 @@ def about_sheet(book: Workbook, data: SummaryData) -> None:
         (t["from"], data.start, date_format),
         (t["to"], data.end, date_format),
         (t["about.buckets"], t.get(f"bucket.{data.distribution.by}", data.distribution.by), None),
-        (t["about.filter"], intro.filter_line(data).split(": ", 1)[-1], None),
+        (t["about.filter"], intro.filter_text(data), None),
         (t["about.municipality"], intro.place(data) or t["about.none"], None),
-        (t["about.sites"], intro.codes(data), None),
+        (t["about.sites"], intro.codes(data, limit=None), None),  # every one
         (t["about.compare"], compare, None),
         (t["about.generated_at"], data.generated_at, f"{date_format} hh:mm"),
         (t["about.generated_by"], data.generated_by or t["about.operator"], None),

@@ -21,12 +21,12 @@ def period_line(data: SummaryData) -> str:
     return data.t["intro.period"].format(start=day(data.start), end=day(data.end))
 
 
-def codes(data: SummaryData) -> str:
-    """The sites in the report by code, shortened with "and N more" when there are many."""
+def codes(data: SummaryData, limit: int | None = MAX_CODES) -> str:
+    """The sites in the report by code, shortened with "and N more" past `limit`."""
     t, names = data.t, [s.code for s in data.sites]
-    if len(names) <= MAX_CODES:
+    if limit is None or len(names) <= limit:
         return ", ".join(names)
-    return ", ".join(names[:MAX_CODES]) + " " + t["intro.more"].format(n=len(names) - MAX_CODES)
+    return ", ".join(names[:limit]) + " " + t["intro.more"].format(n=len(names) - limit)
 
 
 def place(data: SummaryData) -> str | None:
@@ -41,6 +41,10 @@ def place(data: SummaryData) -> str | None:
 
 
 def filter_line(data: SummaryData) -> str:
+    return data.t["intro.selection"].format(text=filter_text(data))
+
+
+def filter_text(data: SummaryData) -> str:
     """The filter that was used: chosen sites, a municipality, or everything the user sees."""
     t, chosen = data.t, place(data)
     if data.site_codes:
