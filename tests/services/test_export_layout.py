@@ -179,18 +179,21 @@ def test_the_data_sheet_adds_up_to_the_distribution_sheet(data, tmp_path):
     handed_out = [r for r in rows if r["Mål"] == "Utdelt"]
     assert len(handed_out) == 3 * 4 * 5  # site x month x item
     utdeling = table(book["Utdeling"])
-    assert sum(r["Verdi"] for r in handed_out) == sum(r[9] for r in utdeling)
+    # Empty cells (not reported) count as nothing, as SUM does in a spreadsheet.
+    assert sum(r["Verdi"] or 0 for r in handed_out) == sum(r[9] or 0 for r in utdeling)
     for line in utdeling:
         mine = [
             r["Verdi"]
             for r in handed_out
             if r["Sted"] == line[1] and r["Vare"] == (f"{line[2]} {line[3]}")
         ]
-        assert sum(mine) == line[9]
-    contacts = sum(r["Verdi"] for r in rows if r["Mål"] == "Kontakter")
-    assert contacts == below(book["Sammendrag"])[0][-1]
+        assert [r for r in mine if r is not None] == [q for q in line[5:9] if q is not None]
+    contacts = sum(r["Verdi"] or 0 for r in rows if r["Mål"] == "Kontakter")
+    assert contacts == below(book["Sammendrag"])[0][-2]
     assert all(isinstance(r["Periodestart"], datetime) for r in rows)
-    assert {r["Status"] for r in rows} == {None}  # internal: nothing hidden
+    # Internal: nothing is hidden; a blank value is one that was not reported.
+    assert {r["Status"] for r in rows} == {None, "ikke rapportert"}
+    assert all((r["Verdi"] is None) == (r["Status"] is not None) for r in rows)
 
 
 def test_a_protected_value_in_the_data_sheet_is_blank_with_its_status(data, tmp_path):
@@ -226,8 +229,8 @@ def test_the_comparison_adds_the_same_period_a_year_earlier(data, tmp_path):
     rows = _data_rows(sheet)
     assert heading(sheet)[-2:] == ["Verdi året før", "Status året før"]
     handed_out = [r for r in rows if r["Mål"] == "Utdelt"]
-    assert sum(r["Verdi"] for r in handed_out) == 0  # nothing in 2026
-    assert sum(r["Verdi året før"] for r in handed_out) == 50 + 60 + 50 + 10 + 8 + 3 + 3
+    assert sum(r["Verdi"] or 0 for r in handed_out) == 0  # nothing in 2026
+    assert sum(r["Verdi året før"] or 0 for r in handed_out) == 50 + 60 + 50 + 10 + 8 + 3 + 3
     may_a = {
         r["Vare"]: r["Verdi året før"]
         for r in handed_out
@@ -307,7 +310,7 @@ def test_the_data_sheet_falls_back_to_months_rather_than_pass_excels_row_limit(
     rows = _data_rows(book["Data"])
     starts = {r["Periodestart"] for r in rows if r["Mål"] == "Utdelt"}
     assert starts == {datetime(2025, m, 1) for m in (5, 6, 7, 8)}
-    assert sum(r["Verdi"] for r in rows if r["Mål"] == "Utdelt") == 50 + 60 + 50 + 10 + 8 + 3 + 3
+    assert sum(r["Verdi"] or 0 for r in rows if r["Mål"] == "Utdelt") == 50 + 60 + 50 + 10 + 8 + 3 + 3
 
 
 def test_the_data_sheet_hides_exactly_what_the_naloxone_sheet_hides(data, tmp_path):

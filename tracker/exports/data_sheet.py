@@ -76,8 +76,8 @@ def _distribution_rows(data: SummaryData) -> Iterator[Row]:
                     item.category,
                     f"{item.code} {getattr(item, name_key)}",
                     t["measure.distributed"],
-                    report.per_item.get((site.id, item.id, bucket.label), 0),
-                    earlier.per_item.get((site.id, item.id, then), 0) if earlier else None,
+                    report.item_value(site.id, item, bucket.label),
+                    earlier.item_value(site.id, item, then) if earlier and then else None,
                 )
             yield (
                 site,
@@ -85,8 +85,8 @@ def _distribution_rows(data: SummaryData) -> Iterator[Row]:
                 None,
                 None,
                 t["measure.contacts"],
-                report.contacts.get((site.id, bucket.label), 0),
-                earlier.contacts.get((site.id, then), 0) if earlier else None,
+                report.contacts_cell(site.id, bucket.label),
+                earlier.contacts_cell(site.id, then) if earlier and then else None,
             )
 
 
@@ -107,7 +107,9 @@ def _people_rows(data: SummaryData) -> Iterator[Row]:
     for site in data.sites:
         for key in NALOXONE_KEYS:
             label = (
-                t["kits"] if key == "kits" else f"{t['measure.kits']}: {keys.get(key) or t[key]}"
+                t[key]  # "kits" and "training_given" (handouts, not kits) name themselves
+                if key in ("kits", "training_given")
+                else f"{t['measure.kits']}: {keys.get(key) or t[key]}"
             )
             then = kits_then[site.id][key] if previous is not None else None
             yield site, data.start, "naloxone", None, label, kits[site.id][key], then

@@ -31,6 +31,7 @@ def naloxone_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["first_time"], 12, INTEGER),
         Column(t["refill"], 10, INTEGER),
         *[Column(t[f"reason.{r}"], 18, INTEGER) for r in REASONS],
+        Column(t["training_given"], 18, INTEGER),
     ]
     table = Table(book, t["sheet.naloxone"], columns, intro=intro.lines(data, "naloxone"))
     site_ids = [site.id for site in data.sites]

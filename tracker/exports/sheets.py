@@ -48,11 +48,12 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["active"], 8),
         *[Column(t[f"cat.{c}"], 14, INTEGER) for c in report.categories],
         Column(t["contacts"], 12, INTEGER),
+        Column(t["completeness"], 30),
     ]
     table = Table(book, t["sheet.summary"], columns, intro=intro.lines(data, "summary"))
     rows = []
     for site in data.sites:
-        totals = report.site_totals(site.id)
+        totals = report.site_totals(site.id)  # None (blank): nothing reported
         people = report.site_contacts(site.id)
         rows.append([*totals.values(), people])
         table.append(
@@ -64,13 +65,24 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 t["yes"] if site.active else t["no"],
                 *totals.values(),
                 people,
+                completeness_text(t, report.completeness.get(site.id)),
             ]
         )
     table.end_filter()
     table.blank()
     sums = [total(column) for column in zip(*rows, strict=True)] if rows else []
-    table.append([None, None, t["total"], None, None, *sums] if sums else [None] * len(columns))
+    if sums:
+        table.append([None, None, t["total"], None, None, *sums, None])
     table.close()
+
+
+def completeness_text(t: dict[str, str], done: Any) -> str:
+    """ "18 av 21 åpningsdager", or months for month-based figures (imported history)."""
+    if done is None:
+        return ""
+    if done.days_with_entry == 0 and done.months_reported:
+        return t["completeness_months"].format(reported=done.months_reported, months=done.months)
+    return t["completeness_text"].format(reported=done.days_reported, opening=done.opening_days)
 
 
 def distribution_sheet(book: Workbook, data: SummaryData) -> None:
@@ -113,10 +125,9 @@ def distribution_sheet(book: Workbook, data: SummaryData) -> None:
     first_trend_row = table.header_row + 1
     name_key = "name_en" if data.lang == "en" else "name_nb"
     labels = [b.label for b in report.buckets]
-    per_item = report.per_item
     for site in data.sites:
         for item in _items_with_data(data, report):
-            quantities = [per_item.get((site.id, item.id, label), 0) for label in labels]
+            quantities = [report.item_value(site.id, item, label) for label in labels]
             table.append(
                 [
                     *site_cells(site),
@@ -179,13 +190,9 @@ def _items_with_data(data: SummaryData, report: Any) -> list[Any]:
 
 
 def _switch_figures(report: Any, site_id: int, label: str) -> tuple[Any, Any]:
-    foil = report.cells.get((site_id, "foil", label), 0)
-    injecting = total(
-        [
-            report.cells.get((site_id, "syringe", label), 0),
-            report.cells.get((site_id, "needle", label), 0),
-        ]
-    )
+    """Foil, and syringes + needles (None where not reported)."""
+    foil = report.cell(site_id, "foil", label)
+    injecting = total(report.cell(site_id, c, label) for c in ("syringe", "needle"))
     return foil, injecting
 
 
