@@ -28,7 +28,7 @@ TITLES = {
     ),
     "SWITCH: røykefolie mot sprøyter og kanyler": "4-switch",
     "Opplæring: økter og deltakere, HLR-kurs for brukere, ansattes HLR": "5-opplaering",
-    "Lager: beholdning på genereringsdagen": "6-lager",
+    "Lager: beholdning ved periodens slutt": "6-lager",
     "Data: én rad per sted, periode, vare og mål (til pivottabeller)": "7-data",
     "Om rapporten": "8-om-rapporten",
 }

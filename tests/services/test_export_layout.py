@@ -248,12 +248,10 @@ def test_a_year_earlier_keeps_whole_months_whole():
     assert exports.a_year_before(date(2025, 6, 15)) == date(2024, 6, 15)
 
 
-def test_today_stock_is_left_out_of_external_files(data, tmp_path):
-    internal = export(data.coordinator, "month", tmp_path / "i")
+def test_stock_at_the_period_end_goes_into_external_files_too(data, tmp_path):
     external = export(data.coordinator, "month", tmp_path / "e", external=True)
-    assert "Lager" in internal.sheetnames
-    assert "Lager" not in external.sheetnames
-    assert external.sheetnames[-2:] == ["Data", "Om rapporten"]
+    assert external.sheetnames[-3:] == ["Lager", "Data", "Om rapporten"]
+    assert external["Lager"]["A1"].value == "Lager: beholdning ved periodens slutt"
 
 
 # Words a bokmål label would bring into the English file; data (names of people) aside.

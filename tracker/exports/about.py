@@ -33,7 +33,6 @@ def about_sheet(book: Workbook, data: SummaryData) -> None:
         if previous is not None
         else t["about.compare_off"]
     )
-    stock = t["about.stock_left_out"] if data.external else t["about.stock_note_text"]
     rows: list[tuple[str, Any, str | None]] = [
         (t["about.title"], None, None),
         (t["from"], data.start, date_format),
@@ -49,7 +48,7 @@ def about_sheet(book: Workbook, data: SummaryData) -> None:
         (t["about.external"], t["yes"] if data.external else t["no"], None),
         (t["about.suppression"], rule, None),
         (t["about.blank"], t["about.blank_text"], None),
-        (t["about.stock_note"], stock, None),
+        (t["about.stock_note"], t["about.stock_note_text"], None),
         (t["about.source"], t["about.source_text"], None),
     ]
     for label, value, number_format in rows:

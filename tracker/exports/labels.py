@@ -100,8 +100,8 @@ NB: dict[str, str] = {
     "about.suppression_off": "Ingen skjerming (intern bruk).",
     "about.stock_note": "Lager",
     "about.stock_note_text": (
-        "Lagerarket viser beholdning på genereringsdagen; forbruk er snitt per dag de siste "
-        "28 dagene før den."
+        "Lagerarket viser beholdning ved periodens slutt (i dag om perioden ikke er over); "
+        "forbruk er snitt per dag de 28 dagene før."
     ),
     "about.source": "Kilde",
     "about.source_text": (
@@ -214,8 +214,8 @@ EN: dict[str, str] = {
     "about.suppression_off": "No suppression (internal use).",
     "about.stock_note": "Stock",
     "about.stock_note_text": (
-        "The stock sheet shows stock on the day of generation; use is the daily average over "
-        "the 28 days before it."
+        "The stock sheet shows stock at the end of the period (today if it runs on); use is "
+        "the daily average over the 28 days before."
     ),
     "about.source": "Source",
     "about.source_text": "Distribution and contacts from the daily totals kept with the ledger.",
@@ -275,11 +275,11 @@ NB.update(
             "Definisjoner: Deltakere totalt = summen av gruppene. Måneder med HLR-kurs for "
             "brukere = måneder med minst én HLR-økt med brukere, av månedene i perioden."
         ),
-        "title.stock": "Lager: beholdning på genereringsdagen",
+        "title.stock": "Lager: beholdning ved periodens slutt",
         "units.stock": "Enheter: varens enhet; forbruk i enheter per dag.",
         "defs.stock": (
-            "Definisjoner: beholdning på genereringsdagen (ikke ved periodens slutt); forbruk "
-            "= snitt per dag de siste 28 dagene; dager igjen = beholdning / forbruk."
+            "Definisjoner: beholdning ved periodens slutt (i dag om perioden ikke er over); "
+            "forbruk = snitt per dag de 28 dagene før; dager igjen = beholdning / forbruk."
         ),
         "title.data": "Data: én rad per sted, periode, vare og mål (til pivottabeller)",
         "units.data": (
@@ -324,10 +324,6 @@ NB.update(
         "about.compare": "Sammenligning",
         "about.compare_off": "Ingen sammenligning",
         "about.operator": "Kommandolinjen på serveren (driftsbruker)",
-        "about.stock_left_out": (
-            "Lagerarket er utelatt i filer til ekstern bruk: det viser beholdning på "
-            "genereringsdagen, ikke ved periodens slutt."
-        ),
         "about.blank": "Tomme celler",
         "about.blank_text": (
             "Tom celle = ikke rapportert (ingen registrering for stedet den dagen); "
@@ -381,11 +377,11 @@ EN.update(
             "users = months with at least one CPR session with users, of the months in the "
             "period."
         ),
-        "title.stock": "Stock: on hand on the day of generation",
+        "title.stock": "Stock: on hand at the end of the period",
         "units.stock": "Units: the item's unit; use in units per day.",
         "defs.stock": (
-            "Definitions: stock on the day of generation (not at the end of the period); use "
-            "= daily average over the last 28 days; days left = on hand / use."
+            "Definitions: stock at the end of the period (today if it runs on); use = daily "
+            "average over the 28 days before; days left = on hand / use."
         ),
         "title.data": "Data: one row per site, period, item and measure (for pivot tables)",
         "units.data": (
@@ -430,10 +426,6 @@ EN.update(
         "about.compare": "Comparison",
         "about.compare_off": "No comparison",
         "about.operator": "The server's command line (operator)",
-        "about.stock_left_out": (
-            "The stock sheet is left out of files for external use: it shows stock on the day "
-            "of generation, not at the end of the period."
-        ),
         "about.blank": "Empty cells",
         "about.blank_text": (
             "Empty cell = not reported (no entry for the site that day); 0 = reported, "

@@ -23,8 +23,9 @@ SHEETS: list[Sheet] = [
     data_sheet.data_sheet,
     about.about_sheet,
 ]
-# Left out of files for external use: today's stock is not the stock at the period's end.
-INTERNAL_ONLY = {sheets.stock_sheet}
+# Sheets left out of files for external use (none since Lager shows the stock at the period's
+# end rather than today's).
+INTERNAL_ONLY: set[Sheet] = set()
 
 
 def sheets_for(data: SummaryData) -> list[Sheet]:
