@@ -325,8 +325,14 @@ def test_training_summary_takes_the_report_filters_and_counts_cpr_months(client,
 def test_the_csv_leaves_not_reported_empty_and_keeps_reported_zeros(shop):
     post_tally(shop["api"], shop["site"], "2025-03-04", SPR=3)
     response = shop["coordinator"].get("/reports/distribution.csv", query_string=MARCH)
-    lines = response.get_data(as_text=True).splitlines()
+    lines = response.get_data().decode("utf-8-sig").splitlines()
     response.close()
-    assert "OSL-MO,Testsenter,0301,Kanyler,2025-03,2025-03-01,2025-03-31,0" in lines
+    assert "OSL-MO;Testsenter;0301;Kanyler;2025-03;2025-03-01;2025-03-31;0" in lines
+    assert "OSL-MO;Testsenter;0301;Kanyler;2025-04;2025-04-01;2025-04-30;" in lines
+    assert "OSL-STILLE;Testsenter;0301;Sprøyter;2025-03;2025-03-01;2025-03-31;" in lines
+    comma = shop["coordinator"].get(
+        "/reports/distribution.csv", query_string={**MARCH, "sep": "comma"}
+    )
+    lines = comma.get_data().decode("utf-8-sig").splitlines()
+    comma.close()
     assert "OSL-MO,Testsenter,0301,Kanyler,2025-04,2025-04-01,2025-04-30," in lines
-    assert "OSL-STILLE,Testsenter,0301,Sprøyter,2025-03,2025-03-01,2025-03-31," in lines

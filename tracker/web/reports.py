@@ -82,6 +82,7 @@ class ReportForm(FlaskForm):
     sted = SelectField(_l("Sted"), choices=[], validate_choice=False, default="")
     kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, default="")
     ekstern = BooleanField(_l("Til ekstern bruk (skjul små tall om personer)"))
+    sammenlign = BooleanField(_l("Ta med samme periode året før (arket Data)"))
     sprak = SelectField(
         _l("Språk i regnearket"),
         choices=[SelectChoice("nb", "Norsk bokmål"), SelectChoice("en", "English")],
@@ -203,6 +204,8 @@ def download():
         municipality=form.kommune.data or None,
         lang=form.sprak.data or "nb",
         external=bool(form.ekstern.data),
+        by=form.inndeling.data if form.inndeling.data in periods.BUCKETS else "month",
+        compare=bool(form.sammenlign.data),
     )
     return send_file(
         result.path,
