@@ -128,7 +128,7 @@ def test_an_added_category_is_its_own_column_in_report_csv_and_workbook(
     assert (body["totals"]["condom"], body["totals"]["other"]) == (12, 4)
 
     text = api.get("/reports/distribution.csv", query_string=JUNE).get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert {r["kategori"]: r["antall"] for r in rows}["Kondomer"] == "12"
 
     for lang, heading in (("nb", "Kondomer"), ("en", "Condoms")):
