@@ -45,7 +45,8 @@ SMALL_TARGETS = """
 () => {
   const small = [];
   const inText = (el) => {
-    if (el.tagName !== 'A' || el.closest('header, nav, footer, .menu-panel, .error-summary')) return false;
+    if (el.tagName !== 'A') return false;
+    if (el.closest('header, nav, footer, .menu-panel, .error-summary')) return false;
     if (el.classList.contains('button')) return false;
     const block = el.closest('p, li, td, th, dd, figcaption, caption, span, label, h1, h2, h3');
     return block !== null && block.textContent.trim() !== el.textContent.trim();
@@ -99,7 +100,6 @@ def as_user(app: Flask, page, live_server: str, user) -> None:
 def problems_on(page, path: str, name: str) -> list[str]:
     """What is wrong with the page at `path` on a phone, as readable lines."""
     from axe_playwright_python.sync_playwright import Axe
-
     from playwright.sync_api import Error
 
     try:

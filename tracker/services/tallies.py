@@ -28,7 +28,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock
+from tracker.services import audit, catalog, ledger, plausibility, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -203,8 +203,13 @@ def create_tally(
     lines: list[dict[str, Any]],
     note: str | None = None,
     idem: Idempotency | None = None,
+    unusual_confirmed: bool = True,
 ) -> TallyEntry:
     """Record what a site handed out; never refused for stock (a negative balance is flagged).
+
+    A quantity far above the site's usual daily figure (services.plausibility) is refused with
+    UnusualQuantity unless `unusual_confirmed` (the form asks once; the API takes it as given);
+    a saved one opens a discrepancy for the lead.
 
     Every read and check comes first (`reads_first`: on SQLite outside the write lock); then
     the writes: entry, lines, audit event, idempotency record, and the ledger, whose hot
@@ -227,8 +232,15 @@ def create_tally(
                 _l("Ingenting å lagre: alle antall og kontakter er 0."),
                 {"lines": [_l("Alt er 0.")]},
             )
+        unusual = plausibility.find_unusual(site.id, entry_date, [(i, q) for i, _, q in resolved])
+        if not unusual_confirmed:
+            index = {line["item"]: n for n, line in enumerate(lines)}
+            plausibility.refuse_unconfirmed(
+                unusual, {u.item.id: f"lines.{index[u.item.code]}.quantity" for u in unusual}
+            )
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
+    plausibility.flag(unusual, site.id)
     remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows
     db.session.flush()
     ledger.post(
