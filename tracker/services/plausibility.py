@@ -105,8 +105,8 @@ def refuse_unconfirmed(found: list[Unusual], field_of: dict[int, str]) -> None:
             _l(
                 "%(quantity)s er mye mer enn vanlig (en travel dag: %(usual)s). "
                 "Stemmer tallet? Lagre igjen for å bekrefte.",
-                quantity=f"{one.quantity:,}".replace(",", "\u00a0"),
-                usual=f"{one.usual:,}".replace(",", "\u00a0"),
+                quantity=_grouped(one.quantity),
+                usual=_grouped(one.usual),
             )
         ]
     raise UnusualQuantity(
@@ -114,6 +114,11 @@ def refuse_unconfirmed(found: list[Unusual], field_of: dict[int, str]) -> None:
         _nest(errors),
         code="unusual-quantity",
     )
+
+
+def _grouped(value: int) -> str:
+    """1 234 with a no-break space, as numbers read on the forms."""
+    return format(value, ",").replace(",", "\u00a0")
 
 
 def _nest(flat: dict[str, object]) -> dict[str, object]:
