@@ -218,3 +218,41 @@ def test_the_discrepancy_page_names_an_unusual_figure(client, busy):
     api_client(client, staff).post("/tallies", json=tally_body(site, {"SPR-2": 9000}))
     login(client, make_user("lead", [site]))
     assert "Uvanlig høyt antall" in client.get("/avvik").get_data(as_text=True)
+
+
+def test_raising_an_entry_to_an_unusual_figure_is_asked_about_too(client, busy):
+    site, syringes, _foil, staff = busy
+    tally = tallies.create_tally(
+        actor(staff), site_code=site.code, entry_date=today(), contacts=1,
+        lines=[{"item": "SPR-2", "quantity": 30}],
+    )  # fmt: skip
+    login(client, staff)
+    url = f"/steder/OSL-MO/utdeling/{tally.id}/endre"
+    page = client.get(url).get_data(as_text=True)
+    fields = {f"item_{syringes.id}": "30000", "contacts": "1", "entry_date": today().isoformat()}
+
+    def send(html: str, **extra: str):
+        data = {name: hidden(html, name) for name in ("csrf_token", "form_key", "version")}
+        return client.post(url, data={**data, **fields, **extra})
+
+    asked = send(page)
+    assert asked.status_code == 422
+    db.session.remove()
+    assert [line.quantity for line in db.session.get(TallyEntry, tally.id).lines] == [30]
+    again = asked.get_data(as_text=True)
+    assert send(again, confirm_unusual=hidden(again, "confirm_unusual")).status_code == 302
+    (flag,) = unusual_flags()
+    assert flag.quantity == 30000
+
+
+def test_lowering_or_keeping_a_figure_is_never_asked_about(client, busy):
+    site, _syringes, _foil, staff = busy
+    tally = tallies.create_tally(
+        actor(staff), site_code=site.code, entry_date=today(), contacts=1,
+        lines=[{"item": "SPR-2", "quantity": 9000}],
+    )  # fmt: skip
+    tallies.update_tally(
+        actor(staff), tally.id, changes={"lines": [{"item": "SPR-2", "quantity": 8000}]},
+        unusual_confirmed=False,
+    )  # fmt: skip
+    assert len(unusual_flags()) == 1  # the create's flag only

@@ -375,11 +375,17 @@ def update_tally(
     changes: dict[str, Any],
     expected: Collection[int] | None = None,
     idem: Idempotency | None = None,
+    unusual_confirmed: bool = True,
 ) -> TallyEntry:
-    """Change an entry; the ledger gets corrections for the difference, dated as the entry."""
+    """Change an entry; the ledger gets corrections for the difference, dated as the entry.
+
+    A quantity raised to far above the site's usual day is asked about and flagged as on
+    create (services.plausibility)."""
     tally = _lock_tally(actor, tally_id, expected, idem)
     before = snapshot(tally)
     old_quantities = _as_quantities(tally)
+    was = {line.item_id: line.quantity for line in tally.lines}
+    unusual: list[plausibility.Unusual] = []
     old_date, old_contacts = tally.entry_date, tally.contacts
     new_date = check_entry_date(changes.get("date", tally.entry_date))
     contacts = changes.get("contacts", tally.contacts)
@@ -389,6 +395,13 @@ def update_tally(
     if "lines" in changes:
         kept = tuple(line.item_id for line in tally.lines)
         resolved = _resolve_lines(tally.site_id, new_date, changes["lines"], kept)
+        raised = [(i, q) for i, _, q in resolved if q > was.get(i.id, 0)]
+        unusual = plausibility.find_unusual(tally.site_id, new_date, raised)
+        if not unusual_confirmed:
+            index = {line["item"]: n for n, line in enumerate(changes["lines"])}
+            plausibility.refuse_unconfirmed(
+                unusual, {u.item.id: f"lines.{index[u.item.code]}.quantity" for u in unusual}
+            )
         _replace_lines(tally, resolved)
     tally.entry_date, tally.contacts = new_date, contacts
     if not tally.lines and contacts == 0:
@@ -414,6 +427,7 @@ def update_tally(
         before=before,
         after=snapshot(tally),
     )
+    plausibility.flag(unusual, tally.site_id)
     commit(idem, tally)
     return tally
 

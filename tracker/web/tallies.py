@@ -205,19 +205,28 @@ def edit(code: str, tally_id: int):
             "note": form.note.data or None,
         }
         read_at = _version(form.version.data)
+        asked = {line["item"]: line["quantity"] for line in changes["lines"]}
         try:
             _saved, stored = once(
                 f"tally-edit:{tally.id}",
                 form.form_key.data,
                 changes,
                 lambda idem: tallies.update_tally(
-                    current_actor(), tally.id, changes=changes, expected=read_at, idem=idem
+                    current_actor(),
+                    tally.id,
+                    changes=changes,
+                    expected=read_at,
+                    idem=idem,
+                    unusual_confirmed=confirm.confirmed(form, asked),
                 ),
                 changed=_(
                     "Dette skjemaet er allerede lagret, med andre tall. Sjekk historikken; "
                     "trykk Lagre endring igjen for å lagre disse tallene."
                 ),
             )
+        except UnusualQuantity as exc:
+            flash(confirm.ask(form, exc, asked, _error_fields(screen)), "error")
+            status = exc.status
         except DomainError as exc:
             flash(show_domain_error(form, exc, _error_fields(screen)), "error")
             status = exc.status
