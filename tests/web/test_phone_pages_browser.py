@@ -99,7 +99,6 @@ def as_user(app: Flask, page, live_server: str, user) -> None:
 
 def problems_on(page, path: str, name: str) -> list[str]:
     """What is wrong with the page at `path` on a phone, as readable lines."""
-    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import Error
 
     try:
@@ -111,6 +110,13 @@ def problems_on(page, path: str, name: str) -> list[str]:
     kind = (response.headers.get("content-type") or "") if response else ""
     if "text/html" not in kind:
         return []  # a download (workbook, CSV): not a page
+    return problems_here(page, path, name)
+
+
+def problems_here(page, path: str, name: str) -> list[str]:
+    """What is wrong with the page the browser shows now (see problems_on)."""
+    from axe_playwright_python.sync_playwright import Axe
+
     screenshot(page, f"phone-{name}")
     found = []
     scroll, inner = page.evaluate(
@@ -124,6 +130,8 @@ def problems_on(page, path: str, name: str) -> list[str]:
     found += [f"{path}: small target {t}" for t in page.evaluate(SMALL_TARGETS)]
     if page.locator("details.menu").count():
         page.locator("details.menu > summary").click()
+        if name.endswith("-start"):
+            screenshot(page, f"phone-{name}-menu-open")
         found += [f"{path}: open menu: small target {t}" for t in page.evaluate(SMALL_TARGETS)]
     results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
     for violation in results.response["violations"]:
@@ -199,3 +207,48 @@ def _site(code: str):
     from tracker.models import Site
 
     return db.session.scalar(select(Site).where(Site.code == code))
+
+
+def test_the_staff_pages_fit_a_phone_in_english_too(app, phone, live_server):
+    make_world()
+    as_user(app, phone, live_server, make_user("staff", [_site("OSL-MO")]))
+    found = []
+    for path in STAFF_PAGES:
+        found += problems_on(phone, f"{path}?lang=en", f"staff-en-{_name(path)}")
+    assert found == [], "\n".join(found)
+
+
+def test_refused_forms_fit_a_phone_and_pass_axe(app, phone, live_server):
+    """The error summary, the fields' messages and the unusual-figure question, on a phone."""
+    from datetime import timedelta
+
+    from tracker.dates import today
+    from tracker.services import tallies
+    from tracker.services.access import Actor
+
+    make_world()
+    staff = make_user("staff", [_site("OSL-MO")])
+    for n in range(10):  # a usual day of 10 syringes, so 5 000 is asked about
+        tallies.create_tally(
+            Actor(staff), site_code="OSL-MO", entry_date=today() - timedelta(days=2 + n),
+            contacts=1, lines=[{"item": "SPR-2", "quantity": 10}],
+        )  # fmt: skip
+    as_user(app, phone, live_server, staff)
+    found = []
+    phone.goto("/steder/OSL-MO/utdeling")
+    phone.locator(".qty input").first.fill("-3")
+    phone.locator("button.primary.big").click()
+    phone.locator(".error-summary").wait_for()
+    found += problems_here(phone, "daily form, refused", "refused-daily")
+    phone.goto("/steder/OSL-MO/utdeling")
+    phone.locator(".qty input").first.fill("5000")
+    phone.locator("button.primary.big").click()
+    phone.locator(".error-summary").wait_for()
+    assert "5\u00a0000" in phone.locator(".error-summary").inner_text()
+    found += problems_here(phone, "daily form, unusual", "unusual-daily")
+    phone.goto("/steder/OSL-MO/nalokson")
+    phone.fill("#quantity", "0")
+    phone.locator("button.primary.big").click()
+    phone.locator(".error-summary").wait_for()
+    found += problems_here(phone, "naloxone form, refused", "refused-naloxone")
+    assert found == [], "\n".join(found)
