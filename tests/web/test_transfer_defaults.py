@@ -51,3 +51,16 @@ def test_a_global_admin_without_a_last_site_starts_from_the_first_site(client, a
     html = client.get("/overforinger/ny").get_data(as_text=True)
     assert selected(html, "from_site") == "BGO-MO"
     assert selected(html, "to_site") == "BGO-SR"  # a neighbour in the sender's municipality
+
+
+def test_the_discard_and_count_forms_start_at_the_last_picked_site(client, app):
+    make_site("BGO-MO", "4601")
+    make_site("OSL-MO")
+    picked = make_site("OSL-SR")
+    admin = make_user("admin")
+    admin.last_site_id = picked.id
+    db.session.commit()
+    login(client, admin)
+    for path in ("/kassering", "/varetelling"):
+        html = client.get(path).get_data(as_text=True)
+        assert options(html, "site")[:3] == ["OSL-SR", "OSL-MO", "BGO-MO"], path

@@ -25,7 +25,14 @@ from tracker.models import Discrepancy, Item, Lot, Site, StockMovement, Transfer
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger, stock
-from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+from tracker.services.access import (
+    Actor,
+    can,
+    get_site,
+    likely_first,
+    require_site,
+    visible_site_ids,
+)
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 MAX_LINES = 100
@@ -434,13 +441,9 @@ def ship_choices(actor: Actor) -> ShipChoices:
     lead's new transfer does not start out going to Bergen."""
     active = list(db.session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.code)))
     visible = set(visible_site_ids(actor))
-    senders = [s for s in active if s.id in visible and can(actor, s, "lead")]
-    home = actor.user.municipality_id
-    sender = next((s for s in senders if s.id == actor.user.last_site_id), None) or next(
-        (s for s in senders if s.municipality_id == home), None
-    )
-    sender = sender or (senders[0] if senders else None)
-    near = sender.municipality_id if sender else home
+    senders = likely_first(actor, [s for s in active if s.id in visible and can(actor, s, "lead")])
+    sender = senders[0] if senders else None
+    near = sender.municipality_id if sender else actor.user.municipality_id
     receivers = sorted(
         active,
         key=lambda s: (sender is not None and s.id == sender.id, s.municipality_id != near, s.code),
