@@ -10,11 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from tracker.services.plausibility import UnusualQuantity
+from tracker.web.validators import NoNationalId
 
 
 def confirm_field() -> HiddenField:
-    """The hidden field a form carries the figures it asked about in."""
-    return HiddenField()
+    """The hidden field a form carries the figures it asked about in (never stored, but
+    refused like any typed text if it holds a national ID number)."""
+    return HiddenField(validators=[NoNationalId()])
 
 
 def figures(values: dict[str, Any]) -> str:
