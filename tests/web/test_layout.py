@@ -71,3 +71,25 @@ def test_every_scrollable_table_is_a_labelled_keyboard_stop(client, app):
             assert 'role="region"' in tag, path
             assert 'tabindex="0"' in tag, path
             assert "aria-label=" in tag, path
+
+
+def test_the_error_summary_reads_the_messages_of_a_form_with_lines(client, app):
+    """A form with a list of lines (a transfer) lists its lines' messages as text, not dicts."""
+    from tests.web.pages import form_post
+
+    make_site("BGO-MO", "4601")
+    site = make_site("OSL-MO")
+    make_item("SPR-2")
+    login(client, make_user("lead", [site]))
+    response = form_post(
+        client,
+        "/overforinger/ny",
+        {"from_site": "OSL-MO", "to_site": "BGO-MO", "date": "2026-12-01",
+         "lines-0-item": "SPR-2", "lines-0-quantity": "-4"},
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S)
+    assert summary, html[:2000]
+    assert "{" not in summary.group(0)
+    assert "Linjer:" in summary.group(0)
+    assert 'href="#' in summary.group(0)
