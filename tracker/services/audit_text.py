@@ -8,6 +8,7 @@ breaks the page. The raw before/after stay on the event for the page to show on 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,8 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Item, User
 from tracker.services import audit
 from tracker.services.access import Actor
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class Context:
             return ", ".join(f"{k}: {self.value(v)}" for k, v in value.items())
         if isinstance(value, list):
             return ", ".join(self.value(v) for v in value)
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
+            return f"{value[8:10]}.{value[5:7]}.{value[:4]}"  # dates read 05.06.2026 on pages
         return str(value)
 
 
