@@ -58,6 +58,7 @@ SITE_NAV: list[tuple[str, object]] = [
     ("web_stock.site_stock", _l("Lager")),
     ("web_tallies.history", _l("Historikk")),
     ("web_sites.items", _l("Varer")),
+    ("web_sites.opening", _l("Åpningsdager")),
 ]
 _SITE_NAV_PAGES = {endpoint for endpoint, _label in SITE_NAV}
 
