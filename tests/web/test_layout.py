@@ -70,7 +70,7 @@ def test_every_scrollable_table_is_a_labelled_keyboard_stop(client, app):
         for tag in re.findall(wrappers, path.read_text()):
             assert 'role="region"' in tag, path
             assert 'tabindex="0"' in tag, path
-            assert "aria-label=" in tag, path
+            assert "aria-label=" in tag or "aria-labelledby=" in tag, path
 
 
 def test_the_error_summary_reads_the_messages_of_a_form_with_lines(client, app):
