@@ -241,6 +241,10 @@ PHRASES: dict[tuple[str, str], Phrase] = {
         "%(who)s endret stedet %(site)s: %(changes)s", who=d["who"], site=_site(e, d),
         changes=changes(e.before, e.after, c),
     ),
+    ("site", "stock-start"): lambda e, d, c: _l(
+        "%(who)s satte lagerstart for %(site)s til %(date)s", who=d["who"], site=_site(e, d),
+        date=c.value(d.get("stock_start")),
+    ),
     ("lot", "confirm-lot-number"): lambda e, d, c: _l(
         "%(who)s bekreftet at partinummeret til %(item)s ved %(site)s står på esken",
         who=d["who"], item=c.item(d.get("item")), site=_site(e, d),
