@@ -36,9 +36,10 @@ def busy(app):
     syringes = make_item("SPR-2", "syringe")
     foil = make_item("FOLIE", "foil")
     staff = make_user("staff", [site])
+    lead = make_user("lead", [site])  # staff may backdate only 14 days
     for n in range(20):
         tallies.create_tally(
-            actor(staff),
+            actor(lead),
             site_code=site.code,
             entry_date=today() - timedelta(days=2 + n),
             contacts=1,
@@ -157,8 +158,9 @@ def kits(app):
     site = make_site("OSL-MO")
     item = make_item("NAL", "naloxone")
     staff = make_user("staff", [site])
+    lead = make_user("lead", [site])  # staff may backdate only 14 days
     stock.receive(
-        actor(staff),
+        actor(lead),
         site_code=site.code,
         received_on=today() - timedelta(days=30),
         lines=[{"item": "NAL", "quantity": 100, "lot": "L1",
@@ -166,7 +168,7 @@ def kits(app):
     )  # fmt: skip
     for n in range(10):
         naloxone.hand_out(
-            actor(staff),
+            actor(lead),
             site_code=site.code,
             handed_out_on=today() - timedelta(days=2 + n),
             quantity=1,

@@ -245,6 +245,12 @@ PHRASES: dict[tuple[str, str], Phrase] = {
         "%(who)s satte lagerstart for %(site)s til %(date)s", who=d["who"], site=_site(e, d),
         date=c.value(d.get("stock_start")),
     ),
+    ("submission", "create"): lambda e, d, c: _l(
+        "%(who)s sendte inn rapport %(id)s", who=d["who"], id=e.entity_id
+    ),
+    ("submission", "reopen"): lambda e, d, c: _l(
+        "%(who)s åpnet rapport %(id)s igjen", who=d["who"], id=e.entity_id
+    ),
     ("lot", "confirm-lot-number"): lambda e, d, c: _l(
         "%(who)s bekreftet at partinummeret til %(item)s ved %(site)s står på esken",
         who=d["who"], item=c.item(d.get("item")), site=_site(e, d),
