@@ -69,6 +69,8 @@ from tracker.services.access import Actor
 RULES: dict[str, str] = {
     "GET web.home": "public",
     "GET web.static": "public",
+    "GET web.accessibility": "public",
+    "GET web.favicon": "public",
     "GET health.healthz": "public",
     "GET health.readyz": "public",
     "GET api-docs.openapi_json": "public",

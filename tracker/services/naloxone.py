@@ -24,6 +24,7 @@ from tracker.services import (
     catalog,
     ledger,
     period_locks,
+    plausibility,
     reports,
     stock,
     stock_start,
@@ -90,8 +91,13 @@ def hand_out(
     item: str | None = None,
     made_at: datetime | None = None,
     idem: Idempotency | None = None,
+    unusual_confirmed: bool = True,
 ) -> NaloxoneHandout:
-    """Record a handout and its distribution movement; never refused for stock on hand."""
+    """Record a handout and its distribution movement; never refused for stock on hand.
+
+    An unusually high quantity (services.plausibility) is refused unless `unusual_confirmed`
+    (the form asks once; the API takes it as given); a saved one is flagged for the lead.
+    """
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
@@ -126,6 +132,11 @@ def hand_out(
     else:
         chosen = stock.pick_lot(site.id, product, handed_out_on)
     stock.check_lot_usable(product, chosen, handed_out_on)
+    unusual = plausibility.find_unusual(
+        site.id, handed_out_on, [(product, quantity)], plausibility.NALOXONE_FLOOR
+    )
+    if not unusual_confirmed:
+        plausibility.refuse_unconfirmed(unusual, {product.id: "quantity"})
     handout = NaloxoneHandout(
         site=site,
         handed_out_on=handed_out_on,
@@ -159,6 +170,7 @@ def hand_out(
     audit.record(
         actor, "naloxone_handout", handout.id, "create", site_id=site.id, after=snapshot(handout)
     )
+    plausibility.flag(unusual, site.id)
     commit(idem, handout)
     return handout
 
