@@ -88,6 +88,12 @@ RULES: dict[str, str] = {
     "POST items.Items": "admin",
     "GET items.ItemByCode": "authenticated",
     "PATCH items.ItemByCode": "admin",
+    # Kits' contents and the categories are catalogue too (invariant 11): admin only.
+    "PUT items.KitContents": "admin",
+    "GET categories.Categories": "authenticated",
+    "POST categories.Categories": "admin",
+    "GET categories.CategoryByCode": "authenticated",
+    "PATCH categories.CategoryByCode": "admin",
     "POST stock.Receipts": "site:staff",
     "GET stock.Movements": "site:staff",
     "GET stock.Stock": "site:staff",
@@ -242,6 +248,11 @@ RULES: dict[str, str] = {
     "POST web_catalog.index": "admin",
     "GET web_catalog.edit": "admin",
     "POST web_catalog.edit": "admin",
+    "POST web_catalog.contents": "admin",
+    "GET web_catalog.category_index": "admin",
+    "POST web_catalog.category_index": "admin",
+    "GET web_catalog.category_edit": "admin",
+    "POST web_catalog.category_edit": "admin",
     "GET web_sites.index": "global:coordinator",
     "POST web_sites.index": "global:coordinator",
     "GET web_sites.edit": "site:coordinator",
@@ -311,6 +322,11 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "PATCH items.ItemByCode": lambda t: {"json": {"name_nb": "Sprøyte"}},
+    "PUT items.KitContents": lambda t: {"json": {"contents": []}},
+    "POST categories.Categories": lambda t: {
+        "json": {"code": f"kat{next(_SEQ)}", "name_nb": "Kondomer", "name_en": "Condoms"}
+    },
+    "PATCH categories.CategoryByCode": lambda t: {"json": {"name_nb": "Kondomer"}},
     "POST stock.Receipts": lambda t: {
         "json": {"site": t.site.code, "date": _day(), "lines": [{"item": "SPR", "quantity": 5}]}
     },
@@ -564,6 +580,13 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "active": "y",
         }
     },
+    "POST web_catalog.contents": lambda t: {"data": {"q_NAL": ""}},
+    "POST web_catalog.category_index": lambda t: {
+        "data": {"code": f"kat{next(_SEQ)}", "name_nb": "Kondomer", "name_en": "Condoms"}
+    },
+    "POST web_catalog.category_edit": lambda t: {
+        "data": {"name_nb": "Kondomer", "name_en": "Condoms"}
+    },
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
@@ -604,6 +627,12 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "number": lambda t: t.site.municipality.number,
     "GET web_catalog.edit code": lambda t: "SPR",
     "POST web_catalog.edit code": lambda t: "SPR",
+    "POST web_catalog.contents code": lambda t: "SPR",
+    "PUT items.KitContents code": lambda t: "SPR",
+    "GET categories.CategoryByCode code": lambda t: "syringe",
+    "PATCH categories.CategoryByCode code": lambda t: "syringe",
+    "GET web_catalog.category_edit code": lambda t: "syringe",
+    "POST web_catalog.category_edit code": lambda t: "syringe",
     "token": lambda t: "not-a-link-" + "x" * 32,
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",

@@ -30,6 +30,7 @@ from tracker.models import AuditEvent, Base, User
 from tracker.national_id import contains_national_id
 from tracker.schemas import (
     catalog,
+    categories,
     counts,
     discards,
     discrepancies,
@@ -84,6 +85,8 @@ def world(client):
     w["staff_b"].post("/tallies", tally_body(w["b"], {"SPR-2": 1}))  # below zero: a discrepancy
     w["discrepancy"] = w["lead_b"].get("/discrepancies?site=OSL-SR").get_json()[0]["id"]
     w["count"] = _created(w["lead_a"].post("/stock-counts", {"site": "OSL-MO"}))
+    kondom = {"code": "kondom", "name_nb": "Kondomer", "name_en": "Condoms"}
+    assert w["admin"].post("/categories", kondom).status_code == 201
     lines = {"lines": [{"item": "NALOKSON", "lot": "NX1", "quantity": 20}]}
     assert w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines).status_code == 200
     submitted = w["coord_oslo"].post("/submissions", {"site": ["OSL-SR"], **LAST_MONTH})
@@ -132,6 +135,20 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"code": "NY-VARE", "name_nb": "Ny", "name_en": "New", "category": "foil"},
     ),
     (catalog.ItemPatch, "admin", "patch", lambda w: "/items/SPR-2", lambda w: {"unit": "pk"}),
+    (
+        categories.CategoryIn,
+        "admin",
+        "post",
+        lambda w: "/categories",
+        lambda w: {"code": "vitamin", "name_nb": "Vitaminer", "name_en": "Vitamins"},
+    ),
+    (
+        categories.CategoryPatch,
+        "admin",
+        "patch",
+        lambda w: "/categories/kondom",
+        lambda w: {"name_nb": "Kondom"},
+    ),
     (
         sites.SiteIn,
         "admin",

@@ -5,6 +5,7 @@ from flask import Flask
 from tracker.api import (
     audit,
     catalog,
+    categories,
     counts,
     discards,
     discrepancies,
@@ -32,6 +33,7 @@ BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
+BLUEPRINTS += [categories.blp]
 
 
 def init_app(app: Flask) -> None:
