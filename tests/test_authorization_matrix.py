@@ -41,6 +41,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -62,12 +63,14 @@ from tracker.extensions import db, limiter
 from tracker.models import ApiToken, Site
 from tracker.models.auth import ROLE_RANK
 from tracker.models.counts import Discrepancy
-from tracker.services import counts, stock, tallies, training, transfers, users
+from tracker.services import counts, stock, submissions, tallies, training, transfers, users
 from tracker.services.access import Actor
 
 RULES: dict[str, str] = {
     "GET web.home": "public",
     "GET web.static": "public",
+    "GET web.accessibility": "public",
+    "GET web.favicon": "public",
     "GET health.healthz": "public",
     "GET health.readyz": "public",
     "GET api-docs.openapi_json": "public",
@@ -90,6 +93,12 @@ RULES: dict[str, str] = {
     "POST items.Items": "admin",
     "GET items.ItemByCode": "authenticated",
     "PATCH items.ItemByCode": "admin",
+    # Kits' contents and the categories are catalogue too (invariant 11): admin only.
+    "PUT items.KitContents": "admin",
+    "GET categories.Categories": "authenticated",
+    "POST categories.Categories": "admin",
+    "GET categories.CategoryByCode": "authenticated",
+    "PATCH categories.CategoryByCode": "admin",
     "POST stock.Receipts": "site:staff",
     "GET stock.Movements": "site:staff",
     "GET stock.Stock": "site:staff",
@@ -109,6 +118,18 @@ RULES: dict[str, str] = {
     "GET exports.Summary": "site:lead",
     "GET web_reports.index": "site:lead",
     "GET web_reports.download": "site:lead",
+    # Submissions: coordinators (their municipality) and admins submit and reopen; leads see
+    # those of their sites (a submission of a site they cannot lead: 404).
+    "GET submissions.Submissions": "site:lead",
+    "POST submissions.Submissions": "site:coordinator",
+    "GET submissions.SubmissionById": "site:lead/hidden",
+    "GET submissions.SubmissionWorkbook": "site:lead/hidden",
+    "POST submissions.Reopen": "site:coordinator/hidden",
+    "GET web_submissions.index": "site:lead",
+    "POST web_submissions.create": "site:coordinator",
+    "GET web_submissions.detail": "site:lead/hidden",
+    "GET web_submissions.download": "site:lead/hidden",
+    "POST web_submissions.reopen": "site:coordinator/hidden",
     "POST imports.Imports": "global:coordinator",
     "GET imports.export_csv": "global:coordinator",
     "GET imports.template_csv": "global:coordinator",
@@ -232,6 +253,11 @@ RULES: dict[str, str] = {
     "POST web_catalog.index": "admin",
     "GET web_catalog.edit": "admin",
     "POST web_catalog.edit": "admin",
+    "POST web_catalog.contents": "admin",
+    "GET web_catalog.category_index": "admin",
+    "POST web_catalog.category_index": "admin",
+    "GET web_catalog.category_edit": "admin",
+    "POST web_catalog.category_edit": "admin",
     "GET web_sites.index": "global:coordinator",
     "POST web_sites.index": "global:coordinator",
     "GET web_sites.edit": "site:coordinator",
@@ -301,6 +327,11 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "PATCH items.ItemByCode": lambda t: {"json": {"name_nb": "Sprøyte"}},
+    "PUT items.KitContents": lambda t: {"json": {"contents": []}},
+    "POST categories.Categories": lambda t: {
+        "json": {"code": f"kat{next(_SEQ)}", "name_nb": "Kondomer", "name_en": "Condoms"}
+    },
+    "PATCH categories.CategoryByCode": lambda t: {"json": {"name_nb": "Kondomer"}},
     "POST stock.Receipts": lambda t: {
         "json": {"site": t.site.code, "date": _day(), "lines": [{"item": "SPR", "quantity": 5}]}
     },
@@ -338,6 +369,14 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET exports.Summary": lambda t: _report_query(t),
     "GET web_reports.index": lambda t: {"query": _report_page_query(t)},
     "GET web_reports.download": lambda t: {"query": _report_page_query(t)},
+    "GET submissions.Submissions": lambda t: {"query": {"site": t.site.code}},
+    "POST submissions.Submissions": lambda t: {"json": {"site": [t.site.code], **_earlier()}},
+    "POST submissions.Reopen": lambda t: {"json": {"reason": "Sen papirlapp"}},
+    "GET web_submissions.index": lambda t: {"query": {"sted": t.site.code}},
+    "POST web_submissions.create": lambda t: {
+        "data": {"sted": t.site.code, "fra": _earlier()["from"], "til": _earlier()["to"]}
+    },
+    "POST web_submissions.reopen": lambda t: {"data": {"grunn": "Sen papirlapp"}},
     "POST imports.Imports": lambda t: {"data": {"file": _import_file(t), "dry_run": "true"}},
     "GET imports.export_csv": lambda t: {"query": {"site": t.site.code}},
     "POST web_imports.check": lambda t: {"data": {"file": _import_file(t)}},
@@ -546,6 +585,13 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "active": "y",
         }
     },
+    "POST web_catalog.contents": lambda t: {"data": {"q_NAL": ""}},
+    "POST web_catalog.category_index": lambda t: {
+        "data": {"code": f"kat{next(_SEQ)}", "name_nb": "Kondomer", "name_en": "Condoms"}
+    },
+    "POST web_catalog.category_edit": lambda t: {
+        "data": {"name_nb": "Kondomer", "name_en": "Condoms"}
+    },
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
@@ -557,6 +603,18 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
 # URL arguments by name, for the target site.
 def _report_query(t: Target) -> dict[str, Any]:
     return {"query": {"from": _day(), "to": _day(), "site": t.site.code}}
+
+
+def _last_month() -> tuple[date, date]:
+    end = today().replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def _earlier() -> dict[str, str]:
+    """The month before last: a period no submission of the world covers yet."""
+    start, _ = _last_month()
+    end = start - timedelta(days=1)
+    return {"from": end.replace(day=1).isoformat(), "to": end.isoformat()}
 
 
 def _report_page_query(t: Target) -> dict[str, str]:
@@ -574,6 +632,12 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "number": lambda t: t.site.municipality.number,
     "GET web_catalog.edit code": lambda t: "SPR",
     "POST web_catalog.edit code": lambda t: "SPR",
+    "POST web_catalog.contents code": lambda t: "SPR",
+    "PUT items.KitContents code": lambda t: "SPR",
+    "GET categories.CategoryByCode code": lambda t: "syringe",
+    "PATCH categories.CategoryByCode code": lambda t: "syringe",
+    "GET web_catalog.category_edit code": lambda t: "syringe",
+    "POST web_catalog.category_edit code": lambda t: "syringe",
     "token": lambda t: "not-a-link-" + "x" * 32,
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
@@ -584,6 +648,7 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "session_id": lambda t: t.ids["training"],
     "count_id": lambda t: t.ids["count"],
     "discrepancy_id": lambda t: t.ids["discrepancy"],
+    "submission_id": lambda t: t.ids["submission"],
     # A transfer the target site sent (to TREDJE), or for receiving one it is sent.
     "transfer_id": lambda t: t.ids["outgoing"],
     "POST transfers.Receive transfer_id": lambda t: t.ids["incoming"],
@@ -728,6 +793,8 @@ class World:
         )
         db.session.add(discrepancy)
         db.session.commit()
+        start, end = _last_month()
+        submitted = submissions.submit(boss, date_from=start, date_to=end, sites=[site.code])
         return {
             "tally": self.tallies[site.code],
             "bystander": bystander.id,
@@ -740,6 +807,7 @@ class World:
             "training": session.id,
             "count": count.id,
             "discrepancy": discrepancy.id,
+            "submission": submitted.id,
         }
 
     def target(self, own: bool) -> Target:

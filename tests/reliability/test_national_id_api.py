@@ -30,6 +30,7 @@ from tracker.models import AuditEvent, Base, User
 from tracker.national_id import contains_national_id
 from tracker.schemas import (
     catalog,
+    categories,
     counts,
     discards,
     discrepancies,
@@ -37,6 +38,7 @@ from tracker.schemas import (
     naloxone,
     sites,
     stock,
+    submissions,
     tallies,
     training,
     transfers,
@@ -45,6 +47,8 @@ from tracker.schemas import (
 from tracker.schemas.common import LotNumber, NoNationalId
 
 DAY = today().isoformat()
+LAST_MONTH_END = today().replace(day=1) - timedelta(days=1)
+LAST_MONTH = {"from": LAST_MONTH_END.replace(day=1).isoformat(), "to": LAST_MONTH_END.isoformat()}
 
 
 def snapshot() -> dict[str, list[str]]:
@@ -81,8 +85,12 @@ def world(client):
     w["staff_b"].post("/tallies", tally_body(w["b"], {"SPR-2": 1}))  # below zero: a discrepancy
     w["discrepancy"] = w["lead_b"].get("/discrepancies?site=OSL-SR").get_json()[0]["id"]
     w["count"] = _created(w["lead_a"].post("/stock-counts", {"site": "OSL-MO"}))
+    kondom = {"code": "kondom", "name_nb": "Kondomer", "name_en": "Condoms"}
+    assert w["admin"].post("/categories", kondom).status_code == 201
     lines = {"lines": [{"item": "NALOKSON", "lot": "NX1", "quantity": 20}]}
     assert w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines).status_code == 200
+    submitted = w["coord_oslo"].post("/submissions", {"site": ["OSL-SR"], **LAST_MONTH})
+    w["submission"] = _created(submitted)
     return w
 
 
@@ -127,6 +135,20 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"code": "NY-VARE", "name_nb": "Ny", "name_en": "New", "category": "foil"},
     ),
     (catalog.ItemPatch, "admin", "patch", lambda w: "/items/SPR-2", lambda w: {"unit": "pk"}),
+    (
+        categories.CategoryIn,
+        "admin",
+        "post",
+        lambda w: "/categories",
+        lambda w: {"code": "vitamin", "name_nb": "Vitaminer", "name_en": "Vitamins"},
+    ),
+    (
+        categories.CategoryPatch,
+        "admin",
+        "patch",
+        lambda w: "/categories/kondom",
+        lambda w: {"name_nb": "Kondom"},
+    ),
     (
         sites.SiteIn,
         "admin",
@@ -281,6 +303,20 @@ ENDPOINTS: list[Endpoint] = [
         "post",
         lambda w: "/training-sessions",
         lambda w: session_body(),
+    ),
+    (
+        submissions.SubmissionIn,
+        "coord_oslo",
+        "post",
+        lambda w: "/submissions",
+        lambda w: {"site": ["OSL-MO"], **LAST_MONTH, "note": "T3, sendt på e-post"},
+    ),
+    (
+        submissions.ReopenIn,
+        "coord_oslo",
+        "post",
+        lambda w: f"/submissions/{w['submission']}/reopen",
+        lambda w: {"reason": "Sen papirlapp"},
     ),
     (
         training.SessionPatch,

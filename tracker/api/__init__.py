@@ -5,6 +5,7 @@ from flask import Flask
 from tracker.api import (
     audit,
     catalog,
+    categories,
     counts,
     discards,
     discrepancies,
@@ -16,6 +17,7 @@ from tracker.api import (
     reports,
     sites,
     stock,
+    submissions,
     tallies,
     tokens,
     training,
@@ -28,9 +30,10 @@ BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, trai
 BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
 BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
-BLUEPRINTS += [reports.blp, exports.blp]
+BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
+BLUEPRINTS += [categories.blp]
 
 
 def init_app(app: Flask) -> None:

@@ -57,6 +57,7 @@ class Tallies(MethodView):
                 contacts=body["contacts"],
                 lines=body["lines"],
                 note=body.get("note"),
+                made_at=body.get("made_at"),
                 idem=idem,
             ),
         )

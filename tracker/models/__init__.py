@@ -10,7 +10,7 @@ from tracker.models.auth import (
     UserSession,
 )
 from tracker.models.base import Base
-from tracker.models.catalog import Item, Lot, SiteItem
+from tracker.models.catalog import Category, Item, KitContent, Lot, SiteItem
 from tracker.models.counts import Discrepancy, StockCount, StockCountLine
 from tracker.models.distribution import (
     ContactsDaily,
@@ -29,6 +29,7 @@ from tracker.models.stock import (
     StockMonthly,
     StockMovement,
 )
+from tracker.models.submissions import Submission, SubmissionFigure, SubmissionSite
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
 
@@ -36,6 +37,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Category",
     "Certification",
     "ContactsDaily",
     "Discrepancy",
@@ -44,6 +46,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportBatch",
     "Item",
+    "KitContent",
     "LoginFailure",
     "Lot",
     "Membership",
@@ -59,6 +62,9 @@ __all__ = [
     "StockDaily",
     "StockMonthly",
     "StockMovement",
+    "Submission",
+    "SubmissionFigure",
+    "SubmissionSite",
     "TallyEntry",
     "TallyLine",
     "TrainingAttendee",

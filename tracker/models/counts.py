@@ -13,7 +13,12 @@ from tracker.models.catalog import Item, Lot
 from tracker.models.sites import Site
 
 COUNT_STATUSES = ("open", "closed", "cancelled")
-DISCREPANCY_KINDS = ("negative_balance", "count_variance", "transfer_shortfall")
+DISCREPANCY_KINDS = (
+    "negative_balance",
+    "count_variance",
+    "transfer_shortfall",
+    "unusual_quantity",
+)
 
 
 class StockCount(Base):

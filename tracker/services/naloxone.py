@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -18,7 +18,17 @@ from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
 from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, ledger, reports, stock, stock_start
+from tracker.services import (
+    audit,
+    backdating,
+    catalog,
+    ledger,
+    period_locks,
+    plausibility,
+    reports,
+    stock,
+    stock_start,
+)
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -79,13 +89,21 @@ def hand_out(
     refill_reason: str | None = None,
     lot: str | None = None,
     item: str | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
+    unusual_confirmed: bool = True,
 ) -> NaloxoneHandout:
-    """Record a handout and its distribution movement; never refused for stock on hand."""
+    """Record a handout and its distribution movement; never refused for stock on hand.
+
+    An unusually high quantity (services.plausibility) is refused unless `unusual_confirmed`
+    (the form asks once; the API takes it as given); a saved one is flagged for the lead.
+    """
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(handed_out_on)
+    backdating.check(actor, site, [handed_out_on], made_at)
+    period_locks.ensure_open([site.id], [handed_out_on])
     if not 1 <= quantity <= MAX_KITS:
         raise ValidationError(
             _l("Antall sett må være fra 1 til %(max)s.", max=MAX_KITS),
@@ -114,6 +132,11 @@ def hand_out(
     else:
         chosen = stock.pick_lot(site.id, product, handed_out_on)
     stock.check_lot_usable(product, chosen, handed_out_on)
+    unusual = plausibility.find_unusual(
+        site.id, handed_out_on, [(product, quantity)], plausibility.NALOXONE_FLOOR
+    )
+    if not unusual_confirmed:
+        plausibility.refuse_unconfirmed(unusual, {product.id: "quantity"})
     handout = NaloxoneHandout(
         site=site,
         handed_out_on=handed_out_on,
@@ -147,6 +170,7 @@ def hand_out(
     audit.record(
         actor, "naloxone_handout", handout.id, "create", site_id=site.id, after=snapshot(handout)
     )
+    plausibility.flag(unusual, site.id)
     commit(idem, handout)
     return handout
 

@@ -13,7 +13,9 @@ from tracker import dates
 from tracker.errors import DomainError
 from tracker.services import naloxone
 from tracker.services.naloxone import HandoutScreen
+from tracker.services.plausibility import UnusualQuantity
 from tracker.services.unit import parse_id
+from tracker.web import confirm
 from tracker.web.common import (
     current_actor,
     new_form_key,
@@ -87,6 +89,7 @@ def handout_form(screen: HandoutScreen, **kwargs: object) -> KeyedForm:
         refill_reason = SelectField(_l("Grunn til påfyll"), choices=REFILL_LABELS, default="")
         training_given = BooleanField(_l("Opplæring gitt"))
         lot = SelectField(_l("Parti (lot)"), choices=lot_choices, default="")
+        confirm_unusual = confirm.confirm_field()
 
     return HandoutForm(**kwargs)
 
@@ -122,15 +125,23 @@ def handout(code: str):
             "refill_reason": form.refill_reason.data or None,
             "lot": form.lot.data or None,
         }
+        asked = {"quantity": fields["quantity"]}
         try:
             handout, stored = once(
                 f"naloxone:{screen.site.code}",
                 form.form_key.data,
                 fields,
                 lambda idem: naloxone.hand_out(
-                    current_actor(), site_code=screen.site.code, idem=idem, **fields
+                    current_actor(),
+                    site_code=screen.site.code,
+                    idem=idem,
+                    unusual_confirmed=confirm.confirmed(form, asked),
+                    **fields,
                 ),
             )
+        except UnusualQuantity as exc:
+            flash(confirm.ask(form, exc, asked, FIELDS), "error")
+            status = exc.status
         except DomainError as exc:
             flash(show_domain_error(form, exc, FIELDS), "error")
             status = exc.status
