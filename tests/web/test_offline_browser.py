@@ -413,10 +413,11 @@ def test_logging_out_with_a_queue_warns_and_another_user_never_sees_or_sends_it(
             dialog.accept()
 
     page.on("dialog", answer)
+    page.click("details.menu > summary")  # logging out is in the compact menu
     page.click("header >> text=Logg ut")
     assert "1 registreringer er ikke sendt" in warnings[0]
     assert "/login" not in page.url  # stayed
-    page.click("header >> text=Logg ut")
+    page.click("header >> text=Logg ut")  # the menu is still open
     page.wait_for_url("**/login")
 
     server.gate.fail_next_posts = 0
@@ -431,6 +432,7 @@ def test_logging_out_with_a_queue_warns_and_another_user_never_sees_or_sends_it(
     assert tally_days(site) == {}
 
     page.click("header >> text=Til forsiden")
+    page.click("details.menu > summary")
     page.click("header >> text=Logg ut")
     page.wait_for_url("**/login")
     log_in(page, staff)  # back: the queue is there and goes
@@ -480,3 +482,27 @@ def test_the_ordinary_forms_queue_what_was_typed_when_the_network_is_gone(phone,
     page.click("button.primary.big")
     page.locator(".receipt").wait_for()
     assert tally_days(site) == {today().isoformat(): 15}
+
+
+def test_the_backdating_window_counts_from_the_devices_time_of_entry(phone, server, outreach):
+    """Made two days ago on the phone, dated 15 days back: inside the 14 days from when it was
+    made, though not from when it reaches the server; the same date made now is refused."""
+    from datetime import datetime
+
+    page = phone
+    site, _items, staff = outreach
+    log_in(page, staff)
+    open_offline_form(page)
+    server.stop()
+    old_day = today() - timedelta(days=15)
+    page.clock.set_system_time(datetime.now() - timedelta(days=2))
+    enter_day(page, old_day, 8)
+    wait_waiting(page, 1)
+    page.clock.set_system_time(datetime.now())
+    enter_day(page, old_day, 9)
+    wait_waiting(page, 2)
+    server.start()
+    sync_now(page)
+    page.locator(".queue-entry[data-status=refused]").wait_for()
+    wait_waiting(page, 0)
+    assert tally_days(site) == {old_day.isoformat(): 8}

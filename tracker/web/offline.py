@@ -16,10 +16,11 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from tracker import dates
-from tracker.services import offline
+from tracker.services import offline, plausibility
 from tracker.web.common import current_actor
 from tracker.web.formats import item_name
 from tracker.web.naloxone import RECIPIENT_LABELS, REFILL_LABELS
+from tracker.web.nav import APP_NAME
 
 bp = Blueprint("web_offline", __name__)
 
@@ -38,7 +39,7 @@ def service_worker() -> Response:
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
     body = {
-        "name": _("Utdelingsregister"),
+        "name": APP_NAME,
         "short_name": _("Utdeling"),
         "lang": "nb",
         "start_url": "/utdeling",
@@ -49,6 +50,7 @@ def manifest() -> Response:
         "icons": [
             {"src": "/static/icon-192.png", "sizes": "192x192", "type": "image/png"},
             {"src": "/static/icon-512.png", "sizes": "512x512", "type": "image/png"},
+            {"src": "/static/favicon.svg", "sizes": "any", "type": "image/svg+xml"},
         ],
     }
     response = jsonify(body)
@@ -87,6 +89,14 @@ def data() -> Response:
                     for item in found.items
                 ],
                 "naloxone": item_name(found.naloxone_item) if found.naloxone_item else None,
+                "naloxone_p90": found.p90.get(found.naloxone_item.id, 0)
+                if found.naloxone_item
+                else 0,
+                "naloxone_unusual_above": offline.unusual_above(
+                    found.p90.get(found.naloxone_item.id), plausibility.NALOXONE_FLOOR
+                )
+                if found.naloxone_item
+                else None,
                 "lots": [
                     {
                         "lot": lot.lot_number,
@@ -131,8 +141,8 @@ def texts() -> dict[str, str]:
         "age_items": _("Varer oppdatert {time}"),
         "age_lots": _("Partier oppdatert {time}"),
         "unlikely": _(
-            "{item}: {qty} er mye mer enn vanlig her (vanligvis inntil {usual}). Stemmer "
-            "tallet? Trykk Lagre igjen for å bekrefte."
+            "{item}: {qty} er mye mer enn vanlig (en travel dag: {usual}). Stemmer tallet? "
+            "Lagre igjen for å bekrefte."
         ),
         "whole_number": _("Skriv et helt tall fra 0 og oppover."),
         "pick_site": _("Velg sted."),

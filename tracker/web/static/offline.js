@@ -317,7 +317,6 @@
         if (quantity !== null) result.lines.push({ item: el.dataset.lineItem, quantity });
       }
     }
-    if ("madeAt" in form.dataset) result[form.dataset.madeAt] = new Date().toISOString();
     return { payload: result, errors };
   }
 
@@ -370,6 +369,9 @@
       return;
     }
     delete form.dataset.confirmed;
+    const madeAt = new Date().toISOString();
+    // The device's time of entry: the server's backdating window counts from it.
+    if (form.dataset.madeAt) payload[form.dataset.madeAt] = madeAt;
     const kind = form.dataset.offlineForm;
     await putEntry({
       key: newKey(),
@@ -378,7 +380,7 @@
       endpoint: form.dataset.endpoint,
       site: site.code,
       date: payload.date,
-      made_at: new Date().toISOString(),
+      made_at: madeAt,
       made: madeStamp(),
       body: payload,
       summary: summaryOf(kind, payload),
@@ -422,10 +424,7 @@
     const code = form.dataset.offlineSite;
     site = (stored && stored.sites.find((s) => s.code === code)) ||
       { code, items: [], naloxone: "", lots: [] };
-    for (const item of site.items) {
-      const input = form.querySelector(`[data-line-item="${CSS.escape(item.code)}"]`);
-      if (input && item.unusual_above !== null) input.dataset.unusualAbove = String(item.unusual_above);
-    }
+    markUnusual(form);
     await submitOffline(form, event);
   }
   if (!shell) {
@@ -461,6 +460,25 @@
     form.scrollIntoView();
   }
 
+  // The largest figure taken without asking, per field, from the stored usual figures.
+  function markUnusual(root) {
+    for (const item of site.items) {
+      const input = root.querySelector(`[data-line-item="${CSS.escape(item.code)}"]`);
+      if (input && item.unusual_above !== null && item.unusual_above !== undefined) {
+        input.dataset.unusualAbove = String(item.unusual_above);
+        input.dataset.p90 = String(item.p90);
+      }
+    }
+    for (const input of root.querySelectorAll("[data-offline-form=naloxone] [data-field=quantity]")) {
+      if (site.naloxone_unusual_above) {
+        input.dataset.unusualAbove = String(site.naloxone_unusual_above);
+        input.dataset.p90 = String(site.naloxone_p90);
+      } else {
+        delete input.dataset.unusualAbove;
+      }
+    }
+  }
+
   function showSite() {
     const select = document.querySelector("[data-offline-site]");
     site = data.sites.find((s) => s.code === select.value) || data.sites[0];
@@ -477,7 +495,6 @@
         input.placeholder = "0";
         input.dataset.lineItem = item.code;
         input.dataset.p90 = String(item.p90 || 0);
-        if (item.unusual_above !== null) input.dataset.unusualAbove = String(item.unusual_above);
         wrap.append(label, input);
         return wrap;
       }));
@@ -487,6 +504,7 @@
         new Option(lot.expiry ? `${lot.lot} – ${dayText(lot.expiry)}` : lot.lot, lot.lot)));
       lots.replaceChildren(...options);
     }
+    markUnusual(document);
     for (const part of document.querySelectorAll("[data-needs=naloxone]")) {
       part.hidden = !site.naloxone;
     }

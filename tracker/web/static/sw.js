@@ -10,7 +10,7 @@ const ASSETS = [
   SHELL,
   "/static/app.css",
   "/static/offline.js",
-  "/static/icon-192.png",
+  "/static/favicon.svg",
   "/manifest.webmanifest",
 ];
 
