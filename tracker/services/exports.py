@@ -75,6 +75,7 @@ def naloxone_figures(scope: reports.Scope) -> dict[int, dict[str, int]]:
         )
         .where(
             NaloxoneHandout.site_id.in_(scope.site_ids),
+            NaloxoneHandout.deleted_at.is_(None),
             NaloxoneHandout.handed_out_on >= scope.start,
             NaloxoneHandout.handed_out_on <= scope.end,
         )

@@ -147,7 +147,8 @@ def _ledger_by(
 
 def _handouts() -> Select[Any]:
     h = NaloxoneHandout
-    return select(h.id, h.site_id, h.item_id, h.quantity)
+    kept = case((h.deleted_at.is_(None), h.quantity), else_=0)  # a deleted one nets to 0
+    return select(h.id, h.site_id, h.item_id, kept)
 
 
 def _transfer_lines(site: Any, quantity: Any) -> Select[Any]:
