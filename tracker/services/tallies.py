@@ -587,10 +587,11 @@ def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> His
         select(NaloxoneHandout)
         .where(
             NaloxoneHandout.site_id == site.id,
+            NaloxoneHandout.deleted_at.is_(None),
             NaloxoneHandout.handed_out_on >= date_from,
             NaloxoneHandout.handed_out_on <= date_to,
         )
-        .options(joinedload(NaloxoneHandout.lot))
+        .options(selectinload(NaloxoneHandout.movements).joinedload(StockMovement.lot))
         .order_by(NaloxoneHandout.id.desc())
     ):
         handouts[handout.handed_out_on].append(handout)
