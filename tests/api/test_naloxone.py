@@ -169,7 +169,8 @@ def test_a_new_date_or_named_lot_is_split_anew_and_corrections_reference_the_han
             StockMovement.naloxone_handout_id == created["id"], StockMovement.kind == "correction"
         )
     ).all()
-    assert corrections and all(m.corrects_id for m in corrections)
+    assert corrections
+    assert all(m.corrects_id for m in corrections)
     net = db.session.scalar(
         select(func.sum(StockMovement.quantity)).where(
             StockMovement.naloxone_handout_id == created["id"]

@@ -73,6 +73,6 @@ class HandoutById(MethodView):
     @blp.alt_response(409, description="The handout is already deleted.", success=False)
     @blp.alt_response(412, description=CHANGED, success=False)
     def delete(self, handout_id, if_match=None):
-        """Delete a handout: it is kept, marked deleted, and its kits go back to their lots, once."""
+        """Delete a handout: kept, marked deleted, its kits back on their lots, once."""
         handout = naloxone.delete_handout(actor(), handout_id, expected=if_match_versions(if_match))
         return handout, etag(handout.version)
