@@ -129,3 +129,38 @@ def give_back(taken: Taken, quantity: int) -> Taken:
         result[key] -= back
         quantity -= back
     return {key: q for key, q in result.items() if q}
+
+
+def rebook(
+    site_id: int,
+    item: Item,
+    old: Taken,
+    was: tuple[date, int],
+    now: tuple[date, int],
+    named: Lot | None = None,
+) -> tuple[Taken, list[Lot]]:
+    """The lots after an entry changes from `was` to `now` (day, quantity), and those never
+    held here: the same split if both stay; fewer kits come back from the lot taken last;
+    more are split FEFO from what is left; a new day or a named lot is split anew (the
+    entry's own stock counting as there)."""
+    (old_day, old_quantity), (day, quantity) = was, now
+    if named is None and day == old_day:
+        if quantity <= old_quantity:
+            return give_back(old, old_quantity - quantity), []
+        extra = allocate(site_id, item, day, quantity - old_quantity)
+        merged = dict(old)
+        for key, q in extra.taken(day).items():
+            merged[key] = merged.get(key, 0) + q
+        return merged, extra.foreign
+    allocation = allocate(site_id, item, day, quantity, lot=named, credit=old)
+    return allocation.taken(day), allocation.foreign
+
+
+def first_lot(taken: Taken) -> int | None:
+    """The lot taken first: the soonest-expiring lot an entry holds."""
+    ids = [lot_id for lot_id, _ in taken if lot_id is not None]
+    if not ids:
+        return None
+    return db.session.scalar(
+        select(Lot.id).where(Lot.id.in_(ids)).order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
+    )

@@ -248,34 +248,6 @@ def _taken(handout: NaloxoneHandout) -> lots.Taken:
     return {key: q for key, q in taken.items() if q}
 
 
-def _retaken(
-    handout: NaloxoneHandout, old: lots.Taken, day: date, quantity: int, named: Lot | None
-) -> tuple[lots.Taken, list[Lot]]:
-    """The lots after a change, and those never held here: the same split if kits and date
-    stay; fewer kits come back from the lot taken last; more are split FEFO; a new date or
-    a named lot is split anew (the handout's own kits count as there)."""
-    if named is None and day == handout.handed_out_on:
-        if quantity <= handout.quantity:
-            return lots.give_back(old, handout.quantity - quantity), []
-        extra = lots.allocate(handout.site_id, handout.item, day, quantity - handout.quantity)
-        merged = dict(old)
-        for key, q in extra.taken(day).items():
-            merged[key] = merged.get(key, 0) + q
-        return merged, extra.foreign
-    allocation = lots.allocate(handout.site_id, handout.item, day, quantity, lot=named, credit=old)
-    return allocation.taken(day), allocation.foreign
-
-
-def _first_of(taken: lots.Taken) -> int | None:
-    """The lot taken first: the soonest-expiring lot the handout holds."""
-    ids = [lot_id for lot_id, _ in taken if lot_id is not None]
-    if not ids:
-        return None
-    return db.session.scalar(
-        select(Lot.id).where(Lot.id.in_(ids)).order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
-    )
-
-
 @service
 def update_handout(
     actor: Actor,
@@ -299,15 +271,16 @@ def update_handout(
         refill_reason = None  # turned into a first handout: the old refill reason goes
     _check_programme_fields(group, first_time, refill_reason)
     named = _named_lot(handout.item, changes.get("lot"), day)
-    if named is not None or day != handout.handed_out_on or quantity != handout.quantity:
-        new, foreign = _retaken(handout, old, day, quantity, named)
+    was, now = (handout.handed_out_on, handout.quantity), (day, quantity)
+    if named is not None or was != now:
+        new, foreign = lots.rebook(handout.site_id, handout.item, old, was, now, named)
     else:
         new, foreign = old, []
     handout.handed_out_on, handout.quantity = day, quantity
     handout.recipient_group, handout.first_time = group, first_time
     handout.refill_reason = refill_reason
     handout.training_given = changes.get("training_given", handout.training_given)
-    handout.lot_id = _first_of(new)
+    handout.lot_id = lots.first_lot(new)
     handout.updated_by_id, handout.updated_at = actor.user_id, utcnow()
     handout.version += 1  # the row is locked: no other change can bump it meanwhile
     db.session.flush()
