@@ -298,7 +298,7 @@ def _check_reasons(differ: list[Variance], reasons: dict[int, str], count: Stock
                             "%(item)s%(lot)s: talt %(counted)s, forventet %(expected)s "
                             "(avvik %(variance)s).",
                             item=v.line.item.code,
-                            lot=f" ({v.line.lot.lot_number})" if v.line.lot else "",
+                            lot=" (" + v.line.lot.lot_number + ")" if v.line.lot else "",
                             counted=v.line.counted_quantity,
                             expected=v.expected,
                             variance=v.variance,
