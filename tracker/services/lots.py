@@ -115,7 +115,8 @@ def give_back(taken: Taken, quantity: int) -> Taken:
     """`taken` less `quantity`, returned from the lots taken last (latest expiry) first."""
     result = dict(taken)
     ids = [lot_id for lot_id, _ in result if lot_id is not None]
-    expiry = dict(db.session.execute(select(Lot.id, Lot.expiry).where(Lot.id.in_(ids))).all())
+    rows = db.session.execute(select(Lot.id, Lot.expiry).where(Lot.id.in_(ids))).tuples()
+    expiry: dict[int, date | None] = {lot_id: ends for lot_id, ends in rows}
 
     def last_first(key: tuple[int | None, date]) -> tuple[date, bool, date, int]:
         lot_id, day = key
