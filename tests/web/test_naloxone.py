@@ -232,3 +232,18 @@ def test_another_sites_staff_cannot_edit_or_delete(client, setup):
     )
     db.session.expire_all()
     assert db.session.get(NaloxoneHandout, handout.id).deleted_at is None
+
+
+def test_a_handout_of_a_lot_never_held_here_is_saved_and_shown_to_the_lead(client, setup):
+    site, item, staff = setup
+    make_lot(item, "BOX", today() + timedelta(days=500))  # printed on the box, never received
+    login(client, staff)
+    response = form_post(
+        client, "/steder/OSL-MO/nalokson", {"quantity": "1", "first_time": "yes", "lot": "BOX"}
+    )
+    assert response.status_code == 302
+    lead = make_user("lead", [site])
+    login(client, lead)
+    page = client.get("/avvik").get_data(as_text=True)
+    assert "Parti som aldri er mottatt her" in page
+    assert "(BOX)" in page

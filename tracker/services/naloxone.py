@@ -361,39 +361,26 @@ class HandoutScreen:
 
 
 def site_lots(site_id: int, item: Item, on: date) -> list[tuple[Lot, int | None]]:
-    """The item's unexpired lots the site holds, with on hand, soonest expiry first.
-
-    When the site holds none, every unexpired lot of the item, so a handout can still name
-    the lot printed on the box: on hand None for a lot never held here (it would be flagged;
-    the form never picks it by default: automatic FEFO is the default).
+    """The item's unexpired lots for the form's picker: those with stock here first (soonest
+    expiry first, with on hand), then the others, so a handout can still name the lot printed
+    on the box: on hand 0 for a lot held here before, None for one never held here (booking
+    it is flagged; the form never picks it by default: automatic FEFO is the default).
     """
     unexpired = (Lot.expiry.is_(None)) | (Lot.expiry >= on)
-    held = db.session.execute(
-        select(Lot, StockBalance.quantity)
-        .join(StockBalance, StockBalance.lot_id == Lot.id)
-        .where(
-            Lot.item_id == item.id,
-            unexpired,
-            StockBalance.site_id == site_id,
-            StockBalance.quantity > 0,
+    rows = db.session.execute(
+        select(StockBalance.lot_id, StockBalance.quantity).where(
+            StockBalance.site_id == site_id, StockBalance.item_id == item.id
         )
-        .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
-    ).all()
-    if held:
-        return [(lot, quantity) for lot, quantity in held]
-    known = set(
-        db.session.scalars(
-            select(StockBalance.lot_id).where(
-                StockBalance.site_id == site_id, StockBalance.item_id == item.id
-            )
-        )
-    )
-    others = db.session.scalars(
+    ).tuples()
+    held: dict[int | None, int] = {lot_id: quantity for lot_id, quantity in rows}
+    lots = db.session.scalars(
         select(Lot)
         .where(Lot.item_id == item.id, unexpired)
         .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
-    )
-    return [(lot, 0 if lot.id in known else None) for lot in others]
+    ).all()
+    with_stock = [(lot, held[lot.id]) for lot in lots if held.get(lot.id, 0) > 0]
+    rest = [(lot, held.get(lot.id)) for lot in lots if held.get(lot.id, 0) <= 0]
+    return with_stock + rest
 
 
 def handout_screen(
