@@ -78,6 +78,8 @@ RULES: dict[str, str] = {
     "PUT sites.SiteItemLevels": "site:lead",
     "PATCH sites.SiteItem": "site:lead",
     "PUT sites.SiteItem": "site:lead",
+    "GET sites.SiteItems": "site:staff",
+    "GET sites.SiteItem": "site:staff",
     "GET items.Items": "authenticated",
     # The catalogue is national (invariant 11): only admins add, change or retire items.
     "POST items.Items": "admin",
@@ -127,6 +129,7 @@ RULES: dict[str, str] = {
     "GET tokens.Tokens": "authenticated",
     "DELETE tokens.TokenById": "admin/hidden",
     "POST auth.revoke_token": "admin/hidden",
+    "POST auth.create_token": "authenticated",
     "POST web.pick_site": "site:staff",
     # Per-site pages; the "*_here" ones redirect to the remembered site (or the picker).
     "GET web_tallies.entry": "site:staff",
@@ -339,6 +342,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "POST auth.logout_everywhere": lambda t: {"data": {}},
     "POST auth.revoke_token": lambda t: {"data": {}},
+    "POST auth.create_token": lambda t: {"data": {"name": "matrix"}},
     "POST auth.language": lambda t: {"data": {"lang": "en"}},
     "POST web.pick_site": lambda t: {
         "data": {"site": t.site.code, "neste": "web_stock.site_stock"}
@@ -820,3 +824,189 @@ def test_access_matches_the_rule(app, client, key, monkeypatch):
             if allowed != expected_allowed(RULES[key], role, where):
                 wrong.append(f"{label}: {response.status_code} (rule {RULES[key]})")
     assert not wrong, f"{key}: " + "; ".join(wrong)
+
+
+# The scope rules of issue 19, each as a row: who, what, and the answer that must come.
+# The matrix's coordinator is of 0301 (the own site, EGEN); ANNEN is in 4601. A refusal on
+# another municipality's account is 403 (the account exists but is not theirs).
+SCOPE_RULES: list[tuple[str, str, str, str, Callable[[World], Any], set[int]]] = [
+    # Coordinators act on their own municipality's sites only.
+    ("coordinator", "GET", "/sites/ANNEN", "other municipality's site", lambda w: None, {403}),
+    ("coordinator", "PATCH", "/sites/ANNEN", "rename it", lambda w: {"name": "X"}, {403}),
+    (
+        "coordinator",
+        "PATCH",
+        "/sites/ANNEN",
+        "change operator",
+        lambda w: {"operator": "ngo"},
+        {403},
+    ),
+    (
+        "coordinator",
+        "PATCH",
+        "/sites/EGEN",
+        "own site's operator",
+        lambda w: {"operator": "ngo"},
+        {200},
+    ),
+    (
+        "coordinator",
+        "POST",
+        "/sites",
+        "a site in another municipality",
+        lambda w: _site_in("4601"),
+        {422},
+    ),
+    ("coordinator", "POST", "/sites", "a site in their own", lambda w: _site_in("0301"), {201}),
+    ("coordinator", "GET", "/sites/ANNEN/items", "other site's items", lambda w: None, {403}),
+    (
+        "coordinator",
+        "PATCH",
+        "/sites/ANNEN/items/SPR",
+        "other site's item",
+        lambda w: {"active": False},
+        {403},
+    ),
+    # ... and on their municipality's users only; never an admin, never another area's coordinator.
+    ("coordinator", "GET", "/users/{ANNEN}", "other municipality's user", lambda w: None, {403}),
+    ("coordinator", "PATCH", "/users/{ANNEN}", "change them", lambda w: {"name": "X"}, {403}),
+    ("coordinator", "POST", "/users/{ANNEN}/password-reset", "reset link", lambda w: {}, {403}),
+    ("coordinator", "PATCH", "/users/{EGEN}", "own user", lambda w: {"name": "Ny"}, {200}),
+    ("coordinator", "POST", "/users", "an admin", lambda w: _user("admin"), {403}),
+    (
+        "coordinator",
+        "PATCH",
+        "/users/{EGEN}",
+        "promote to admin",
+        lambda w: {"global_role": "admin"},
+        {403},
+    ),
+    (
+        "coordinator",
+        "POST",
+        "/users",
+        "a coordinator of 4601",
+        lambda w: _user("coordinator", municipality="4601"),
+        {403},
+    ),
+    (
+        "coordinator",
+        "POST",
+        "/users",
+        "a coordinator of 0301",
+        lambda w: _user("coordinator", municipality="0301"),
+        {201},
+    ),
+    (
+        "coordinator",
+        "POST",
+        "/users",
+        "staff at another area's site",
+        lambda w: _user("staff", sites=["ANNEN"]),
+        {403},
+    ),
+    (
+        "coordinator",
+        "POST",
+        "/users",
+        "staff at their site",
+        lambda w: _user("staff", sites=["EGEN"]),
+        {201},
+    ),
+    # The catalogue and municipalities are the admins'.
+    ("coordinator", "POST", "/items", "a catalogue item", lambda w: _item(), {403}),
+    ("coordinator", "PATCH", "/items/SPR", "retire an item", lambda w: {"active": False}, {403}),
+    (
+        "coordinator",
+        "POST",
+        "/municipalities",
+        "a municipality",
+        lambda w: {"number": "1103", "name": "Stavanger"},
+        {403},
+    ),
+    (
+        "admin",
+        "POST",
+        "/municipalities",
+        "a municipality",
+        lambda w: {"number": "1103", "name": "Stavanger"},
+        {201},
+    ),
+    ("admin", "POST", "/users", "an admin", lambda w: _user("admin"), {201}),
+    # Leads change their own site's items and levels, not another site's, not the site.
+    ("lead", "PATCH", "/sites/EGEN/items/SPR", "own item", lambda w: {"active": False}, {200}),
+    (
+        "lead",
+        "PATCH",
+        "/sites/EGEN/items/SPR",
+        "own levels",
+        lambda w: {"reorder_level": 5, "target_level": 9},
+        {200},
+    ),
+    (
+        "lead",
+        "PUT",
+        "/sites/EGEN/items/SPR/levels",
+        "own levels (alias)",
+        lambda w: {"reorder_level": 5, "target_level": 9},
+        {200},
+    ),
+    (
+        "lead",
+        "PATCH",
+        "/sites/ANNEN/items/SPR",
+        "other site's item",
+        lambda w: {"active": False},
+        {403},
+    ),
+    (
+        "lead",
+        "PUT",
+        "/sites/ANNEN/items/SPR/levels",
+        "other site's levels",
+        lambda w: {"reorder_level": 5, "target_level": 9},
+        {403},
+    ),
+    ("lead", "PATCH", "/sites/EGEN", "the site itself", lambda w: {"operator": "ngo"}, {403}),
+    ("lead", "POST", "/users", "any account", lambda w: _user("staff", sites=["EGEN"]), {403}),
+    # Staff see their site's items and change none.
+    ("staff", "GET", "/sites/EGEN/items", "own site's items", lambda w: None, {200}),
+    (
+        "staff",
+        "PATCH",
+        "/sites/EGEN/items/SPR",
+        "own site's item",
+        lambda w: {"active": False},
+        {403},
+    ),
+]
+
+
+def _site_in(number: str) -> dict[str, str]:
+    return {"code": f"NY{next(_SEQ)}", "name": "Nytt", "municipality": number, "kind": "annet"}
+
+
+def _user(role: str, **extra: Any) -> dict[str, Any]:
+    body = {"email": f"scope{next(_SEQ)}@test.no", "name": "Ny", "password": PASSWORD}
+    return {**body, "role": role, **extra}
+
+
+def _item() -> dict[str, str]:
+    return {"code": f"NY{next(_SEQ)}", "name_nb": "Ny", "name_en": "New", "category": "other"}
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "what", "body", "expected"),
+    SCOPE_RULES,
+    ids=[f"{r[0]} {r[1]} {r[2]} ({r[3]})" for r in SCOPE_RULES],
+)
+def test_scope_rule(app, client, role, method, path, what, body, expected):
+    world = World(client)
+    path = path.format(**{code: ids["bystander"] for code, ids in world.ids.items()})
+    response = client.open(
+        f"/api/v1{path}",
+        method=method,
+        json=body(world),
+        headers={"Authorization": f"Bearer {world.tokens[role]}"},
+    )
+    assert response.status_code in expected, (what, response.status_code, response.get_json())

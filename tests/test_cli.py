@@ -9,6 +9,7 @@ from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import (
     ApiToken,
+    AuditEvent,
     Certification,
     Discrepancy,
     Site,
@@ -20,7 +21,7 @@ from tracker.models import (
     Transfer,
     User,
 )
-from tracker.services import reorder, stock
+from tracker.services import demo, reorder, stock, users
 from tracker.services.access import Actor
 
 
@@ -93,10 +94,42 @@ def test_seed_demo_loads_once_and_the_ledger_holds(runner, app):
     assert roles == {"admin", "coordinator", "lead", "staff"}
 
 
+def test_seed_demo_show_users_prints_every_demo_user_with_a_new_password(runner, app):
+    """Only hashes are kept, so showing the users again gives them new passwords: the old
+    ones stop working, the printed ones log in."""
+    first = runner.invoke(args=["seed-demo", "--days", "3"])
+    old = _demo_passwords(first.output)
+    shown = runner.invoke(args=["seed-demo", "--show-users"])
+    assert shown.exit_code == 0, shown.output
+    new = _demo_passwords(shown.output)
+    assert set(new) == set(old) == {email for email, *_ in demo.USERS}
+    assert "koordinator.bergen@tracker.local       coordinator 4601" in shown.output
+    assert "stedsleder@tracker.local               lead        OSL-MO, OSL-SPR" in shown.output
+    for email, password in new.items():
+        assert password != old[email]
+        assert users.authenticate(email, password) is not None
+        assert users.authenticate(email, old[email]) is None
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "demo_password_reset")
+    ).all()
+    assert len(events) == len(demo.USERS)
+    assert "already loaded; nothing to do" in runner.invoke(args=["seed-demo"]).output
+
+
+def _demo_passwords(output: str) -> dict[str, str]:
+    """email -> password from seed-demo's list of users."""
+    return {
+        line.split()[0]: line.split()[-1]
+        for line in output.splitlines()
+        if line.startswith("  ") and "@tracker.local" in line
+    }
+
+
 def test_seed_demo_fills_training_and_stock_operations(runner, app):
     """Training, certifications, transfers, a count, a discard and reorder levels, all
-    through their services; a second run adds nothing and the ledger holds."""
-    first = runner.invoke(args=["seed-demo", "--days", "12"])
+    through their services; a second run adds nothing and the ledger holds. (Levels come
+    from the last 28 days of use, so the reorder list needs that much history.)"""
+    first = runner.invoke(args=["seed-demo", "--days", "35"])
     assert first.exit_code == 0, first.output
     assert "training sessions" in first.output
     sessions = db.session.scalar(select(func.count(TrainingSession.id)))
@@ -128,7 +161,7 @@ def test_seed_demo_fills_training_and_stock_operations(runner, app):
     assert discard.reason.startswith("expired")
     assert reorder.reorder_list(None)  # a few lines due for reorder
     assert runner.invoke(args=["verify-ledger"]).exit_code == 0
-    second = runner.invoke(args=["seed-demo", "--days", "12"])
+    second = runner.invoke(args=["seed-demo", "--days", "35"])
     assert "already loaded" in second.output
     assert db.session.scalar(select(func.count(TrainingSession.id))) == sessions
     assert db.session.scalar(select(func.count(Transfer.id))) == sum(statuses.values())

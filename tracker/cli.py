@@ -17,6 +17,7 @@ from tracker.models.auth import ROLES
 from tracker.models.base import utcnow
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
 from tracker.services import (
+    catalog,
     certifications,
     demo,
     exports,
@@ -33,6 +34,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 training_cli = AppGroup("training", help="Training sessions and staff certification.")
 export_cli = AppGroup("export", help="Export workbooks and files.")
+sites_cli = AppGroup("sites", help="Sites and the items each hands out.")
 
 
 def _fail(exc: DomainError) -> None:
@@ -42,19 +44,35 @@ def _fail(exc: DomainError) -> None:
 
 @click.command("seed-demo")
 @click.option("--days", default=365, show_default=True, help="Days of activity to generate.")
-def seed_demo(days: int) -> None:
+@click.option(
+    "--show-users",
+    is_flag=True,
+    help="Print the demo users again, with new passwords (only hashes are kept).",
+)
+def seed_demo(days: int, show_users: bool) -> None:
     """Load demo sites, catalogue, users and a year of activity (once)."""
     result = demo.seed(days=days)
     if not result.created:
-        click.echo("Demo data is already loaded; nothing to do.")
+        if not show_users:
+            click.echo("Demo data is already loaded; nothing to do.")
+            click.echo("To see the demo users again (with new passwords): seed-demo --show-users")
+            return
+        shown = demo.reset_demo_passwords()
+        click.echo("Demo data is already loaded. The first passwords were kept only as hashes,")
+        click.echo("so these users have new ones (their sessions and API tokens have ended):")
+        _print_demo_users(shown)
         return
     click.echo(
         f"Loaded demo data: {result.tallies} entries, {result.handouts} naloxone handouts, "
         f"{result.sessions} training sessions, {result.transfers} transfers."
     )
-    click.echo("Users (the passwords are shown only now):")
-    for email, password in result.passwords.items():
-        click.echo(f"  {email:32} {password}")
+    click.echo("Users (the passwords are shown only now; seed-demo --show-users makes new ones):")
+    _print_demo_users(demo.demo_users(result.passwords))
+
+
+def _print_demo_users(shown: list[demo.DemoUser]) -> None:
+    for user in shown:
+        click.echo(f"  {user.email:38} {user.role:11} {user.where:16} {user.password}")
 
 
 @click.command("init")
@@ -165,6 +183,44 @@ def revoke_token(token_id: int) -> None:
         _fail(exc)
         return
     click.echo(f"Revoked token {token.id} '{token.name}' of {token.user.email}.")
+
+
+@sites_cli.command("items")
+@click.argument("code")
+def site_items(code: str) -> None:
+    """List a site's items: on or off, reorder and target level."""
+    try:
+        _, rows = catalog.list_site_items(None, code)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{'item':12} {'state':5} {'reorder':>8} {'target':>8}  name")
+    for item, state in rows:
+        on = "on" if state.active else "off"
+        levels = f"{state.reorder_level:>8} {state.target_level:>8}"
+        click.echo(f"{item.code:12} {on:5} {levels}  {item.name_nb}")
+
+
+@sites_cli.command("set-item")
+@click.argument("code")
+@click.argument("item")
+@click.option("--on/--off", "active", default=None, help="Hand the item out here, or not.")
+@click.option("--reorder", "reorder_level", type=click.IntRange(0, 1_000_000))
+@click.option("--target", "target_level", type=click.IntRange(0, 1_000_000))
+@click.option("--user", "email", required=True, help="Email of the lead, coordinator or admin.")
+def set_site_item(code: str, item: str, email: str, **wanted: Any) -> None:
+    """Turn an item on or off at a site, or set its levels (audited as --user)."""
+    changes = {name: value for name, value in wanted.items() if value is not None}
+    try:
+        state = catalog.update_site_item(Actor(users.get_user(email)), code, item, changes)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    on = "on" if state.active else "off"
+    click.echo(
+        f"{state.site} {state.item}: {on}, reorder {state.reorder_level}, "
+        f"target {state.target_level}."
+    )
 
 
 @click.command("verify-ledger")
@@ -444,5 +500,6 @@ def init_app(app: Flask) -> None:
         restore_command,
         import_command,
         export_cli,
+        sites_cli,
     ):
         app.cli.add_command(command)

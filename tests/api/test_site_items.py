@@ -212,3 +212,32 @@ def test_an_empty_change_answers_the_state_and_writes_nothing(client, shop):
     assert (
         db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "site_item")).all() == []
     )
+
+
+def test_get_lists_the_site_s_items_with_state_and_levels(client, shop):
+    lead = api_client(client, shop["lead"])
+    lead.patch("/sites/OSL-MO/items/FOLIE", {"active": False})
+    lead.patch("/sites/OSL-MO/items/SPR-2", {"reorder_level": 100, "target_level": 300})
+    staff = api_client(client, shop["staff"])
+    listed = staff.get("/sites/OSL-MO/items")
+    assert listed.status_code == 200
+    by_item = {row["item"]: row for row in listed.get_json()}
+    assert set(by_item) == {"SPR-2", "FOLIE", "NAL"}
+    assert by_item["FOLIE"]["active"] is False
+    assert by_item["SPR-2"] == {
+        "site": "OSL-MO",
+        "item": "SPR-2",
+        "active": True,
+        "reorder_level": 100,
+        "target_level": 300,
+    }
+    assert staff.get("/sites/OSL-MO/items/FOLIE").get_json() == by_item["FOLIE"]
+
+
+def test_get_of_another_site_s_items_is_refused_and_unknown_names_are_404(client, shop):
+    make_site("BGO-MO", municipality="4601")
+    staff = api_client(client, shop["staff"])
+    assert staff.get("/sites/BGO-MO/items").status_code == 403
+    assert staff.get("/sites/BGO-MO/items/FOLIE").status_code == 403
+    assert staff.get("/sites/NOWHERE/items").status_code == 404
+    assert staff.get("/sites/OSL-MO/items/NOTHING").status_code == 404

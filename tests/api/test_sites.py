@@ -1,5 +1,6 @@
 """Sites and the catalogue through the API: who may create, change and see them."""
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import api_client, make_item, make_municipality, make_site, make_user
@@ -130,3 +131,39 @@ def test_unknown_route_and_wrong_method_are_problem_json(client):
     wrong = api.client.put("/api/v1/sites", headers={"Authorization": f"Bearer {api.token}"})
     assert wrong.status_code == 405
     assert "GET" in wrong.headers["Allow"]
+
+
+def test_a_site_has_an_operator_set_on_creation_and_changed_by_patch(client):
+    make_municipality("0301")
+    api = api_client(client, make_user("coordinator", municipality="0301"))
+    body = {"code": "OSL-NY", "name": "Nytt", "municipality": "0301", "kind": "annet"}
+    plain = api.post("/sites", body)
+    assert plain.get_json()["operator"] == "municipal"  # the default
+    ngo = api.post("/sites", {**body, "code": "OSL-KIRKE", "operator": "ngo"})
+    assert ngo.status_code == 201
+    assert ngo.get_json()["operator"] == "ngo"
+    changed = api.patch("/sites/OSL-NY", {"operator": "other"})
+    assert changed.get_json()["operator"] == "other"
+    assert db.session.scalar(select(Site.operator).where(Site.code == "OSL-NY")) == "other"
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.entity == "site")
+    ).one()
+    assert (event.before["operator"], event.after["operator"]) == ("municipal", "other")
+
+
+@pytest.mark.parametrize("operator", ["private", "", "NGO", 1, None])
+def test_an_unknown_operator_is_refused_and_nothing_changes(client, operator):
+    make_site("OSL-MO")
+    api = api_client(client, make_user("admin"))
+    body = {"code": "OSL-NY", "name": "Nytt", "municipality": "0301", "kind": "annet"}
+    assert api.post("/sites", {**body, "operator": operator}).status_code == 422
+    assert api.patch("/sites/OSL-MO", {"operator": operator}).status_code == 422
+    assert db.session.scalar(select(func.count(Site.id))) == 1
+    assert db.session.scalar(select(Site.operator)) == "municipal"
+
+
+def test_a_coordinator_of_another_municipality_cannot_change_the_operator(client):
+    make_site("BGO-MO", municipality="4601")
+    api = api_client(client, make_user("coordinator", municipality="0301"))
+    assert api.patch("/sites/BGO-MO", {"operator": "ngo"}).status_code == 403
+    assert db.session.scalar(select(Site.operator)) == "municipal"

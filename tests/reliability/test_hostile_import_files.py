@@ -264,10 +264,10 @@ def test_the_first_sheet_is_found_from_the_package_relationships():
 
     def absolute_and_swapped(name: str, data: bytes) -> bytes:
         if name == "xl/_rels/workbook.xml.rels":
-            data = data.replace(b'Target="/xl/worksheets/sheet1.xml"', b"Target=\"X\"")
-            data = data.replace(b'Target="worksheets/sheet1.xml"', b"Target=\"X\"")
-            data = data.replace(b'Target="/xl/worksheets/sheet2.xml"', b"Target=\"Y\"")
-            data = data.replace(b'Target="worksheets/sheet2.xml"', b"Target=\"Y\"")
+            data = data.replace(b'Target="/xl/worksheets/sheet1.xml"', b'Target="X"')
+            data = data.replace(b'Target="worksheets/sheet1.xml"', b'Target="X"')
+            data = data.replace(b'Target="/xl/worksheets/sheet2.xml"', b'Target="Y"')
+            data = data.replace(b'Target="worksheets/sheet2.xml"', b'Target="Y"')
             data = data.replace(b'Target="X"', b'Target="/xl/worksheets/sheet2.xml"')
             data = data.replace(b'Target="Y"', b'Target="worksheets/sheet1.xml"')
         return data

@@ -104,9 +104,7 @@ def test_a_control_character_in_a_json_note_is_a_422_and_nothing_is_saved(world,
     body = {**tally_body(world["site"], {"SPR-2": 1}), "note": note}
     response = world["api"].post("/tallies", json=body)
     assert response.status_code == 422
-    assert response.json["errors"] == {
-        "note": ["Kontrolltegn (som NUL) er ikke tillatt."]
-    }
+    assert response.json["errors"] == {"note": ["Kontrolltegn (som NUL) er ikke tillatt."]}
     assert tallies() == before
 
 

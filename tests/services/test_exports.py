@@ -246,9 +246,7 @@ def test_english_headings_on_request(data, tmp_path, period):
     assert "Total" in [c.value for c in book["Distribution"][1]]
 
 
-def test_external_use_shows_small_person_counts_as_the_marker_and_hides_complements(
-    data, tmp_path
-):
+def test_external_use_shows_small_person_counts_as_the_marker_and_hides_complements(data, tmp_path):
     rows = values(export(data.coordinator, "tertial", tmp_path, external=True)["Nalokson"])
     # A: groups 9/1/0/0 and first/refill 5/5: 1 is "<5"; 9, kits 10 and first 5 go as ":" so
     # that no subtraction from the visible figures gives any of them back.

@@ -92,10 +92,10 @@ def test_login_goes_on_to_a_local_next(csrf_client):
     ],
 )
 def test_login_never_redirects_off_site(csrf_client, target):
-    user = make_user(sites=[make_site()])
+    user = make_user(sites=[make_site("OSL-MO"), make_site("OSL-SPR")])
     response = log_in(csrf_client, user.email, next_=target)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/"  # the site picker, not the target
 
 
 def test_logout_ends_the_session(csrf_client):
@@ -270,3 +270,27 @@ def test_the_chosen_language_survives_logging_in(csrf_client):
     csrf_client.post("/sprak", data={"lang": "en", "csrf_token": csrf_from(page)})
     log_in(csrf_client, user.email)
     assert "Change password" in csrf_client.get("/konto").get_data(as_text=True)
+
+
+def test_staff_and_leads_of_one_site_go_straight_to_its_daily_form(app):
+    site = make_site("OSL-MO")
+    for role in ("staff", "lead"):
+        response = log_in(app.test_client(), make_user(role, [site]).email)
+        assert response.headers["Location"] == "/steder/OSL-MO/utdeling", role
+
+
+def test_several_sites_or_a_coordinator_still_pick_a_site(app):
+    first, second = make_site("OSL-MO"), make_site("OSL-SPR")
+    for user in (
+        make_user("staff", [first, second]),
+        make_user("coordinator", municipality="0301"),
+        make_user("admin"),
+    ):
+        response = log_in(app.test_client(), user.email)
+        assert response.headers["Location"] == "/", user.global_role
+
+
+def test_a_second_site_that_is_deactivated_leaves_one_to_go_to(app):
+    user = make_user("staff", [make_site("OSL-MO"), make_site("OSL-OFF", active=False)])
+    response = log_in(app.test_client(), user.email)
+    assert response.headers["Location"] == "/steder/OSL-MO/utdeling"

@@ -69,3 +69,30 @@ def test_a_lead_sets_the_levels_of_their_site_and_staff_only_see_them(client, ap
     assert "300" in html
     assert 'name="target_SPR"' not in html
     assert form_post(client, url, body).status_code == 403
+
+
+def test_a_site_s_operator_is_chosen_on_creation_and_changed_on_its_page(client, app):
+    make_municipality("0301")
+    login(client, make_user("coordinator", municipality="0301"))
+    html = client.get("/steder").get_data(as_text=True)
+    assert "Frivillig organisasjon" in html
+    body = {
+        "code": "OSL-KIRKE",
+        "name": "Kirkens bymisjon",
+        "municipality": "0301",
+        "kind": "lavterskel_helsesenter",
+        "operator": "ngo",
+    }
+    assert form_post(client, "/steder", body).status_code == 302
+    site = db.session.scalar(select(Site).where(Site.code == "OSL-KIRKE"))
+    assert site.operator == "ngo"
+    assert "Frivillig organisasjon</td>" in client.get("/steder").get_data(as_text=True)
+    url = "/steder/OSL-KIRKE/rediger"
+    changed = {"name": "Kirkens bymisjon", "kind": "annet", "operator": "other", "active": "y"}
+    assert form_post(client, url, changed).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Site, site.id).operator == "other"
+    refused = form_post(client, url, {**changed, "operator": "private"})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Site, site.id).operator == "other"

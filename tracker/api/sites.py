@@ -51,8 +51,23 @@ class SiteByCode(MethodView):
         return sites.update_site(actor(), code, body)
 
 
+@blp.route("/<code>/items")
+class SiteItems(MethodView):
+    @blp.response(200, SiteItemOut(many=True))
+    def get(self, code):
+        """Every active catalogue item at the site: on or off, and its reorder and target
+        level (anyone who sees the site)."""
+        _, rows = catalog.list_site_items(actor(), code)
+        return [state for _, state in rows]
+
+
 @blp.route("/<code>/items/<item>")
 class SiteItem(MethodView):
+    @blp.response(200, SiteItemOut)
+    def get(self, code, item):
+        """One item at the site: on or off, and its levels."""
+        return catalog.read_site_item(actor(), code, item)
+
     @blp.arguments(SiteItemIn)
     @blp.response(200, SiteItemOut)
     def patch(self, body, code, item):

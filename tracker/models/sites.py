@@ -19,6 +19,9 @@ SITE_KINDS = (
     "annet",
 )
 
+# Who runs a site (issue 19): the municipality itself, a non-profit organisation, or other.
+SITE_OPERATORS = ("municipal", "ngo", "other")
+
 
 class Municipality(Base):
     __tablename__ = "municipality"
@@ -39,6 +42,9 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(200))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    operator: Mapped[str] = mapped_column(
+        String(16), default="municipal", server_default="municipal"
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from tracker.models.sites import SITE_KINDS
+from tracker.models.sites import SITE_KINDS, SITE_OPERATORS
 from tracker.schemas.common import CODE, InSchema, NoNationalId, QuerySchema, free_text
 
 
@@ -11,11 +11,17 @@ class SiteIn(InSchema):
     name = free_text(200, required=True)
     municipality = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}$"))
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
+    operator = fields.String(
+        load_default="municipal",
+        validate=validate.OneOf(SITE_OPERATORS),
+        metadata={"description": "Who runs the site: municipal, ngo or other."},
+    )
 
 
 class SitePatch(InSchema):
     name = free_text(200)
     kind = fields.String(validate=validate.OneOf(SITE_KINDS))
+    operator = fields.String(validate=validate.OneOf(SITE_OPERATORS))
     active = fields.Boolean()
 
 
@@ -30,6 +36,7 @@ class SiteOut(Schema):
     municipality = fields.Function(lambda s: s.municipality.number)
     municipality_name = fields.Function(lambda s: s.municipality.name)
     kind = fields.String()
+    operator = fields.String()
     active = fields.Boolean()
 
 

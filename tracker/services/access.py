@@ -58,24 +58,6 @@ ROLE_NAMES = {
 }
 
 
-# The roles as people call them, for messages.
-ROLE_NAMES = {
-    "staff": _l("ansatt"),
-    "lead": _l("stedsleder"),
-    "coordinator": _l("koordinator"),
-    "admin": _l("administrator"),
-}
-
-
-# The roles as people call them, for messages.
-ROLE_NAMES = {
-    "staff": _l("ansatt"),
-    "lead": _l("stedsleder"),
-    "coordinator": _l("koordinator"),
-    "admin": _l("administrator"),
-}
-
-
 def can(actor: Actor, site: Site, need: str = "staff") -> bool:
     role = site_role(actor, site)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]

@@ -281,11 +281,23 @@ def _state(site: Site, item: Item, row: SiteItem | None) -> SiteItemState:
     return SiteItemState(site.code, item.code, row.active, row.reorder_level, row.target_level)
 
 
-def list_site_items(actor: Actor, site_code: str) -> tuple[Site, list[tuple[Item, SiteItemState]]]:
-    """Every active catalogue item with its state at the site (anyone with access to it)."""
-    site = require_site(actor, get_site(site_code))
+def list_site_items(
+    actor: Actor | None, site_code: str
+) -> tuple[Site, list[tuple[Item, SiteItemState]]]:
+    """Every active catalogue item with its state at the site (anyone with access to it;
+    actor None is the operator at the command line)."""
+    site = get_site(site_code)
+    if actor is not None:
+        require_site(actor, site)
     rows = levels_for(site.id)
     return site, [(i, _state(site, i, rows.get(i.id))) for i in list_items(active=True)]
+
+
+def read_site_item(actor: Actor, site_code: str, item_code: str) -> SiteItemState:
+    """One item's state at a site (anyone with access to the site)."""
+    site = require_site(actor, get_site(site_code))
+    item = get_item(item_code)
+    return _state(site, item, levels_for(site.id).get(item.id))
 
 
 @service

@@ -1,12 +1,16 @@
-"""Demo data: three municipalities, a dozen sites, the standard catalogue and a year of activity.
+"""Demo data: three municipalities, ten sites, the standard catalogue and a year of activity.
 
 Built in bulk (one transaction per site) through the same ledger as daily entry, so balances,
-aggregates and `verify-ledger` hold for the demo exactly as for real data. After the bulk
-year, the features a person opens next are filled through their own services (an admin
-actor, each call its own transaction): training sessions and staff certifications (valid,
-expiring and expired), transfers (received and in transit), a closed stock count with a small
-variance, a discarded expired naloxone lot, and reorder/target levels that leave a few lines
-to reorder.
+aggregates and `verify-ledger` hold for the demo exactly as for real data. Stock behaves like
+a real outlet's: a weekly delivery fills each item up to five weeks of its expected use (in
+whole packs), so every site holds two to eight weeks of what it hands out, outreach teams
+included. After the bulk year, the features a person opens next are filled through their own
+services (an admin actor, each call its own transaction): training sessions and staff
+certifications (valid, expiring and expired), transfers (received, short on arrival, and one
+in transit to the demo lead's site), counts (closed with a variance, and one open), a
+short-dated naloxone lot, a discarded expired lot, and reorder/target levels of three and six
+weeks of each line's use, under which a few lines of the lead's sites have fallen (a short
+delivery). Every municipality has its coordinator, and a national one sees them all.
 """
 
 from __future__ import annotations
@@ -22,23 +26,18 @@ from sqlalchemy import select
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import (
-    ContactsDaily,
     Item,
     Lot,
     Municipality,
-    NaloxoneHandout,
-    Receipt,
     Site,
     StockBalance,
-    TallyEntry,
-    TallyLine,
     User,
 )
 from tracker.services import (
     catalog,
     counts,
+    demo_year,
     discards,
-    ledger,
     reorder,
     stock,
     training,
@@ -47,8 +46,6 @@ from tracker.services import (
 )
 from tracker.services.access import Actor
 from tracker.services.unit import commit, service
-
-POST_SLICE = 3000  # movements per ledger.post in the bulk year (x 18 columns < 65 535)
 
 MUNICIPALITIES = [("0301", "Oslo"), ("4601", "Bergen"), ("5001", "Trondheim")]
 
@@ -66,14 +63,15 @@ SITES = [
 ]
 
 # code, name nb, name en, category, unit, tracks lots, typical per day at scale 1, pack size
+# (packs small enough that one pack is at most about two weeks of a small site's use)
 CATALOGUE = [
     ("SPR-1", "Sprøyte 1 ml (insulin)", "Syringe 1 ml (insulin)", "syringe", "stk", False, 40, 100),
     ("SPR-2", "Sprøyte 2 ml", "Syringe 2 ml", "syringe", "stk", False, 70, 100),
-    ("SPR-5", "Sprøyte 5 ml", "Syringe 5 ml", "syringe", "stk", False, 15, 100),
+    ("SPR-5", "Sprøyte 5 ml", "Syringe 5 ml", "syringe", "stk", False, 15, 25),
     ("KAN-27", "Kanyle 27G grå", "Needle 27G grey", "needle", "stk", False, 30, 100),
     ("KAN-23", "Kanyle 23G blå", "Needle 23G blue", "needle", "stk", False, 60, 100),
     ("KAN-21", "Kanyle 21G grønn", "Needle 21G green", "needle", "stk", False, 35, 100),
-    ("FOLIE", "Røykefolie (SWITCH)", "Smoking foil (SWITCH)", "foil", "ark", False, 25, 500),
+    ("FOLIE", "Røykefolie (SWITCH)", "Smoking foil (SWITCH)", "foil", "ark", False, 25, 100),
     (
         "NALOKSON",
         "Nalokson nesespray 1,8 mg",
@@ -82,16 +80,26 @@ CATALOGUE = [
         "sett",
         True,
         0,
-        10,
+        5,
     ),
-    ("ODKORT", "Overdosekort", "Overdose card", "overdose_card", "stk", False, 3, 50),
+    ("ODKORT", "Overdosekort", "Overdose card", "overdose_card", "stk", False, 5, 10),
     ("SPRIT", "Spritserviett", "Alcohol swab", "other", "stk", False, 60, 200),
 ]
 
+# Lines delivered short in the last weeks: under their reorder level at the end (the leads'
+# sites, big lines whose pack is a day or two of use).
+SHORT_LINES = {"OSL-MO": ("SPR-1",), "OSL-SPR": ("SPR-2",), "BGO-MO": ("KAN-23",)}
+
+# email, name, role, sites, municipality: one coordinator per municipality and a national one.
 USERS = [
     ("admin@tracker.local", "Ada Admin", "admin", [], None),
-    ("koordinator@tracker.local", "Kari Koordinator", "coordinator", [], None),
+    ("nasjonal.koordinator@tracker.local", "Nora Nasjonal", "coordinator", [], None),
+    ("koordinator@tracker.local", "Kari Koordinator", "coordinator", [], "0301"),
+    ("koordinator.bergen@tracker.local", "Knut Koordinator", "coordinator", [], "4601"),
+    ("koordinator.trondheim@tracker.local", "Tone Koordinator", "coordinator", [], "5001"),
     ("stedsleder@tracker.local", "Lars Stedsleder", "lead", ["OSL-MO", "OSL-SPR"], None),
+    ("stedsleder.bergen@tracker.local", "Berit Stedsleder", "lead", ["BGO-MO"], None),
+    ("stedsleder.trondheim@tracker.local", "Tor Stedsleder", "lead", ["TRD-MO"], None),
     ("ansatt@tracker.local", "Siri Ansatt", "staff", ["OSL-MO"], None),
     ("ansatt.bergen@tracker.local", "Bjørn Ansatt", "staff", ["BGO-MO"], None),
     ("ola.ansatt@tracker.local", "Ola Hansen", "staff", ["OSL-MO"], None),
@@ -99,6 +107,7 @@ USERS = [
     ("marte.ansatt@tracker.local", "Marte Lie", "staff", ["BGO-MO"], None),
     ("trond.ansatt@tracker.local", "Trond Moen", "staff", ["TRD-MO"], None),
     ("hanne.ansatt@tracker.local", "Hanne Dahl", "staff", ["TRD-MO"], None),
+    ("petter.ansatt@tracker.local", "Petter Nilsen", "staff", ["OSL-OPP"], None),
 ]
 
 # Staff courses with named attendees, days before today (independent of --days, so that the
@@ -178,6 +187,45 @@ class SeedResult:
     transfers: int = 0
 
 
+@dataclass
+class DemoUser:
+    """A demo account as `seed-demo` prints it."""
+
+    email: str
+    role: str
+    where: str  # its sites, its municipality, or "all"
+    password: str
+
+
+def _where(role: str, site_codes: list[str], municipality: str | None) -> str:
+    if site_codes:
+        return ", ".join(site_codes)
+    return municipality or "all"
+
+
+def demo_users(passwords: dict[str, str]) -> list[DemoUser]:
+    """The demo's accounts with the passwords given (in USERS order)."""
+    return [
+        DemoUser(email, role, _where(role, sites, municipality), passwords[email])
+        for email, _, role, sites, municipality in USERS
+        if email in passwords
+    ]
+
+
+@service
+def reset_demo_passwords() -> list[DemoUser]:
+    """New passwords for the demo's accounts that still exist. Only hashes were kept, so the
+    first ones cannot be shown again; each account's sessions end and tokens are revoked."""
+    passwords: dict[str, str] = {}
+    for email, *_ in USERS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            passwords[email] = _password()
+            users.set_password_unchecked(user, passwords[email], "demo_password_reset")
+    commit()
+    return demo_users(passwords)
+
+
 def already_seeded() -> bool:
     return db.session.scalar(select(Site.id).where(Site.code == SITES[0][0])) is not None
 
@@ -225,8 +273,15 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     lots = _naloxone_lots(items, start, end)
     commit()
     result = SeedResult(created=True, passwords=passwords)
+    specs = [
+        demo_year.Spec(item, per_day, pack)
+        for item, (*_, per_day, pack) in zip(items, CATALOGUE, strict=True)
+    ]
     for site, scale in zip(sites, [s[4] for s in SITES], strict=True):
-        t, h = _seed_site(actor, rng, site, scale, items, lots, start, end)
+        year = demo_year.SiteYear(
+            site, scale, specs, lots, start, end, frozenset(SHORT_LINES.get(site.code, ()))
+        )
+        t, h = demo_year.run(actor, rng, year)
         result.tallies += t
         result.handouts += h
         commit()
@@ -251,171 +306,6 @@ def _naloxone_lots(items: list[Item], start: date, end: date) -> list[Lot]:
     db.session.add_all(lots)
     db.session.flush()
     return lots
-
-
-def _daily_volume(
-    rng: random.Random, base: float, scale: float, day: date, start: date, trend: float
-) -> int:
-    progress = (day - start).days / 365
-    weekday = 0.6 if day.weekday() >= 5 else 1.0
-    season = 1 + 0.1 * math.sin(2 * math.pi * day.timetuple().tm_yday / 365)
-    mean = base * scale * weekday * season * (1 + trend * progress)
-    return max(0, int(rng.gauss(mean, mean * 0.25 + 0.5)))
-
-
-def _seed_site(
-    actor: Actor,
-    rng: random.Random,
-    site: Site,
-    scale: float,
-    items: list[Item],
-    lots: list[Lot],
-    start: date,
-    end: date,
-) -> tuple[int, int]:
-    """A year at one site: tallies most days, naloxone handouts, weekly receipts."""
-    moves: list[ledger.Move] = []
-    tallies: list[TallyEntry] = []
-    handouts: list[NaloxoneHandout] = []
-    weekly_use: dict[int, int] = {}
-    lot_stock: dict[int, int] = {}
-    naloxone = next(i for i in items if i.category == "naloxone")
-    day = start
-    while day < end:
-        if site.kind == "oppsokende_team" and day.weekday() == 6:
-            day += timedelta(days=1)
-            continue
-        if day.weekday() == 0 or day == start:
-            _weekly_receipt(actor, rng, site, items, lots, day, weekly_use, scale, moves, lot_stock)
-        tally = TallyEntry(site=site, entry_date=day, contacts=0, created_by_id=actor.user_id)
-        for spec, item in zip(CATALOGUE, items, strict=True):
-            if item.category == "naloxone":
-                continue
-            trend = {"foil": 0.6, "syringe": -0.15, "needle": -0.15}.get(item.category, 0.0)
-            quantity = _daily_volume(rng, spec[6], scale, day, start, trend)
-            if quantity:
-                tally.lines.append(TallyLine(item=item, quantity=quantity))
-                weekly_use[item.id] = weekly_use.get(item.id, 0) + quantity
-        tally.contacts = max(1, int(rng.gauss(35 * scale, 8 * scale)))
-        tallies.append(tally)
-        for _ in range(rng.choices([0, 1, 2, 3], [5, 4, 2, 1])[0] if scale >= 0.5 else 0):
-            handouts.append(_handout(rng, actor, site, naloxone, lots, day, lot_stock))
-            weekly_use[naloxone.id] = weekly_use.get(naloxone.id, 0) + handouts[-1].quantity
-        day += timedelta(days=1)
-    db.session.add_all([*tallies, *handouts])
-    db.session.flush()
-    ledger.upsert_add(
-        ContactsDaily,
-        ("site_id", "day"),
-        "contacts",
-        [{"site_id": site.id, "day": t.entry_date, "contacts": t.contacts} for t in tallies],
-    )
-    for tally in tallies:
-        moves.extend(
-            ledger.Move(
-                site.id,
-                line.item.id,
-                None,
-                "distribution",
-                -line.quantity,
-                tally.entry_date,
-                refs={"tally_id": tally.id},
-            )
-            for line in tally.lines
-        )
-    moves.extend(
-        ledger.Move(
-            site.id,
-            h.item.id,
-            h.lot.id if h.lot else None,
-            "distribution",
-            -h.quantity,
-            h.handed_out_on,
-            refs={"naloxone_handout_id": h.id},
-        )
-        for h in handouts
-    )
-    # In slices: on PostgreSQL ledger.post sends the movements as one multi-row INSERT, and a
-    # year at a busy site (~30 000 movements) would pass psycopg's 65 535 bind parameters.
-    for begin in range(0, len(moves), POST_SLICE):
-        ledger.post(actor, moves[begin : begin + POST_SLICE])
-    return len(tallies), len(handouts)
-
-
-def _handout(
-    rng: random.Random,
-    actor: Actor,
-    site: Site,
-    naloxone: Item,
-    lots: list[Lot],
-    day: date,
-    lot_stock: dict[int, int],
-) -> NaloxoneHandout:
-    """A handout from the soonest-expiring lot the site holds (FEFO)."""
-    first = rng.random() < 0.4
-    held = [
-        lot for lot in lots if lot_stock.get(lot.id, 0) > 0 and lot.expiry and lot.expiry >= day
-    ]
-    lot = held[0] if held else lots[-1]
-    quantity = rng.choice([1, 1, 1, 2])
-    lot_stock[lot.id] = lot_stock.get(lot.id, 0) - quantity
-    return NaloxoneHandout(
-        site=site,
-        handed_out_on=day,
-        item=naloxone,
-        lot=lot,
-        quantity=quantity,
-        recipient_group=rng.choices(["pwud", "relative", "staff", "other"], [75, 15, 5, 5])[0],
-        first_time=first,
-        refill_reason=None
-        if first
-        else rng.choices(
-            ["used_on_overdose", "lost", "stolen", "confiscated", "expired", "other", "unknown"],
-            [35, 20, 8, 10, 7, 5, 15],
-        )[0],
-        training_given=rng.random() < (0.8 if first else 0.3),
-        created_by_id=actor.user_id,
-    )
-
-
-def _weekly_receipt(
-    actor: Actor,
-    rng: random.Random,
-    site: Site,
-    items: list[Item],
-    lots: list[Lot],
-    day: date,
-    weekly_use: dict[int, int],
-    scale: float,
-    moves: list[ledger.Move],
-    lot_stock: dict[int, int],
-) -> None:
-    receipt = Receipt(
-        site=site, received_on=day, created_by_id=actor.user_id, note="Ukentlig leveranse"
-    )
-    db.session.add(receipt)
-    db.session.flush()
-    for spec, item in zip(CATALOGUE, items, strict=True):
-        pack = spec[7]
-        want = weekly_use.get(item.id) or int((spec[6] or 2) * scale * 10)
-        quantity = max(pack, math.ceil(want * rng.uniform(0.95, 1.15) / pack) * pack)
-        lot = None
-        if item.tracks_lots:
-            usable = [lot for lot in lots if lot.expiry and lot.expiry >= day + timedelta(180)]
-            lot = usable[0] if usable else lots[-1]
-            lot_stock[lot.id] = lot_stock.get(lot.id, 0) + quantity
-        moves.append(
-            ledger.Move(
-                site.id,
-                item.id,
-                lot.id if lot else None,
-                "receipt",
-                quantity,
-                day,
-                refs={"receipt_id": receipt.id},
-            )
-        )
-    weekly_use.clear()
 
 
 def _seed_training(actor: Actor, rng: random.Random, end: date, start: date) -> int:
@@ -501,18 +391,13 @@ def _spare_lines(site_code: str, wanted: list[tuple[str, int]]) -> list[dict[str
 
 
 def _seed_stock_operations(actor: Actor, end: date, days: int) -> int:
-    """Transfers, a stock count, an expired lot received long ago and discarded."""
+    """Transfers, counts, a short-dated lot, an expired lot received long ago and discarded."""
 
     def ago(n: int) -> date:  # within the seeded window
         return end - timedelta(days=max(1, min(n, days - 1)))
 
     made = 0
-    plan = [
-        ("OSL-MO", "OSL-OPP", 40, 1, [("SPR-2", 200), ("KAN-23", 200), ("NALOKSON", 10)]),
-        ("BGO-MO", "BGO-LAV", 20, 2, [("FOLIE", 500), ("SPR-1", 100), ("ODKORT", 50)]),
-        ("TRD-MO", "TRD-SPR", 1, None, [("SPR-2", 100), ("KAN-27", 100), ("NALOKSON", 5)]),
-    ]
-    for sender, receiver, shipped_ago, transit_days, wanted in plan:
+    for sender, receiver, shipped_ago, transit_days, wanted in TRANSFERS:
         lines = _spare_lines(sender, wanted)
         if not lines:
             continue
@@ -540,12 +425,28 @@ def _seed_stock_operations(actor: Actor, end: date, days: int) -> int:
             received_on=min(shipped_on + timedelta(days=transit_days), end),
             lines=received,
         )
+    yy = end.year % 100
+    # A small short-dated naloxone lot at the lead's site: on the expiring list.
+    stock.receive(
+        actor,
+        site_code="OSL-MO",
+        received_on=ago(20),
+        lines=[
+            {
+                "item": "NALOKSON",
+                "quantity": 6,
+                "lot": f"NX{yy:02d}777",
+                "expiry": end + SHORT_DATED,
+            }
+        ],
+        note="Kortdatert parti fra lageret",
+    )
     # A naloxone lot received long ago that expired unused: discarded at the count.
     expired_lot = f"NX{(end.year - 2) % 100:02d}900"
     stock.receive(
         actor,
         site_code="OSL-LAV",
-        received_on=end - timedelta(days=330),
+        received_on=ago(330),
         lines=[
             {
                 "item": "NALOKSON",
@@ -566,15 +467,40 @@ def _seed_stock_operations(actor: Actor, end: date, days: int) -> int:
         lot=expired_lot,
         note="Utløpt parti funnet på lageret",
     )
-    # Today's count at BGO-MO: a few lines, a small variance on two of them.
-    count = counts.open_count(actor, site_code="BGO-MO", counted_on=end, note="Månedlig telling")
+    for site_code in ("OSL-MO", "BGO-MO"):
+        _closed_count(actor, site_code, end)
+    # The lead's other site has a count under way: opened today, two lines counted.
+    count = counts.open_count(actor, site_code="OSL-SPR", counted_on=end, note="Ukestelling")
+    started = [
+        {"item": code, "quantity": _balances("OSL-SPR", code)[0][1]}
+        for code in ("SPR-1", "KAN-27")
+        if _balances("OSL-SPR", code)
+    ]
+    if started:
+        counts.set_lines(actor, count.id, started)
+    return made
+
+
+# sender, receiver, shipped days ago, days in transit (None: still on its way), lines.
+TRANSFERS = [
+    ("OSL-MO", "OSL-OPP", 40, 1, [("SPR-2", 100), ("KAN-23", 100), ("NALOKSON", 4)]),
+    ("BGO-MO", "BGO-LAV", 20, 2, [("FOLIE", 100), ("SPR-5", 25), ("ODKORT", 10)]),
+    ("TRD-MO", "TRD-SPR", 12, 1, [("SPR-2", 100), ("KAN-27", 100)]),
+    ("OSL-LAV", "OSL-MO", 1, None, [("SPR-2", 100), ("KAN-23", 100)]),  # to the lead's site
+]
+SHORT_DATED = timedelta(days=45)
+
+
+def _closed_count(actor: Actor, site_code: str, end: date) -> None:
+    """Today's count at a site: a few lines, a small variance on two of them."""
+    count = counts.open_count(actor, site_code=site_code, counted_on=end, note="Månedlig telling")
     variance = {"SPR-2": -4, "KAN-23": 0, "FOLIE": -10, "ODKORT": 2, "SPRIT": 0}
-    count_lines = []
+    count_lines: list[dict[str, object]] = []
     for item_code, delta in variance.items():
-        held = _balances("BGO-MO", item_code)
+        held = _balances(site_code, item_code)
         if held:
             count_lines.append({"item": item_code, "quantity": max(0, held[0][1] + delta)})
-    for lot_id, quantity in _balances("BGO-MO", "NALOKSON"):
+    for lot_id, quantity in _balances(site_code, "NALOKSON"):
         lot = db.session.get(Lot, lot_id)
         assert lot is not None
         count_lines.append({"item": "NALOKSON", "lot": lot.lot_number, "quantity": quantity})
@@ -585,36 +511,20 @@ def _seed_stock_operations(actor: Actor, end: date, days: int) -> int:
         counts.close(actor, count.id, note="Avvik på folie og sprøyter", reasons=reasons)
     else:
         counts.cancel(actor, count.id)
-    return made
 
 
-RAISED_LEVELS = 4  # site items, the fewest days of stock left first
+REORDER_DAYS = 21  # a line is reordered with three weeks of use left ...
+TARGET_DAYS = 42  # ... up to six weeks
 
 
 def _seed_levels(actor: Actor, end: date) -> None:
-    """Reorder and target levels per site item through catalog.set_levels: two and six weeks
-    of the site's recent use. The busiest lines (fewest days of stock left) get a buffer
-    above what is on hand, so the reorder page has a few suggestions."""
-    lines = reorder.stock_levels(None, on=end)
-    tight = sorted(
-        (line for line in lines if line.days_left is not None),
-        key=lambda line: (line.days_left, line.site.code, line.item.code),
-    )[:RAISED_LEVELS]
-    raised = {(line.site.code, line.item.code) for line in tight}
-    packs = {spec[0]: spec[7] for spec in CATALOGUE}
-    for line in lines:
+    """Reorder and target levels per site item, the same days of use everywhere: three and
+    six weeks of the line's recent use (catalog.set_site_levels, one call per site). The
+    lines delivered short (SHORT_LINES) are under it: the reorder page has suggestions."""
+    wanted: dict[str, dict[str, tuple[int, int]]] = {}
+    for line in reorder.stock_levels(None, on=end):
         rate = line.daily_usage or 0.0
-        reorder_level = math.ceil(rate * 14)
-        target_level = math.ceil(rate * 42)
-        if (line.site.code, line.item.code) in raised:
-            pack = packs.get(line.item.code, 1)
-            available = line.usable + line.in_transit
-            reorder_level = math.ceil((available + 1) / pack) * pack
-            target_level = max(target_level, reorder_level + math.ceil(rate * 28))
-        catalog.set_levels(
-            actor,
-            line.site.code,
-            line.item.code,
-            reorder_level=reorder_level,
-            target_level=target_level,
-        )
+        levels = (math.ceil(rate * REORDER_DAYS), math.ceil(rate * TARGET_DAYS))
+        wanted.setdefault(line.site.code, {})[line.item.code] = levels
+    for site_code, site_levels in wanted.items():
+        catalog.set_site_levels(actor, site_code, site_levels)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import Municipality, Site
-from tracker.models.sites import SITE_KINDS
+from tracker.models.sites import SITE_KINDS, SITE_OPERATORS
 from tracker.services import audit, catalog
 from tracker.services.access import Actor, get_site, require_role, require_site, visible_sites
 from tracker.services.unit import Idempotency, commit, service
@@ -22,6 +22,7 @@ def snapshot(site: Site) -> dict[str, Any]:
         "name": site.name,
         "municipality": site.municipality.number if site.municipality else None,
         "kind": site.kind,
+        "operator": site.operator,
         "active": site.active,
     }
 
@@ -58,6 +59,14 @@ def _check_kind(kind: str) -> None:
         )
 
 
+def _check_operator(operator: str) -> None:
+    if operator not in SITE_OPERATORS:
+        raise ValidationError(
+            _l("Ukjent driftsform: %(operator)s.", operator=operator),
+            {"operator": [_l("Ukjent driftsform.")]},
+        )
+
+
 @service
 def create_site(
     actor: Actor,
@@ -66,6 +75,7 @@ def create_site(
     name: str,
     municipality: str,
     kind: str,
+    operator: str = "municipal",
     idem: Idempotency | None = None,
 ) -> Site:
     require_role(actor, "coordinator")
@@ -79,12 +89,13 @@ def create_site(
             {"municipality": [_l("Ikke din kommune.")]},
         )
     _check_kind(kind)
+    _check_operator(operator)
     if db.session.scalar(select(Site.id).where(Site.code == code)) is not None:
         raise Conflict(
             _l("Det finnes allerede et sted med koden %(code)s.", code=code),
             {"code": [_l("Allerede i bruk.")]},
         )
-    site = Site(code=code, name=name, municipality=place, kind=kind, active=True)
+    site = Site(code=code, name=name, municipality=place, kind=kind, operator=operator, active=True)
     db.session.add(site)
     db.session.flush()
     catalog.start_site_items(site)
@@ -95,13 +106,16 @@ def create_site(
 
 @service
 def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
-    """Rename, re-kind or (de)activate a site; racing changes apply one after another."""
+    """Rename, re-kind, change the operator or (de)activate a site; racing changes apply one
+    after another."""
     site = get_site(code, lock=True)
     require_site(actor, site, "coordinator")
     before = snapshot(site)
     if "kind" in changes:
         _check_kind(changes["kind"])
-    for name in ("name", "kind", "active"):
+    if "operator" in changes:
+        _check_operator(changes["operator"])
+    for name in ("name", "kind", "operator", "active"):
         if name in changes:
             setattr(site, name, changes[name])
     audit.record(

@@ -277,6 +277,17 @@ def change_password(actor: Actor, current: str, new: str, keep_session: str | No
     return user
 
 
+def set_password_unchecked(user: User, password: str, action: str) -> None:
+    """A new password without the current one, for the operator at the command line (the
+    demo's users); sessions end and API tokens are revoked as on any change. The caller
+    commits."""
+    _check_password(password)
+    user = _locked(user)
+    user.password_hash = generate_password_hash(password, PASSWORD_METHOD)
+    revoked = _end_everything(Actor(user), user)
+    audit.record(Actor(user), "user", user.id, action, after={"tokens_revoked": revoked})
+
+
 def _area_number(actor: Actor) -> str | None:
     place = actor.user.municipality
     return place.number if place is not None else None
@@ -342,10 +353,11 @@ def token_days(days: int | None) -> int:
 def create_token(
     actor: Actor | None, email: str, name: str, days: int | None = None
 ) -> tuple[ApiToken, str]:
-    """A new API token for a user; the raw token is returned once and only its hash kept."""
+    """A new API token for a user (your own; an admin's for anyone); the raw token is
+    returned once and only its hash kept."""
+    if actor is not None and email.strip().lower() != actor.user.email:
+        require_role(actor, "admin")  # before the lookup: no probing which emails exist
     user = get_user(email)
-    if actor is not None and actor.user_id != user.id:
-        require_role(actor, "admin")
     check_free_text("name", name)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -488,6 +500,15 @@ def last_site_code(actor: Actor) -> str | None:
         if remembered is not None and remembered.active and can(actor, remembered):
             return remembered.code
     return sites[0].code if len(sites) == 1 else None
+
+
+def only_site_code(actor: Actor) -> str | None:
+    """The one active site of staff or a lead with exactly one, else None (nothing to pick:
+    after login they go straight to it)."""
+    if actor.user.global_role is not None:
+        return None
+    found = list(db.session.scalars(visible_sites(actor).where(Site.active.is_(True)).limit(2)))
+    return found[0].code if len(found) == 1 else None
 
 
 def list_users(actor: Actor) -> list[User]:

@@ -19,16 +19,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, IntegerField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from tracker.auth import SESSION_KEY
-from tracker.errors import TooManyAttempts, ValidationError
+from tracker.errors import DomainError, TooManyAttempts, ValidationError
 from tracker.models.base import utcnow
 from tracker.services import logins, password_resets, sessions, users
 from tracker.services.password_resets import ResetLinkRefused
 from tracker.web.common import current_actor
-from tracker.web.validators import clear_national_ids
+from tracker.web.forms import show_domain_error
+from tracker.web.validators import NoNationalId, clear_national_ids
 
 bp = Blueprint("auth", __name__)
 
@@ -65,6 +66,21 @@ class PasswordForm(ResetPasswordForm):
     submit = SubmitField(_l("Bytt passord"))
 
 
+class TokenForm(FlaskForm):
+    """A new API token: what it is for, how long it lasts; an admin may name its owner."""
+
+    name = StringField(
+        _l("Hva nøkkelen er til"),
+        validators=[
+            DataRequired(_l("Skriv hva nøkkelen er til.")),
+            Length(max=100),
+            NoNationalId(),
+        ],
+    )
+    days = IntegerField(_l("Dager til den utløper (tom: lengst mulig)"), validators=[Optional()])
+    owner = EmailField(_l("Bruker (e-post; tom: deg selv)"), validators=[Optional()])
+
+
 class ConfirmForm(FlaskForm):
     """A bare form: a button and its CSRF token."""
 
@@ -88,7 +104,7 @@ def login():
     """
     target = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
-        return redirect(target or url_for("web.home"))
+        return redirect(target or _landing())
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -108,12 +124,19 @@ def login():
                 session["locale"] = locale
             session[SESSION_KEY] = key
             login_user(user)
-            return redirect(target or url_for("web.home"))
+            return redirect(target or _landing())
         form.password.errors.append(_("Feil e-post eller passord."))
     clear_national_ids(form)  # a number typed in the wrong place is not shown again
     return render_template("auth/login.html", form=form, next=target), (
         401 if request.method == "POST" else 200
     )
+
+
+def _landing() -> str:
+    """Where a login leads: staff and leads of one site to its daily form, others to the
+    site picker."""
+    code = users.only_site_code(current_actor())
+    return url_for("web_tallies.entry", code=code) if code else url_for("web.home")
 
 
 def too_many_logins(retry_after: int):  # type: ignore[no-untyped-def]
@@ -161,13 +184,39 @@ def account():
                 "success",
             )
             return redirect(url_for("auth.account"))
+    return _account_page(form, TokenForm(formdata=None), 422 if form.errors else 200)
+
+
+def _account_page(form: PasswordForm, token_form: TokenForm, status: int):  # type: ignore[no-untyped-def]
     return render_template(
         "auth/account.html",
         form=form,
+        token_form=token_form,
         everywhere=ConfirmForm(),
         tokens=users.list_tokens(current_actor()),
         now=utcnow(),
-    ), (422 if form.errors else 200)
+    ), status
+
+
+@bp.post("/konto/nokler")
+@login_required
+def create_token():
+    """A new API token, shown once on the page that answers (only its hash is kept); your
+    own, or an admin's for any user."""
+    form = TokenForm()
+    status = 422
+    if form.validate_on_submit():
+        actor = current_actor()
+        try:
+            token, raw = users.create_token(
+                actor, form.owner.data or actor.user.email, form.name.data or "", form.days.data
+            )
+        except DomainError as exc:
+            flash(show_domain_error(form, exc, {"days": "days", "name": "name"}), "error")
+            status = exc.status
+        else:
+            return render_template("auth/token_created.html", token=token, raw=raw), 201
+    return _account_page(PasswordForm(formdata=None), form, status)
 
 
 @bp.post("/konto/nokler/<int:token_id>/trekk-tilbake")

@@ -1,4 +1,4 @@
-"""Sites for coordinators (create, rename, kind, active) and their stock levels for leads."""
+"""Sites for coordinators (create, rename, kind, operator, active); levels for leads."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ KIND_LABELS = {
     "annet": _l("Annet"),
 }
 KIND_CHOICES = [SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
+OPERATOR_LABELS = {
+    "municipal": _l("Kommunal"),
+    "ngo": _l("Frivillig organisasjon"),
+    "other": _l("Annen"),
+}
+OPERATOR_CHOICES = [SelectChoice(key, label) for key, label in OPERATOR_LABELS.items()]
 MAX_LEVEL = 1_000_000
 
 
@@ -53,11 +59,13 @@ class NewSiteForm(FlaskForm):
     name = _name_field()
     municipality = SelectField(_l("Kommune"), choices=[])
     kind = SelectField(_l("Type"), choices=KIND_CHOICES)
+    operator = SelectField(_l("Drives av"), choices=OPERATOR_CHOICES, default="municipal")
 
 
 class EditSiteForm(FlaskForm):
     name = _name_field()
     kind = SelectField(_l("Type"), choices=KIND_CHOICES)
+    operator = SelectField(_l("Drives av"), choices=OPERATOR_CHOICES)
     active = BooleanField(_l("Aktiv (deaktiverte steder tar ikke imot nye registreringer)"))
 
 
@@ -81,9 +89,15 @@ def index():
                 name=form.name.data,
                 municipality=form.municipality.data,
                 kind=form.kind.data,
+                operator=form.operator.data,
             )
         except DomainError as exc:
-            fields = {"code": "code", "municipality": "municipality", "kind": "kind"}
+            fields = {
+                "code": "code",
+                "municipality": "municipality",
+                "kind": "kind",
+                "operator": "operator",
+            }
             flash(show_domain_error(form, exc, fields), "error")
             status = exc.status
         else:
@@ -92,7 +106,11 @@ def index():
     elif form.is_submitted():
         status = 422
     return render_template(
-        "sites/index.html", sites=sites.list_sites(actor), form=form, kinds=KIND_LABELS
+        "sites/index.html",
+        sites=sites.list_sites(actor),
+        form=form,
+        kinds=KIND_LABELS,
+        operators=OPERATOR_LABELS,
     ), status
 
 
@@ -105,11 +123,17 @@ def edit(code: str):
     form = EditSiteForm(obj=site)
     status = 200
     if form.validate_on_submit():
-        changes = {"name": form.name.data, "kind": form.kind.data, "active": form.active.data}
+        changes = {
+            "name": form.name.data,
+            "kind": form.kind.data,
+            "operator": form.operator.data,
+            "active": form.active.data,
+        }
         try:
             site = sites.update_site(actor, code, changes)
         except DomainError as exc:
-            flash(show_domain_error(form, exc, {"name": "name", "kind": "kind"}), "error")
+            fields = {"name": "name", "kind": "kind", "operator": "operator"}
+            flash(show_domain_error(form, exc, fields), "error")
             status = exc.status
         else:
             flash(_("%(name)s er lagret.", name=site.name), "success")
