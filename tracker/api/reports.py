@@ -5,8 +5,14 @@ from flask.views import MethodView
 
 from tracker.api.common import actor, make_blueprint
 from tracker.exports import distribution_csv
-from tracker.schemas.reports import DistributionCsvQuery, DistributionQuery, DistributionReportOut
-from tracker.services import reports
+from tracker.schemas.reports import (
+    DistributionCsvQuery,
+    DistributionQuery,
+    DistributionReportOut,
+    NaloxoneQuery,
+    NaloxoneReportOut,
+)
+from tracker.services import naloxone, reports
 
 blp = make_blueprint(
     "reports", __name__, "/reports", "Distribution reports for site leads and coordinators."
@@ -43,8 +49,35 @@ class Distribution(MethodView):
     @blp.response(200, DistributionReportOut)
     @_document_errors
     def get(self, args):
-        """Totals per site, item category and period bucket; empty buckets are zero."""
-        return _report(args).as_json()
+        """Totals per site, item category and period bucket, completeness and SWITCH ratio.
+
+        A bucket in which a site made no entry is null (not reported), never 0; an entry
+        reports 0 for the categories on the site's item list it left blank."""
+        return reports.distribution_json(
+            actor(),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            by=args["by"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
+        )
+
+
+@blp.route("/naloxone")
+class Naloxone(MethodView):
+    @blp.arguments(NaloxoneQuery, location="query")
+    @blp.response(200, NaloxoneReportOut)
+    @_document_errors
+    def get(self, args):
+        """Naloxone kits by recipient group, first vs refill, refill reasons, training given."""
+        return naloxone.naloxone_report(
+            actor(),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
+            external=args["external"],
+        )
 
 
 @blp.route("/distribution.csv")
