@@ -20,7 +20,16 @@ from tracker.extensions import db
 from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance, StockMovement
 from tracker.models.base import utcnow
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, discrepancies, ledger, lots, reports, stock
+from tracker.services import (
+    audit,
+    catalog,
+    discrepancies,
+    ledger,
+    lots,
+    reports,
+    stock,
+    stock_start,
+)
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -116,7 +125,18 @@ def _moves(
             refs["corrects_id"] = originals.get(lot_id) or next(iter(originals.values()), None)
         kind = "correction" if old else "distribution"
         moves.append(
-            ledger.Move(handout.site_id, handout.item_id, lot_id, kind, -more, day, reason, refs)
+            ledger.Move(
+                handout.site_id,
+                handout.item_id,
+                lot_id,
+                kind,
+                -more,
+                day,
+                reason,
+                refs,
+                # each side moves stock as its date lies (invariant 9), as tallies do
+                stock=not stock_start.is_before(handout.site, day),
+            )
         )
     return moves
 
@@ -128,10 +148,11 @@ def _post(
     new: lots.Taken,
     foreign: list[Lot],
     reason: str | None = None,
+    leaving: list[ledger.Move] | None = None,
 ) -> None:
     """Post the movements, flag lots the site never held, and reload what the handout took."""
-    ledger.post(actor, _moves(handout, old, new, reason))
-    for lot in foreign:
+    ledger.post(actor, (leaving or []) + _moves(handout, old, new, reason))
+    for lot in foreign if not handout.before_stock_start else []:
         taken = sum(q for (lot_id, _), q in new.items() if lot_id == lot.id)
         discrepancies.flag_foreign_lot(handout.site_id, handout.item_id, lot.id, taken, today())
     db.session.flush()
@@ -193,6 +214,7 @@ def hand_out(
         refill_reason=refill_reason,
         training_given=training_given,
         created_by_id=actor.user_id,
+        before_stock_start=stock_start.is_before(site, handed_out_on),
     )
     db.session.add(handout)
     db.session.flush()
@@ -244,7 +266,10 @@ def _lock_handout(
 
 
 def _taken(handout: NaloxoneHandout) -> lots.Taken:
-    """What the handout holds of each lot per day now, from its movements."""
+    """What the handout holds of each lot per day now, from its movements (a history
+    handout, dated before the stock start, holds none: its row says what it counts)."""
+    if handout.before_stock_start:
+        return {(handout.lot_id, handout.handed_out_on): handout.quantity}
     taken: dict[tuple[int | None, date], int] = {}
     for m in handout.movements:
         taken[(m.lot_id, m.occurred_on)] = taken.get((m.lot_id, m.occurred_on), 0) - m.quantity
@@ -286,8 +311,16 @@ def update_handout(
     handout.lot_id = lots.first_lot(new)
     handout.updated_by_id, handout.updated_at = actor.user_id, utcnow()
     handout.version += 1  # the row is locked: no other change can bump it meanwhile
+    was_history = handout.before_stock_start
+    handout.before_stock_start = stock_start.is_before(handout.site, day)
     db.session.flush()
-    _post(actor, handout, old, new, foreign, f"Naloxone handout {handout.id} changed")
+    leaving = (
+        stock_start.bring_in(handout.site_id, handout_ids=[handout.id])
+        if was_history and not handout.before_stock_start
+        else []
+    )
+    reason = f"Naloxone handout {handout.id} changed"
+    _post(actor, handout, old, new, foreign, reason, leaving)
     db.session.refresh(handout, ["lot"])
     audit.record(
         actor,

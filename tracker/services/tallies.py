@@ -29,7 +29,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, discrepancies, ledger, lots, stock
+from tracker.services import audit, catalog, discrepancies, ledger, lots, stock, stock_start
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -240,6 +240,7 @@ def _insert_tally(
         "import_batch_id": None,
         "granularity": "day",
         "version": 1,
+        "before_stock_start": stock_start.is_before(site, entry_date),
     }
     tally_id = db.session.execute(_INSERT_TALLY, values).scalar_one()
     rows = [
@@ -304,7 +305,16 @@ def create_tally(
     ledger.post(
         actor,
         [
-            ledger.Move(site.id, i, lot_id, "distribution", -q, day, refs={"tally_id": tally.id})
+            ledger.Move(
+                site.id,
+                i,
+                lot_id,
+                "distribution",
+                -q,
+                day,
+                refs={"tally_id": tally.id},
+                stock=not tally.before_stock_start,
+            )
             for (i, lot_id, day), q in booking.quantities.items()
         ],
         counters=_contacts(site.id, entry_date, contacts),
@@ -334,6 +344,7 @@ def _corrections(
     reason: str,
 ) -> list[ledger.Move]:
     originals = _original_movements(tally.id)
+    site = tally.site
     moves = []
     for key in sorted(set(old) | set(new), key=lambda k: (k[0], k[1] or 0, k[2])):
         item_id, lot_id, day = key
@@ -349,9 +360,24 @@ def _corrections(
                     day,
                     reason,
                     refs={"tally_id": tally.id, "corrects_id": originals.get(item_id)},
+                    # each side moves stock as its date lies (invariant 9)
+                    stock=not stock_start.is_before(site, day),
                 )
             )
     return moves
+
+
+def _as_quantities(tally: TallyEntry) -> Booked:
+    """A history entry's lines (before the stock start it has no movements to read)."""
+    result: Booked = defaultdict(int)
+    for line in tally.lines:
+        result[(line.item_id, line.lot_id, tally.entry_date)] += line.quantity
+    return result
+
+
+def _held_now(tally: TallyEntry) -> Booked:
+    """What the entry holds now: its movements per lot, or its lines if it is history."""
+    return _as_quantities(tally) if tally.before_stock_start else _booked(tally.id)
 
 
 def _lot(lot_id: int | None) -> Lot | None:
@@ -427,7 +453,7 @@ def update_tally(
     """Change an entry; the ledger gets corrections for the difference, dated as the entry."""
     tally = _lock_tally(actor, tally_id, expected, idem)
     before = snapshot(tally)
-    old_quantities = _booked(tally.id)
+    old_quantities = _held_now(tally)
     old_date, old_contacts = tally.entry_date, tally.contacts
     new_date = check_entry_date(changes.get("date", tally.entry_date))
     contacts = changes.get("contacts", tally.contacts)
@@ -452,10 +478,18 @@ def update_tally(
         )
     tally.updated_by_id, tally.updated_at = actor.user_id, utcnow()
     tally.version += 1  # the row is locked: no other change can bump it meanwhile
+    was_history = tally.before_stock_start
+    tally.before_stock_start = stock_start.is_before(tally.site, new_date)
     db.session.flush()
+    leaving = (
+        stock_start.bring_in(tally.site_id, tally_ids=[tally.id])
+        if was_history and not tally.before_stock_start
+        else []
+    )
     ledger.post(
         actor,
-        _corrections(tally, old_quantities, booking.quantities, f"Entry {tally.id} changed"),
+        leaving
+        + _corrections(tally, old_quantities, booking.quantities, f"Entry {tally.id} changed"),
     )
     _flag_foreign(tally.site_id, booking)
     _bump_contacts(tally.site_id, old_date, -old_contacts)
@@ -484,7 +518,7 @@ def delete_tally(
     """Mark an entry deleted and reverse its distribution with corrections, once."""
     tally = _lock_tally(actor, tally_id, expected, idem)
     before = snapshot(tally)
-    ledger.post(actor, _corrections(tally, _booked(tally.id), {}, f"Entry {tally.id} deleted"))
+    ledger.post(actor, _corrections(tally, _held_now(tally), {}, f"Entry {tally.id} deleted"))
     _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)
     tally.deleted_by_id, tally.deleted_at = actor.user_id, utcnow()
     tally.version += 1
