@@ -18,9 +18,20 @@ from tracker.services import ledger_check
 def world(client):
     """OSL-MO holds SOON (5, expires in 40 days) and LATE (10, in 300); OLD has expired."""
     world = stock_world(client)
-    receive_lot(world["lead_a"], world["a"], "NALOKSON", "SOON", 5, 40)
-    receive_lot(world["lead_a"], world["a"], "NALOKSON", "LATE", 10, 300)
-    receive_lot(world["lead_a"], world["a"], "NALOKSON", "OLD", 3, 1)
+    for lot, quantity, days in (("SOON", 5, 40), ("LATE", 10, 300), ("OLD", 3, 1)):
+        received = {  # ten days ago: the site's stock starts then (invariant 9)
+            "site": "OSL-MO",
+            "date": (today() - timedelta(days=10)).isoformat(),
+            "lines": [
+                {
+                    "item": "NALOKSON",
+                    "quantity": quantity,
+                    "lot": lot,
+                    "expiry": (today() + timedelta(days=days)).isoformat(),
+                }
+            ],
+        }
+        assert world["lead_a"].post("/receipts", received).status_code == 201
     receive_lot(world["lead_b"], world["b"], "NALOKSON", "ELSEWHERE", 4, 200)
     old = db.session.scalar(select(Lot).where(Lot.lot_number == "OLD"))
     old.expiry = today() - timedelta(days=1)  # received before it expired, expired now

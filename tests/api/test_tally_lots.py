@@ -20,8 +20,20 @@ from tracker.services import ledger_check
 def world(client):
     world = stock_world(client)
     make_item("KIT-L", "other", tracks_lots=True)
-    receive_lot(world["lead_a"], world["a"], "KIT-L", "K-SOON", 5, 30)
-    receive_lot(world["lead_a"], world["a"], "KIT-L", "K-LATE", 10, 300)
+    for lot, quantity, days in (("K-SOON", 5, 30), ("K-LATE", 10, 300)):
+        received = {  # ten days ago: the site's stock starts then (invariant 9)
+            "site": "OSL-MO",
+            "date": (today() - timedelta(days=10)).isoformat(),
+            "lines": [
+                {
+                    "item": "KIT-L",
+                    "quantity": quantity,
+                    "lot": lot,
+                    "expiry": (today() + timedelta(days=days)).isoformat(),
+                }
+            ],
+        }
+        assert world["lead_a"].post("/receipts", received).status_code == 201
     receive_lot(world["lead_b"], world["b"], "KIT-L", "K-THERE", 3, 200)
     return world
 
