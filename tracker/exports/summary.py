@@ -7,7 +7,7 @@ from typing import IO
 
 from openpyxl import Workbook
 
-from tracker.exports import sheets
+from tracker.exports import changes, sheets
 from tracker.exports.figures import CprStatus, StockRow, SummaryData
 
 __all__ = ["SHEETS", "CprStatus", "StockRow", "SummaryData", "write"]
@@ -19,6 +19,7 @@ SHEETS: list[Callable[[Workbook, SummaryData], None]] = [
     sheets.switch_sheet,
     sheets.training_sheet,
     sheets.stock_sheet,
+    changes.changes_sheet,
     sheets.about_sheet,
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -22,10 +22,12 @@ from tracker.models.base import utcnow
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
 from tracker.services import (
     audit,
+    backdating,
     catalog,
     discrepancies,
     ledger,
     lots,
+    period_locks,
     reports,
     stock,
     stock_start,
@@ -176,6 +178,7 @@ def hand_out(
     refill_reason: str | None = None,
     lot: str | None = None,
     item: str | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
 ) -> NaloxoneHandout:
     """Record a handout and its distribution movements; never refused for stock on hand.
@@ -187,6 +190,8 @@ def hand_out(
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(handed_out_on)
+    backdating.check(actor, site, [handed_out_on], made_at)
+    period_locks.ensure_open([site.id], [handed_out_on])
     _check_quantity(quantity)
     _check_programme_fields(recipient_group, first_time, refill_reason)
     product = catalog.get_item(item) if item else default_item(site.id)
@@ -290,6 +295,8 @@ def update_handout(
     before = snapshot(handout)
     old = _taken(handout)
     day = check_entry_date(changes.get("date", handout.handed_out_on))
+    backdating.check(actor, handout.site, [handout.handed_out_on, day])
+    period_locks.ensure_open([handout.site_id], [handout.handed_out_on, day])
     quantity = changes.get("quantity", handout.quantity)
     _check_quantity(quantity)
     group = changes.get("recipient_group", handout.recipient_group)
@@ -345,6 +352,8 @@ def delete_handout(
 ) -> NaloxoneHandout:
     """Mark a handout deleted and give its kits back to each lot they came from, once."""
     handout = _lock_handout(actor, handout_id, expected, idem)
+    backdating.check(actor, handout.site, [handout.handed_out_on])
+    period_locks.ensure_open([handout.site_id], [handout.handed_out_on])
     before = snapshot(handout)
     _post(actor, handout, _taken(handout), {}, [], f"Naloxone handout {handout.id} deleted")
     handout.deleted_by_id, handout.deleted_at = actor.user_id, utcnow()

@@ -6,8 +6,8 @@ differs from what the ledger expected (damaged, expired, lost, stolen, counting_
 found, other); a count closes only when every differing line has one, and the
 count-variance discrepancy carries it too.
 
-Revision ID: 0015_stockedge
-Revises: 0014_stockhist
+Revision ID: 0016_stockedge
+Revises: 0015_submissions
 Create Date: 2026-12-05 09:00:00
 
 """
@@ -15,8 +15,8 @@ Create Date: 2026-12-05 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_stockedge"
-down_revision = "0014_stockhist"
+revision = "0016_stockedge"
+down_revision = "0015_submissions"
 branch_labels = None
 depends_on = None
 
