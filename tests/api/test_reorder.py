@@ -139,7 +139,7 @@ def test_the_reorder_list_downloads_as_xlsx_with_numbers_as_numbers(world):
     assert world["lead_c"].get("/reorder.xlsx?site=OSL-MO").status_code == 403
 
 
-def _naloxone_handouts(world, site="OSL-SR", who="staff_b", days=28):
+def _naloxone_handouts(world, site="OSL-SR", who="lead_b", days=28):
     for n in range(days):
         body = {
             "site": site,
