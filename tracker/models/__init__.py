@@ -20,6 +20,12 @@ from tracker.models.distribution import (
     TallyEntry,
     TallyLine,
 )
+from tracker.models.events import (
+    ContactGroupCount,
+    EquipmentReturn,
+    OverdoseEvent,
+    Referral,
+)
 from tracker.models.sites import Municipality, Site
 from tracker.models.stock import ImportBatch, Receipt, StockBalance, StockMovement
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
@@ -30,10 +36,12 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Certification",
+    "ContactGroupCount",
     "ContactsDaily",
     "Discrepancy",
     "DistributionDaily",
     "DistributionMonthly",
+    "EquipmentReturn",
     "IdempotencyKey",
     "ImportBatch",
     "Item",
@@ -42,8 +50,10 @@ __all__ = [
     "Membership",
     "Municipality",
     "NaloxoneHandout",
+    "OverdoseEvent",
     "PasswordReset",
     "Receipt",
+    "Referral",
     "Site",
     "SiteItem",
     "StockBalance",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, UTCDateTime, utcnow
@@ -46,6 +46,8 @@ class Site(Base):
         String(16), default="municipal", server_default="municipal"
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The daily form asks for contacts by group (women, men, other; first visit, returning).
+    contacts_by_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     municipality: Mapped[Municipality] = relationship(back_populates="sites")

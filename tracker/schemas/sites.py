@@ -23,6 +23,9 @@ class SitePatch(InSchema):
     kind = fields.String(validate=validate.OneOf(SITE_KINDS))
     operator = fields.String(validate=validate.OneOf(SITE_OPERATORS))
     active = fields.Boolean()
+    contacts_by_group = fields.Boolean(
+        metadata={"description": "Whether the daily form asks for contacts by group."}
+    )
 
 
 class SiteQuery(QuerySchema):
@@ -38,6 +41,7 @@ class SiteOut(Schema):
     kind = fields.String()
     operator = fields.String()
     active = fields.Boolean()
+    contacts_by_group = fields.Boolean()
 
 
 class LevelsIn(InSchema):

@@ -30,6 +30,7 @@ from tracker.models import (
     Item,
     Lot,
     NaloxoneHandout,
+    OverdoseEvent,
     Site,
     StockBalance,
     StockCount,
@@ -150,6 +151,14 @@ def _handouts() -> Select[Any]:
     return select(h.id, h.site_id, h.item_id, h.quantity)
 
 
+def _overdose_doses() -> Select[Any]:
+    """Naloxone staff gave at an event not deleted; a deleted one's movements net to 0."""
+    e = OverdoseEvent
+    return select(e.id, e.site_id, e.item_id, e.naloxone_doses).where(
+        e.deleted_at.is_(None), e.item_id.is_not(None), e.naloxone_doses > 0
+    )
+
+
 def _transfer_lines(site: Any, quantity: Any) -> Select[Any]:
     lot_key = _lot_key(TransferLine.lot_id)
     return (
@@ -212,6 +221,12 @@ SOURCES = (
         ("naloxone_handout_id", "site_id", "item_id"),
         _handouts,
         lambda: _ledger_by(M.naloxone_handout_id, ("distribution", "correction"), out=True),
+    ),
+    Check(
+        "overdose_event",
+        ("overdose_event_id", "site_id", "item_id"),
+        _overdose_doses,
+        lambda: _ledger_by(M.overdose_event_id, ("used_on_site", "correction"), out=True),
     ),
     Check(
         "transfer_line.shipped",
@@ -325,6 +340,7 @@ _NAMES = {
     "naloxone_handout_id": "handout",
     "transfer_id": "transfer",
     "stock_count_id": "count",
+    "overdose_event_id": "overdose",
 }
 
 

@@ -24,6 +24,7 @@ def snapshot(site: Site) -> dict[str, Any]:
         "kind": site.kind,
         "operator": site.operator,
         "active": site.active,
+        "contacts_by_group": site.contacts_by_group,
     }
 
 
@@ -115,7 +116,7 @@ def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
         _check_kind(changes["kind"])
     if "operator" in changes:
         _check_operator(changes["operator"])
-    for name in ("name", "kind", "operator", "active"):
+    for name in ("name", "kind", "operator", "active", "contacts_by_group"):
         if name in changes:
             setattr(site, name, changes[name])
     audit.record(

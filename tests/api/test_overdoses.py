@@ -1,0 +1,221 @@
+"""Overdose events through the API: naloxone used on site moves stock, never distribution."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import api_client, make_item, make_site, make_user, receipt_body
+from tests.national_ids import FODSELSNUMMER as VALID
+from tracker.dates import today
+from tracker.extensions import db
+from tracker.models import (
+    AuditEvent,
+    DistributionDaily,
+    OverdoseEvent,
+    StockBalance,
+    StockMovement,
+)
+from tracker.services import ledger_check
+
+
+@pytest.fixture
+def world(client):
+    site = make_site("OSL-MO")
+    other = make_site("BGO-MO", municipality="4601")
+    naloxone = make_item("NAL-1", "naloxone")
+    staff = make_user("staff", [site])
+    api = api_client(client, staff)
+    body = receipt_body(site, {})
+    body["lines"] = [
+        {"item": "NAL-1", "quantity": 10, "lot": "A1", "expiry": (today() + timedelta(days=90)).isoformat()},
+        {"item": "NAL-1", "quantity": 10, "lot": "B2", "expiry": (today() + timedelta(days=300)).isoformat()},
+    ]  # fmt: skip
+    assert api.post("/receipts", body).status_code == 201
+    return {"site": site, "other": other, "naloxone": naloxone, "api": api, "staff": staff}
+
+
+def event_body(where, **fields):
+    body = {
+        "site": where.code,
+        "date": today().isoformat(),
+        "place": "at_site",
+        "outcome": "recovered_on_site",
+        "naloxone_doses": 2,
+        "ambulance_called": True,
+    }
+    body.update(fields)
+    return body
+
+
+def on_hand(site, lot_number=None) -> int:
+    rows = db.session.execute(
+        select(StockBalance.quantity, StockBalance.lot_id).where(StockBalance.site_id == site.id)
+    ).all()
+    return sum(q for q, _lot in rows)
+
+
+def state() -> tuple[int, int, int]:
+    return (
+        db.session.scalar(select(func.count(StockMovement.id))),
+        db.session.scalar(select(func.count(OverdoseEvent.id))),
+        db.session.scalar(select(func.count(AuditEvent.id))),
+    )
+
+
+def test_doses_given_move_stock_as_used_on_site_not_distribution(world):
+    api, site = world["api"], world["site"]
+    response = api.post("/overdose-events", event_body(site))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["lot"] == "A1"  # first expiry first out
+    assert body["naloxone_doses"] == 2 and body["ambulance_called"] is True
+    assert on_hand(site) == 18
+    kinds = db.session.scalars(
+        select(StockMovement.kind).where(StockMovement.overdose_event_id == body["id"])
+    ).all()
+    assert kinds == ["used_on_site"]
+    assert db.session.scalar(select(func.count()).select_from(DistributionDaily)) == 0
+    assert ledger_check.verify() == []
+
+
+def test_an_event_without_naloxone_moves_nothing(world):
+    api, site = world["api"], world["site"]
+    before = state()
+    response = api.post("/overdose-events", event_body(site, naloxone_doses=0, outcome="died"))
+    assert response.status_code == 201
+    assert response.get_json()["lot"] is None
+    movements, events, audits = state()
+    assert (movements, events, audits) == (before[0], before[1] + 1, before[2] + 1)
+
+
+def test_a_named_lot_is_used(world):
+    api, site = world["api"], world["site"]
+    response = api.post("/overdose-events", event_body(site, lot="B2", naloxone_doses=1))
+    assert response.get_json()["lot"] == "B2"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"place": "street"},
+        {"outcome": "fine"},
+        {"naloxone_doses": -1},
+        {"naloxone_doses": 21},
+        {"naloxone_doses": 1.5},
+        {"naloxone_doses": "2"},
+        {"date": (today() + timedelta(days=5)).isoformat()},
+        {"date": "2026-02-30"},
+        {"lot": "NOPE"},
+        {"note": f"pasient {VALID[0]}"},
+        {"naloxone_doses": 0, "lot": "A1"},
+        {"site": "NOWHERE"},
+        {"unknown": 1},
+        {"item": "NOPE-1"},
+    ],
+)
+def test_bad_input_is_refused_and_nothing_written(world, fields):
+    api, site = world["api"], world["site"]
+    before = state()
+    response = api.post("/overdose-events", event_body(site, **fields))
+    assert response.status_code in (404, 409, 422), response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert state() == before
+
+
+def test_staff_cannot_record_at_another_site(world):
+    before = state()
+    response = world["api"].post("/overdose-events", event_body(world["other"]))
+    assert response.status_code == 403
+    assert state() == before
+
+
+def test_list_shows_only_own_sites(world, client):
+    api, site, other = world["api"], world["site"], world["other"]
+    admin = api_client(client, make_user("admin"))
+    assert admin.post("/overdose-events", event_body(other, naloxone_doses=0)).status_code == 201
+    assert api.post("/overdose-events", event_body(site)).status_code == 201
+    listed = api.get("/overdose-events").get_json()
+    assert [e["site"] for e in listed] == ["OSL-MO"]
+    assert api.get("/overdose-events?site=BGO-MO").status_code == 403
+    assert len(admin.get("/overdose-events").get_json()) == 2
+
+
+def test_idempotent_post_has_one_effect(world):
+    api, site = world["api"], world["site"]
+    headers = {"Idempotency-Key": "od-1"}
+    first = api.post("/overdose-events", event_body(site), headers=headers)
+    second = api.post("/overdose-events", event_body(site), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert db.session.scalar(select(func.count(OverdoseEvent.id))) == 1
+    changed = api.post("/overdose-events", event_body(site, naloxone_doses=1), headers=headers)
+    assert changed.status_code == 422
+
+
+def test_patch_writes_corrections_and_if_match_guards(world):
+    api, site = world["api"], world["site"]
+    created = api.post("/overdose-events", event_body(site)).get_json()
+    url = f"/overdose-events/{created['id']}"
+    got = api.get(url)
+    assert got.headers["ETag"] == '"1"'
+    changed = api.patch(url, {"naloxone_doses": 3}, headers={"If-Match": '"1"'})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.headers["ETag"] == '"2"'
+    assert on_hand(site) == 17
+    stale = api.patch(url, {"naloxone_doses": 1}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert on_hand(site) == 17
+    assert api.patch(url, {"place": "outreach"}).get_json()["place"] == "outreach"
+    assert on_hand(site) == 17
+    assert api.patch(url, {"naloxone_doses": 0}).status_code == 200
+    assert on_hand(site) == 20
+    assert ledger_check.verify() == []
+
+
+def test_patch_with_bad_input_changes_nothing(world):
+    api, site = world["api"], world["site"]
+    created = api.post("/overdose-events", event_body(site)).get_json()
+    before = state()
+    url = f"/overdose-events/{created['id']}"
+    for body in ({"naloxone_doses": 99}, {"note": VALID[1]}, {"lot": "NOPE"}, {"id": 3}):
+        assert api.patch(url, body).status_code == 422
+    assert state() == before
+    assert api.get(url).get_json()["version"] == 1
+
+
+def test_delete_gives_doses_back_once(world):
+    api, site = world["api"], world["site"]
+    created = api.post("/overdose-events", event_body(site)).get_json()
+    url = f"/overdose-events/{created['id']}"
+    assert on_hand(site) == 18
+    deleted = api.delete(url)
+    assert deleted.status_code == 200 and deleted.get_json()["deleted"] is True
+    assert on_hand(site) == 20
+    assert api.delete(url).status_code == 409
+    assert on_hand(site) == 20
+    assert api.get("/overdose-events").get_json() == []
+    assert len(api.get("/overdose-events?include_deleted=true").get_json()) == 1
+    assert ledger_check.verify() == []
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity == "overdose_event")
+    ).all()
+    assert sorted(actions) == ["create", "delete"]
+
+
+def test_other_sites_event_is_forbidden_by_id(world, client):
+    admin = api_client(client, make_user("admin"))
+    other_event = admin.post("/overdose-events", event_body(world["other"], naloxone_doses=0))
+    url = f"/overdose-events/{other_event.get_json()['id']}"
+    assert world["api"].get(url).status_code == 403
+    assert world["api"].patch(url, {"place": "outreach"}).status_code == 403
+    assert world["api"].delete(url).status_code == 403
+    assert world["api"].get("/overdose-events/999999").status_code == 404
+    assert world["api"].get("/overdose-events/99999999999").status_code == 404
+
+
+def test_inactive_site_refuses_events(world, client):
+    site = world["site"]
+    site.active = False
+    db.session.commit()
+    assert world["api"].post("/overdose-events", event_body(site)).status_code == 409
