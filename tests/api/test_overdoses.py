@@ -28,9 +28,9 @@ def world(client):
     api = api_client(client, staff)
     body = receipt_body(site, {})
     body["lines"] = [
-        {"item": "NAL-1", "quantity": 10, "lot": "A1", "expiry": (today() + timedelta(days=90)).isoformat()},
-        {"item": "NAL-1", "quantity": 10, "lot": "B2", "expiry": (today() + timedelta(days=300)).isoformat()},
-    ]  # fmt: skip
+        {"item": "NAL-1", "quantity": 10, "lot": lot, "expiry": (today() + days).isoformat()}
+        for lot, days in (("A1", timedelta(days=90)), ("B2", timedelta(days=300)))
+    ]
     assert api.post("/receipts", body).status_code == 201
     return {"site": site, "other": other, "naloxone": naloxone, "api": api, "staff": staff}
 
@@ -48,7 +48,7 @@ def event_body(where, **fields):
     return body
 
 
-def on_hand(site, lot_number=None) -> int:
+def on_hand(site) -> int:
     rows = db.session.execute(
         select(StockBalance.quantity, StockBalance.lot_id).where(StockBalance.site_id == site.id)
     ).all()
@@ -69,7 +69,8 @@ def test_doses_given_move_stock_as_used_on_site_not_distribution(world):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["lot"] == "A1"  # first expiry first out
-    assert body["naloxone_doses"] == 2 and body["ambulance_called"] is True
+    assert body["naloxone_doses"] == 2
+    assert body["ambulance_called"] is True
     assert on_hand(site) == 18
     kinds = db.session.scalars(
         select(StockMovement.kind).where(StockMovement.overdose_event_id == body["id"])
@@ -190,7 +191,8 @@ def test_delete_gives_doses_back_once(world):
     url = f"/overdose-events/{created['id']}"
     assert on_hand(site) == 18
     deleted = api.delete(url)
-    assert deleted.status_code == 200 and deleted.get_json()["deleted"] is True
+    assert deleted.status_code == 200
+    assert deleted.get_json()["deleted"] is True
     assert on_hand(site) == 20
     assert api.delete(url).status_code == 409
     assert on_hand(site) == 20
