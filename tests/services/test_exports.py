@@ -11,7 +11,18 @@ from tests import reports_data
 from tracker.services import exports
 from tracker.services.access import Actor
 
-SHEETS = ["Sammendrag", "Utdeling", "Nalokson", "SWITCH", "Opplæring", "Lager", "Om rapporten"]
+SHEETS = [
+    "Sammendrag",
+    "Utdeling",
+    "Nalokson",
+    "SWITCH",
+    "Opplæring",
+    "Overdoser",
+    "Henvisninger",
+    "Retur",
+    "Lager",
+    "Om rapporten",
+]
 PERIODS = {
     "month": (date(2025, 5, 1), date(2025, 5, 31)),
     "tertial": (date(2025, 5, 1), date(2025, 8, 31)),
@@ -238,6 +249,9 @@ def test_english_headings_on_request(data, tmp_path, period):
         "Naloxone",
         "SWITCH",
         "Training",
+        "Overdoses",
+        "Referrals",
+        "Returns",
         "Stock",
         "About",
     ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from tracker.exports.event_tables import EventFigures
 from tracker.exports.labels import labels
 
 
@@ -59,6 +60,8 @@ class SummaryData:
     cpr: dict[int, CprStatus] = field(default_factory=dict)
     stock: list[StockRow] = field(default_factory=list)
     stock_on: date | None = None
+    # Overdoses, referrals, returns and contacts by group (issue 24)
+    events: EventFigures = field(default_factory=EventFigures)
 
     @property
     def t(self) -> dict[str, str]:

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
+from tracker.exports import event_sheets
 from tracker.exports.figures import SummaryData
 from tracker.exports.person_tables import (
     NALOXONE_KEYS,
@@ -48,8 +49,10 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["active"], 8),
         *[Column(t[f"cat.{c}"], 14, INTEGER) for c in report.categories],
         Column(t["contacts"], 12, INTEGER),
+        *event_sheets.group_columns(data),
     ]
     table = Table(book, t["sheet.summary"], columns)
+    groups = event_sheets.group_cells(data)
     grand = dict.fromkeys(report.categories, 0)
     grand_contacts = 0
     for site in data.sites:
@@ -67,9 +70,23 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 t["yes"] if site.active else t["no"],
                 *totals.values(),
                 people,
+                *groups.get(site.id, []),
             ]
         )
-    table.append([None, None, t["total"], None, None, *grand.values(), grand_contacts])
+    table.append(
+        [
+            None,
+            None,
+            t["total"],
+            None,
+            None,
+            *grand.values(),
+            grand_contacts,
+            *groups.get(TOTAL, []),
+        ]
+    )
+    if groups:
+        _legend(table, data)
     table.close()
 
 

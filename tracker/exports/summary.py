@@ -1,4 +1,4 @@
-"""The Helsedirektoratet summary workbook: seven sheets laid out from plain figures."""
+"""The Helsedirektoratet summary workbook: its sheets laid out from plain figures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import IO
 
 from openpyxl import Workbook
 
-from tracker.exports import sheets
+from tracker.exports import event_sheets, sheets
 from tracker.exports.figures import CprStatus, StockRow, SummaryData
 
 __all__ = ["SHEETS", "CprStatus", "StockRow", "SummaryData", "write"]
@@ -18,6 +18,9 @@ SHEETS: list[Callable[[Workbook, SummaryData], None]] = [
     sheets.naloxone_sheet,
     sheets.switch_sheet,
     sheets.training_sheet,
+    event_sheets.overdose_sheet,
+    event_sheets.referral_sheet,
+    event_sheets.return_sheet,
     sheets.stock_sheet,
     sheets.about_sheet,
 ]

@@ -26,7 +26,7 @@ from tracker.exports import summary as workbook
 from tracker.extensions import db
 from tracker.models import Lot, Membership, NaloxoneHandout, SiteItem, StockBalance, User
 from tracker.models.training import Certification, TrainingSession
-from tracker.services import reports, users
+from tracker.services import event_reports, reports, users
 from tracker.services.access import Actor
 from tracker.services.stock import usage_per_day
 
@@ -271,6 +271,7 @@ def gather(
         cpr=cpr_status(scope, min(scope.end, on)),
         stock=stock_rows(scope, distribution.items, on),
         stock_on=on,
+        events=event_reports.gather(scope, monthly),
     )
 
 
