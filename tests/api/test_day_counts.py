@@ -88,7 +88,10 @@ def test_the_site_setting_is_changed_by_a_coordinator(world, client):
         ("/referrals", {"to": "nav", "count": 10_001}),
         ("/referrals", {"to": "nav"}),
         ("/referrals", {"to": "nav", "count": 1, "date": "2026-13-01"}),
-        ("/referrals", {"to": "nav", "count": 1, "date": (today() + timedelta(days=9)).isoformat()}),
+        (
+            "/referrals",
+            {"to": "nav", "count": 1, "date": (today() + timedelta(days=9)).isoformat()},
+        ),
         ("/referrals", {"to": "nav", "count": 1, "note": "x"}),
         ("/returns", {"kind": "bag", "count": 1}),
         ("/returns", {"kind": "pieces", "count": -4}),

@@ -1,12 +1,18 @@
 """/api/v1/reports: distribution totals per site, item category and period bucket."""
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 
 from tracker.api.common import actor, make_blueprint
 from tracker.exports import distribution_csv
-from tracker.schemas.reports import DistributionCsvQuery, DistributionQuery, DistributionReportOut
-from tracker.services import reports
+from tracker.schemas.reports import (
+    DistributionCsvQuery,
+    DistributionQuery,
+    DistributionReportOut,
+    EventsQuery,
+    EventsReportOut,
+)
+from tracker.services import event_reports, reports
 
 blp = make_blueprint(
     "reports", __name__, "/reports", "Distribution reports for site leads and coordinators."
@@ -60,4 +66,26 @@ class DistributionCsv(MethodView):
             distribution_csv.lines(report.rows(), args["lang"]),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(EventsQuery, location="query")
+    @blp.response(200, EventsReportOut)
+    @_document_errors
+    def get(self, args):
+        """Overdoses, referrals, returns and contacts by group, per site and month.
+
+        The same figures as the workbook's Overdoser, Henvisninger and Retur sheets and the
+        contacts by group on Sammendrag; with external=true protected as the external file.
+        """
+        return event_reports.events_report(
+            actor(),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
+            external=args["external"],
+            threshold=int(current_app.config.get("SUPPRESSION_THRESHOLD", 5)),
         )

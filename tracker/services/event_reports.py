@@ -8,16 +8,19 @@ Needles and syringes handed out, for the returns, come from the monthly distribu
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
-from tracker.exports.event_tables import EventFigures, Row
+from tracker.exports import event_tables
+from tracker.exports.event_tables import TOTAL, EventFigures, Row
 from tracker.extensions import db
 from tracker.models import ContactGroupCount, EquipmentReturn, OverdoseEvent, Referral
 from tracker.models.events import CONTACT_GROUPS, RETURN_KINDS
 from tracker.services import reports
+from tracker.services.access import Actor
 from tracker.services.reports import Scope
 
 
@@ -133,3 +136,93 @@ def gather(scope: Scope, monthly: reports.DistributionReport) -> EventFigures:
 def per_hundred(returned: int, handed_out: int) -> float | None:
     """Pieces returned per 100 syringes and needles handed out (None when none went out)."""
     return round(100 * returned / handed_out, 1) if handed_out else None
+
+
+def _json_rows(
+    shown: dict[Any, dict[str, Any]], rows: list[Row], codes: dict[int, str]
+) -> dict[str, Any]:
+    return {
+        "rows": [
+            {"site": codes[site_id], "month": month, "figures": shown[(site_id, month)]}
+            for site_id, month in rows
+        ],
+        "total": shown[TOTAL],
+    }
+
+
+def events_report(
+    actor: Actor,
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    sites: Iterable[str] = (),
+    municipality: str | None = None,
+    external: bool = False,
+    threshold: int = 5,
+) -> dict[str, Any]:
+    """The four tables as JSON, protected as the external workbook when `external`."""
+    scope = reports.resolve_scope(
+        actor, date_from=date_from, date_to=date_to, sites=sites, municipality=municipality
+    )
+    figures = gather(scope, reports.build_distribution(scope, "month"))
+    codes = {site.id: site.code for site in scope.sites}
+    order = {site.id: index for index, site in enumerate(scope.sites)}
+
+    def rows(table: dict[Row, Any]) -> list[Row]:
+        return sorted(table, key=lambda k: (order[k[0]], k[1]))
+
+    overdose_rows, referral_rows, return_rows = (
+        rows(figures.overdoses),
+        rows(figures.referrals),
+        rows(figures.returns),
+    )
+    returns_total: dict[str, int] = defaultdict(int)
+    for row in return_rows:
+        for key, value in figures.returns[row].items():
+            returns_total[key] += value
+    groups = event_tables.group_table(figures.groups, scope.site_ids, external, threshold)
+    return {
+        "from": scope.start,
+        "to": scope.end,
+        "external": external,
+        "overdoses": _json_rows(
+            event_tables.overdose_table(figures.overdoses, overdose_rows, external, threshold),
+            overdose_rows,
+            codes,
+        ),
+        "referrals": _json_rows(
+            event_tables.referral_table(figures.referrals, referral_rows, external, threshold),
+            referral_rows,
+            codes,
+        ),
+        "returns": {
+            "rows": [
+                {
+                    "site": codes[site_id],
+                    "month": month,
+                    "figures": {
+                        **figures.returns[(site_id, month)],
+                        "per_hundred": per_hundred(
+                            figures.returns[(site_id, month)].get("pieces", 0),
+                            figures.returns[(site_id, month)].get("handed_out", 0),
+                        ),
+                    },
+                }
+                for site_id, month in return_rows
+            ],
+            "total": {
+                **returns_total,
+                "per_hundred": per_hundred(
+                    returns_total.get("pieces", 0), returns_total.get("handed_out", 0)
+                ),
+            },
+        },
+        "contact_groups": {
+            "rows": [
+                {"site": codes[site_id], "figures": groups[site_id]}
+                for site_id in scope.site_ids
+                if site_id in figures.groups
+            ],
+            "total": groups[TOTAL],
+        },
+    }

@@ -14,8 +14,8 @@ from wtforms.validators import Optional
 from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
-from tracker.services import exports, reports
-from tracker.web import charts
+from tracker.services import event_reports, exports, reports
+from tracker.web import charts, day_counts, overdoses
 from tracker.web.common import current_actor
 from tracker.web.formats import number
 
@@ -68,6 +68,30 @@ class ReportForm(FlaskForm):
     )
 
 
+def event_headings() -> dict[str, str]:
+    """The headings of the events tables, keyed as the report's figures."""
+    headings = {
+        "events": _("Overdoser"),
+        "doses": _("Doser nalokson gitt av ansatte"),
+        "with_naloxone": _("Med nalokson"),
+        "oxygen": _("Oksygen"),
+        "cpr": _("HLR"),
+        "ambulance": _("Ambulanse"),
+        "referred": _("Henvist totalt"),
+        "handed_out": _("Sprøyter og kanyler utdelt"),
+        "per_hundred": _("Talt retur per 100 utdelt"),
+    }
+    for prefix, choices in (
+        ("place.", overdoses.PLACE_LABELS),
+        ("outcome.", overdoses.OUTCOME_LABELS),
+        ("to.", day_counts.DESTINATION_LABELS),
+        ("", day_counts.RETURN_LABELS),
+        ("", day_counts.GROUP_LABELS),
+    ):
+        headings.update({prefix + c.value: str(c.label) for c in choices})
+    return headings
+
+
 def _nb_int(value: int) -> str:
     """1 234: Norwegian digit grouping with a no-break space."""
     return f"{value:,}".replace(",", "\u00a0")
@@ -117,7 +141,7 @@ def index():
     form.kommune.choices = [("", _("Alle"))] + [
         (number, f"{number} {name}") for number, name in page.municipalities
     ]
-    chart = None
+    chart = events = None
     if page.report is not None:
         trend = page.report.bucket_totals()
         chart = charts.line_chart(
@@ -127,6 +151,13 @@ def index():
             fmt_number=number,
         )
         form.fra.data, form.til.data = page.date_from, page.date_to
+        events = event_reports.events_report(
+            current_actor(),
+            date_from=page.date_from,
+            date_to=page.date_to,
+            sites=page.report.scope.site_codes,
+            municipality=page.report.scope.municipality,
+        )
     return (
         render_template(
             "reports/index.html",
@@ -136,6 +167,8 @@ def index():
             chart=chart,
             error=error,
             categories=CATEGORY_LABELS,
+            events=events,
+            headings=event_headings() if events else {},
         ),
         422 if error else 200,
     )
