@@ -62,7 +62,7 @@ from tracker.extensions import db, limiter
 from tracker.models import ApiToken, Site
 from tracker.models.auth import ROLE_RANK
 from tracker.models.counts import Discrepancy
-from tracker.services import counts, stock, tallies, training, transfers, users
+from tracker.services import counts, overdoses, stock, tallies, training, transfers, users
 from tracker.services.access import Actor
 
 RULES: dict[str, str] = {
@@ -95,6 +95,28 @@ RULES: dict[str, str] = {
     "DELETE tallies.TallyById": "site:staff",
     "GET naloxone.Handouts": "site:staff",
     "POST naloxone.Handouts": "site:staff",
+    # Overdoses, referrals, returns, contacts by group (issue 24): staff at their own sites.
+    "GET overdoses.Events": "site:staff",
+    "POST overdoses.Events": "site:staff",
+    "GET overdoses.EventById": "site:staff",
+    "PATCH overdoses.EventById": "site:staff",
+    "DELETE overdoses.EventById": "site:staff",
+    "GET referrals.Referrals": "site:staff",
+    "POST referrals.Referrals": "site:staff",
+    "GET returns.Returns": "site:staff",
+    "POST returns.Returns": "site:staff",
+    "GET contact_groups.Groups": "site:staff",
+    "POST contact_groups.Groups": "site:staff",
+    "GET reports.Events": "site:lead",
+    "GET web_overdoses.events": "site:staff",
+    "POST web_overdoses.events": "site:staff",
+    "GET web_overdoses.events_here": "authenticated",
+    "GET web_overdoses.edit": "site:staff",
+    "POST web_overdoses.edit": "site:staff",
+    "POST web_overdoses.delete": "site:staff",
+    "GET web_day_counts.counts": "site:staff",
+    "POST web_day_counts.counts": "site:staff",
+    "GET web_day_counts.counts_here": "authenticated",
     "GET audit.AuditEvents": "global:coordinator",
     "GET web_audit.index": "global:coordinator",
     "GET imports.Imports": "global:coordinator",
@@ -305,6 +327,46 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "first_time": True,
             "training_given": True,
         }
+    },
+    "GET overdoses.Events": lambda t: {"query": {"site": t.site.code}},
+    "POST overdoses.Events": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "place": "at_site", "outcome": "unknown"}
+    },
+    "PATCH overdoses.EventById": lambda t: {"json": {"place": "outreach"}},
+    "GET referrals.Referrals": lambda t: {"query": {"site": t.site.code}},
+    "POST referrals.Referrals": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "to": "nav", "count": 1}
+    },
+    "GET returns.Returns": lambda t: {"query": {"site": t.site.code}},
+    "POST returns.Returns": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "kind": "pieces", "count": 3}
+    },
+    "GET contact_groups.Groups": lambda t: {"query": {"site": t.site.code}},
+    "POST contact_groups.Groups": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "women": 1, "men": 2}
+    },
+    "GET reports.Events": lambda t: _report_query(t),
+    "POST web_overdoses.events": lambda t: {
+        "data": {
+            "event_date": _day(),
+            "place": "at_site",
+            "naloxone_doses": "0",
+            "outcome": "unknown",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_overdoses.edit": lambda t: {
+        "data": {
+            "event_date": _day(),
+            "place": "outreach",
+            "naloxone_doses": "0",
+            "outcome": "unknown",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_overdoses.delete": lambda t: {"data": {"form_key": uuid.uuid4().hex}},
+    "POST web_day_counts.counts": lambda t: {
+        "data": {"count_date": _day(), "ref_nav": "1", "form_key": uuid.uuid4().hex}
     },
     "GET audit.AuditEvents": lambda t: {"query": {"site": t.site.code}},
     "GET web_audit.index": lambda t: {"query": {"site": t.site.code}},
@@ -552,6 +614,7 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],
+    "event_id": lambda t: t.ids["overdose"],
     "filename": lambda t: "app.css",
     "user_id": lambda t: t.ids["bystander"],
     "token_id": lambda t: t.ids["bystander_token"],
@@ -702,7 +765,12 @@ class World:
         )
         db.session.add(discrepancy)
         db.session.commit()
+        site.contacts_by_group = True
+        event = overdoses.record(
+            boss, site_code=site.code, event_date=today(), place="at_site", outcome="unknown"
+        )
         return {
+            "overdose": event.id,
             "tally": self.tallies[site.code],
             "bystander": bystander.id,
             "bystander_email": bystander.email,

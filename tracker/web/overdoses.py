@@ -187,7 +187,7 @@ def edit(code: str, event_id: int):
         "version": str(event.version),
     }
     form = event_form(screen, data=data)
-    if event.lot and event.lot.lot_number not in {c[0] for c in form.lot.choices}:
+    if event.lot and event.lot.lot_number not in {c.value for c in form.lot.choices}:
         form.lot.choices.append(SelectChoice(event.lot.lot_number, event.lot.lot_number))
     status = 200
     if form.validate_on_submit():
