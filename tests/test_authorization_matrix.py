@@ -122,6 +122,7 @@ RULES: dict[str, str] = {
     "GET imports.Imports": "global:coordinator",
     "GET reports.Distribution": "site:lead",
     "GET reports.DistributionCsv": "site:lead",
+    "GET reports.Naloxone": "site:lead",
     "GET exports.Summary": "site:lead",
     "GET web_reports.index": "site:lead",
     "GET web_reports.download": "site:lead",
@@ -255,6 +256,8 @@ RULES: dict[str, str] = {
     "GET web_sites.levels": "site:staff",
     "GET web_sites.items": "site:staff",
     "POST web_sites.items": "site:lead",
+    "GET web_sites.opening": "site:staff",
+    "POST web_sites.opening": "site:lead",
     "POST web_sites.levels": "site:lead",
     "GET web_sites.levels_here": "authenticated",
     "GET reorder.Reorder": "site:staff",
@@ -372,6 +375,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET web_audit.index": lambda t: {"query": {"site": t.site.code}},
     "GET reports.Distribution": lambda t: _report_query(t),
     "GET reports.DistributionCsv": lambda t: _report_query(t),
+    "GET reports.Naloxone": lambda t: _report_query(t),
     "GET exports.Summary": lambda t: _report_query(t),
     "GET web_reports.index": lambda t: {"query": _report_page_query(t)},
     "GET web_reports.download": lambda t: {"query": _report_page_query(t)},
@@ -564,6 +568,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "POST web_sites.levels": lambda t: {"data": {"reorder_SPR": "5", "target_SPR": "10"}},
     "POST web_sites.items": lambda t: {"data": {"item": "SPR", "active": "0"}},
+    "POST web_sites.opening": lambda t: {"data": {"day_1": "y", "day_3": "y"}},
     "POST web_catalog.index": lambda t: {
         "data": {
             "code": f"NY{next(_SEQ)}",

@@ -134,6 +134,7 @@ def old_sheet(figures: dict[int, dict[str, int]], sites: list[int]) -> dict:
             [f"group.{g}" for g in GROUPS],
             ["first", "refill"],
             [f"reason.{r}" for r in REASONS],
+            ["training_given"],
         ]
         for i, keys in enumerate(blocks):
             figures_ = [cells[k] for k in keys]

@@ -36,6 +36,7 @@ PRESETS = (
     "last_quarter",
     "this_year",
     "last_year",
+    "last_12_months",
 )
 MAX_YEARS = 10
 # Months per bucket for the kinds that are made of whole months.
@@ -207,6 +208,10 @@ def preset(name: str, on: date) -> Period:
         raise ValidationError(
             _l("Ukjent forhåndsvalgt periode: %(name)s.", name=name), {"preset": [_l("Ukjent.")]}
         )
+    if name == "last_12_months":  # this month and the eleven before it, up to `on`
+        first = containing("month", on).start
+        months_back = first.year * 12 + first.month - 1 - 11
+        return Period(date(months_back // 12, months_back % 12 + 1, 1), on, "custom")
     which, kind = name.split("_", 1)
     current = containing(kind, on)
     return current if which == "this" else previous(current)

@@ -44,12 +44,13 @@ def test_distribution_totals_per_site_category_and_month(client, data):
         "needle": 60,
         "foil": 50,
         "naloxone": 10,
-        "overdose_card": 0,
-        "other": 0,
+        "overdose_card": 0,  # reported: the card is on A's list and A made entries
+        "other": None,  # no item of the category on A's list: never reported
     }
-    assert body["sites"][2]["totals"]["syringe"] == 0
+    assert body["sites"][2]["totals"]["syringe"] is None  # C made no entry: not reported
+    assert body["sites"][2]["contacts"] is None
     assert body["totals"]["syringe"] == 58
-    assert len(body["rows"]) == 3 * 6 * 4  # every site, category and month, zeros included
+    assert len(body["rows"]) == 3 * 6 * 4  # every site, category and month, blanks included
     row = next(
         r
         for r in body["rows"]
@@ -73,7 +74,7 @@ def test_distribution_by_larger_buckets(client, data, by, labels):
         "/reports/distribution", query_string={"from": "2025-01-01", "to": "2025-12-31", "by": by}
     ).get_json()
     assert [b["label"] for b in body["buckets"]] == labels
-    total = sum(r["quantity"] for r in body["rows"] if r["site"] == "OSL-A")
+    total = sum(r["quantity"] or 0 for r in body["rows"] if r["site"] == "OSL-A")
     assert total == 150 + 60 + 50 + 10
 
 
@@ -82,10 +83,12 @@ def test_distribution_by_larger_buckets(client, data, by, labels):
     [
         # Partial months at both ends come from the daily aggregate, whole ones from months.
         ({"from": "2025-05-04", "to": "2025-07-10", "by": "month"}, [0, 0, 10]),
-        ({"from": "2025-05-03", "to": "2025-07-09", "by": "month"}, [40, 0, 0]),
-        ({"from": "2025-04-15", "to": "2025-11-02", "by": "tertial"}, [0, 50, 100]),
+        # June has only naloxone handouts: an entry, so syringes are a reported 0; 1-9 July
+        # has no entry at all: not reported.
+        ({"from": "2025-05-03", "to": "2025-07-09", "by": "month"}, [40, 0, None]),
+        ({"from": "2025-04-15", "to": "2025-11-02", "by": "tertial"}, [None, 50, 100]),
         ({"from": "2025-05-03", "to": "2025-05-03", "by": "quarter"}, [40]),
-        ({"from": "2024-12-31", "to": "2026-01-01", "by": "year"}, [0, 150, 0]),
+        ({"from": "2024-12-31", "to": "2026-01-01", "by": "year"}, [None, 150, None]),
     ],
 )
 def test_distribution_over_partial_months(client, data, query, expected):
@@ -105,7 +108,8 @@ def test_distribution_by_week_and_day(client, data):
     days = api.get("/reports/distribution", query_string={**query, "by": "day"}).get_json()
     assert len(days["buckets"]) == 10
     naloxone = [r["quantity"] for r in days["rows"] if r["category"] == "naloxone"]
-    assert naloxone == [0, 0, 0, 0, 1, 2, 0, 0, 0, 0]
+    # Days without an entry are null; the 3rd (a tally) reports naloxone 0.
+    assert naloxone == [None, None, 0, None, 1, 2, None, None, None, None]
 
 
 def test_distribution_as_csv(client, data):

@@ -29,11 +29,23 @@ PERIODS = {
     "year": (date(2025, 1, 1), date(2025, 12, 31)),
 }
 # Sammendrag per site: syringe, needle, foil, naloxone, overdose card, other, contacts.
+# "Other" is blank: no site has an item of it on its list, so it is never reported.
 SUMMARY = {
-    "month": {"OSL-A": [40, 60, 20, 3, 0, 0, 12], "OSL-B": [8, 0, 0, 0, 3, 0, 6]},
-    "tertial": {"OSL-A": [50, 60, 50, 10, 0, 0, 17], "OSL-B": [8, 0, 0, 3, 3, 0, 6]},
-    "year": {"OSL-A": [150, 60, 50, 10, 0, 0, 26], "OSL-B": [8, 5, 0, 3, 3, 0, 8]},
+    "month": {"OSL-A": [40, 60, 20, 3, 0, None, 12], "OSL-B": [8, 0, 0, 0, 3, None, 6]},
+    "tertial": {"OSL-A": [50, 60, 50, 10, 0, None, 17], "OSL-B": [8, 0, 0, 3, 3, None, 6]},
+    "year": {"OSL-A": [150, 60, 50, 10, 0, None, 26], "OSL-B": [8, 5, 0, 3, 3, None, 8]},
 }
+# Opening days (Monday to Friday) with an entry: A's tally on Saturday 3 May and its
+# handout on Sunday 1 June do not count; B reported 20 May, 1 August and 15 January.
+REPORTED = {
+    "month": ("2 av 22 åpningsdager", "1 av 22 åpningsdager", "0 av 22 åpningsdager"),
+    "tertial": ("4 av 87 åpningsdager", "2 av 87 åpningsdager", "0 av 87 åpningsdager"),
+    "year": ("4 av 261 åpningsdager", "3 av 261 åpningsdager", "0 av 261 åpningsdager"),
+}
+
+
+def plus(x, y):
+    return None if x is None and y is None else (x or 0) + (y or 0)
 
 
 @pytest.fixture
@@ -78,29 +90,32 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
         "Overdosekort",
         "Annet",
         "Kontakter",
+        "Rapportert",
     ]
     rows = values(sheet)
     expected_a, expected_b = SUMMARY[period]["OSL-A"], SUMMARY[period]["OSL-B"]
+    done_a, done_b, done_c = REPORTED[period]
     assert rows == [
-        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a],
-        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b],
-        # The inactive site with no activity still has its row, with zeros.
-        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", 0, 0, 0, 0, 0, 0, 0],
+        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a],
+        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b],
+        # The inactive site without entries still has its row: blank, not reported.
+        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c],
         [
             None,
             None,
             "Totalt",
             None,
             None,
-            *[x + y for x, y in zip(expected_a, expected_b, strict=True)],
+            *[plus(x, y) for x, y in zip(expected_a, expected_b, strict=True)],
+            None,
         ],
     ]
-    for row in sheet.iter_rows(min_row=2, min_col=6):
+    for row in sheet.iter_rows(min_row=2, min_col=6, max_col=12):
         for cell in row:
-            assert type(cell.value) is int
-            assert cell.number_format == "#,##0"
+            assert type(cell.value) is int or cell.value is None
+            assert cell.value is None or cell.number_format == "#,##0"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:L5"
+    assert sheet.auto_filter.ref == "A1:M5"
     assert sheet.column_dimensions["D"].width == 28
 
 
@@ -130,27 +145,27 @@ def test_distribution_sheet_months_as_columns_and_trend_chart(data, tmp_path):
         "Vare SYR",
         "Sprøyter",
         40,
-        0,
+        0,  # June: A's naloxone handouts are entries, so its syringes are a reported 0
         10,
-        0,
+        None,  # August: no entry at A, not reported
         50,
     ]
-    assert rows[("OSL-A", "NAL")][5:] == [3, 7, 0, 0, 10]
-    assert rows[("OSL-B", "CARD")][5:] == [3, 0, 0, 0, 3]
-    assert rows[("OSL-C", "FOIL")][5:] == [0, 0, 0, 0, 0]
-    assert sum(r[9] for r in table) == 50 + 60 + 50 + 10 + 8 + 3 + 3
+    assert rows[("OSL-A", "NAL")][5:] == [3, 7, 0, None, 10]
+    assert rows[("OSL-B", "CARD")][5:] == [3, None, None, 0, 3]
+    assert rows[("OSL-C", "FOIL")][5:] == [None] * 5
+    assert sum(r[9] or 0 for r in table) == 50 + 60 + 50 + 10 + 8 + 3 + 3
     for row in sheet.iter_rows(min_row=2, max_row=16, min_col=6, max_col=10):
         for cell in row:
-            assert type(cell.value) is int
-            assert cell.number_format == "#,##0"
+            assert type(cell.value) is int or cell.value is None
+            assert cell.value is None or cell.number_format == "#,##0"
     # The monthly trend table beside it (after one empty column), and its chart.
     assert sheet.cell(row=2, column=12).value == "Måned"
     trend = [[sheet.cell(row=r, column=c).value for c in range(12, 19)] for r in range(3, 7)]
     assert trend == [
-        ["2025-05", 48, 60, 20, 3, 3, 0],
-        ["2025-06", 0, 0, 0, 7, 0, 0],
-        ["2025-07", 10, 0, 30, 0, 0, 0],
-        ["2025-08", 0, 0, 0, 3, 0, 0],
+        ["2025-05", 48, 60, 20, 3, 3, None],
+        ["2025-06", 0, 0, 0, 7, 0, None],
+        ["2025-07", 10, 0, 30, 0, 0, None],
+        ["2025-08", 0, 0, 0, 3, 0, None],
     ]
     assert len(sheet._charts) == 1
     assert sheet.auto_filter.ref == "A1:J16"
@@ -161,11 +176,12 @@ def test_naloxone_sheet_groups_first_refill_and_reasons(data, tmp_path):
     sheet = export(data.coordinator, "tertial", tmp_path)["Nalokson"]
     rows = values(sheet)
     zeros7 = [0] * 7
+    # The last column: handouts with training given (none in the data).
     assert rows == [
-        ["0301", "OSL-A", 10, 9, 1, 0, 0, 8, 2, 2, 0, 0, 0, 0, 0, 0],
-        ["0301", "OSL-B", 3, 0, 0, 3, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0],
-        ["0301", "OSL-C", 0, 0, 0, 0, 0, 0, 0, *zeros7],
-        [None, "Totalt", 13, 9, 1, 3, 0, 8, 5, 2, 3, 0, 0, 0, 0, 0],
+        ["0301", "OSL-A", 10, 9, 1, 0, 0, 8, 2, 2, 0, 0, 0, 0, 0, 0, 0],
+        ["0301", "OSL-B", 3, 0, 0, 3, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0, 0],
+        ["0301", "OSL-C", 0, 0, 0, 0, 0, 0, 0, *zeros7, 0],
+        [None, "Totalt", 13, 9, 1, 3, 0, 8, 5, 2, 3, 0, 0, 0, 0, 0, 0],
     ]
     assert all(
         c.number_format == "#,##0" for row in sheet.iter_rows(min_row=2, min_col=3) for c in row
@@ -179,9 +195,10 @@ def test_switch_sheet_ratio_per_site_and_month(data, tmp_path):
         ["0301", "OSL-A", "2025-05", 20, 100, 0.2],
         ["0301", "OSL-A", "2025-06", 0, 0, None],
         ["0301", "OSL-A", "2025-07", 30, 10, 3],
-        ["0301", "OSL-A", "2025-08", 0, 0, None],
+        ["0301", "OSL-A", "2025-08", None, None, None],  # no entry: blank
     ]
     assert rows[4] == ["0301", "OSL-B", "2025-05", 0, 8, 0]
+    assert rows[5] == ["0301", "OSL-B", "2025-06", None, None, None]
     assert rows[-1] == [None, "Totalt", None, 50, 118, round(50 / 118, 4)]
     assert len(rows) == 3 * 4 + 1
     assert sheet.cell(row=2, column=6).number_format == "0.00"
@@ -264,10 +281,11 @@ def test_external_use_shows_small_person_counts_as_the_marker_and_hides_compleme
     rows = values(export(data.coordinator, "tertial", tmp_path, external=True)["Nalokson"])
     # A: groups 9/1/0/0 and first/refill 5/5: 1 is "<5"; 9, kits 10 and first 5 go as ":" so
     # that no subtraction from the visible figures gives any of them back.
-    assert rows[0] == ["0301", "OSL-A", ":", ":", "<5", 0, 0, ":", "<5", "<5", 0, 0, 0, 0, 0, 0]
-    assert rows[1] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
+    assert rows[0] == ["0301", "OSL-A", ":", ":", "<5", 0, 0, ":", "<5", "<5", 0, 0, 0, 0, 0, 0, 0]
+    assert rows[1] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
     # The total row is protected too; a value hidden only to protect another is never "<5".
-    assert rows[3] == [None, "Totalt", 13, ":", "<5", "<5", 0, ":", ":", "<5", "<5", 0, 0, 0, 0, 0]
+    total = [None, "Totalt", 13, ":", "<5", "<5", 0, ":", ":", "<5", "<5", 0, 0, 0, 0, 0, 0]
+    assert rows[3] == total
     assert rows[5][:2] == ["<5", "1 til 4 (skjermet lite tall)"]
     assert rows[6][0] == ":"
     training = values(export(data.coordinator, "tertial", tmp_path, external=True)["Opplæring"])
@@ -286,11 +304,11 @@ def test_external_export_of_one_site_suppresses_its_total_row_too(data, tmp_path
         output=tmp_path / "b.xlsx",
     )
     rows = values(load_workbook(result.path)["Nalokson"])
-    assert rows[0] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
-    assert rows[1] == [None, "Totalt", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0]
+    assert rows[0] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
+    assert rows[1] == [None, "Totalt", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
 
 
-def test_an_empty_period_gives_zeros_for_every_site(data, tmp_path):
+def test_an_empty_period_is_blank_for_every_site_not_zero(data, tmp_path):
     result = exports.export_summary(
         Actor(data.coordinator),
         date_from=date(2024, 2, 1),
@@ -300,8 +318,9 @@ def test_an_empty_period_gives_zeros_for_every_site(data, tmp_path):
     book = load_workbook(result.path)
     rows = values(book["Sammendrag"])
     assert [r[2] for r in rows] == ["OSL-A", "OSL-B", "OSL-C", "Totalt"]
-    assert all(v == 0 for r in rows for v in r[5:])
-    assert all(r[5:7] == [0, 0] for r in values(book["Utdeling"]) if r[0])
+    assert all(v is None for r in rows for v in r[5:12])
+    assert [r[12] for r in rows[:3]] == ["0 av 21 åpningsdager"] * 3
+    assert all(r[5:7] == [None, None] for r in values(book["Utdeling"]) if r[0])
 
 
 def test_default_file_goes_under_the_export_dir_with_the_period_in_its_name(

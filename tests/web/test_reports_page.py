@@ -30,7 +30,9 @@ def test_coordinator_sees_totals_trend_and_download(client, data):
     assert '<td class="num">50</td>' in html  # A's syringes in T2
     assert "<svg" in html
     assert "<polyline" in html
-    assert "<script" not in html
+    # The chart is drawn on the server; the one script is the app's own file (no CDN).
+    assert html.count("<script") == 1
+    assert '<script src="/static/reports.js" defer></script>' in html
     assert "01.05.2025–31.08.2025" in html
     assert 'action="/rapporter/sammendrag.xlsx"' in html
     assert 'name="kommune"' in html  # coordinators can pick their municipality
@@ -141,3 +143,76 @@ def test_download_of_a_preset_alone_covers_that_period(client, data):
     chosen = periods.preset("last_tertial", today())
     tertial = f"{chosen.start.year}-T{(chosen.start.month - 1) // 4 + 1}"
     assert f"sammendrag_{tertial}" in response.headers["Content-Disposition"]
+
+
+def test_the_page_shows_completeness_switch_naloxone_and_training(client, data):
+    login(client, data.coordinator)
+    html = client.get("/rapporter/", query_string=T2).get_data(as_text=True)
+    for heading in ("SWITCH", "Nalokson", "Opplæring", "Rapportert"):
+        assert heading in html
+    assert "4 av 87 åpningsdager" in html  # A: entries on four opening days of T2
+    assert "0 av 87 åpningsdager" in html  # C: none
+    assert "mai 2025" in html
+    assert "aug. 2025" in html
+    assert "20,0\u00a0%" in html  # A in May: 20 foil / 100 syringes and needles
+    assert "Påfyll: brukt ved overdose" in html
+    assert "1 av 4" in html  # A held a CPR course for users in one of the four months
+    # C made no entry: its figures are "–" (not reported), never 0.
+    row_c = html.split('<th scope="row">OSL-C')[1].split("</tr>")[0]
+    assert "–" in row_c
+    assert '<td class="num">0</td>' not in row_c
+
+
+def test_the_page_marked_external_protects_small_naloxone_figures(client, data):
+    login(client, data.coordinator)
+    internal = client.get("/rapporter/", query_string=T2).get_data(as_text=True)
+    external = client.get("/rapporter/", query_string={**T2, "ekstern": "y"}).get_data(as_text=True)
+    naloxone = external.split('id="nalokson"')[1].split("</table>")[0]
+    assert "&lt;5" in naloxone
+    assert "&lt;5" not in internal.split('id="nalokson"')[1].split("</table>")[0]
+    assert 'name="ekstern" value="y"' in external  # the download keeps the choice
+
+
+def test_the_first_visit_shows_twelve_months_up_to_the_last_entry(client, data):
+    login(client, data.coordinator)
+    html = client.get("/rapporter/").get_data(as_text=True)
+    # The data ends in November 2025: December 2024 to November 2025, not an empty year.
+    assert "01.12.2024–30.11.2025" in html
+    assert "<polyline" in html
+    assert 'value="custom" selected' in html or 'selected value="custom"' in html
+
+
+def test_preset_ranges_are_given_to_the_script(client, data):
+    import json
+    from html import unescape
+
+    from tracker import periods
+    from tracker.dates import today
+
+    login(client, data.coordinator)
+    html = client.get("/rapporter/", query_string=T2).get_data(as_text=True)
+    raw = html.split('data-presets="')[1].split('"')[0]
+    presets = json.loads(unescape(raw))
+    last = periods.preset("last_month", today())
+    assert presets["last_month"] == [last.start.isoformat(), last.end.isoformat()]
+    script = client.get("/static/reports.js")
+    assert script.status_code == 200
+    assert "data-presets" in script.get_data(as_text=True)
+    script.close()
+
+
+def test_chart_labels_fit_inside_the_drawing():
+    from tracker.web.charts import WIDTH, line_chart
+
+    labels = [f"nov. {2000 + i}" for i in range(12)]
+    svg = str(line_chart(labels, [("A", [50_000] * 6 + [None] + [1] * 5)], "t", fmt_number=str))
+    import re
+
+    for x, anchor, text in re.findall(
+        r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)"[^>]*>([^<]*)</text>', svg
+    ):
+        width = len(text) * 9
+        left = {"middle": float(x) - width / 2, "end": float(x) - width, "start": float(x)}
+        assert left[anchor] >= 0, text
+        assert left[anchor] + width <= WIDTH, text
+    assert svg.count("<polyline") == 2  # the None breaks the line

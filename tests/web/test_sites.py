@@ -71,6 +71,35 @@ def test_a_lead_sets_the_levels_of_their_site_and_staff_only_see_them(client, ap
     assert form_post(client, url, body).status_code == 403
 
 
+def test_a_lead_sets_the_opening_weekdays_on_the_sites_page(client, app):
+    site = make_site("OSL-MO")
+    login(client, make_user("lead", [site]))
+    html = client.get("/steder/OSL-MO/apningsdager").get_data(as_text=True)
+    assert "mandag" in html
+    assert "søndag" in html
+    assert html.count("checked") == 5  # Monday to Friday by default
+    response = form_post(
+        client, "/steder/OSL-MO/apningsdager", {"day_2": "y", "day_4": "y", "day_6": "y"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert site.opening_weekdays == "246"
+    refused = form_post(client, "/steder/OSL-MO/apningsdager", {})  # no day at all
+    assert refused.status_code == 422
+    assert "minst én" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert site.opening_weekdays == "246"
+
+
+def test_staff_see_the_opening_weekdays_without_a_form(client, app):
+    site = make_site("OSL-MO")
+    login(client, make_user("staff", [site]))
+    html = client.get("/steder/OSL-MO/apningsdager").get_data(as_text=True)
+    assert "<li>mandag</li>" in html
+    assert "<li>lørdag</li>" not in html
+    assert 'name="day_1"' not in html
+
+
 def test_a_site_s_operator_is_chosen_on_creation_and_changed_on_its_page(client, app):
     make_municipality("0301")
     login(client, make_user("coordinator", municipality="0301"))

@@ -158,12 +158,26 @@ def test_a_date_in_the_future_is_refused_in_norwegian(client, shop):
     assert entries() == 0
 
 
-def test_an_empty_form_is_refused(client, shop):
+def test_an_all_zero_form_asks_once_and_then_saves_open_nothing_handed_out(client, shop):
     login(client, shop["staff"])
     response = form_post(client, "/steder/OSL-MO/utdeling", {})
+    html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Skriv inn minst ett antall." in response.get_data(as_text=True)
+    assert "Alle antall er 0" in html
+    assert 'name="nothing_handed_out"' in html  # the confirmation appears only now
     assert entries() == 0
+    confirmed = form_post(client, "/steder/OSL-MO/utdeling", {"nothing_handed_out": "y"})
+    assert confirmed.status_code == 302
+    assert entries() == 1
+    entry = db.session.scalar(select(TallyEntry))
+    assert (entry.contacts, entry.lines) == (0, [])
+    assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 0
+
+
+def test_the_confirmation_is_not_shown_on_a_fresh_form(client, shop):
+    login(client, shop["staff"])
+    html = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
+    assert 'name="nothing_handed_out"' not in html
 
 
 def test_contacts_alone_can_be_recorded(client, shop):

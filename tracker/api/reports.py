@@ -11,8 +11,10 @@ from tracker.schemas.reports import (
     DistributionReportOut,
     EventsQuery,
     EventsReportOut,
+    NaloxoneQuery,
+    NaloxoneReportOut,
 )
-from tracker.services import event_reports, reports
+from tracker.services import event_reports, naloxone, reports
 
 blp = make_blueprint(
     "reports", __name__, "/reports", "Distribution reports for site leads and coordinators."
@@ -49,8 +51,35 @@ class Distribution(MethodView):
     @blp.response(200, DistributionReportOut)
     @_document_errors
     def get(self, args):
-        """Totals per site, item category and period bucket; empty buckets are zero."""
-        return _report(args).as_json()
+        """Totals per site, item category and period bucket, completeness and SWITCH ratio.
+
+        A bucket in which a site made no entry is null (not reported), never 0; an entry
+        reports 0 for the categories on the site's item list it left blank."""
+        return reports.distribution_json(
+            actor(),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            by=args["by"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
+        )
+
+
+@blp.route("/naloxone")
+class Naloxone(MethodView):
+    @blp.arguments(NaloxoneQuery, location="query")
+    @blp.response(200, NaloxoneReportOut)
+    @_document_errors
+    def get(self, args):
+        """Naloxone kits by recipient group, first vs refill, refill reasons, training given."""
+        return naloxone.naloxone_report(
+            actor(),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
+            external=args["external"],
+        )
 
 
 @blp.route("/distribution.csv")

@@ -47,7 +47,7 @@ class SiteByCode(MethodView):
     @blp.arguments(SitePatch)
     @blp.response(200, SiteOut)
     def patch(self, body, code):
-        """Change a site's name or kind, or deactivate it."""
+        """Change a site's name or kind, deactivate it; its lead may set its opening weekdays."""
         return sites.update_site(actor(), code, body)
 
 

@@ -82,5 +82,9 @@ class Summary(MethodView):
     def get(self, args):
         """Sessions and participants by type and audience per site, and CPR course months."""
         return training.summary_for(
-            actor(), start=args["date_from"], end=args["date_to"], site=args.get("site")
+            actor(),
+            start=args["date_from"],
+            end=args["date_to"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
         )

@@ -22,6 +22,7 @@ NALOXONE_KEYS = (
     "first",
     "refill",
     *[f"reason.{r}" for r in REASONS],
+    "training_given",  # handouts with training given (people, not kits)
 )
 TRAINING_KEYS = (*AUDIENCES, "participants")
 

@@ -49,18 +49,14 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["active"], 8),
         *[Column(t[f"cat.{c}"], 14, INTEGER) for c in report.categories],
         Column(t["contacts"], 12, INTEGER),
+        Column(t["completeness"], 30),
         *event_sheets.group_columns(data),
     ]
     table = Table(book, t["sheet.summary"], columns)
     groups = event_sheets.group_cells(data)
-    grand = dict.fromkeys(report.categories, 0)
-    grand_contacts = 0
     for site in data.sites:
-        totals = report.site_totals(site.id)
+        totals = report.site_totals(site.id)  # None (blank): nothing reported
         people = report.site_contacts(site.id)
-        for category, quantity in totals.items():
-            grand[category] += quantity
-        grand_contacts += people
         table.append(
             [
                 site.municipality_number,
@@ -70,9 +66,11 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 t["yes"] if site.active else t["no"],
                 *totals.values(),
                 people,
+                completeness_text(t, report.completeness.get(site.id)),
                 *groups.get(site.id, []),
             ]
         )
+    grand = report.totals()
     table.append(
         [
             None,
@@ -81,13 +79,23 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
             None,
             None,
             *grand.values(),
-            grand_contacts,
+            report.total_contacts(),
+            None,
             *groups.get(TOTAL, []),
         ]
     )
     if groups:
         _legend(table, data)
     table.close()
+
+
+def completeness_text(t: dict[str, str], done: Any) -> str:
+    """ "18 av 21 åpningsdager", or months for month-based figures (imported history)."""
+    if done is None:
+        return ""
+    if done.days_with_entry == 0 and done.months_reported:
+        return t["completeness_months"].format(reported=done.months_reported, months=done.months)
+    return t["completeness_text"].format(reported=done.days_reported, opening=done.opening_days)
 
 
 def distribution_sheet(book: Workbook, data: SummaryData) -> None:
@@ -118,10 +126,9 @@ def distribution_sheet(book: Workbook, data: SummaryData) -> None:
     name_key = "name_en" if data.lang == "en" else "name_nb"
     shown = _items_with_data(data, report)
     labels = [b.label for b in report.buckets]
-    per_item = report.per_item
     for site in data.sites:
         for item in shown:
-            quantities = [per_item.get((site.id, item.id, label), 0) for label in labels]
+            quantities = [report.item_value(site.id, item, label) for label in labels]
             table.append(
                 [
                     *_site_cells(site),
@@ -129,7 +136,7 @@ def distribution_sheet(book: Workbook, data: SummaryData) -> None:
                     getattr(item, name_key),
                     t[f"cat.{item.category}"],
                     *quantities,
-                    sum(quantities),
+                    _total(quantities),
                 ],
                 extra=pending.pop(0) if pending else (),
             )
@@ -171,6 +178,7 @@ def naloxone_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["first_time"], 12, INTEGER),
         Column(t["refill"], 10, INTEGER),
         *[Column(t[f"reason.{r}"], 18, INTEGER) for r in REASONS],
+        Column(t["training_given"], 18, INTEGER),
     ]
     table = Table(book, t["sheet.naloxone"], columns)
     site_ids = [site.id for site in data.sites]
@@ -206,26 +214,36 @@ def switch_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["ratio"], 16, RATIO),
     ]
     table = Table(book, t["sheet.switch"], columns)
-    total_foil = total_injecting = 0
+    foils: list[int | None] = []
+    injectings: list[int | None] = []
     for site in data.sites:
         for bucket in report.buckets:
-            foil = report.cells.get((site.id, "foil", bucket.label), 0)
-            injecting = report.cells.get((site.id, "syringe", bucket.label), 0) + report.cells.get(
-                (site.id, "needle", bucket.label), 0
+            foil = report.cell(site.id, "foil", bucket.label)
+            injecting = _total(
+                [report.cell(site.id, c, bucket.label) for c in ("syringe", "needle")]
             )
-            total_foil += foil
-            total_injecting += injecting
+            foils.append(foil)
+            injectings.append(injecting)
             table.append(
                 [*_site_cells(site), bucket.label, foil, injecting, _ratio(foil, injecting)]
             )
+    total_foil, total_injecting = _total(foils), _total(injectings)
     table.append(
         [*_total_cells(t), None, total_foil, total_injecting, _ratio(total_foil, total_injecting)]
     )
     table.close()
 
 
-def _ratio(foil: int, injecting: int) -> float | None:
-    return round(foil / injecting, 4) if injecting else None
+def _total(values: list[int | None]) -> int | None:
+    """The sum of what was reported; blank when nothing was."""
+    reported = [v for v in values if v is not None]
+    return sum(reported) if reported else None
+
+
+def _ratio(foil: int | None, injecting: int | None) -> float | None:
+    if foil is None or not injecting:
+        return None
+    return round(foil / injecting, 4)
 
 
 def training_sheet(book: Workbook, data: SummaryData) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, UTCDateTime, utcnow
 
+DEFAULT_OPENING = "12345"  # ISO weekdays, Monday (1) to Friday (5)
+
 SITE_KINDS = (
     "lavterskel_helsesenter",
     "mo_senter",
@@ -49,5 +51,15 @@ class Site(Base):
     # The daily form asks for contacts by group (women, men, other; first visit, returning).
     contacts_by_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The ISO weekdays (1 Monday .. 7 Sunday) the site is open, as digits in order ("12345"):
+    # completeness counts days with an entry out of these days in a period.
+    opening_weekdays: Mapped[str] = mapped_column(
+        String(7), default=DEFAULT_OPENING, server_default=DEFAULT_OPENING
+    )
 
     municipality: Mapped[Municipality] = relationship(back_populates="sites")
+
+    @property
+    def weekdays(self) -> list[int]:
+        """The opening weekdays as ISO numbers."""
+        return [int(d) for d in self.opening_weekdays]

@@ -52,7 +52,42 @@ class DistributionRowOut(Schema):
     bucket = fields.String()
     date_from = fields.Date(data_key="from", attribute="from")
     date_to = fields.Date(data_key="to", attribute="to")
-    quantity = fields.Integer()
+    quantity = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "null: not reported (no entry at the site in the bucket, or an item "
+            "category the site does not hand out); 0: reported, nothing handed out."
+        },
+    )
+
+
+class CompletenessOut(Schema):
+    days_reported = fields.Integer(metadata={"description": "Opening days with an entry."})
+    opening_days = fields.Integer(
+        metadata={"description": "The site's opening days in the period, up to today."}
+    )
+    days_with_entry = fields.Integer(metadata={"description": "Days with an entry, any weekday."})
+    months_reported = fields.Integer(
+        metadata={"description": "Months with an entry (daily or a month's figure)."}
+    )
+    months = fields.Integer(metadata={"description": "Months in the period, up to today."})
+    percent = fields.Float(allow_none=True)
+
+
+class SwitchMonthOut(Schema):
+    month = fields.String()
+    percent = fields.Float(allow_none=True)
+
+
+class SwitchOut(Schema):
+    percent = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Foil / (syringes + needles) in percent, one decimal; null when "
+            "nothing injecting was handed out or nothing was reported."
+        },
+    )
+    months = fields.List(fields.Nested(SwitchMonthOut))
 
 
 class SiteTotalOut(Schema):
@@ -60,8 +95,11 @@ class SiteTotalOut(Schema):
     name = fields.String()
     municipality = fields.String()
     active = fields.Boolean()
-    contacts = fields.Integer()
-    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    opening_weekdays = fields.List(fields.Integer())
+    contacts = fields.Integer(allow_none=True)
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
+    completeness = fields.Nested(CompletenessOut, allow_none=True)
+    switch = fields.Nested(SwitchOut)
 
 
 class DistributionReportOut(Schema):
@@ -71,8 +109,47 @@ class DistributionReportOut(Schema):
     categories = fields.List(fields.String())
     buckets = fields.List(fields.Nested(BucketOut))
     sites = fields.List(fields.Nested(SiteTotalOut))
-    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
+    switch_percent = fields.Float(allow_none=True)
     rows = fields.List(fields.Nested(DistributionRowOut))
+
+
+class NaloxoneQuery(ReportQuery):
+    external = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "For use outside the service: figures 1..threshold-1 show as '<5' "
+            "and further cells as ':' wherever they could be worked out (as in the workbook)."
+        },
+    )
+
+
+FIGURE = fields.Raw(
+    metadata={"description": "A whole number, or '<5' / ':' when protected (external=true)."}
+)
+
+
+class NaloxoneSiteOut(Schema):
+    site = fields.String()
+    name = fields.String()
+    municipality = fields.String()
+    figures = fields.Dict(
+        keys=fields.String(),
+        values=FIGURE,
+        metadata={
+            "description": "kits, group.<recipient group>, first, refill, reason.<refill "
+            "reason> (kits), training_given (handouts with training given)."
+        },
+    )
+
+
+class NaloxoneReportOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    external = fields.Boolean()
+    threshold = fields.Integer(allow_none=True)
+    sites = fields.List(fields.Nested(NaloxoneSiteOut))
+    totals = fields.Dict(keys=fields.String(), values=FIGURE)
 
 
 class EventsQuery(ReportQuery):
@@ -83,11 +160,6 @@ class EventsQuery(ReportQuery):
             "1 to 4 shows '<5', cells that would give one away show ':'."
         },
     )
-
-
-FIGURE = fields.Raw(
-    metadata={"description": "A count; in an external report also '<5' or ':' (hidden)."}
-)
 
 
 class EventRowOut(Schema):

@@ -18,11 +18,22 @@ class SiteIn(InSchema):
     )
 
 
+WEEKDAYS = fields.List(
+    fields.Integer(strict=True, validate=validate.Range(1, 7)),
+    validate=validate.Length(1, 7),
+    metadata={
+        "description": "ISO weekdays the site is open, 1 Monday .. 7 Sunday (default [1,2,3,4,5]); "
+        "a site lead may change this alone."
+    },
+)
+
+
 class SitePatch(InSchema):
     name = free_text(200)
     kind = fields.String(validate=validate.OneOf(SITE_KINDS))
     operator = fields.String(validate=validate.OneOf(SITE_OPERATORS))
     active = fields.Boolean()
+    opening_weekdays = WEEKDAYS
     contacts_by_group = fields.Boolean(
         metadata={"description": "Whether the daily form asks for contacts by group."}
     )
@@ -41,6 +52,7 @@ class SiteOut(Schema):
     kind = fields.String()
     operator = fields.String()
     active = fields.Boolean()
+    opening_weekdays = fields.List(fields.Integer(), attribute="weekdays")
     contacts_by_group = fields.Boolean()
 
 

@@ -103,9 +103,16 @@ class SiteCertificationsOut(Schema):
 
 
 class SummaryQuery(QuerySchema):
+    """The report filters: period, site (repeat for several) and municipality."""
+
     date_from = fields.Date(data_key="from", required=True)
     date_to = fields.Date(data_key="to", required=True)
-    site = fields.String(validate=CODE)
+    site = fields.List(
+        fields.String(validate=CODE),
+        load_default=list,
+        metadata={"description": "Site code; repeat for several. Default: every site you see."},
+    )
+    municipality = fields.String(validate=validate.Regexp(r"^[0-9]{4}$"))
 
 
 class TypeSummaryOut(Schema):
@@ -120,4 +127,7 @@ class SiteTrainingOut(Schema):
     site = fields.String(attribute="site_code")
     types = fields.Function(lambda s: TypeSummaryOut(many=True).dump(list(s.by_type.values())))
     cpr_course_months = fields.Dict(keys=fields.String(), values=fields.Boolean())
-    months_with_cpr_course = fields.Integer()
+    months_with_cpr_course = fields.Integer(
+        metadata={"description": "Months with a CPR course for users (pwud participants)."}
+    )
+    months = fields.Integer(metadata={"description": "Months in the period."})

@@ -24,10 +24,11 @@ from tracker.dates import OSLO, today
 from tracker.errors import ValidationError
 from tracker.exports import summary as workbook
 from tracker.extensions import db
-from tracker.models import Lot, Membership, NaloxoneHandout, SiteItem, StockBalance, User
+from tracker.models import Lot, Membership, SiteItem, StockBalance, User
 from tracker.models.training import Certification, TrainingSession
 from tracker.services import event_reports, reports, users
 from tracker.services.access import Actor
+from tracker.services.naloxone import naloxone_figures, suppression_threshold
 from tracker.services.stock import usage_per_day
 
 LANGS = ("nb", "en")
@@ -61,39 +62,6 @@ def app_version() -> str:
         return metadata.version("tracker")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
         return "unknown"
-
-
-def naloxone_figures(scope: reports.Scope) -> dict[int, dict[str, int]]:
-    """Kits per site by recipient group, first vs refill, and refill reason (one query)."""
-    rows = db.session.execute(
-        select(
-            NaloxoneHandout.site_id,
-            NaloxoneHandout.recipient_group,
-            NaloxoneHandout.first_time,
-            NaloxoneHandout.refill_reason,
-            func.sum(NaloxoneHandout.quantity),
-        )
-        .where(
-            NaloxoneHandout.site_id.in_(scope.site_ids),
-            NaloxoneHandout.handed_out_on >= scope.start,
-            NaloxoneHandout.handed_out_on <= scope.end,
-        )
-        .group_by(
-            NaloxoneHandout.site_id,
-            NaloxoneHandout.recipient_group,
-            NaloxoneHandout.first_time,
-            NaloxoneHandout.refill_reason,
-        )
-    )
-    result: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for site_id, group, first, reason, kits in rows:
-        figures = result[site_id]
-        figures["kits"] += int(kits)
-        figures[f"group.{group}"] += int(kits)
-        figures["first" if first else "refill"] += int(kits)
-        if not first:
-            figures[f"reason.{reason or 'unknown'}"] += int(kits)
-    return {site: dict(f) for site, f in result.items()}
 
 
 def training_figures(scope: reports.Scope) -> dict[tuple[int, str], dict[str, int]]:
@@ -256,7 +224,7 @@ def gather(
         start=scope.start,
         end=scope.end,
         external=external,
-        threshold=int(current_app.config.get("SUPPRESSION_THRESHOLD", 5)),
+        threshold=suppression_threshold(),
         generated_at=datetime.now(OSLO).replace(tzinfo=None, microsecond=0),
         generated_by=f"{actor.user.name} <{actor.user.email}>",
         app_version=app_version(),

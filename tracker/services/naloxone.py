@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, ValidationError
+from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
 from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, ledger, stock
+from tracker.services import audit, catalog, ledger, reports, stock
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -230,3 +235,76 @@ def handout_screen(
         handouts=handouts,
         receipt=receipt,
     )
+
+
+def suppression_threshold() -> int:
+    """Person-level figures from 1 to this minus 1 are hidden in external outputs."""
+    return int(current_app.config.get("SUPPRESSION_THRESHOLD", 5))
+
+
+def naloxone_figures(scope: reports.Scope) -> dict[int, dict[str, int]]:
+    """Kits per site by recipient group, first vs refill, and refill reason, and the number
+    of handouts with training given (one query)."""
+    h = NaloxoneHandout
+    rows = db.session.execute(
+        select(
+            h.site_id,
+            h.recipient_group,
+            h.first_time,
+            h.refill_reason,
+            h.training_given,
+            func.sum(h.quantity),
+            func.count(h.id),
+        )
+        .where(
+            h.site_id.in_(scope.site_ids),
+            h.handed_out_on >= scope.start,
+            h.handed_out_on <= scope.end,
+        )
+        .group_by(h.site_id, h.recipient_group, h.first_time, h.refill_reason, h.training_given)
+    )
+    result: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for site_id, group, first, reason, trained, kits, handouts in rows:
+        figures = result[site_id]
+        figures["kits"] += int(kits)
+        figures[f"group.{group}"] += int(kits)
+        figures["first" if first else "refill"] += int(kits)
+        if not first:
+            figures[f"reason.{reason or 'unknown'}"] += int(kits)
+        if trained:
+            figures["training_given"] += int(handouts)
+    return {site: dict(f) for site, f in result.items()}
+
+
+def naloxone_report(
+    actor: Actor,
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    sites: Iterable[str] = (),
+    municipality: str | None = None,
+    external: bool = False,
+) -> dict[str, Any]:
+    """GET /reports/naloxone: the workbook's naloxone table per site and in total; with
+    `external` its small figures are protected exactly as in the external workbook."""
+    scope = reports.resolve_scope(
+        actor, date_from=date_from, date_to=date_to, sites=sites, municipality=municipality
+    )
+    threshold = suppression_threshold()
+    shown = naloxone_table(naloxone_figures(scope), scope.site_ids, external, threshold)
+    return {
+        "date_from": scope.start,
+        "date_to": scope.end,
+        "external": external,
+        "threshold": threshold if external else None,
+        "sites": [
+            {
+                "site": s.code,
+                "name": s.name,
+                "municipality": s.municipality_number,
+                "figures": shown[s.id],
+            }
+            for s in scope.sites
+        ],
+        "totals": shown[TOTAL],
+    }

@@ -27,7 +27,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from tracker import periods
+from tracker import dates, periods
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import (
@@ -40,7 +40,9 @@ from tracker.models import (
 )
 from tracker.models.auth import ROLE_RANK
 from tracker.models.catalog import CATEGORIES
+from tracker.services import completeness
 from tracker.services.access import Actor, can, strongest_role, visible_sites
+from tracker.services.completeness import Completeness, percent
 
 REPORT_ROLE = "lead"
 ORDINAL_JD = 1721424.5  # julianday() of the day before date(1, 1, 1), whose ordinal is 1
@@ -57,6 +59,11 @@ class SiteInfo:
     active: bool
     municipality_number: str
     municipality_name: str
+    opening_weekdays: str = "12345"  # ISO weekday digits (models/sites.py)
+
+    @property
+    def weekdays(self) -> list[int]:
+        return [int(d) for d in self.opening_weekdays]
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ def _site_info(site: Site, municipality: Municipality) -> SiteInfo:
         site.active,
         municipality.number,
         municipality.name,
+        site.opening_weekdays,
     )
 
 
@@ -332,9 +340,23 @@ def contacts(scope: Scope, by: str) -> dict[tuple[int, int], int]:
     return {(s, _index(by, b)): int(q) for s, b, q in rows}
 
 
+Quantity = int | None  # None: not reported (no entry in the bucket, or off the site's list)
+
+
+def _sum(values: Iterable[Quantity]) -> Quantity:
+    """The sum of the reported values; None when none of them was reported."""
+    reported = [v for v in values if v is not None]
+    return sum(reported) if reported else None
+
+
 @dataclass
 class DistributionReport:
-    """Totals per site, item category and bucket; every combination present, zeros included."""
+    """Totals per site, item category and bucket; a bucket without an entry is None (blank).
+
+    `cells` and `per_item` hold what was handed out (non-zero only); `reported` says which
+    buckets of a site had an entry, and `off` which items a site has turned off: `cell()` and
+    `item_value()` combine them into a quantity, a reported 0, or None.
+    """
 
     scope: Scope
     by: str
@@ -345,6 +367,43 @@ class DistributionReport:
     contacts: dict[tuple[int, str], int]
     per_item: dict[tuple[int, int, str], int] = field(default_factory=dict)
     items: list[ItemInfo] = field(default_factory=list)
+    reported: dict[int, set[str]] = field(default_factory=dict)  # site id -> bucket labels
+    off: dict[int, set[int]] = field(default_factory=dict)  # site id -> item ids turned off
+    completeness: dict[int, Completeness] = field(default_factory=dict)
+    listed: dict[int, set[str]] = field(init=False)  # site id -> categories on its list
+
+    def __post_init__(self) -> None:
+        self.listed = {
+            s: {i.category for i in self.items if self.on_list(s, i)} for s in self.scope.site_ids
+        }
+
+    def on_list(self, site_id: int, item: ItemInfo) -> bool:
+        return item.active and item.id not in self.off.get(site_id, set())
+
+    def item_value(self, site_id: int, item: ItemInfo, label: str) -> Quantity:
+        """Handed out; 0 when the bucket has an entry and the item is on the site's list."""
+        quantity = self.per_item.get((site_id, item.id, label))
+        if quantity:
+            return quantity
+        if label in self.reported.get(site_id, ()) and self.on_list(site_id, item):
+            return 0
+        return None
+
+    def cell(self, site_id: int, category: str, label: str) -> Quantity:
+        """A category's quantity; 0 when reported with an item of it on the list, else None."""
+        quantity = self.cells.get((site_id, category, label))
+        if quantity:
+            return quantity
+        if label in self.reported.get(site_id, ()) and category in self.listed.get(site_id, ()):
+            return 0
+        return None
+
+    def contacts_cell(self, site_id: int, label: str) -> Quantity:
+        """Contacts; 0 when the bucket has an entry, None (not reported) when it has none."""
+        value = self.contacts.get((site_id, label))
+        if label in self.reported.get(site_id, ()):
+            return value or 0
+        return value or None
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per site, category and bucket (the JSON and CSV shape)."""
@@ -361,66 +420,88 @@ class DistributionReport:
                             "bucket": bucket.label,
                             "from": bucket.start,
                             "to": bucket.end,
-                            "quantity": self.cells.get((site.id, category, bucket.label), 0),
+                            "quantity": self.cell(site.id, category, bucket.label),
                         }
                     )
         return result
 
-    def as_json(self) -> dict[str, Any]:
-        """The shape of GET /reports/distribution."""
+    def site_json(self, site: SiteInfo, monthly: DistributionReport) -> dict[str, Any]:
+        done = self.completeness.get(site.id)
+        return {
+            "site": site.code,
+            "name": site.name,
+            "municipality": site.municipality_number,
+            "active": site.active,
+            "opening_weekdays": site.weekdays,
+            "contacts": self.site_contacts(site.id),
+            "totals": self.site_totals(site.id),
+            "completeness": done.as_json() if done else None,
+            "switch": {
+                "percent": self.switch_percent(site.id),
+                "months": [
+                    {"month": b.label, "percent": monthly.switch_percent(site.id, b.label)}
+                    for b in monthly.buckets
+                ],
+            },
+        }
+
+    def as_json(self, monthly: DistributionReport | None = None) -> dict[str, Any]:
+        """The shape of GET /reports/distribution (`monthly`: the same scope by month)."""
+        monthly = monthly or self
         return {
             "date_from": self.scope.start,
             "date_to": self.scope.end,
             "by": self.by,
             "categories": list(self.categories),
             "buckets": self.buckets,
-            "sites": [
-                {
-                    "site": s.code,
-                    "name": s.name,
-                    "municipality": s.municipality_number,
-                    "active": s.active,
-                    "contacts": self.site_contacts(s.id),
-                    "totals": self.site_totals(s.id),
-                }
-                for s in self.scope.sites
-            ],
+            "sites": [self.site_json(s, monthly) for s in self.scope.sites],
             "totals": self.totals(),
+            "switch_percent": self.switch_percent(None),
             "rows": self.rows(),
         }
 
-    def site_totals(self, site_id: int) -> dict[str, int]:
+    def site_totals(self, site_id: int) -> dict[str, Quantity]:
         return {
-            c: sum(self.cells.get((site_id, c, b.label), 0) for b in self.buckets)
-            for c in self.categories
+            c: _sum(self.cell(site_id, c, b.label) for b in self.buckets) for c in self.categories
         }
 
-    def site_contacts(self, site_id: int) -> int:
-        return sum(self.contacts.get((site_id, b.label), 0) for b in self.buckets)
+    def site_contacts(self, site_id: int) -> Quantity:
+        return _sum(self.contacts_cell(site_id, b.label) for b in self.buckets)
+
+    def switch_percent(self, site_id: int | None, label: str | None = None) -> float | None:
+        """Foil / (syringes + needles) in percent, one decimal, for a site (None: every site)
+        and a bucket (None: the whole period); None when nothing injecting was reported."""
+        site_ids = [site_id] if site_id is not None else self.scope.site_ids
+        labels = [label] if label is not None else [b.label for b in self.buckets]
+        foil = _sum(self.cell(s, "foil", x) for s in site_ids for x in labels)
+        injecting = _sum(
+            self.cell(s, c, x) for s in site_ids for x in labels for c in ("syringe", "needle")
+        )
+        if foil is None or injecting is None:
+            return None
+        return percent(foil, injecting)
 
     def bucket_totals(self) -> list[dict[str, Any]]:
         """Per bucket, the total of each category over all sites (the trend chart's data)."""
-        totals: dict[tuple[str, str], int] = defaultdict(int)
-        for (_, category, label), quantity in self.cells.items():
-            totals[(category, label)] += quantity
         return [
             {
                 "bucket": b.label,
                 "from": b.start,
                 "to": b.end,
-                **{c: totals.get((c, b.label), 0) for c in self.categories},
+                **{
+                    c: _sum(self.cell(s, c, b.label) for s in self.scope.site_ids)
+                    for c in self.categories
+                },
             }
             for b in self.buckets
         ]
 
-    def total_contacts(self) -> int:
-        return sum(self.contacts.values())
+    def total_contacts(self) -> Quantity:
+        return _sum(self.site_contacts(s) for s in self.scope.site_ids)
 
-    def totals(self) -> dict[str, int]:
-        result = dict.fromkeys(self.categories, 0)
-        for (_, category, _label), quantity in self.cells.items():
-            result[category] += quantity
-        return result
+    def totals(self) -> dict[str, Quantity]:
+        per_site = [self.site_totals(s) for s in self.scope.site_ids]
+        return {c: _sum(t[c] for t in per_site) for c in self.categories}
 
 
 def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
@@ -445,20 +526,31 @@ def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
         cells[(site_id, category_of[item_id], label)] += quantity
         per_item[(site_id, item_id, label)] = quantity
     people = {(s, label_of[i]): q for (s, i), q in contacts(scope, by).items()}
+    entries = completeness.entry_days(scope.site_ids, scope.start, scope.end)
+    reported = {
+        site_id: {label_of[periods.bucket_index(by, day)] for day, _ in days}
+        for site_id, days in entries.items()
+    }
+    on = dates.today()
+    done = {
+        s.id: completeness.completeness(
+            entries.get(s.id, set()), s.weekdays, scope.start, scope.end, on
+        )
+        for s in scope.sites
+    }
     return DistributionReport(
-        scope, by, buckets, CATEGORIES, dict(cells), people, per_item, catalogue
+        scope,
+        by,
+        buckets,
+        CATEGORIES,
+        dict(cells),
+        people,
+        per_item,
+        catalogue,
+        reported,
+        completeness.off_items(scope.site_ids),
+        done,
     )
-
-
-@dataclass
-class ReportPage:
-    """What the Reports page shows: the filter choices, and the report once asked for."""
-
-    sites: list[SiteInfo]
-    municipalities: list[tuple[str, str]]
-    date_from: date
-    date_to: date
-    report: DistributionReport | None = None
 
 
 def reportable_sites(actor: Actor) -> list[SiteInfo]:
@@ -470,53 +562,6 @@ def reportable_sites(actor: Actor) -> list[SiteInfo]:
         for s, m in _sites_with_municipality(Site.id.in_(visible))
         if can(actor, s, REPORT_ROLE)
     ]
-
-
-def report_page(
-    actor: Actor,
-    *,
-    preset: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    by: str = "month",
-    site: str | None = None,
-    municipality: str | None = None,
-    on: date,
-    run: bool = True,
-) -> ReportPage:
-    """The Reports page: choices for the filters, a preset or custom period, and the report."""
-    sites = reportable_sites(actor)
-    if not sites:
-        raise Forbidden(_l("Du er ikke stedsleder eller koordinator for noe sted."))
-    places: dict[str, str] = {}
-    if actor.is_coordinator:
-        by_place: dict[str, list[SiteInfo]] = defaultdict(list)
-        for info in sites:
-            by_place[info.municipality_number].append(info)
-        places = {
-            number: infos[0].municipality_name
-            for number, infos in by_place.items()
-            if actor.is_admin
-            or actor.user.municipality is None
-            or actor.user.municipality.number == number
-        }
-    if preset and preset != "custom":
-        chosen = periods.preset(preset, on)
-        date_from, date_to = chosen.start, chosen.end
-    default = periods.preset("this_month", on)
-    page = ReportPage(
-        sites, sorted(places.items()), date_from or default.start, date_to or default.end
-    )
-    if run:
-        scope = resolve_scope(
-            actor,
-            date_from=date_from,
-            date_to=date_to,
-            sites=[site] if site else [],
-            municipality=municipality,
-        )
-        page.report = build_distribution(scope, by)
-    return page
 
 
 def distribution_report(
@@ -533,3 +578,20 @@ def distribution_report(
         actor, date_from=date_from, date_to=date_to, sites=sites, municipality=municipality
     )
     return build_distribution(scope, by)
+
+
+def distribution_json(
+    actor: Actor,
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    by: str = "month",
+    sites: Iterable[str] = (),
+    municipality: str | None = None,
+) -> dict[str, Any]:
+    """GET /reports/distribution: the report, with the SWITCH ratio per month besides."""
+    report = distribution_report(
+        actor, date_from=date_from, date_to=date_to, by=by, sites=sites, municipality=municipality
+    )
+    monthly = report if by == "month" else build_distribution(report.scope, "month")
+    return report.as_json(monthly)

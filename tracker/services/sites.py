@@ -24,6 +24,7 @@ def snapshot(site: Site) -> dict[str, Any]:
         "kind": site.kind,
         "operator": site.operator,
         "active": site.active,
+        "opening_weekdays": site.weekdays,
         "contacts_by_group": site.contacts_by_group,
     }
 
@@ -105,17 +106,36 @@ def create_site(
     return site
 
 
+def opening_digits(weekdays: list[int]) -> str:
+    """ISO weekdays (1 Monday .. 7 Sunday, each once, at least one) as stored: "12345"."""
+    if not weekdays or any(not isinstance(d, int) or not 1 <= d <= 7 for d in weekdays):
+        raise ValidationError(
+            _l("Åpningsdager er ukedager fra 1 (mandag) til 7 (søndag), minst én."),
+            {"opening_weekdays": [_l("Bruk ukedager fra 1 til 7, minst én.")]},
+        )
+    if len(set(weekdays)) != len(weekdays):
+        raise ValidationError(
+            _l("Hver åpningsdag kan bare stå én gang."),
+            {"opening_weekdays": [_l("En ukedag står flere ganger.")]},
+        )
+    return "".join(str(d) for d in sorted(weekdays))
+
+
 @service
 def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
     """Rename, re-kind, change the operator or (de)activate a site; racing changes apply one
-    after another."""
+    after another. Opening weekdays alone are the site lead's to change; the rest is the
+    coordinator's."""
     site = get_site(code, lock=True)
-    require_site(actor, site, "coordinator")
+    lead_only = bool(changes) and set(changes) <= {"opening_weekdays"}
+    require_site(actor, site, "lead" if lead_only else "coordinator")
     before = snapshot(site)
     if "kind" in changes:
         _check_kind(changes["kind"])
     if "operator" in changes:
         _check_operator(changes["operator"])
+    if "opening_weekdays" in changes:
+        site.opening_weekdays = opening_digits(changes["opening_weekdays"])
     for name in ("name", "kind", "operator", "active", "contacts_by_group"):
         if name in changes:
             setattr(site, name, changes[name])

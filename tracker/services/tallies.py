@@ -221,12 +221,9 @@ def create_tally(
         check_entry_date(entry_date)
         _check_contacts(contacts)
         check_free_text("note", note)
+        # Every line 0 and no contacts is kept: "open, nothing handed out" is a reported 0,
+        # unlike a day without an entry (the web form asks once before sending it).
         resolved = _resolve_lines(site.id, entry_date, lines)
-        if not resolved and contacts == 0:
-            raise ValidationError(
-                _l("Ingenting å lagre: alle antall og kontakter er 0."),
-                {"lines": [_l("Alt er 0.")]},
-            )
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
     remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows

@@ -23,6 +23,7 @@ from tracker.extensions import db
 from tracker.models import (
     Certification,
     Membership,
+    Municipality,
     Site,
     TrainingAttendee,
     TrainingSession,
@@ -356,6 +357,11 @@ class SiteTraining:
     def months_with_cpr_course(self) -> int:
         return sum(self.cpr_course_months.values())
 
+    @property
+    def months(self) -> int:
+        """Months the period touches: "CPR course in 3 of 4 months"."""
+        return len(self.cpr_course_months)
+
 
 def _months(start: date, end: date) -> list[str]:
     out, year, month = [], start.year, start.month
@@ -426,11 +432,32 @@ def _check_period(start: date, end: date) -> None:
 
 
 def summary_for(
-    actor: Actor, *, start: date, end: date, site: str | None = None
+    actor: Actor,
+    *,
+    start: date,
+    end: date,
+    sites: Sequence[str] = (),
+    municipality: str | None = None,
 ) -> list[SiteTraining]:
-    """training_summary over one site or every site the actor can see."""
+    """training_summary over the named sites, a municipality's sites, or every site the actor
+    can see (the report filters; a named site the actor cannot see is refused)."""
     _check_period(start, end)
-    site_ids = [require_site(actor, get_site(site)).id] if site else visible_site_ids(actor)
+    if sites:
+        site_ids = [require_site(actor, get_site(code)).id for code in dict.fromkeys(sites)]
+    else:
+        site_ids = visible_site_ids(actor)
+    if municipality:
+        place = db.session.scalar(select(Municipality).where(Municipality.number == municipality))
+        if place is None:
+            raise NotFound(
+                _l("Det finnes ingen kommune med nummer %(number)s.", number=municipality),
+                {"municipality": [_l("Ukjent kommune.")]},
+            )
+        site_ids = list(
+            db.session.scalars(
+                select(Site.id).where(Site.id.in_(site_ids), Site.municipality_id == place.id)
+            )
+        )
     return training_summary(site_ids, start, end)
 
 

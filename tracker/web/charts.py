@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 WIDTH, HEIGHT = 480, 240
 LEFT, RIGHT, TOP, BOTTOM = 52, 10, 12, 44
+CHAR = 9  # about the width of one character at font-size 15, for the margins
 
 
 def _nice_max(value: int) -> int:
@@ -24,9 +25,21 @@ def _nice_max(value: int) -> int:
         step *= 10
 
 
+def _segments(values: Sequence[int | None]) -> list[list[tuple[int, int]]]:
+    """Runs of (index, value) without a gap: a None (not reported) breaks the line."""
+    runs: list[list[tuple[int, int]]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append((i, v))
+    return [run for run in runs if run]
+
+
 def line_chart(
     labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[int]]],
+    series: Sequence[tuple[str, Sequence[int | None]]],
     title: str,
     fmt_number=str,  # type: ignore[no-untyped-def]
     axis_label: str = "",
@@ -36,12 +49,16 @@ def line_chart(
     Used by the stock page (weeks) and the reports page (any period bucket); the numbers
     also stay in a table beside it.
     """
-    top = _nice_max(max((max(values) for _, values in series), default=0))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    top = _nice_max(max((v for _, values in series for v in values if v is not None), default=0))
+    widest = max((len(label) for label in labels), default=0) * CHAR
+    # Room for the y axis' numbers, and half a bucket label at each end: nothing is clipped.
+    left = max(LEFT, len(fmt_number(top)) * CHAR + 12, widest // 2 + 4)
+    right = max(RIGHT, widest // 2 + 4)
+    plot_w, plot_h = WIDTH - left - right, HEIGHT - TOP - BOTTOM
     count = max(len(labels) - 1, 1)
 
     def x(i: int) -> float:
-        return LEFT + plot_w * i / count
+        return left + plot_w * i / count
 
     def y(v: int) -> float:
         return TOP + plot_h * (1 - v / top)
@@ -54,12 +71,13 @@ def line_chart(
     for fraction in (0, 0.5, 1):
         value = round(top * fraction)
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'<line x1="{left}" x2="{WIDTH - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#ccc" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="15" '
+            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="15" '
             f'fill="#333">{escape(fmt_number(value))}</text>'
         )
-    every = max(1, -(-len(labels) // 8))  # at most about eight labels fit
+    fit = max(1, plot_w // (widest + CHAR) + 1) if widest else 8
+    every = max(1, -(-len(labels) // fit))  # as many labels as fit side by side
     for i, label in enumerate(labels):
         if (len(labels) - 1 - i) % every == 0:  # always label the latest bucket
             parts.append(
@@ -68,16 +86,24 @@ def line_chart(
             )
     if axis_label:
         parts.append(
-            f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
+            f'<text x="{left + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
             f'font-size="15" fill="#333">{escape(axis_label)}</text>'
         )
     for n, (label, values) in enumerate(series):
         colour = COLOURS[n % len(COLOURS)]
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
-        parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{points}">'
-            f"<title>{escape(label)}</title></polyline>"
-        )
+        for run in _segments(values):
+            points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
+            if len(run) == 1:  # a lone reported bucket: a dot, not an invisible line
+                i, v = run[0]
+                parts.append(
+                    f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
+                    f"<title>{escape(label)}</title></circle>"
+                )
+                continue
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{points}">'
+                f"<title>{escape(label)}</title></polyline>"
+            )
         lx = 8 + (n % 2) * (WIDTH // 2)
         ly = HEIGHT + 16 + 24 * (n // 2)
         parts.append(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.dates import OSLO
@@ -55,6 +57,26 @@ def clock(value: datetime | None) -> str:
     return value.astimezone(OSLO).strftime("%H:%M") if value else ""
 
 
+def percent(value: float | None) -> str:
+    """12,5 % (one decimal, the page language's comma); – when there is no figure."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0.0") + "\u00a0%"
+
+
+def period_label(bucket: Any) -> str:
+    """A report bucket as people read it: "nov. 2026" (babel's month abbreviation in the
+    page language), "uke 47 2026"; tertials, quarters, years and days as their short name."""
+    if bucket.kind == "month":
+        return format_date(bucket.start, "MMM y")
+    if bucket.kind == "week":
+        year, week, _weekday = bucket.start.isocalendar()
+        return _("uke %(week)s %(year)s", week=week, year=year)
+    if bucket.kind == "day":
+        return day(bucket.start)
+    return str(bucket.label)
+
+
 def category(code: str) -> str:
     return str(CATEGORY_LABELS.get(code, code))
 
@@ -77,5 +99,7 @@ def init_app(app: Flask) -> None:
         clock=clock,
         category=category,
         item_name=item_name,
+        period_label=period_label,
+        percent=percent,
     )
     app.jinja_env.globals["format_datetime"] = format_datetime

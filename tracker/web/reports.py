@@ -14,14 +14,15 @@ from wtforms.validators import Optional
 from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
-from tracker.services import event_reports, exports, reports
+from tracker.services import event_reports, exports, report_page
 from tracker.web import charts, day_counts, overdoses
 from tracker.web.common import current_actor
-from tracker.web.formats import number
+from tracker.web.formats import number, period_label
 
 bp = Blueprint("web_reports", __name__, url_prefix="/rapporter")
 
 PRESETS = [
+    SelectChoice("last_12_months", _l("Siste 12 måneder")),
     SelectChoice("this_month", _l("Denne måneden")),
     SelectChoice("last_month", _l("Forrige måned")),
     SelectChoice("this_tertial", _l("Dette tertialet")),
@@ -48,13 +49,39 @@ CATEGORY_LABELS = {
 }
 
 
+GROUP_LABELS = {
+    "kits": _l("Sett totalt"),
+    "group.pwud": _l("Brukere"),
+    "group.relative": _l("Pårørende"),
+    "group.staff": _l("Ansatte"),
+    "group.other": _l("Andre"),
+    "first": _l("Første gang"),
+    "refill": _l("Påfyll"),
+    "reason.used_on_overdose": _l("Påfyll: brukt ved overdose"),
+    "reason.lost": _l("Påfyll: mistet"),
+    "reason.stolen": _l("Påfyll: stjålet"),
+    "reason.confiscated": _l("Påfyll: beslaglagt"),
+    "reason.expired": _l("Påfyll: utløpt"),
+    "reason.other": _l("Påfyll: annet"),
+    "reason.unknown": _l("Påfyll: ukjent"),
+    "training_given": _l("Opplæring gitt (utleveringer)"),
+}
+TRAINING_LABELS = {
+    "cpr": _l("HLR"),
+    "first_aid": _l("Førstehjelp"),
+    "naloxone": _l("Nalokson"),
+    "smoking_technique": _l("Røyketeknikk (SWITCH)"),
+    "overdose_conversation": _l("Overdosesamtale"),
+}
+
+
 class ReportForm(FlaskForm):
     """The filters; a GET form (it only reads), so without a CSRF token."""
 
     class Meta:
         csrf = False
 
-    periode = SelectField(_l("Periode"), choices=PRESETS, default="last_month")
+    periode = SelectField(_l("Periode"), choices=PRESETS, default=report_page.DEFAULT_PRESET)
     fra = DateField(_l("Fra"), validators=[Optional()])
     til = DateField(_l("Til"), validators=[Optional()])
     inndeling = SelectField(_l("Inndeling"), choices=BUCKETS, default="month")
@@ -112,9 +139,9 @@ def index():
     if asked and not form.validate():
         error = _("Sjekk datoene: bruk formatet dd.mm.åååå.")
     try:
-        page = reports.report_page(
+        page = report_page.report_page(
             current_actor(),
-            preset=form.periode.data if asked else "last_month",
+            preset=form.periode.data if asked else report_page.DEFAULT_PRESET,
             date_from=form.fra.data,
             date_to=form.til.data,
             by=form.inndeling.data or "month",
@@ -122,12 +149,14 @@ def index():
             municipality=form.kommune.data or None,
             on=today(),
             run=error is None,
+            external=bool(form.ekstern.data),
+            first_visit=not asked,
         )
     except Forbidden:
         raise
     except DomainError as exc:  # bad period or filter: show the form again with the reason
         error = exc.detail
-        page = reports.report_page(
+        page = report_page.report_page(
             current_actor(),
             preset=None,
             date_from=None,
@@ -145,12 +174,19 @@ def index():
     if page.report is not None:
         trend = page.report.bucket_totals()
         chart = charts.line_chart(
-            [row["bucket"] for row in trend],
-            [(str(CATEGORY_LABELS[c]), [row[c] for row in trend]) for c in page.report.categories],
+            [period_label(b) for b in page.report.buckets],
+            [
+                (str(CATEGORY_LABELS[c]), [row[c] for row in trend])
+                for c in page.report.categories
+                if any(row[c] for row in trend)  # no flat line for what nobody hands out
+            ],
             _("Utdeling per periode"),
             fmt_number=number,
+            axis_label=_("Antall per periode; brudd i linjen: ikke rapportert"),
         )
         form.fra.data, form.til.data = page.date_from, page.date_to
+        if not asked:
+            form.periode.data = page.preset_name
         events = event_reports.events_report(
             current_actor(),
             date_from=page.date_from,
@@ -167,6 +203,8 @@ def index():
             chart=chart,
             error=error,
             categories=CATEGORY_LABELS,
+            groups=GROUP_LABELS,
+            training_types=TRAINING_LABELS,
             events=events,
             headings=event_headings() if events else {},
         ),

@@ -228,6 +228,55 @@ def items(code: str):
     ), status
 
 
+WEEKDAY_NAMES = [
+    _l("mandag"),
+    _l("tirsdag"),
+    _l("onsdag"),
+    _l("torsdag"),
+    _l("fredag"),
+    _l("lørdag"),
+    _l("søndag"),
+]
+
+
+class OpeningForm(FlaskForm):
+    """One tick per ISO weekday (day_1 Monday .. day_7 Sunday)."""
+
+
+for _number, _name in enumerate(WEEKDAY_NAMES, start=1):
+    setattr(OpeningForm, f"day_{_number}", BooleanField(_name))
+
+
+@bp.route("/steder/<code>/apningsdager", methods=["GET", "POST"])
+@login_required
+def opening(code: str):
+    """The days a site is open (reports count completeness out of them); its lead, its
+    municipality's coordinator or an admin change them, staff see them."""
+    actor = current_actor()
+    site = sites.read_site(actor, code)
+    form = OpeningForm(data={f"day_{d}": True for d in site.weekdays})
+    status = 200
+    if form.validate_on_submit():
+        days = [d for d in range(1, 8) if form[f"day_{d}"].data]
+        try:
+            site = sites.update_site(actor, code, {"opening_weekdays": days})
+        except DomainError as exc:
+            flash(_("Ikke lagret: %(detail)s", detail=exc.detail), "error")
+            status = exc.status
+        else:
+            flash(_("Åpningsdagene for %(code)s er lagret.", code=site.code), "success")
+            return redirect(url_for("web_sites.opening", code=code))
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "sites/opening.html",
+        site=site,
+        form=form,
+        days=[form[f"day_{d}"] for d in range(1, 8)],
+        may_edit=can(actor, site, "lead"),
+    ), status
+
+
 def _levels_from(form, items, errors: dict[str, str]) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
     """The posted (reorder, target) levels per item code; what is not a level is an error."""
     wanted = {}

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from wtforms import HiddenField, TextAreaField
+from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import Length
 
 from tracker import dates
@@ -68,6 +68,10 @@ def tally_form(screen: EntryScreen, versioned: bool = False, **kwargs: Any) -> K
 
     for item in entry_items(screen):
         setattr(TallyForm, f"item_{item.id}", quantity_field(item_name(item), MAX_QUANTITY))
+    if not versioned:
+        TallyForm.nothing_handed_out = BooleanField(
+            _l("Åpent, ingenting delt ut: lagre registreringen med bare 0")
+        )
     if versioned:
         TallyForm.version = HiddenField()
     return TallyForm(**kwargs)
@@ -88,9 +92,18 @@ def _error_fields(screen: EntryScreen) -> dict[str, str]:
 
 
 def _nothing_entered(form: KeyedForm, lines: list[dict[str, Any]]) -> bool:
+    """All zero and not yet confirmed: "open, nothing handed out" is saved after one tick
+    (an entry of zeros is a reported 0, unlike a day without an entry)."""
     if any(line["quantity"] for line in lines) or as_int(form.contacts):
         return False
-    form.contacts.errors = [*form.contacts.errors, _("Skriv inn minst ett antall.")]
+    if form.nothing_handed_out.data:
+        return False
+    form.nothing_handed_out.errors = [
+        _(
+            "Alle antall er 0. Var stedet åpent uten at noe ble delt ut, kryss av her og "
+            "lagre igjen."
+        )
+    ]
     return True
 
 
