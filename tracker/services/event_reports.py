@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from tracker.exports import event_tables
 from tracker.exports.event_tables import TOTAL, EventFigures, Row
@@ -43,7 +43,7 @@ def overdose_figures(scope: Scope) -> dict[Row, dict[str, int]]:
             e.oxygen_given,
             e.cpr_given,
             e.ambulance_called,
-            e.naloxone_doses > 0,
+            func.sum(case((e.naloxone_doses > 0, 1), else_=0)),
             func.count(e.id),
             func.sum(e.naloxone_doses),
         )
@@ -56,7 +56,6 @@ def overdose_figures(scope: Scope) -> dict[Row, dict[str, int]]:
             e.oxygen_given,
             e.cpr_given,
             e.ambulance_called,
-            e.naloxone_doses > 0,
         )
     )
     result: dict[Row, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -66,7 +65,8 @@ def overdose_figures(scope: Scope) -> dict[Row, dict[str, int]]:
         figures[f"place.{place}"] += n
         figures[f"outcome.{outcome}"] += n
         figures["doses"] += int(doses or 0)
-        for key, flag in (("with_naloxone", gave), ("oxygen", oxygen), ("cpr", cpr)):
+        figures["with_naloxone"] += int(gave or 0)
+        for key, flag in (("oxygen", oxygen), ("cpr", cpr)):
             figures[key] += n if flag else 0
         figures["ambulance"] += n if ambulance else 0
     return {row: dict(f) for row, f in result.items()}
