@@ -221,3 +221,29 @@ def test_inactive_site_refuses_events(world, client):
     site.active = False
     db.session.commit()
     assert world["api"].post("/overdose-events", event_body(site)).status_code == 409
+
+
+@pytest.mark.parametrize("header", ['""', "W/", '"x"', ","])
+def test_an_if_match_naming_no_version_is_412_not_500(world, header):
+    api, site = world["api"], world["site"]
+    created = api.post("/overdose-events", event_body(site)).get_json()
+    response = api.patch(
+        f"/overdose-events/{created['id']}", {"place": "outreach"}, headers={"If-Match": header}
+    )
+    assert response.status_code == 412
+    response = api.patch(f"/tallies/{created['id']}", {"contacts": 1}, headers={"If-Match": header})
+    assert response.status_code in (404, 412)
+
+
+def test_verify_ledger_finds_an_event_whose_doses_disagree_with_its_movements(world):
+    api, site = world["api"], world["site"]
+    created = api.post("/overdose-events", event_body(site)).get_json()
+    db.session.execute(
+        OverdoseEvent.__table__.update()
+        .where(OverdoseEvent.id == created["id"])
+        .values(naloxone_doses=5)
+    )
+    db.session.commit()
+    found = ledger_check.verify()
+    assert [m.table for m in found] == ["overdose_event"]
+    assert (found[0].stored, found[0].from_ledger) == (5, 2)
