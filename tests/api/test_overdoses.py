@@ -247,3 +247,15 @@ def test_verify_ledger_finds_an_event_whose_doses_disagree_with_its_movements(wo
     found = ledger_check.verify()
     assert [m.table for m in found] == ["overdose_event"]
     assert (found[0].stored, found[0].from_ledger) == (5, 2)
+
+
+def test_a_naloxone_item_turned_off_at_the_site_is_refused(world, client):
+    api, site = world["api"], world["site"]
+    make_item("NAL-2", "naloxone")
+    lead = api_client(client, make_user("lead", [site]))
+    assert lead.put("/sites/OSL-MO/items/NAL-2", {"active": False}).status_code == 200
+    before = state()
+    response = api.post("/overdose-events", event_body(site, item="NAL-2", naloxone_doses=1))
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "item-off-at-site"
+    assert state() == before

@@ -87,6 +87,12 @@ def _naloxone(
         raise ValidationError(
             _l("%(item)s er ikke nalokson.", item=product.code), {"item": [_l("Ikke nalokson.")]}
         )
+    if product.id in catalog.off_item_ids(site.id):
+        raise ValidationError(
+            _l("Stedet deler ikke ut %(item)s (slått av i stedets varer).", item=product.code),
+            {"item": [_l("Stedet deler ikke ut denne varen.")]},
+            code="item-off-at-site",
+        )
     if not lot_number:
         return product, stock.pick_lot(site.id, product, day)
     chosen = catalog.find_lot(product, lot_number)
