@@ -218,3 +218,19 @@ def test_one_bad_count_keeps_the_good_ones_out_too(client, setup):
     response = form_post(client, "/steder/OSL-MO/dagstall", data)
     assert response.status_code == 409
     assert db.session.scalar(select(func.count(Referral.id))) == 0
+
+
+def test_the_section_sent_twice_saves_once(client, setup):
+    _site, _item, staff = setup
+    login(client, staff)
+    url = "/steder/OSL-MO/dagstall"
+    html = client.get(url).get_data(as_text=True)
+    body = {
+        "count_date": today().isoformat(),
+        "ref_nav": "2",
+        "csrf_token": hidden(html, "csrf_token"),
+        "form_key": hidden(html, "form_key"),
+    }
+    assert client.post(url, data=body).status_code == 302
+    assert client.post(url, data=body).status_code == 302
+    assert db.session.scalar(select(func.count(Referral.id))) == 1

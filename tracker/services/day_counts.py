@@ -164,6 +164,14 @@ def add_groups(
     return row
 
 
+@dataclass(frozen=True)
+class DaySaved:
+    """What one save of the daily form's section wrote: its first row's id, and the rows."""
+
+    id: int
+    rows: int
+
+
 @service
 def record_day(
     actor: Actor,
@@ -173,27 +181,26 @@ def record_day(
     referrals: Mapping[str, int],
     returns: Mapping[str, int],
     groups: Mapping[str, int] | None = None,
-) -> int:
-    """The daily form's section: every non-zero count at once, or nothing; rows written."""
+    idem: Idempotency | None = None,
+) -> DaySaved:
+    """The daily form's section: every non-zero count at once, or nothing."""
     site = _site_for_write(actor, site_code, day)
-    written = 0
+    written: list[int] = []
     for to, count in referrals.items():
         if count:
-            _add_referral(actor, site, day, to, count)
-            written += 1
+            written.append(_add_referral(actor, site, day, to, count).id)
     for kind, count in returns.items():
         if count:
-            _add_return(actor, site, day, kind, count)
-            written += 1
+            written.append(_add_return(actor, site, day, kind, count).id)
     if groups and any(groups.values()):
-        _add_groups(actor, site, day, groups)
-        written += 1
+        written.append(_add_groups(actor, site, day, groups).id)
     if not written:
         raise ValidationError(
             _l("Ingenting å lagre: alle antall er 0."), {"referrals": [_l("Alt er 0.")]}
         )
-    commit()
-    return written
+    saved = DaySaved(written[0], len(written))
+    commit(idem, saved)
+    return saved
 
 
 def _query(model: Any, column: Any, actor: Actor, args: dict[str, Any]) -> Select[Any]:

@@ -103,7 +103,9 @@ def counts(code: str):
                 f"day-counts:{site.code}",
                 form.form_key.data,
                 payload,
-                lambda idem: _Saved(day_counts.record_day(actor, site_code=site.code, **payload)),
+                lambda idem: day_counts.record_day(
+                    actor, site_code=site.code, idem=idem, **payload
+                ),
             )
         except DomainError as exc:
             flash(show_domain_error(form, exc, {"date": "count_date"}), "error")
