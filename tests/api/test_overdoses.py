@@ -179,7 +179,15 @@ def test_patch_with_bad_input_changes_nothing(world):
     created = api.post("/overdose-events", event_body(site)).get_json()
     before = state()
     url = f"/overdose-events/{created['id']}"
-    for body in ({"naloxone_doses": 99}, {"note": VALID[1]}, {"lot": "NOPE"}, {"id": 3}):
+    future = (today() + timedelta(days=3)).isoformat()
+    for body in (
+        {"naloxone_doses": 99},
+        {"note": VALID[1]},
+        {"lot": "NOPE"},
+        {"id": 3},
+        {"date": future},
+        {"naloxone_doses": 0, "lot": "A1"},
+    ):
         assert api.patch(url, body).status_code == 422
     assert state() == before
     assert api.get(url).get_json()["version"] == 1

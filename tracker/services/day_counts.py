@@ -29,12 +29,17 @@ MAX_COUNT = 10_000
 
 
 def check_day(actor: Actor, site: Site, day: date, field: str = "date") -> None:
-    """The date rules every write of this package keeps (active site, date window).
-
-    The one place to add the period lock and the backdating window for these records.
-    """
+    """A new record: the site takes entries, and the date rules hold."""
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
+    check_date(actor, site, day, field)
+
+
+def check_date(actor: Actor, site: Site, day: date, field: str = "date") -> None:
+    """The date rules every write of these records keeps, new or changed (the date window).
+
+    The one place for the period lock and the backdating window of these records.
+    """
     check_entry_date(day, field)
 
 

@@ -228,10 +228,10 @@ def update(
     event = _lock(actor, event_id, expected, idem)
     before = snapshot(event)
     site = event.site
-    day_counts.check_day(actor, site, event.event_date)
+    day_counts.check_date(actor, site, event.event_date)
     new_date = changes.get("date", event.event_date)
     if new_date != event.event_date:
-        day_counts.check_day(actor, site, new_date)
+        day_counts.check_date(actor, site, new_date)
     values = {name: changes.get(name, getattr(event, name)) for name in FIELDS}
     values["note"] = changes.get("note", event.note)
     _check_fields(values)
@@ -298,7 +298,7 @@ def delete(
 ) -> OverdoseEvent:
     """Mark an event deleted and give its doses back to stock with a correction, once."""
     event = _lock(actor, event_id, expected, idem)
-    day_counts.check_day(actor, event.site, event.event_date)
+    day_counts.check_date(actor, event.site, event.event_date)
     before = snapshot(event)
     ledger.post(actor, _moves(event, +1, "correction", f"Overdose {event.id} deleted"))
     event.deleted_by_id, event.deleted_at = actor.user_id, utcnow()
