@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 from tests.attacker import assert_protected
 from tests.factories import actor, api_client, login, make_item, make_site, make_user
 from tracker.exports.event_tables import (
+    OVERDOSE_KEYS,
+    REFERRAL_KEYS,
     TOTAL,
     group_identities,
     overdose_identities,
@@ -240,3 +242,34 @@ def test_staff_get_no_events_report(client, data):
 def test_bad_report_queries_are_4xx(client, data, query):
     response = api_client(client, data.coordinator).get("/reports/events", query_string=query)
     assert 400 <= response.status_code < 500
+
+
+def _sheet_cells(sheet, keys) -> tuple[list, dict]:
+    """(site, month) rows and their cells, with the total row, read back from a sheet."""
+    rows, cells = [], {}
+    for values in sheet.iter_rows(min_row=2, values_only=True):
+        if values[1] is None or values[1] == "<5" or values[0] in ("<5", HIDDEN):
+            break  # the legend below the table
+        key = TOTAL if values[1] == "Totalt" else (values[1], values[2])
+        if key != TOTAL:
+            rows.append(key)
+        cells.update({(key, k): v for k, v in zip(keys, values[3:], strict=False)})
+        if key == TOTAL:
+            break
+    return rows, cells
+
+
+@pytest.mark.parametrize(
+    ("sheet", "keys", "identities"),
+    [
+        ("Overdoser", OVERDOSE_KEYS, overdose_identities),
+        ("Henvisninger", REFERRAL_KEYS, referral_identities),
+    ],
+)
+def test_external_workbook_sheets_withstand_the_attacker(client, data, sheet, keys, identities):
+    api = api_client(client, data.coordinator)
+    rows, true = _sheet_cells(workbook(api, PERIOD)[sheet], keys)
+    shown_rows, shown = _sheet_cells(workbook(api, {**PERIOD, "external": "true"})[sheet], keys)
+    assert shown_rows == rows
+    assert any(v in ("<5", HIDDEN) for v in shown.values())
+    assert_protected(shown, true, identities(rows))
