@@ -267,3 +267,58 @@ def test_a_naloxone_item_turned_off_at_the_site_is_refused(world, client):
     assert response.status_code == 422
     assert response.get_json()["code"] == "item-off-at-site"
     assert state() == before
+
+
+def test_an_overdose_before_the_stock_start_writes_no_movement(world):
+    api, site = world["api"], world["site"]  # the receipt today set the stock start
+    movements = db.session.scalar(select(func.count(StockMovement.id)))
+    old = (today() - timedelta(days=40)).isoformat()
+    created = api.post("/overdose-events", event_body(site, date=old)).get_json()
+    assert db.session.scalar(select(func.count(StockMovement.id))) == movements
+    assert on_hand(site) == 20
+    # moved across the start it uses stock, and back it gives it back
+    moved = api.patch(f"/overdose-events/{created['id']}", {"date": today().isoformat()})
+    assert moved.status_code == 200, moved.get_json()
+    assert on_hand(site) == 18
+    assert ledger_check.verify() == []
+    back = api.patch(f"/overdose-events/{created['id']}", {"date": old})
+    assert back.status_code == 200
+    assert on_hand(site) == 20
+    assert api.delete(f"/overdose-events/{created['id']}").status_code == 200
+    assert on_hand(site) == 20
+    assert ledger_check.verify() == []
+
+
+def test_the_first_receipt_gives_back_doses_used_before_it(client):
+    site = make_site("TRD-MO", municipality="5001")
+    make_item("NAL-9", "naloxone")
+    lead = api_client(client, make_user("lead", [site]))
+    last_week = (today() - timedelta(days=7)).isoformat()
+    body = event_body(site, date=last_week, naloxone_doses=3, item="NAL-9")
+    assert lead.post("/overdose-events", body).status_code == 201
+    assert on_hand(site) == -3
+    receipt = receipt_body(site, {})
+    receipt["lines"] = [{"item": "NAL-9", "quantity": 10, "lot": "T1", "expiry": "2099-01-01"}]
+    assert lead.post("/receipts", receipt).status_code == 201
+    assert on_hand(site) == 10  # the history's doses came back; stock is tracked from today
+    assert db.session.scalar(select(OverdoseEvent.before_stock_start)) is True
+    assert ledger_check.verify() == []
+    # the lead moves the start back before the event: its doses are taken again
+    month = (today() - timedelta(days=30)).isoformat()
+    assert lead.patch(f"/sites/{site.code}", {"stock_start": month}).status_code == 200
+    assert on_hand(site) == 7
+    assert db.session.scalar(select(OverdoseEvent.before_stock_start)) is False
+    assert ledger_check.verify() == []
+
+
+def test_the_movement_report_has_a_used_on_site_column(world, client):
+    api, site = world["api"], world["site"]
+    assert api.post("/overdose-events", event_body(site)).status_code == 201
+    lead = api_client(client, make_user("lead", [site]))
+    query = {"site": site.code, "from": today().isoformat(), "to": today().isoformat()}
+    report = lead.get("/reports/stock-movements", query_string=query)
+    assert report.status_code == 200, report.get_json()
+    (line,) = report.get_json()["lines"]
+    assert line["movements"]["used_on_site"] == -2
+    assert line["movements"]["distribution"] == 0
+    assert line["closing"] == 18

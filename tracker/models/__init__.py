@@ -27,7 +27,14 @@ from tracker.models.events import (
     Referral,
 )
 from tracker.models.sites import Municipality, Site
-from tracker.models.stock import ImportBatch, Receipt, StockBalance, StockMovement
+from tracker.models.stock import (
+    ImportBatch,
+    Receipt,
+    StockBalance,
+    StockDaily,
+    StockMonthly,
+    StockMovement,
+)
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
 
@@ -59,6 +66,8 @@ __all__ = [
     "StockBalance",
     "StockCount",
     "StockCountLine",
+    "StockDaily",
+    "StockMonthly",
     "StockMovement",
     "TallyEntry",
     "TallyLine",

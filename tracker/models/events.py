@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,6 +59,8 @@ class OverdoseEvent(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Dated before the site's stock start (invariant 9): its doses move no stock.
+    before_stock_start: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped by every change: the API's ETag, checked against If-Match (like tallies).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 

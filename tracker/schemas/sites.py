@@ -37,6 +37,12 @@ class SitePatch(InSchema):
     contacts_by_group = fields.Boolean(
         metadata={"description": "Whether the daily form asks for contacts by group."}
     )
+    stock_start = fields.Date(
+        metadata={
+            "description": "Stock is tracked from this day (invariant 9); the site's "
+            "lead may set it earlier than it is (or than the first stock movement)."
+        }
+    )
 
 
 class SiteQuery(QuerySchema):
@@ -54,6 +60,7 @@ class SiteOut(Schema):
     active = fields.Boolean()
     opening_weekdays = fields.List(fields.Integer(), attribute="weekdays")
     contacts_by_group = fields.Boolean()
+    stock_start = fields.Date(allow_none=True)
 
 
 class LevelsIn(InSchema):

@@ -80,6 +80,12 @@ class MovementOut(Schema):
 
 class StockQuery(QuerySchema):
     site = fields.String(required=True, validate=CODE)
+    date = fields.Date(
+        metadata={
+            "description": "On hand at the end of this day (YYYY-MM-DD); default today. "
+            "With a date, the lines carry item, lot and quantity (and the date)."
+        }
+    )
 
 
 class StockLineOut(Schema):
@@ -97,3 +103,4 @@ class StockLineOut(Schema):
     expires_within_90 = fields.Boolean()
     below_reorder = fields.Boolean()
     discrepancy = fields.Boolean()
+    date = fields.Date()

@@ -18,7 +18,7 @@ from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
 from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, ledger, reports, stock
+from tracker.services import audit, catalog, ledger, reports, stock, stock_start
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -125,6 +125,7 @@ def hand_out(
         refill_reason=refill_reason,
         training_given=training_given,
         created_by_id=actor.user_id,
+        before_stock_start=stock_start.is_before(site, handed_out_on),
     )
     db.session.add(handout)
     db.session.flush()
@@ -139,6 +140,7 @@ def hand_out(
                 -quantity,
                 handed_out_on,
                 refs={"naloxone_handout_id": handout.id},
+                stock=not handout.before_stock_start,
             )
         ],
     )

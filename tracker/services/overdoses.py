@@ -21,7 +21,7 @@ from tracker.models import Item, Lot, OverdoseEvent, Site, StockMovement
 from tracker.models.base import utcnow
 from tracker.models.events import OVERDOSE_OUTCOMES, OVERDOSE_PLACES
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, day_counts, ledger, naloxone, stock
+from tracker.services import audit, catalog, day_counts, ledger, naloxone, stock, stock_start
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -105,7 +105,8 @@ def _naloxone(
 
 
 def _moves(event: OverdoseEvent, sign: int, kind: str, reason: str | None) -> list[ledger.Move]:
-    if not event.naloxone_doses or event.item_id is None:
+    """The event's use of stock (or its reversal); none for history before the stock start."""
+    if not event.naloxone_doses or event.item_id is None or event.before_stock_start:
         return []
     return [
         ledger.Move(
@@ -169,6 +170,7 @@ def record(
         outcome=outcome,
         note=note or None,
         created_by_id=actor.user_id,
+        before_stock_start=stock_start.is_before(site, event_date),
     )
     db.session.add(event)
     db.session.flush()
@@ -248,14 +250,18 @@ def update(
     else:
         product, chosen = _naloxone(site, new_date, 0, changes.get("item"), changes.get("lot"))
     reverse = _moves(event, +1, "correction", f"Overdose {event.id} changed")
+    was_history = event.before_stock_start
     for name in FIELDS:
         setattr(event, name, values[name])
     event.note = values["note"] or None
     event.event_date, event.item, event.lot = new_date, product, chosen
+    event.before_stock_start = stock_start.is_before(site, new_date)
     event.updated_by_id, event.updated_at = actor.user_id, utcnow()
     event.version += 1
     db.session.flush()
     after = _moves(event, -1, "correction", f"Overdose {event.id} changed")
+    if was_history and not event.before_stock_start:  # out of the history, into stock
+        after = stock_start.bring_in(site.id, overdose_ids=[event.id]) + after
     if before != snapshot(event):
         audit.record(
             actor,

@@ -22,6 +22,7 @@ from tracker.web import (
     reports,
     sites,
     stock,
+    stock_history,
     tallies,
     training,
     transfers,
@@ -34,7 +35,7 @@ BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.b
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [overdoses.bp, day_counts.bp]
-BLUEPRINTS += [reports.bp]
+BLUEPRINTS += [reports.bp, stock_history.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
 
 

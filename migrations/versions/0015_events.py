@@ -5,8 +5,8 @@ Naloxone staff give at an overdose moves stock as `used_on_site`, referencing th
 On SQLite the batch rebuild of stock_movement drops its append-only triggers with the old
 table (0009): they are created again here.
 
-Revision ID: 0014_events
-Revises: 0013_blank
+Revision ID: 0015_events
+Revises: 0014_stockhist
 Create Date: 2026-12-05 09:40:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0014_events"
-down_revision = "0013_blank"
+revision = "0015_events"
+down_revision = "0014_stockhist"
 branch_labels = None
 depends_on = None
 
@@ -100,6 +100,7 @@ def upgrade():
         sa.Column("deleted_by_id", sa.Integer(), nullable=True),
         sa.Column("deleted_at", UTC, nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("before_stock_start", sa.Boolean(), server_default=sa.false(), nullable=False),
         *_created("overdose_event"),
         sa.CheckConstraint("naloxone_doses >= 0", name=op.f("ck_overdose_event_doses_nonneg")),
         sa.ForeignKeyConstraint(
