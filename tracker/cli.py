@@ -25,6 +25,7 @@ from tracker.services import (
     imports,
     ledger_check,
     reorder,
+    submissions,
     training,
     users,
 )
@@ -34,6 +35,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 training_cli = AppGroup("training", help="Training sessions and staff certification.")
 export_cli = AppGroup("export", help="Export workbooks and files.")
+submissions_cli = AppGroup("submissions", help="Periods submitted to Helsedirektoratet.")
 sites_cli = AppGroup("sites", help="Sites and the items each hands out.")
 
 
@@ -490,6 +492,72 @@ def export_summary(date_from, date_to, sites, municipality, lang, external, emai
     click.echo(str(result.path))
 
 
+@submissions_cli.command("list")
+@click.option("--user", "email", required=True, help="List with this user's access.")
+@click.option("--site", help="Only those covering this site.")
+def list_submissions(email: str, site: str | None) -> None:
+    """Print the submissions, newest first: id, period, sites, who, when, state, sha256."""
+    try:
+        rows = submissions.list_submissions(Actor(users.get_user(email)), site=site)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo("id\tfrom\tto\tsites\tsubmitted_by\tsubmitted_at\tstate\tsha256")
+    for sub in rows:
+        state = "reopened" if sub.reopened_at else "locked"
+        sites = ",".join(s.code for s in sub.sites)
+        click.echo(
+            f"{sub.id}\t{sub.date_from}\t{sub.date_to}\t{sites}\t{sub.submitted_by.email}\t"
+            f"{sub.submitted_at.isoformat(timespec='seconds')}\t{state}\t{sub.sha256}"
+        )
+
+
+@submissions_cli.command("create")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--municipality", help="Kommunenummer: all its sites.")
+@click.option("--user", "email", required=True, help="The coordinator or admin submitting.")
+@click.option("--note", help="A note kept with the submission.")
+@click.option("--external", is_flag=True, help="The workbook for external use.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the workbook.")
+def create_submission(
+    date_from, date_to, sites, municipality, email, note, external, output
+) -> None:  # noqa: ANN001, E501
+    """Submit a period: keep the workbook and its figures, lock the period; prints id and sha256."""
+    try:
+        sub = submissions.submit(
+            Actor(users.get_user(email)),
+            date_from=date_from.date(),
+            date_to=date_to.date(),
+            sites=list(sites),
+            municipality=municipality,
+            note=note,
+            external=external,
+        )
+        if output:
+            kept = submissions.kept_workbook(Actor(users.get_user(email)), sub.id)
+            Path(output).write_bytes(kept.content)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{sub.id}\t{sub.sha256}")
+
+
+@submissions_cli.command("reopen")
+@click.argument("submission_id", type=int)
+@click.option("--reason", required=True, help="Why the period is reopened.")
+@click.option("--user", "email", required=True, help="The coordinator or admin reopening.")
+def reopen_submission(submission_id: int, reason: str, email: str) -> None:
+    """Reopen a submitted period with a reason (audited)."""
+    try:
+        submissions.reopen(Actor(users.get_user(email)), submission_id, reason=reason)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{submission_id}\treopened")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_command,
@@ -503,6 +571,7 @@ def init_app(app: Flask) -> None:
         restore_command,
         import_command,
         export_cli,
+        submissions_cli,
         sites_cli,
     ):
         app.cli.add_command(command)

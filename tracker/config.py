@@ -99,6 +99,9 @@ class Config:
         )
         self.IMPORT_MAX_ZIP_RATIO = int(os.environ.get("IMPORT_MAX_ZIP_RATIO", 100))
         self.CERTIFICATION_MONTHS = _months(os.environ.get("CERTIFICATION_MONTHS"))
+        # Staff may date an entry this many days before the day it was made; older dates
+        # need a site lead (services/backdating.py).
+        self.BACKDATE_DAYS = int(os.environ.get("BACKDATE_DAYS", 14))
         self.API_TITLE = "tracker"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

@@ -83,6 +83,12 @@ class Conflict(DomainError):
     status, title, slug = 409, _l("Kan ikke gjøres nå"), "conflict"
 
 
+class PeriodLocked(Conflict):
+    """The entry's date lies in a period that has been submitted and not reopened."""
+
+    title, slug = _l("Perioden er sendt inn"), "period-submitted"
+
+
 class PreconditionFailed(DomainError):
     """The client's If-Match names a version of the row that is no longer the current one."""
 

@@ -18,6 +18,7 @@ from tracker.api import (
     reports,
     sites,
     stock,
+    submissions,
     tallies,
     tokens,
     training,
@@ -32,7 +33,7 @@ BLUEPRINTS += [overdoses.blp, day_counts.referrals_blp, day_counts.returns_blp]
 BLUEPRINTS += [day_counts.groups_blp]
 BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
-BLUEPRINTS += [reports.blp, exports.blp]
+BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
 

@@ -35,6 +35,22 @@ class CprStatus:
     missing: int = 0
 
 
+# A submitted figure's key: site id, item id (None for a site-level measure), measure.
+FigureKey = tuple[int, int | None, str]
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What the Endringer sheet compares: the previous submission's figures and these."""
+
+    previous_id: int
+    previous_at: datetime
+    before: dict[FigureKey, int]
+    after: dict[FigureKey, int]
+    # The entries behind each changed figure (internal workbooks only).
+    entries: dict[FigureKey, list[str]] = field(default_factory=dict)
+
+
 @dataclass
 class SummaryData:
     """Everything the workbook shows, already computed by the services."""
@@ -60,6 +76,7 @@ class SummaryData:
     cpr: dict[int, CprStatus] = field(default_factory=dict)
     stock: list[StockRow] = field(default_factory=list)
     stock_on: date | None = None
+    changes: ChangeSet | None = None  # a resubmission: the Endringer sheet
     # Overdoses, referrals, returns and contacts by group (issue 24)
     events: EventFigures = field(default_factory=EventFigures)
 

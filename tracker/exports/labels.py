@@ -114,6 +114,17 @@ NB: dict[str, str] = {
     "bucket.tertial": "Tertial",
     "bucket.quarter": "Kvartal",
     "bucket.year": "År",
+    "sheet.changes": "Endringer",
+    "changes.intro": "Endret siden innsending {id} ({at})",
+    "changes.measure": "Mål",
+    "changes.before": "Før",
+    "changes.after": "Etter",
+    "changes.entries": "Registreringer bak endringen",
+    "changes.none": "Ingen tall er endret.",
+    "measure.distributed": "Utdelt",
+    "measure.contacts": "Kontakter",
+    "measure.naloxone": "Nalokson",
+    "measure.training": "Opplæring",
 }
 
 EN: dict[str, str] = {
@@ -226,6 +237,17 @@ EN: dict[str, str] = {
     "bucket.tertial": "Tertial (four months)",
     "bucket.quarter": "Quarter",
     "bucket.year": "Year",
+    "sheet.changes": "Changes",
+    "changes.intro": "Changed since submission {id} ({at})",
+    "changes.measure": "Measure",
+    "changes.before": "Before",
+    "changes.after": "After",
+    "changes.entries": "Entries behind the change",
+    "changes.none": "No figure has changed.",
+    "measure.distributed": "Distributed",
+    "measure.contacts": "Contacts",
+    "measure.naloxone": "Naloxone",
+    "measure.training": "Training",
 }
 
 LANGS = {"nb": NB, "en": EN}

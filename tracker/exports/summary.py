@@ -7,7 +7,7 @@ from typing import IO
 
 from openpyxl import Workbook
 
-from tracker.exports import event_sheets, sheets
+from tracker.exports import changes, event_sheets, sheets
 from tracker.exports.figures import CprStatus, StockRow, SummaryData
 
 __all__ = ["SHEETS", "CprStatus", "StockRow", "SummaryData", "write"]
@@ -22,6 +22,7 @@ SHEETS: list[Callable[[Workbook, SummaryData], None]] = [
     event_sheets.referral_sheet,
     event_sheets.return_sheet,
     sheets.stock_sheet,
+    changes.changes_sheet,
     sheets.about_sheet,
 ]
 

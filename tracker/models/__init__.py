@@ -35,6 +35,7 @@ from tracker.models.stock import (
     StockMonthly,
     StockMovement,
 )
+from tracker.models.submissions import Submission, SubmissionFigure, SubmissionSite
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
 
@@ -69,6 +70,9 @@ __all__ = [
     "StockDaily",
     "StockMonthly",
     "StockMovement",
+    "Submission",
+    "SubmissionFigure",
+    "SubmissionSite",
     "TallyEntry",
     "TallyLine",
     "TrainingAttendee",

@@ -16,6 +16,12 @@ class HandoutIn(InSchema):
     first_time = fields.Boolean(required=True)
     refill_reason = fields.String(allow_none=True, validate=validate.OneOf(REFILL_REASONS))
     training_given = fields.Boolean(required=True)
+    made_at = fields.DateTime(
+        metadata={
+            "description": "When the entry was made on the device (offline clients); staff may "
+            "date it up to BACKDATE_DAYS before this, never counted from later than now."
+        }
+    )
 
 
 class HandoutQuery(DateRangeQuery):

@@ -21,7 +21,7 @@ from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
 from tracker.models import ContactGroupCount, EquipmentReturn, Referral, Site
 from tracker.models.events import CONTACT_GROUPS, REFERRAL_DESTINATIONS, RETURN_KINDS
-from tracker.services import audit
+from tracker.services import audit, backdating, period_locks
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, service
 
@@ -36,11 +36,11 @@ def check_day(actor: Actor, site: Site, day: date, field: str = "date") -> None:
 
 
 def check_date(actor: Actor, site: Site, day: date, field: str = "date") -> None:
-    """The date rules every write of these records keeps, new or changed (the date window).
-
-    The one place for the period lock and the backdating window of these records.
-    """
+    """The date rules every write of these records keeps, new or changed: the date window,
+    the backdating window for staff (403), and no write inside a submitted period (409)."""
     check_entry_date(day, field)
+    backdating.check(actor, site, [day], field=field)
+    period_locks.ensure_open([site.id], [day])
 
 
 def _count(value: Any, name: str, low: int = 1) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -18,7 +18,16 @@ from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
 from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, ledger, reports, stock, stock_start
+from tracker.services import (
+    audit,
+    backdating,
+    catalog,
+    ledger,
+    period_locks,
+    reports,
+    stock,
+    stock_start,
+)
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -79,6 +88,7 @@ def hand_out(
     refill_reason: str | None = None,
     lot: str | None = None,
     item: str | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
 ) -> NaloxoneHandout:
     """Record a handout and its distribution movement; never refused for stock on hand."""
@@ -86,6 +96,8 @@ def hand_out(
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(handed_out_on)
+    backdating.check(actor, site, [handed_out_on], made_at)
+    period_locks.ensure_open([site.id], [handed_out_on])
     if not 1 <= quantity <= MAX_KITS:
         raise ValidationError(
             _l("Antall sett må være fra 1 til %(max)s.", max=MAX_KITS),

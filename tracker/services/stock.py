@@ -16,7 +16,7 @@ from tracker.errors import Conflict, Forbidden, LotLooksLikeNationalId, Validati
 from tracker.extensions import db
 from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
 from tracker.privacy import check_free_text, contains_national_id
-from tracker.services import audit, catalog, ledger, stock_start
+from tracker.services import audit, backdating, catalog, ledger, period_locks, stock_start
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, insert_on_conflict, service
 
@@ -179,6 +179,8 @@ def receive(
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(received_on)
+    backdating.check(actor, site, [received_on])
+    period_locks.ensure_open([site.id], [received_on])
     check_free_text("note", note)
     stock_start.begin(actor, site, received_on)
     if not lines:

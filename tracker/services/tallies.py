@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,15 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock, stock_start
+from tracker.services import (
+    audit,
+    backdating,
+    catalog,
+    ledger,
+    period_locks,
+    stock,
+    stock_start,
+)
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -203,6 +211,7 @@ def create_tally(
     contacts: int,
     lines: list[dict[str, Any]],
     note: str | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
 ) -> TallyEntry:
     """Record what a site handed out; never refused for stock (a negative balance is flagged).
@@ -220,11 +229,13 @@ def create_tally(
                 _l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive"
             )
         check_entry_date(entry_date)
+        backdating.check(actor, site, [entry_date], made_at)
         _check_contacts(contacts)
         check_free_text("note", note)
         # Every line 0 and no contacts is kept: "open, nothing handed out" is a reported 0,
         # unlike a day without an entry (the web form asks once before sending it).
         resolved = _resolve_lines(site.id, entry_date, lines)
+    period_locks.ensure_open([site.id], [entry_date])
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
     remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows
@@ -372,6 +383,8 @@ def update_tally(
     old_quantities = _as_quantities(tally)
     old_date, old_contacts = tally.entry_date, tally.contacts
     new_date = check_entry_date(changes.get("date", tally.entry_date))
+    backdating.check(actor, tally.site, [old_date, new_date])
+    period_locks.ensure_open([tally.site_id], [old_date, new_date])
     contacts = changes.get("contacts", tally.contacts)
     _check_contacts(contacts)
     if "note" in changes:
@@ -426,6 +439,8 @@ def delete_tally(
 ) -> TallyEntry:
     """Mark an entry deleted and reverse its distribution with corrections, once."""
     tally = _lock_tally(actor, tally_id, expected, idem)
+    backdating.check(actor, tally.site, [tally.entry_date])
+    period_locks.ensure_open([tally.site_id], [tally.entry_date])
     before = snapshot(tally)
     ledger.post(actor, _corrections(tally, _as_quantities(tally), {}, f"Entry {tally.id} deleted"))
     _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)

@@ -23,7 +23,7 @@ from tracker.extensions import db
 from tracker.models import Discrepancy, Item, Lot, StockMovement, Transfer, TransferLine
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock, stock_start
+from tracker.services import audit, catalog, ledger, period_locks, stock, stock_start
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -139,6 +139,7 @@ def ship(
             )
     check_entry_date(shipped_on, "date")
     stock_start.check_date(sender, shipped_on)
+    period_locks.ensure_open([sender.id], [shipped_on])
     check_free_text("note", note)
     resolved = _resolve_lines(sender.id, shipped_on, lines)
     transfer = Transfer(
@@ -248,6 +249,7 @@ def receive(
     transfer = get_transfer(actor, transfer_id)
     require_site(actor, transfer.to_site, "lead")
     check_entry_date(received_on, "date")
+    period_locks.ensure_open([transfer.to_site_id], [received_on])
     if received_on < transfer.shipped_on:
         raise ValidationError(
             _l("En overføring kan ikke komme fram før den ble sendt."),
@@ -323,6 +325,7 @@ def cancel(actor: Actor, transfer_id: int, *, reason: str) -> Transfer:
             _l("Skriv hvorfor overføringen avbrytes."), {"reason": [_l("Må fylles ut.")]}
         )
     check_free_text("reason", reason)
+    period_locks.ensure_open([transfer.from_site_id], [transfer.shipped_on])
     if transfer.status != "shipped":
         raise Conflict(
             _l(

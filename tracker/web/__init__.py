@@ -23,6 +23,7 @@ from tracker.web import (
     sites,
     stock,
     stock_history,
+    submissions,
     tallies,
     training,
     transfers,
@@ -35,7 +36,7 @@ BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.b
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [overdoses.bp, day_counts.bp]
-BLUEPRINTS += [reports.bp, stock_history.bp]
+BLUEPRINTS += [reports.bp, stock_history.bp, submissions.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
 
 

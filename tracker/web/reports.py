@@ -14,11 +14,12 @@ from wtforms.validators import Optional
 from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
-from tracker.services import event_reports, exports, report_page, report_sources
+from tracker.services import event_reports, exports, report_page, report_sources, submissions
 from tracker.web import charts, day_counts, overdoses
 from tracker.web.common import current_actor
 from tracker.web.formats import number, period_label
 from tracker.web.forms import parse_day
+from tracker.web.submissions import SubmitForm
 
 bp = Blueprint("web_reports", __name__, url_prefix="/rapporter")
 
@@ -172,6 +173,15 @@ def index():
         (number, f"{number} {name}") for number, name in page.municipalities
     ]
     chart = events = None
+    submit_form = None
+    if page.report is not None and submissions.may_submit(current_actor()):
+        submit_form = SubmitForm(
+            formdata=None,
+            fra=page.date_from,
+            til=page.date_to,
+            sted=form.sted.data or "",
+            kommune=form.kommune.data or "",
+        )
     if page.report is not None:
         trend = page.report.bucket_totals()
         chart = charts.line_chart(
@@ -204,6 +214,7 @@ def index():
             chart=chart,
             error=error,
             categories=CATEGORY_LABELS,
+            submit_form=submit_form,
             groups=GROUP_LABELS,
             training_types=TRAINING_LABELS,
             events=events,
