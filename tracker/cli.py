@@ -11,8 +11,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError
+from tracker.exports import distribution_csv
 from tracker.models.auth import ROLES
 from tracker.models.base import utcnow
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
@@ -25,6 +27,7 @@ from tracker.services import (
     imports,
     ledger_check,
     reorder,
+    reports,
     submissions,
     training,
     users,
@@ -460,6 +463,47 @@ def export_distribution(**options: Any) -> None:
         _fail(exc)
 
 
+@export_cli.command("report")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--by", type=click.Choice(periods.BUCKETS), default="month", show_default=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--municipality", help="Kommunenummer (4 digits).")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@click.option(
+    "--sep",
+    type=click.Choice(sorted(distribution_csv.SEPARATORS)),
+    default="semicolon",
+    show_default=True,
+    help="semicolon opens in a Norwegian Excel; comma for other tools.",
+)
+@click.option("--user", "email", help="Report with this user's access (default: operator).")
+@click.option("-o", "output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+def export_report(**options: Any) -> None:
+    """The distribution report as CSV (UTF-8 with BOM; ';' by default, ',' with --sep comma)."""
+    try:
+        report = reports.distribution_report(
+            exports.command_line_actor(options["email"]),
+            date_from=options["date_from"].date(),
+            date_to=options["date_to"].date(),
+            by=options["by"],
+            sites=options["sites"],
+            municipality=options["municipality"],
+        )
+        chunks = distribution_csv.lines(
+            report.rows(), options["lang"], options["sep"], report.category_names(options["lang"])
+        )
+        if options["output"]:
+            with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                out.writelines(chunks)
+            click.echo(f"Wrote {options['output']}.", err=True)
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+    except DomainError as exc:
+        _fail(exc)
+
+
 @export_cli.command("summary")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
@@ -467,25 +511,19 @@ def export_distribution(**options: Any) -> None:
 @click.option("--municipality", help="Kommunenummer (4 digits).")
 @click.option("--lang", type=click.Choice(exports.LANGS), default="nb", show_default=True)
 @click.option("--external", is_flag=True, help="Suppress small person-level figures.")
+@click.option("--by", type=click.Choice(periods.BUCKETS), default="month", show_default=True)
+@click.option("--compare", is_flag=True, help="Add the same period a year earlier (Data sheet).")
 @click.option("--user", "email", help="Export with this user's access (default: operator).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: under exports/.")
-def export_summary(date_from, date_to, sites, municipality, lang, external, email, output) -> None:  # noqa: ANN001
+def export_summary(**options: Any) -> None:
     """The Helsedirektoratet summary workbook for a period, sites or a municipality."""
     steps = len(exports.workbook.SHEETS) + 1
     try:
-        actor = exports.command_line_actor(email)
+        actor = exports.command_line_actor(options.pop("email"))
+        options["date_from"] = options["date_from"].date()
+        options["date_to"] = options["date_to"].date()
         with click.progressbar(length=steps, label="Eksporterer", file=sys.stderr) as bar:
-            result = exports.export_summary(
-                actor,
-                date_from=date_from.date(),
-                date_to=date_to.date(),
-                sites=sites,
-                municipality=municipality,
-                lang=lang,
-                external=external,
-                output=output,
-                progress=lambda _step: bar.update(1),
-            )
+            result = exports.export_summary(actor, **options, progress=lambda _step: bar.update(1))
     except DomainError as exc:
         _fail(exc)
         return

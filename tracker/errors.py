@@ -67,6 +67,12 @@ class LotLooksLikeNationalId(ValidationError):
     title, slug = _l("Partinummeret ser ut som et fødselsnummer"), "lot-looks-like-national-id"
 
 
+class LotExpiredOnReceipt(ValidationError):
+    """A lot received after its expiry date: sent again with confirm_expired (to be discarded)."""
+
+    title, slug = _l("Partiet er allerede utløpt"), "lot-expired-on-receipt"
+
+
 class NotFound(DomainError):
     status, title, slug = 404, _l("Finnes ikke"), "not-found"
 

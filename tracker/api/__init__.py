@@ -5,6 +5,7 @@ from flask import Flask
 from tracker.api import (
     audit,
     catalog,
+    categories,
     counts,
     day_counts,
     discards,
@@ -36,6 +37,7 @@ BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
+BLUEPRINTS += [categories.blp]
 
 
 def init_app(app: Flask) -> None:

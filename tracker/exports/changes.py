@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from tracker.exports import intro
 from tracker.exports.figures import ChangeSet, FigureKey, SummaryData
 from tracker.exports.person_tables import (
     NALOXONE_KEYS,
@@ -123,7 +124,7 @@ def changes_sheet(book: Workbook, data: SummaryData) -> None:
     ]
     if not data.external:
         columns.append(Column(t["changes.entries"], 80))
-    table = Table(book, t["sheet.changes"], columns)
+    table = Table(book, t["sheet.changes"], columns, intro=intro.lines(data, "changes"))
     sites = {s.id: s for s in data.sites}
     items = {i.id: i.code for i in data.items}
     site_ids = [s.id for s in data.sites]

@@ -146,7 +146,7 @@ def _person_sheet(
         table.append([*_site_month(data, sites, row), *[shown[row][k] for k in keys]])
     table.end_filter()
     table.append([None, t["total"], None, *[shown[TOTAL][k] for k in keys]])
-    _legend(table, data, t)
+    legend(table, data, t)
     table.close()
 
 
@@ -205,7 +205,8 @@ def group_cells(data: SummaryData) -> dict[Any, list[Any]]:
     return {row: [cells[k] for k in GROUP_KEYS] for row, cells in shown.items()}
 
 
-def _legend(table: Table, data: SummaryData, t: dict[str, str]) -> None:
+def legend(table: Table, data: SummaryData, t: dict[str, str]) -> None:
+    """Below an external table: what `<5` and `:` stand for."""
     if not data.external:
         return
     table.blank()

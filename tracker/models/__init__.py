@@ -10,7 +10,7 @@ from tracker.models.auth import (
     UserSession,
 )
 from tracker.models.base import Base
-from tracker.models.catalog import Item, Lot, SiteItem
+from tracker.models.catalog import Category, Item, KitContent, Lot, SiteItem
 from tracker.models.counts import Discrepancy, StockCount, StockCountLine
 from tracker.models.distribution import (
     ContactsDaily,
@@ -43,6 +43,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Category",
     "Certification",
     "ContactGroupCount",
     "ContactsDaily",
@@ -53,6 +54,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportBatch",
     "Item",
+    "KitContent",
     "LoginFailure",
     "Lot",
     "Membership",

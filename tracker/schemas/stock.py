@@ -36,6 +36,14 @@ class ReceiptIn(InSchema):
             "lot-looks-like-national-id)."
         },
     )
+    confirm_expired = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Receive a lot whose expiry date is before the receipt's date "
+            "(to be discarded); without it such a lot is refused with a 422 "
+            "lot-expired-on-receipt."
+        },
+    )
 
 
 class MovementLineOut(Schema):
@@ -98,7 +106,19 @@ class StockLineOut(Schema):
     reorder_level = fields.Integer()
     target_level = fields.Integer()
     daily_usage = fields.Float()
-    days_left = fields.Float(allow_none=True)
+    days_left = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "The item's on hand (all lots) over its daily usage; null without "
+            "usage or when nothing is on hand (see empty), never negative."
+        },
+    )
+    empty = fields.Boolean(
+        metadata={
+            "description": "Nothing of the item on hand, or less than nothing (a discrepancy)."
+        }
+    )
+    item_quantity = fields.Integer(metadata={"description": "On hand of the item, all lots."})
     expired = fields.Boolean()
     expires_within_90 = fields.Boolean()
     below_reorder = fields.Boolean()

@@ -342,7 +342,7 @@ class EventScreen:
 
     site: Site
     day: date
-    lots: list[tuple[Lot, int]]
+    lots: list[tuple[Lot, int | None]]
     events: list[OverdoseEvent]
 
 

@@ -12,7 +12,13 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.dates import check_entry_date, today
-from tracker.errors import Conflict, Forbidden, LotLooksLikeNationalId, ValidationError
+from tracker.errors import (
+    Conflict,
+    Forbidden,
+    LotExpiredOnReceipt,
+    LotLooksLikeNationalId,
+    ValidationError,
+)
 from tracker.extensions import db
 from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
 from tracker.privacy import check_free_text, contains_national_id
@@ -168,12 +174,16 @@ def receive(
     lines: list[dict[str, Any]],
     note: str | None = None,
     confirm_lot_number: bool = False,
+    confirm_expired: bool = False,
     idem: Idempotency | None = None,
 ) -> Receipt:
     """Record goods received at a site: one receipt movement per line.
 
     `confirm_lot_number`: a site lead confirms that a new lot number which looks like a
     national ID number is printed on the box; each such confirmation is audited.
+    `confirm_expired`: a lot already past its expiry date on the day received is refused
+    (422 lot-expired-on-receipt) unless confirmed: expired goods may be received to be
+    discarded, but not by a slip of the expiry date.
     """
     site = require_site(actor, get_site(site_code))
     if not site.active:
@@ -191,6 +201,7 @@ def receive(
     db.session.flush()
     moves = []
     confirmed_lots: list[tuple[Item, Lot]] = []
+    expired: list[tuple[int, Item, Lot]] = []
     items = catalog.items_by_code([line["item"] for line in lines])  # one query, not one a line
     for index, line in enumerate(lines):
         item = items.get(line["item"]) or catalog.get_item(
@@ -199,6 +210,8 @@ def receive(
         lot, questioned = _resolve_lot(
             item, line.get("lot"), line.get("expiry"), index, confirmed=confirm_lot_number
         )
+        if lot is not None and lot.expiry is not None and lot.expiry < received_on:
+            expired.append((index, item, lot))
         if questioned and lot is not None:
             if not can_confirm_lot_numbers(actor, site):
                 raise Forbidden(
@@ -220,6 +233,8 @@ def receive(
                 refs={"receipt_id": receipt.id},
             )
         )
+    if expired and not confirm_expired:
+        _refuse_expired(expired, received_on)
     ledger.post(actor, moves)
     for item, lot in confirmed_lots:
         audit.record(
@@ -239,6 +254,7 @@ def receive(
         site_id=site.id,
         after={
             "date": received_on.isoformat(),
+            **({"expired_lots": [lot.lot_number for _, _, lot in expired]} if expired else {}),
             "lines": [
                 {k: (v.isoformat() if isinstance(v, date) else v) for k, v in line.items()}
                 for line in lines
@@ -247,6 +263,28 @@ def receive(
     )
     commit(idem, receipt)
     return receipt
+
+
+def _refuse_expired(expired: list[tuple[int, Item, Lot]], received_on: date) -> None:
+    """Ask to confirm receiving lots that expired before the day they came in."""
+    _, item, lot = expired[0]
+    assert lot.expiry is not None
+    lines: dict[str, Any] = {
+        str(i): {"expiry": [_l("Utløpt før mottaksdatoen.")]} for i, _, _ in expired
+    }
+    raise LotExpiredOnReceipt(
+        _l(
+            "Partiet %(lot)s av %(item)s gikk ut på dato %(expiry)s, før det ble mottatt "
+            "%(received)s. Tas det imot for å kasseres, send mottaket på nytt med "
+            "confirm_expired: true.",
+            lot=lot.lot_number,
+            item=item.code,
+            expiry=lot.expiry.isoformat(),
+            received=received_on.isoformat(),
+        ),
+        {"lines": lines, "confirm_expired": [_l("Må bekreftes for et utløpt parti.")]},
+        code="lot-expired-on-receipt",
+    )
 
 
 def _load_lines(receipt: Receipt) -> None:
@@ -275,10 +313,16 @@ class StockLine:
     days_left: float | None
     expired: bool
     expires_within_90: bool
+    item_quantity: int = 0  # on hand of the item over all its lots: days_left is about it
 
     @property
     def discrepancy(self) -> bool:
         return self.quantity < 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing of the item on hand (or less than nothing): days_left is None, not negative."""
+        return self.item_quantity <= 0
 
     @property
     def below_reorder(self) -> bool:
@@ -353,9 +397,10 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
                     reorder_level=level.reorder_level if level else 0,
                     target_level=level.target_level if level else 0,
                     daily_usage=rate,
-                    days_left=round(item_total / rate, 1) if rate > 0 else None,
+                    days_left=round(item_total / rate, 1) if rate > 0 and item_total > 0 else None,
                     expired=bool(lot and lot.expiry and lot.expiry < on),
                     expires_within_90=bool(lot and lot.expiry and lot.expiry <= on + timedelta(90)),
+                    item_quantity=item_total,
                 )
             )
     return lines

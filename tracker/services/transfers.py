@@ -11,6 +11,7 @@ updates too, so a transfer is received (or cancelled) once.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -20,11 +21,18 @@ from sqlalchemy import CursorResult, Select, func, or_, select, update
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import Discrepancy, Item, Lot, StockMovement, Transfer, TransferLine
+from tracker.models import Discrepancy, Item, Lot, Site, StockMovement, Transfer, TransferLine
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger, period_locks, stock, stock_start
-from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+from tracker.services.access import (
+    Actor,
+    can,
+    get_site,
+    likely_first,
+    require_site,
+    visible_site_ids,
+)
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 MAX_LINES = 100
@@ -420,3 +428,34 @@ def in_transit_to(site_ids: list[int]) -> dict[tuple[int, int], int]:
     for site_id, item_id, quantity in rows:
         totals[(site_id, item_id)] += int(quantity)
     return dict(totals)
+
+
+@dataclass(frozen=True)
+class ShipChoices:
+    """The sites a transfer form offers, the likeliest first, and what it starts with."""
+
+    senders: list[Site]
+    receivers: list[Site]
+    sender: str | None
+    receiver: str | None
+
+
+def ship_choices(actor: Actor) -> ShipChoices:
+    """Senders are the sites the actor leads; the form starts at their last-picked site (or
+    one in their own municipality) and offers that municipality's other sites first: an Oslo
+    lead's new transfer does not start out going to Bergen."""
+    active = list(db.session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.code)))
+    visible = set(visible_site_ids(actor))
+    senders = likely_first(actor, [s for s in active if s.id in visible and can(actor, s, "lead")])
+    sender = senders[0] if senders else None
+    near = sender.municipality_id if sender else actor.user.municipality_id
+    receivers = sorted(
+        active,
+        key=lambda s: (sender is not None and s.id == sender.id, s.municipality_id != near, s.code),
+    )
+    return ShipChoices(
+        senders=senders,
+        receivers=receivers,
+        sender=sender.code if sender else None,
+        receiver=next((s.code for s in receivers if sender is None or s.id != sender.id), None),
+    )

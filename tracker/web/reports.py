@@ -17,7 +17,7 @@ from tracker.errors import DomainError, Forbidden
 from tracker.services import event_reports, exports, report_page, report_sources, submissions
 from tracker.web import charts, day_counts, overdoses
 from tracker.web.common import current_actor
-from tracker.web.formats import number, period_label
+from tracker.web.formats import category_names, number, period_label
 from tracker.web.forms import parse_day
 from tracker.web.submissions import SubmitForm
 
@@ -41,14 +41,6 @@ BUCKETS = [
     SelectChoice("year", _l("År")),
     SelectChoice("day", _l("Dag")),
 ]
-CATEGORY_LABELS = {
-    "syringe": _l("Sprøyter"),
-    "needle": _l("Kanyler"),
-    "foil": _l("Røykefolie"),
-    "naloxone": _l("Nalokson"),
-    "overdose_card": _l("Overdosekort"),
-    "other": _l("Annet"),
-}
 
 
 GROUP_LABELS = {
@@ -90,6 +82,7 @@ class ReportForm(FlaskForm):
     sted = SelectField(_l("Sted"), choices=[], validate_choice=False, default="")
     kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, default="")
     ekstern = BooleanField(_l("Til ekstern bruk (skjul små tall om personer)"))
+    sammenlign = BooleanField(_l("Ta med samme periode året før (arket Data)"))
     sprak = SelectField(
         _l("Språk i regnearket"),
         choices=[SelectChoice("nb", "Norsk bokmål"), SelectChoice("en", "English")],
@@ -173,6 +166,7 @@ def index():
         (number, f"{number} {name}") for number, name in page.municipalities
     ]
     chart = events = None
+    names = category_names()
     submit_form = None
     if page.report is not None and submissions.may_submit(current_actor()):
         submit_form = SubmitForm(
@@ -187,7 +181,7 @@ def index():
         chart = charts.line_chart(
             [period_label(b) for b in page.report.buckets],
             [
-                (str(CATEGORY_LABELS[c]), [row[c] for row in trend])
+                (names.get(c, c), [row[c] for row in trend])
                 for c in page.report.categories
                 if any(row[c] for row in trend)  # no flat line for what nobody hands out
             ],
@@ -213,7 +207,7 @@ def index():
             report=page.report,
             chart=chart,
             error=error,
-            categories=CATEGORY_LABELS,
+            categories=names,
             submit_form=submit_form,
             groups=GROUP_LABELS,
             training_types=TRAINING_LABELS,
@@ -243,6 +237,8 @@ def download():
         municipality=form.kommune.data or None,
         lang=form.sprak.data or "nb",
         external=bool(form.ekstern.data),
+        by=form.inndeling.data if form.inndeling.data in periods.BUCKETS else "month",
+        compare=bool(form.sammenlign.data),
     )
     return send_file(
         result.path,
@@ -293,6 +289,6 @@ def sources():
         end=end,
         names=SOURCE_NAMES,
         category=args.get("kategori"),
-        categories=CATEGORY_LABELS,
+        categories=category_names(),
         measure=args.get("mal") or "quantity",
     )

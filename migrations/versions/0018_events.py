@@ -5,8 +5,8 @@ Naloxone staff give at an overdose moves stock as `used_on_site`, referencing th
 On SQLite the batch rebuild of stock_movement drops its append-only triggers with the old
 table (0009): they are created again here.
 
-Revision ID: 0016_events
-Revises: 0015_submissions
+Revision ID: 0018_events
+Revises: 0017_stockedge
 Create Date: 2026-12-05 09:40:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0016_events"
-down_revision = "0015_submissions"
+revision = "0018_events"
+down_revision = "0017_stockedge"
 branch_labels = None
 depends_on = None
 
