@@ -233,7 +233,7 @@ def test_an_entry_moved_across_the_stock_start_moves_stock_accordingly(world):
     post_ok(world["lead"], "/receipts", receipt_body(world["site"], {"SPR-2": 100}))
     tally = post_ok(world["staff"], "/tallies", tally_body(world["site"], {"SPR-2": 10}))
     old = (today() - timedelta(days=30)).isoformat()
-    moved = world["lead"].patch(f"/tallies/{tally['id']}", {"date": old})  # past the staff's window
+    moved = world["lead"].patch(f"/tallies/{tally['id']}", {"date": old})
     assert moved.status_code == 200, moved.get_json()
     assert stock_on(world["staff"], "OSL-MO") == {("SPR-2", None): 100}
     assert ledger_check.verify() == []
@@ -312,7 +312,7 @@ def test_verify_ledger_catches_a_corrupted_stock_daily_and_rebuild_mends_it(worl
 def test_verify_ledger_catches_a_history_line_missing_from_the_aggregates(world):
     post_ok(world["lead"], "/receipts", receipt_body(world["site"], {"SPR-2": 100}))
     post_ok(world["lead"], "/tallies", tally_body(world["site"], {"SPR-2": 9},
-                                                  day=date(2020, 5, 5)))  # fmt: skip
+                                                   day=date(2020, 5, 5)))  # fmt: skip
     db.session.execute(text("UPDATE distribution_daily SET quantity = quantity - 1"))
     db.session.commit()
     found = ledger_check.verify()
