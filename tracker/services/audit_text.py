@@ -87,7 +87,7 @@ FIELDS: dict[str, Any] = {
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None, ctx: Context) -> str:
-    """"bestillingsnivå fra 300 til 400, målnivå fra 400 til 500" for the fields that differ;
+    """ "bestillingsnivå fra 300 til 400, målnivå fra 400 til 500" for the fields that differ;
     item quantities (a tally's lines) are compared item by item."""
     before, after = before or {}, after or {}
     parts = []
@@ -110,7 +110,7 @@ def _from_to(label: str, old: Any, new: Any, ctx: Context) -> str:
 
 
 def _lines(lines: Any, ctx: Context, key: str = "quantity") -> str:
-    """"40 Sprøyte 2 ml, 5 Nalokson" from a dict (code -> n) or a list of line dicts."""
+    """ "40 Sprøyte 2 ml, 5 Nalokson" from a dict (code -> n) or a list of line dicts."""
     if isinstance(lines, dict):
         return ", ".join(f"{ctx.number(n)} {ctx.item(code)}" for code, n in lines.items())
     if isinstance(lines, list):
@@ -376,7 +376,10 @@ def sentence(event: AuditEvent, ctx: Context) -> str:
         return str(
             _l(
                 "%(who)s: «%(action)s» på %(entity)s %(id)s",
-                who=data["who"], action=event.action, entity=event.entity, id=event.entity_id,
+                who=data["who"],
+                action=event.action,
+                entity=event.entity,
+                id=event.entity_id,
             )  # fmt: skip
         )
     try:
@@ -386,7 +389,10 @@ def sentence(event: AuditEvent, ctx: Context) -> str:
         return str(
             _l(
                 "%(who)s: «%(action)s» på %(entity)s %(id)s",
-                who=data["who"], action=event.action, entity=event.entity, id=event.entity_id,
+                who=data["who"],
+                action=event.action,
+                entity=event.entity,
+                id=event.entity_id,
             )  # fmt: skip
         )
 
