@@ -12,7 +12,14 @@ from tests.web.pages import inline_scripts
 
 @pytest.mark.parametrize(
     "path",
-    ["/steder/OSL-MO/utdeling", "/steder/OSL-MO/nalokson", "/steder/OSL-MO/mottak", "/konto"],
+    [
+        "/steder/OSL-MO/utdeling",
+        "/steder/OSL-MO/nalokson",
+        "/steder/OSL-MO/mottak",
+        "/konto",
+        "/steder/OSL-MO/overdoser",
+        "/steder/OSL-MO/dagstall",
+    ],
 )
 def test_every_input_has_a_label(client, app, path):
     site = make_site("OSL-MO")
@@ -35,7 +42,12 @@ def test_pages_have_no_inline_script_or_style(client, app):
     site = make_site("OSL-MO")
     make_item(category="syringe")
     login(client, make_user("staff", [site]))
-    for path in ("/", "/steder/OSL-MO/utdeling", "/steder/OSL-MO/lager"):
+    for path in (
+        "/",
+        "/steder/OSL-MO/utdeling",
+        "/steder/OSL-MO/lager",
+        "/steder/OSL-MO/overdoser",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert inline_scripts(html) == []  # only the app's own files (offline.js)
         assert " style=" not in html
