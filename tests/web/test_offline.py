@@ -238,7 +238,13 @@ def overdose_body(site, day=None, **extra) -> dict:
 
 
 def referral_body(site, day=None, **extra) -> dict:
-    return {"site": site.code, "date": (day or today()).isoformat(), "to": "nav", "count": 2, **extra}
+    return {
+        "site": site.code,
+        "date": (day or today()).isoformat(),
+        "to": "nav",
+        "count": 2,
+        **extra,
+    }
 
 
 def test_overdose_and_referral_cookie_writes_need_the_csrf_header(client, world):
@@ -279,7 +285,11 @@ def test_overdose_and_referral_cookie_writes_with_the_header_are_saved_once(clie
         assert again.headers["Idempotent-Replayed"] == "true"
         assert again.get_json()["id"] == first.get_json()["id"]
     event = db.session.scalars(select(OverdoseEvent)).one()
-    assert (event.naloxone_doses, event.outcome, event.created_by_id) == (1, "to_hospital", staff.id)
+    assert (event.naloxone_doses, event.outcome, event.created_by_id) == (
+        1,
+        "to_hospital",
+        staff.id,
+    )
     referral = db.session.scalars(select(Referral)).one()
     assert (referral.destination, referral.quantity) == ("nav", 2)
 

@@ -541,7 +541,8 @@ def test_an_overdose_and_a_referral_entered_offline_are_each_counted_once(phone,
     wait_waiting(page, 2)
     assert "Overdose" in page.inner_text("#offline-queue")
     assert "Henvisning" in page.inner_text("#offline-queue")
-    assert rows(OverdoseEvent) == [] and rows(Referral) == []
+    assert rows(OverdoseEvent) == []
+    assert rows(Referral) == []
 
     server.start()
     sync_now(page)

@@ -3,7 +3,8 @@
 The manifest, the service worker (from the app's origin, scope /), the offline form shell
 (no user data: the service worker may cache it) and the JSON the phone keeps in IndexedDB.
 Queued entries are sent by the page to the ordinary API endpoints (tallies, naloxone
-handouts, overdose events, referrals) with the session cookie, the CSRF header and their own Idempotency-Key.
+handouts, overdose events, referrals) with the session cookie, the CSRF header and their
+own Idempotency-Key.
 """
 
 from __future__ import annotations
