@@ -99,6 +99,9 @@ class Config:
         )
         self.IMPORT_MAX_ZIP_RATIO = int(os.environ.get("IMPORT_MAX_ZIP_RATIO", 100))
         self.CERTIFICATION_MONTHS = _months(os.environ.get("CERTIFICATION_MONTHS"))
+        # While a drug alert covers a site, its naloxone reorder suggestion uses this much
+        # more than recent usage (issue 24).
+        self.ALERT_NALOXONE_FACTOR = float(os.environ.get("ALERT_NALOXONE_FACTOR", 1.5))
         self.API_TITLE = "tracker"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

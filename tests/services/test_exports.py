@@ -80,15 +80,16 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
         "Annet",
         "Kontakter",
         "Rapportert",
+        "Spurt om, ikke gitt",
     ]
     rows = values(sheet)
     expected_a, expected_b = SUMMARY[period]["OSL-A"], SUMMARY[period]["OSL-B"]
     done_a, done_b, done_c = REPORTED[period]
     assert rows == [
-        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a],
-        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b],
+        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a, 0],
+        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b, 0],
         # The inactive site without entries still has its row: blank, not reported.
-        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c],
+        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c, 0],
         [
             None,
             None,
@@ -97,6 +98,7 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
             None,
             *[plus(x, y) for x, y in zip(expected_a, expected_b, strict=True)],
             None,
+            0,
         ],
     ]
     for row in sheet.iter_rows(min_row=2, min_col=6, max_col=12):
@@ -104,7 +106,7 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
             assert type(cell.value) is int or cell.value is None
             assert cell.value is None or cell.number_format == "#,##0"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:M5"
+    assert sheet.auto_filter.ref == "A1:N5"
     assert sheet.column_dimensions["D"].width == 28
 
 
@@ -196,16 +198,17 @@ def test_switch_sheet_ratio_per_site_and_month(data, tmp_path):
 def test_training_sheet_sessions_participants_and_cpr_status(data, tmp_path):
     sheet = export(data.coordinator, "tertial", tmp_path)["Opplæring"]
     rows = values(sheet)
-    table = rows[: 3 * 5 + 5]
+    types = 6  # cpr, first aid, naloxone, smoking technique, overdose talk, naloxone course
+    table = rows[: 3 * types + types]
     a_cpr = table[0]
     assert a_cpr == ["0301", "OSL-A", "HLR", 1, 3, 0, 2, 0, 5]
-    b_nal = table[5 + 2]
+    b_nal = table[types + 2]
     assert b_nal == ["0301", "OSL-B", "Nalokson", 1, 7, 1, 0, 0, 8]
-    totals = table[15:]
+    totals = table[3 * types :]
     assert totals[0] == [None, "Totalt", "HLR", 1, 3, 0, 2, 0, 5]
     assert totals[2] == [None, "Totalt", "Nalokson", 1, 7, 1, 0, 0, 8]
-    assert sum(r[3] for r in table[:15]) == 2
-    cert = [r[:7] for r in rows[15 + 5 + 3 :]]
+    assert sum(r[3] for r in table[: 3 * types]) == 2
+    cert = [r[:7] for r in rows[3 * types + types + 3 :]]
     # lead-a's CPR runs to 2026-03-01: valid on 2025-08-31; staff-a has none.
     assert cert == [
         ["0301", "OSL-A", 2, 1, 0, 0, 1],
@@ -276,7 +279,7 @@ def test_external_use_shows_small_person_counts_as_the_marker_and_hides_compleme
     assert rows[6][0] == ":"
     training = values(export(data.coordinator, "tertial", tmp_path, external=True)["Opplæring"])
     assert training[0] == ["0301", "OSL-A", "HLR", 1, "<5", 0, "<5", 0, ":"]
-    assert training[15] == [None, "Totalt", "HLR", 1, "<5", 0, "<5", 0, ":"]
+    assert training[18] == [None, "Totalt", "HLR", 1, "<5", 0, "<5", 0, ":"]
 
 
 def test_external_export_of_one_site_suppresses_its_total_row_too(data, tmp_path):

@@ -3,9 +3,11 @@
 from flask import Flask
 
 from tracker.api import (
+    alerts,
     audit,
     catalog,
     counts,
+    deliveries,
     discards,
     discrepancies,
     exports,
@@ -20,6 +22,7 @@ from tracker.api import (
     tokens,
     training,
     transfers,
+    unmet_demand,
     users,
 )
 from tracker.extensions import api, csrf
@@ -31,6 +34,7 @@ BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
+BLUEPRINTS += [unmet_demand.blp, alerts.blp, deliveries.blp]
 
 
 def init_app(app: Flask) -> None:

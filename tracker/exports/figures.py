@@ -59,6 +59,8 @@ class SummaryData:
     cpr: dict[int, CprStatus] = field(default_factory=dict)
     stock: list[StockRow] = field(default_factory=list)
     stock_on: date | None = None
+    # site id -> quantity asked for and not given because it was out (issue 24)
+    unmet: dict[int, int] = field(default_factory=dict)
 
     @property
     def t(self) -> dict[str, str]:

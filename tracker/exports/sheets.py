@@ -49,6 +49,7 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         *[Column(t[f"cat.{c}"], 14, INTEGER) for c in report.categories],
         Column(t["contacts"], 12, INTEGER),
         Column(t["completeness"], 30),
+        Column(t["unmet"], 14, INTEGER),
     ]
     table = Table(book, t["sheet.summary"], columns)
     for site in data.sites:
@@ -64,11 +65,13 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 *totals.values(),
                 people,
                 completeness_text(t, report.completeness.get(site.id)),
+                data.unmet.get(site.id, 0),
             ]
         )
     grand = report.totals()
+    unmet = sum(data.unmet.values())
     table.append(
-        [None, None, t["total"], None, None, *grand.values(), report.total_contacts(), None]
+        [None, None, t["total"], None, None, *grand.values(), report.total_contacts(), None, unmet]
     )
     table.close()
 

@@ -22,6 +22,7 @@ from tracker.models.distribution import (
 )
 from tracker.models.sites import Municipality, Site
 from tracker.models.stock import ImportBatch, Receipt, StockBalance, StockMovement
+from tracker.models.supply import DeliveryDate, DeliverySchedule, DrugAlert, UnmetDemand
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
 
@@ -31,7 +32,10 @@ __all__ = [
     "Base",
     "Certification",
     "ContactsDaily",
+    "DeliveryDate",
+    "DeliverySchedule",
     "Discrepancy",
+    "DrugAlert",
     "DistributionDaily",
     "DistributionMonthly",
     "IdempotencyKey",
@@ -56,6 +60,7 @@ __all__ = [
     "TrainingSession",
     "Transfer",
     "TransferLine",
+    "UnmetDemand",
     "User",
     "UserSession",
 ]

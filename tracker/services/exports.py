@@ -26,7 +26,7 @@ from tracker.exports import summary as workbook
 from tracker.extensions import db
 from tracker.models import Lot, Membership, SiteItem, StockBalance, User
 from tracker.models.training import Certification, TrainingSession
-from tracker.services import reports, users
+from tracker.services import reports, unmet_demand, users
 from tracker.services.access import Actor
 from tracker.services.naloxone import naloxone_figures, suppression_threshold
 from tracker.services.stock import usage_per_day
@@ -239,6 +239,7 @@ def gather(
         cpr=cpr_status(scope, min(scope.end, on)),
         stock=stock_rows(scope, distribution.items, on),
         stock_on=on,
+        unmet=unmet_demand.site_totals(scope.site_ids, scope.start, scope.end),
     )
 
 

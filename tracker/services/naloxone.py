@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,9 +16,9 @@ from tracker.dates import check_entry_date
 from tracker.errors import Conflict, ValidationError
 from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
-from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
+from tracker.models import Discrepancy, Item, Lot, NaloxoneHandout, Site, StockBalance, User
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, ledger, reports, stock
+from tracker.services import audit, catalog, certifications, ledger, reports, stock, training
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -36,7 +36,43 @@ def snapshot(handout: NaloxoneHandout) -> dict[str, object]:
         "first_time": handout.first_time,
         "refill_reason": handout.refill_reason,
         "training_given": handout.training_given,
+        "handed_out_by": handout.handed_out_by_id,
     }
+
+
+COURSE = "naloxone_course"
+
+
+def _hander(actor: Actor, site: Site, user_id: int | None) -> User:
+    """Who handed the kit over: the person entering, or one of the site's active staff."""
+    if user_id is None or user_id == actor.user_id:
+        return actor.user
+    found = next((u for u in training.site_staff(site) if u.id == user_id), None)
+    if found is None:
+        raise ValidationError(
+            _l("Den som delte ut må være ansatt ved %(site)s.", site=site.code),
+            {"handed_out_by": [_l("Ikke ansatt ved stedet.")]},
+            code="not-site-staff",
+        )
+    return found
+
+
+def _flag_uncertified(handout: NaloxoneHandout, hander: User) -> Discrepancy | None:
+    """A handout by someone without the naloxone course is kept (the kit is already handed
+    out) and raised to the site lead as a discrepancy, like a negative balance."""
+    if certifications.holds(hander.id, COURSE, handout.handed_out_on):
+        return None
+    flag = Discrepancy(
+        site_id=handout.site_id,
+        item_id=handout.item_id,
+        lot_id=handout.lot_id,
+        kind="uncertified_handout",
+        quantity=handout.quantity,
+        detected_on=handout.handed_out_on,
+        naloxone_handout_id=handout.id,
+    )
+    db.session.add(flag)
+    return flag
 
 
 def default_item(site_id: int) -> Item:
@@ -79,9 +115,11 @@ def hand_out(
     refill_reason: str | None = None,
     lot: str | None = None,
     item: str | None = None,
+    handed_out_by: int | None = None,
     idem: Idempotency | None = None,
 ) -> NaloxoneHandout:
-    """Record a handout and its distribution movement; never refused for stock on hand."""
+    """Record a handout and its distribution movement; never refused for stock on hand,
+    nor for a hander without the naloxone course (that is flagged to the lead)."""
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
@@ -114,6 +152,7 @@ def hand_out(
     else:
         chosen = stock.pick_lot(site.id, product, handed_out_on)
     stock.check_lot_usable(product, chosen, handed_out_on)
+    hander = _hander(actor, site, handed_out_by)
     handout = NaloxoneHandout(
         site=site,
         handed_out_on=handed_out_on,
@@ -125,9 +164,11 @@ def hand_out(
         refill_reason=refill_reason,
         training_given=training_given,
         created_by_id=actor.user_id,
+        handed_out_by_id=hander.id,
     )
     db.session.add(handout)
     db.session.flush()
+    _flag_uncertified(handout, hander)
     ledger.post(
         actor,
         [
@@ -183,6 +224,8 @@ class HandoutScreen:
     lots: list[tuple[Lot, int]]
     handouts: list[NaloxoneHandout]
     receipt: NaloxoneHandout | None = None
+    staff: list[User] = field(default_factory=list)  # who can be named as handing out
+    course: certifications.SiteCertifications | None = None  # the naloxone course standing
 
 
 def site_lots(site_id: int, item: Item, on: date) -> list[tuple[Lot, int]]:
@@ -234,6 +277,8 @@ def handout_screen(
         lots=site_lots(site.id, item, day) if item else [],
         handouts=handouts,
         receipt=receipt,
+        staff=training.site_staff(site),
+        course=certifications.certification_status([site.id], day, COURSE)[0],
     )
 
 

@@ -3,10 +3,12 @@
 from flask import Flask
 
 from tracker.web import (
+    alerts,
     audit,
     auth,
     catalog,
     counts,
+    deliveries,
     discards,
     discrepancies,
     formats,
@@ -23,6 +25,7 @@ from tracker.web import (
     tallies,
     training,
     transfers,
+    unmet_demand,
     users,
 )
 
@@ -33,6 +36,7 @@ BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [reports.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
+BLUEPRINTS += [unmet_demand.bp, alerts.bp, deliveries.bp]
 
 
 def init_app(app: Flask) -> None:

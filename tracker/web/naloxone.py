@@ -58,7 +58,15 @@ FIELDS = {
     "recipient_group": "recipient_group",
     "refill_reason": "refill_reason",
     "lot": "lot",
+    "handed_out_by": "handed_out_by",
 }
+
+
+def _hander_choices(screen: HandoutScreen) -> list[SelectChoice]:
+    """The person entering first (the default), then the site's other staff."""
+    me = current_actor().user
+    others = [u for u in screen.staff if u.id != me.id]
+    return [SelectChoice(str(u.id), u.name or u.email) for u in [me, *others]]
 
 
 def handout_form(screen: HandoutScreen, **kwargs: object) -> KeyedForm:
@@ -87,6 +95,11 @@ def handout_form(screen: HandoutScreen, **kwargs: object) -> KeyedForm:
         refill_reason = SelectField(_l("Grunn til påfyll"), choices=REFILL_LABELS, default="")
         training_given = BooleanField(_l("Opplæring gitt"))
         lot = SelectField(_l("Parti (lot)"), choices=lot_choices, default="")
+        handed_out_by = SelectField(
+            _l("Delt ut av"),
+            choices=_hander_choices(screen),
+            default=str(current_actor().user_id),
+        )
 
     return HandoutForm(**kwargs)
 
@@ -121,6 +134,7 @@ def handout(code: str):
             "training_given": bool(form.training_given.data),
             "refill_reason": form.refill_reason.data or None,
             "lot": form.lot.data or None,
+            "handed_out_by": parse_id(form.handed_out_by.data),
         }
         try:
             handout, stored = once(

@@ -40,6 +40,7 @@ NAV: list[NavItem] = [
     NavItem("web_discards.new", _l("Kassering"), need="lead"),
     NavItem("web_reorder.index", _l("Bestilling og utløp"), need="lead"),
     NavItem("web_discrepancies.index", _l("Avvik"), need="lead"),
+    NavItem("web_alerts.index", _l("Varsler"), need="coordinator"),
     NavItem("web_audit.index", _l("Revisjonslogg"), need="admin"),
     NavItem("web_imports.index", _l("Import"), need="coordinator"),
     NavItem("web_municipalities.index", _l("Kommuner"), need="admin"),
