@@ -183,7 +183,10 @@ def end(actor: Actor, alert_id: int) -> DrugAlert:
     """End an alert now (once); it leaves every page. Audited."""
     alert = get_alert(actor, alert_id, lock=True)
     if not may_post(actor, alert.municipality):
-        raise Forbidden(_l("Du kan ikke avslutte dette varselet."), code="alert-area")
+        raise Forbidden(
+            _l("Dette krever rollen koordinator i varselets kommune, eller administrator."),
+            code="alert-area",
+        )
     if alert.ended_at is not None:
         raise Conflict(_l("Varsel %(id)s er allerede avsluttet.", id=alert.id))
     before = snapshot(alert)
