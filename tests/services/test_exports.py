@@ -86,10 +86,10 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
     expected_a, expected_b = SUMMARY[period]["OSL-A"], SUMMARY[period]["OSL-B"]
     done_a, done_b, done_c = REPORTED[period]
     assert rows == [
-        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a, 0],
-        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b, 0],
+        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a, None],
+        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b, None],
         # The inactive site without entries still has its row: blank, not reported.
-        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c, 0],
+        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c, None],
         [
             None,
             None,
@@ -98,7 +98,7 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
             None,
             *[plus(x, y) for x, y in zip(expected_a, expected_b, strict=True)],
             None,
-            0,
+            None,
         ],
     ]
     for row in sheet.iter_rows(min_row=2, min_col=6, max_col=12):

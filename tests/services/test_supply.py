@@ -67,3 +67,28 @@ def test_the_worked_example_of_the_reorder_docstring(app):
     assert line.suggested == 12 * 4 + 20 - 30 - 8 == 30
     assert line.below_reorder
     assert alerts.naloxone_factors([site, other], monday) == {site.id: 1.0, other.id: 1.0}
+
+
+def test_the_summary_workbook_has_unmet_demand_per_site(app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker.exports import summary
+    from tracker.services import exports
+
+    make_site("OSL-MO")
+    make_site("OSL-SR")
+    make_item("SPR", "syringe")
+    admin = actor(make_user("admin"))
+    for quantity in (30, 8):
+        unmet_demand.record(
+            admin, site_code="OSL-MO", day=today(), item_code="SPR", quantity=quantity
+        )
+    data = exports.gather(admin, date_from=today(), date_to=today(), municipality="0301")
+    target = io.BytesIO()
+    summary.write(data, target)
+    rows = list(load_workbook(target)["Sammendrag"].iter_rows(values_only=True))
+    assert rows[0][-1] == "Spurt om, ikke gitt"
+    by_site = {row[2]: row[-1] for row in rows[1:]}
+    assert by_site == {"OSL-MO": 38, "OSL-SR": None, "Totalt": 38}

@@ -252,3 +252,16 @@ def test_the_alert_service_ignores_alerts_from_other_municipalities(place):
     )  # fmt: skip
     assert alerts.active_for_user(place["staff"]) == []
     assert [a.title for a in alerts.active_for_user(place["bergen"])] == ["Bergen"]
+
+
+def test_the_report_page_shows_unmet_demand_per_site(client, place):
+    unmet_demand.record(
+        actor(place["admin"]), site_code="OSL-MO", day=today(), item_code="SPR", quantity=38
+    )
+    login(client, place["lead"])
+    day = today().isoformat()
+    query = {"periode": "custom", "fra": day, "til": day, "sted": "OSL-MO"}
+    html = client.get("/rapporter/", query_string=query).get_data(as_text=True)
+    assert "Spurt om, ikke gitt" in html
+    row = html[html.index('<th scope="row">OSL-MO') :].split("</tr>")[0]
+    assert '<td class="num">38</td>' in row

@@ -65,11 +65,11 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 *totals.values(),
                 people,
                 completeness_text(t, report.completeness.get(site.id)),
-                data.unmet.get(site.id, 0),
+                data.unmet.get(site.id),  # blank: nothing recorded
             ]
         )
     grand = report.totals()
-    unmet = sum(data.unmet.values())
+    unmet = sum(data.unmet.values()) if data.unmet else None
     table.append(
         [None, None, t["total"], None, None, *grand.values(), report.total_contacts(), None, unmet]
     )
