@@ -61,6 +61,9 @@ def test_unmet_demand_is_one_tap_from_the_daily_form(client, place):
     login(client, place["staff"])
     html = client.get("/steder/OSL-MO/utdeling").get_data(as_text=True)
     assert "Tomt? Før det som ble spurt om og ikke gitt" in html
+    unmet_form = html[html.index('class="form unmet-form"') :].split("</form>")[0]
+    assert '<option value="SPR">' in unmet_form
+    assert '<option value="NAL">' in unmet_form  # naloxone can run out too
     response = _unmet_post(client, {"item": "SPR", "quantity": "38"})
     assert response.status_code == 303
     assert "/steder/OSL-MO/utdeling" in response.headers["Location"]
