@@ -11,7 +11,7 @@ import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text, update
 
 from tracker.extensions import db
 from tracker.models import (
@@ -146,5 +146,25 @@ def build(sites: int, items: int, days: int, movements: int, seed: int = 1) -> d
     ]
     for offset in range(0, len(months), BATCH):
         db.session.execute(insert(DistributionMonthly), months[offset : offset + BATCH])
+    # The per-day stock aggregate, set-based from the ledger just written (as migration 0014)
+    db.session.execute(
+        text(
+            "INSERT INTO stock_daily (site_id, day, item_id, lot_key, kind, lot_id, quantity)"
+            " SELECT site_id, occurred_on, item_id, coalesce(lot_id, 0), kind, max(lot_id),"
+            " sum(quantity) FROM stock_movement"
+            " GROUP BY site_id, occurred_on, item_id, coalesce(lot_id, 0), kind"
+        )
+    )
+    month = (
+        "CAST(date_trunc('month', day) AS DATE)" if is_pg else "date(day, 'start of month')"
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO stock_monthly (site_id, month, item_id, lot_key, kind, lot_id, quantity)"  # noqa: S608
+            f" SELECT site_id, {month}, item_id, lot_key, kind, max(lot_id), sum(quantity)"
+            f" FROM stock_daily GROUP BY site_id, {month}, item_id, lot_key, kind"
+        )
+    )
+    db.session.execute(update(Site).values(stock_start=start))
     db.session.commit()
     return {"movements": written, "sites": sites, "items": items, "days": days}

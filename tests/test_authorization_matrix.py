@@ -261,6 +261,14 @@ RULES: dict[str, str] = {
     "GET reorder.ReorderWorkbook": "site:staff",
     "GET web_reorder.index": "site:staff",
     "GET web_reorder.workbook": "site:staff",
+    # Stock history (issue 21): the stock card and a figure's sources are for the site's own
+    # people (staff included); coordinators see their municipality's sites.
+    "GET reports.StockMovements": "site:staff",
+    "GET reports.Sources": "site:staff",
+    "GET web_reports.sources": "site:staff",
+    "GET web_stock_history.movements": "site:staff",
+    "GET web_stock_history.movements_xlsx": "site:staff",
+    "POST web_stock_history.set_stock_start": "site:lead",
 }
 
 
@@ -311,6 +319,14 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     },
     "GET stock.Movements": lambda t: {"query": {"site": t.site.code}},
     "GET stock.Stock": lambda t: {"query": {"site": t.site.code}},
+    "GET reports.StockMovements": lambda t: {
+        "query": {"site": t.site.code, "from": _day(), "to": _day()}
+    },
+    "GET reports.Sources": lambda t: {"query": {"site": t.site.code, "from": _day(), "to": _day()}},
+    "GET web_reports.sources": lambda t: {
+        "query": {"sted": t.site.code, "fra": _day(), "til": _day()}
+    },
+    "POST web_stock_history.set_stock_start": lambda t: {"data": {"stock_start": _day()}},
     "GET tallies.Tallies": lambda t: {"query": {"site": t.site.code}},
     "POST tallies.Tallies": lambda t: {"json": tally_body(t.site, {"SPR": 2})},
     "PATCH tallies.TallyById": lambda t: {"json": {"contacts": 3}},

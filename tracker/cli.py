@@ -378,6 +378,9 @@ def _report_import(result: imports.ImportResult) -> None:
             click.echo(
                 f"  {total['site']:12} {'contacts':18} {total['contacts']:>12,}".replace(",", " ")
             )
+    click.echo(f"Before the sites' stock start (reports only, no stock movement): "
+               f"{result.before_stock_start} rows; from the stock start on: "
+               f"{result.from_stock_start} rows.")  # fmt: skip
     verb = "Would import" if result.dry_run else "Imported"
     click.echo(f"{verb} {result.imported} rows ({result.skipped} already imported)"
                + ("" if result.dry_run else f" as batch {result.batch_id}") + ".")  # fmt: skip

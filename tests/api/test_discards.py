@@ -16,7 +16,8 @@ from tracker.services import ledger_check
 @pytest.fixture
 def world(client):
     world = stock_world(client)
-    receive(world["lead_a"], world["a"], {"SPR-2": 100})
+    # the stock start is a month back, so the expired lot can be received 30 days ago
+    receive(world["lead_a"], world["a"], {"SPR-2": 100}, day=today() - timedelta(days=31))
     receive_lot(world["lead_a"], world["a"], "NALOKSON", "LATE", 5, 400)
     receive_lot(world["lead_a"], world["a"], "NALOKSON", "SOON", 5, 40)
     receive_lot(world["lead_a"], world["a"], "NALOKSON", "EMPTY", 1, 10)

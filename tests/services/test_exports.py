@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from tests import reports_data
+from tracker.dates import today
 from tracker.services import exports
 from tracker.services.access import Actor
 
@@ -224,16 +225,27 @@ def test_cpr_due_within_90_days_of_the_period_end_is_expiring(data, tmp_path):
 
 
 def test_stock_sheet_on_hand_expiring_lots_and_discrepancies(data, tmp_path):
+    """The Lager sheet shows stock at the end of the period (issue 21), not today's."""
     sheet = export(data.coordinator, "month", tmp_path)["Lager"]
     rows = {(r[1], r[2]): r for r in values(sheet)}
     assert len(rows) == 3 * 5
-    assert rows[("OSL-A", "SYR")][4:] == [350, 0, None, 0, "Nei", 0, "Nei"]
+    # 500 received in January, 40 handed out on 3 May; July's and November's come later
+    assert rows[("OSL-A", "SYR")][4:] == [460, 1.43, 321.7, 0, "Nei", 0, "Nei"]
     assert rows[("OSL-A", "NDL")][4] == -60
     assert rows[("OSL-A", "NDL")][10] == "Ja"
-    assert rows[("OSL-A", "NAL")][4] == 30
-    assert rows[("OSL-A", "NAL")][9] == 30  # the lot expires in 30 days
+    assert rows[("OSL-A", "NAL")][4] == 37
     assert rows[("OSL-B", "CARD")][4] == -3
     assert rows[("OSL-C", "SYR")][4:] == [0, 0, None, 0, "Nei", 0, "Nei"]
+    result = exports.export_summary(
+        Actor(data.coordinator),
+        date_from=today() - timedelta(days=10),
+        date_to=today(),
+        output=tmp_path / "now.xlsx",
+    )
+    now = {(r[1], r[2]): r for r in values(load_workbook(result.path)["Lager"])}
+    assert now[("OSL-A", "SYR")][4] == 350
+    assert now[("OSL-A", "NAL")][4] == 30
+    assert now[("OSL-A", "NAL")][9] == 30  # the lot expires in 30 days
 
 
 def test_about_sheet_names_period_filters_and_rule(data, tmp_path):

@@ -27,7 +27,9 @@ def test_coordinator_sees_totals_trend_and_download(client, data):
     for code in ("OSL-A", "OSL-B", "OSL-C"):
         assert code in html
     assert "BGO-D" not in html
-    assert '<td class="num">50</td>' in html  # A's syringes in T2
+    # A's syringes in T2, linked to the entries behind the figure (/rapporter/kilder)
+    assert '">50</a></td>' in html
+    assert "kilder?fra=2025-05-01&amp;til=2025-08-31&amp;sted=OSL-A&amp;kategori=syringe" in html
     assert "<svg" in html
     assert "<polyline" in html
     # The chart is drawn on the server; the one script is the app's own file (no CDN).

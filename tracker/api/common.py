@@ -124,6 +124,18 @@ class SQLPage(Page):
         return db.session.execute(counted).scalar_one()
 
 
+class RowPage(SQLPage):
+    """Paginate a select of several columns: each item is a row mapping."""
+
+    @property
+    def items(self) -> list[Any]:
+        query: Select[Any] = self.collection
+        if self.page_params.first_item > MAX_OFFSET:
+            return []
+        page = query.limit(self.page_params.page_size).offset(self.page_params.first_item)
+        return [dict(row) for row in db.session.execute(page).mappings()]
+
+
 def _replay(stored: Any, payload_hash: str) -> Response:
     if stored.request_hash != payload_hash:
         return domain_problem(

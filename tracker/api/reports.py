@@ -3,7 +3,7 @@
 from flask import Response
 from flask.views import MethodView
 
-from tracker.api.common import actor, make_blueprint
+from tracker.api.common import RowPage, actor, make_blueprint
 from tracker.exports import distribution_csv
 from tracker.schemas.reports import (
     DistributionCsvQuery,
@@ -11,8 +11,12 @@ from tracker.schemas.reports import (
     DistributionReportOut,
     NaloxoneQuery,
     NaloxoneReportOut,
+    SourceOut,
+    SourcesQuery,
+    StockMovementsOut,
+    StockMovementsQuery,
 )
-from tracker.services import naloxone, reports
+from tracker.services import naloxone, report_sources, reports, stock_history
 
 blp = make_blueprint(
     "reports", __name__, "/reports", "Distribution reports for site leads and coordinators."
@@ -93,4 +97,52 @@ class DistributionCsv(MethodView):
             distribution_csv.lines(report.rows(), args["lang"]),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+@blp.route("/stock-movements")
+class StockMovements(MethodView):
+    @blp.arguments(StockMovementsQuery, location="query")
+    @blp.response(200, StockMovementsOut)
+    @blp.alt_response(403, description="Not a site you may see.", success=False)
+    @blp.alt_response(404, description="Unknown site.", success=False)
+    @blp.alt_response(422, description="from after to, or to after today.", success=False)
+    def get(self, args):
+        """Per item: opening balance, movements by kind, closing balance (a stock card).
+
+        Opening is stock at the end of the day before `from`; opening + movements = closing,
+        and closing equals `GET /stock?site=&date=` at `to`.
+        """
+        return stock_history.movement_report(
+            actor(), args["site"], args["date_from"], args["date_to"]
+        )
+
+
+@blp.route("/sources")
+class Sources(MethodView):
+    @blp.arguments(SourcesQuery, location="query")
+    @blp.response(200, SourceOut(many=True))
+    @blp.paginate(RowPage)
+    @blp.alt_response(
+        403,
+        description="Staff and leads: own sites; coordinators: their municipality.",
+        success=False,
+    )
+    @blp.alt_response(404, description="Unknown site, municipality or item.", success=False)
+    @blp.alt_response(422, description="Bad period or filter.", success=False)
+    def get(self, args):
+        """The entries and movements that make up one report figure (they add up to it).
+
+        Give the figure's filters: period, sites or municipality, item category or item,
+        and the measure (quantity handed out, or contacts).
+        """
+        return report_sources.sources(
+            actor(),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
+            category=args.get("category"),
+            item=args.get("item"),
+            measure=args["measure"],
         )

@@ -11,7 +11,7 @@ from tracker.schemas.stock import (
     StockLineOut,
     StockQuery,
 )
-from tracker.services import stock
+from tracker.services import stock, stock_history
 
 blp = make_blueprint("stock", __name__, "", "Goods received, the stock ledger and on hand.")
 
@@ -59,5 +59,11 @@ class Stock(MethodView):
     @blp.arguments(StockQuery, location="query")
     @blp.response(200, StockLineOut(many=True))
     def get(self, args):
-        """On hand per item and lot at a site, with expiry, levels and days left."""
+        """On hand per item and lot at a site, with expiry, levels and days left.
+
+        With `date`, on hand at the end of that day per item and lot (item, lot, expiry,
+        quantity, date), read from the per-day stock aggregate.
+        """
+        if args.get("date") is not None:
+            return stock_history.stock_at(actor(), args["site"], args["date"])
         return stock.on_hand(actor(), args["site"])

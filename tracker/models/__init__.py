@@ -21,7 +21,14 @@ from tracker.models.distribution import (
     TallyLine,
 )
 from tracker.models.sites import Municipality, Site
-from tracker.models.stock import ImportBatch, Receipt, StockBalance, StockMovement
+from tracker.models.stock import (
+    ImportBatch,
+    Receipt,
+    StockBalance,
+    StockDaily,
+    StockMonthly,
+    StockMovement,
+)
 from tracker.models.supply import DeliveryDate, DeliverySchedule, DrugAlert, UnmetDemand
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
@@ -53,6 +60,8 @@ __all__ = [
     "StockBalance",
     "StockCount",
     "StockCountLine",
+    "StockDaily",
+    "StockMonthly",
     "StockMovement",
     "TallyEntry",
     "TallyLine",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,6 +59,8 @@ class TallyEntry(Base):
     granularity: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
     # Bumped by every change (edit, delete): the API's ETag, checked against If-Match.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Dated before the site's stock start: counted in reports, moves no stock (invariant 9).
+    before_stock_start: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     site: Mapped[Site] = relationship()
     lines: Mapped[list[TallyLine]] = relationship(
@@ -112,6 +115,7 @@ class NaloxoneHandout(Base):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     import_row: Mapped[int | None] = mapped_column(Integer)
     granularity: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
+    before_stock_start: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     site: Mapped[Site] = relationship()
     item: Mapped[Item] = relationship()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, UTCDateTime, utcnow
@@ -54,6 +54,9 @@ class Site(Base):
     opening_weekdays: Mapped[str] = mapped_column(
         String(7), default=DEFAULT_OPENING, server_default=DEFAULT_OPENING
     )
+    # Invariant 9: stock is tracked from this day (the first receipt, transfer in or count,
+    # or an earlier day a lead sets). None: not set yet, every movement counts.
+    stock_start: Mapped[date | None] = mapped_column(Date)
 
     municipality: Mapped[Municipality] = relationship(back_populates="sites")
 

@@ -119,6 +119,40 @@ class StockBalance(Base):
     lot: Mapped[Lot | None] = relationship()
 
 
+class StockDaily(Base):
+    """The ledger summed per (site, day, item, lot, kind), kept with each movement.
+
+    Stock at the end of a day is the balance less what moved after it, and the movement
+    report sums a period's days: both read days, never the ledger's rows (bench/README.md).
+    The key leads with site and day, so a site's days after a date are one range scan.
+    """
+
+    __tablename__ = "stock_daily"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    lot_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StockMonthly(Base):
+    """The same sums per month (`month` is its first day): a date far back reads months,
+    and only the days of its own month from stock_daily, so the rows read stay bounded."""
+
+    __tablename__ = "stock_monthly"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    lot_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ImportBatch(Base):
     """One imported file; its hash makes a second import of the same file a no-op."""
 

@@ -77,6 +77,15 @@ class ImportResultOut(Schema):
     batch_id = fields.Integer(allow_none=True)
     rows = fields.Integer()
     imported = fields.Integer()
+    before_stock_start = fields.Integer(
+        metadata={
+            "description": "New rows dated before their site's stock start: counted "
+            "in reports, no stock movement."
+        }
+    )
+    from_stock_start = fields.Integer(
+        metadata={"description": "New rows dated from their site's stock start on."}
+    )
     skipped = fields.Integer()
     error_count = fields.Integer()
     errors = fields.List(fields.Nested(RowErrorOut))

@@ -3,9 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from tracker.models.catalog import CATEGORIES
 from tracker.periods import BUCKETS
 from tracker.schemas.common import CODE, QuerySchema
 
+MEASURES = ("quantity", "contacts")  # as tracker.services.report_sources
 MUNICIPALITY = validate.Regexp(r"^[0-9]{4}$", error=_l("Bruk det firesifrede kommunenummeret."))
 
 
@@ -150,3 +152,64 @@ class NaloxoneReportOut(Schema):
     threshold = fields.Integer(allow_none=True)
     sites = fields.List(fields.Nested(NaloxoneSiteOut))
     totals = fields.Dict(keys=fields.String(), values=FIGURE)
+
+
+class StockMovementsQuery(QuerySchema):
+    site = fields.String(required=True, validate=CODE)
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+
+
+class StockMovementLineOut(Schema):
+    item = fields.Function(lambda line: line.item.code)
+    name = fields.Function(lambda line: line.item.name_nb)
+    category = fields.Function(lambda line: line.item.category)
+    opening = fields.Integer()
+    movements = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        attribute="moved",
+        metadata={
+            "description": "Signed quantity per movement kind (receipt, distribution, "
+            "transfer_in, transfer_out, discard, count_adjustment, correction)."
+        },
+    )
+    closing = fields.Integer()
+
+
+class StockMovementsOut(Schema):
+    site = fields.Function(lambda r: r.site.code)
+    stock_start = fields.Function(
+        lambda r: r.site.stock_start.isoformat() if r.site.stock_start else None
+    )
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    kinds = fields.List(fields.String())
+    lines = fields.List(fields.Nested(StockMovementLineOut))
+
+
+class SourcesQuery(ReportQuery):
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    item = fields.String(validate=CODE)
+    measure = fields.String(
+        load_default="quantity",
+        validate=validate.OneOf(MEASURES),
+        metadata={"description": "quantity (items handed out) or contacts."},
+    )
+
+
+class SourceOut(Schema):
+    source = fields.String(
+        metadata={
+            "description": "movement (ledger row), history_line or history_handout "
+            "(dated before the stock start: no movement), or entry (contacts)."
+        }
+    )
+    id = fields.Integer()
+    site = fields.String()
+    date = fields.Date()
+    who = fields.String()
+    what = fields.String()
+    item = fields.String(allow_none=True)
+    quantity = fields.Integer()
+    entry_id = fields.Integer(allow_none=True)

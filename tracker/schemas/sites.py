@@ -34,6 +34,12 @@ class SitePatch(InSchema):
     operator = fields.String(validate=validate.OneOf(SITE_OPERATORS))
     active = fields.Boolean()
     opening_weekdays = WEEKDAYS
+    stock_start = fields.Date(
+        metadata={
+            "description": "Stock is tracked from this day (invariant 9); the site's "
+            "lead may set it earlier than it is (or than the first stock movement)."
+        }
+    )
 
 
 class SiteQuery(QuerySchema):
@@ -50,6 +56,7 @@ class SiteOut(Schema):
     operator = fields.String()
     active = fields.Boolean()
     opening_weekdays = fields.List(fields.Integer(), attribute="weekdays")
+    stock_start = fields.Date(allow_none=True)
 
 
 class LevelsIn(InSchema):

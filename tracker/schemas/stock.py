@@ -80,6 +80,12 @@ class MovementOut(Schema):
 
 class StockQuery(QuerySchema):
     site = fields.String(required=True, validate=CODE)
+    date = fields.Date(
+        metadata={
+            "description": "On hand at the end of this day (YYYY-MM-DD); default today. "
+            "With a date, the lines carry item, lot and quantity (and the date)."
+        }
+    )
 
 
 class StockLineOut(Schema):
@@ -99,3 +105,4 @@ class StockLineOut(Schema):
     unmet_recent = fields.Integer(metadata={"description": "Asked for, not given, 4 weeks"})
     runs_out_before_delivery = fields.Boolean()
     discrepancy = fields.Boolean()
+    date = fields.Date()

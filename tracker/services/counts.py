@@ -43,7 +43,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger
+from tracker.services import audit, catalog, ledger, stock_start
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
@@ -86,6 +86,7 @@ def open_count(
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     counted_on = check_entry_date(counted_on or today())
     check_free_text("note", note)
+    stock_start.begin(actor, site, counted_on)
     already = db.session.scalar(
         select(StockCount.id).where(StockCount.site_id == site.id, StockCount.status == "open")
     )

@@ -246,8 +246,14 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     rng = random.Random(rng_seed)
     places = {n: Municipality(number=n, name=name) for n, name in MUNICIPALITIES}
     db.session.add_all(places.values())
+    end = today()
+    start = end - timedelta(days=days)
+    # stock is tracked from the first weekly receipt, or the old naloxone lot received
+    # 330 days back (_seed_stock_operations), whichever is earlier (invariant 9)
+    stock_start = min(start, end - timedelta(days=330))
     sites = [
-        Site(code=c, name=n, municipality=places[m], kind=k, active=True) for c, n, m, k, _ in SITES
+        Site(code=c, name=n, municipality=places[m], kind=k, active=True, stock_start=stock_start)
+        for c, n, m, k, _ in SITES
     ]
     db.session.add_all(sites)
     items = [
@@ -272,8 +278,6 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     db.session.flush()
     admin = db.session.execute(select(User).where(User.email == USERS[0][0])).scalar_one()
     actor = Actor(admin)
-    end = today()
-    start = end - timedelta(days=days)
     lots = _naloxone_lots(items, start, end)
     commit()
     result = SeedResult(created=True, passwords=passwords)

@@ -24,9 +24,9 @@ from tracker.dates import OSLO, today
 from tracker.errors import ValidationError
 from tracker.exports import summary as workbook
 from tracker.extensions import db
-from tracker.models import Lot, Membership, SiteItem, StockBalance, User
+from tracker.models import Lot, Membership, SiteItem, User
 from tracker.models.training import Certification, TrainingSession
-from tracker.services import reports, unmet_demand, users
+from tracker.services import reports, stock_history, unmet_demand, users
 from tracker.services.access import Actor
 from tracker.services.naloxone import naloxone_figures, suppression_threshold
 from tracker.services.stock import usage_per_day
@@ -134,36 +134,24 @@ def cpr_status(scope: reports.Scope, on: date) -> dict[int, workbook.CprStatus]:
 def stock_rows(
     scope: reports.Scope, items: list[reports.ItemInfo], on: date
 ) -> list[workbook.StockRow]:
-    """On hand now per site and item, use per day, days left, expiring lots, discrepancies."""
-    on_hand = {
-        (s, i): int(q)
-        for s, i, q in db.session.execute(
-            select(StockBalance.site_id, StockBalance.item_id, func.sum(StockBalance.quantity))
-            .where(StockBalance.site_id.in_(scope.site_ids))
-            .group_by(StockBalance.site_id, StockBalance.item_id)
-        )
-    }
-    negative = {
-        (s, i)
-        for s, i in db.session.execute(
-            select(StockBalance.site_id, StockBalance.item_id)
-            .where(StockBalance.site_id.in_(scope.site_ids), StockBalance.quantity < 0)
-            .distinct()
-        )
-    }
-    expiring = {
-        (s, i): int(q)
-        for s, i, q in db.session.execute(
-            select(StockBalance.site_id, StockBalance.item_id, func.sum(StockBalance.quantity))
-            .join(Lot, Lot.id == StockBalance.lot_id)
-            .where(
-                StockBalance.site_id.in_(scope.site_ids),
-                StockBalance.quantity > 0,
-                Lot.expiry <= on + timedelta(days=EXPIRY_DAYS),
-            )
-            .group_by(StockBalance.site_id, StockBalance.item_id)
-        )
-    }
+    """On hand at the end of `on` (the period's end) per site and item, use per day, days
+    left, lots expiring within 90 days of it, and negative lots (discrepancies) then."""
+    at = stock_history.quantities_at_sites(scope.site_ids, on)
+    soon = on + timedelta(days=EXPIRY_DAYS)
+    lot_ids = {k for (_, _, k), q in at.items() if k and q > 0}
+    expiry = dict(
+        db.session.execute(select(Lot.id, Lot.expiry).where(Lot.id.in_(lot_ids))).tuples().all()
+    ) if lot_ids else {}  # fmt: skip
+    on_hand: dict[tuple[int, int], int] = defaultdict(int)
+    negative: set[tuple[int, int]] = set()
+    expiring: dict[tuple[int, int], int] = defaultdict(int)
+    for (s, i, lot_key), quantity in at.items():
+        on_hand[(s, i)] += quantity
+        if quantity < 0:
+            negative.add((s, i))
+        lot_expiry = expiry.get(lot_key)
+        if quantity > 0 and lot_expiry is not None and lot_expiry <= soon:
+            expiring[(s, i)] += quantity
     levels = {
         (s, i): r
         for s, i, r in db.session.execute(
@@ -237,8 +225,9 @@ def gather(
         naloxone=naloxone_figures(scope),
         training=training_figures(scope),
         cpr=cpr_status(scope, min(scope.end, on)),
-        stock=stock_rows(scope, distribution.items, on),
-        stock_on=on,
+        # the Lager sheet: stock at the end of the period (today, if the period runs on)
+        stock=stock_rows(scope, distribution.items, min(scope.end, on)),
+        stock_on=min(scope.end, on),
         unmet=unmet_demand.site_totals(scope.site_ids, scope.start, scope.end),
     )
 

@@ -407,6 +407,24 @@ def summary(preview_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return totals_out, preview_out
 
 
+def _start_of(site_id: Any) -> Any:
+    return select(Site.stock_start).where(Site.id == site_id).scalar_subquery()
+
+
+def before_start() -> Any:
+    """Staged rows dated before their site's stock start (history: no stock movement)."""
+    start = _start_of(STAGE.c.site_id)
+    return start.is_not(None) & (STAGE.c.day < start)  # no start: nothing is history
+
+
+def split_at_start() -> tuple[int, int]:
+    """How many staged rows fall before their site's stock start, and how many from it on."""
+    early = func.sum(case((before_start(), 1), else_=0))
+    total = func.count()
+    before, rows = db.session.execute(select(early, total).select_from(STAGE)).one()
+    return int(before or 0), int(rows) - int(before or 0)
+
+
 def count() -> int:
     return db.session.execute(select(func.count()).select_from(STAGE)).scalar_one()
 
@@ -455,6 +473,16 @@ def write(actor: Actor, batch_id: int) -> None:
             .where(naloxone_rows),
         )
     )  # fmt: skip
+    for model, column in (
+        (TallyEntry, TallyEntry.entry_date),
+        (NaloxoneHandout, NaloxoneHandout.handed_out_on),
+    ):
+        db.session.execute(
+            update(model)
+            .where(model.import_batch_id == batch_id, column < _start_of(model.site_id))
+            .values(before_stock_start=True)
+        )  # invariant 9: history before the stock start counts in reports only
+    moving = ~before_start()
     common = [s.site_id, s.item_id, s.lot_id, literal("distribution").label("kind"),
               (-s.quantity).label("quantity"), s.day.label("occurred_on"),
               s.note.label("reason"), literal(batch_id).label("import_batch_id"),
@@ -464,16 +492,20 @@ def write(actor: Actor, batch_id: int) -> None:
               (-s.quantity).label("quantity"), s.day.label("occurred_on")]  # fmt: skip
     ledger.post_select(
         actor,
-        select(*common, TallyEntry.id.label("tally_id")).join(TallyEntry, entry).where(lines),
-        select(*summed).where(lines),
+        select(*common, TallyEntry.id.label("tally_id"))
+        .join(TallyEntry, entry)
+        .where(lines, moving),
+        select(*summed).where(lines, moving),
+        counted=select(*summed).where(lines),
     )
     h = NaloxoneHandout
     ledger.post_select(
         actor,
         select(*common, h.id.label("naloxone_handout_id"))
         .join(h, and_(h.import_batch_id == batch_id, h.import_row == s.row))
-        .where(naloxone_rows),
-        select(*summed).where(naloxone_rows),
+        .where(naloxone_rows, moving),
+        select(*summed).where(naloxone_rows, moving),
+        counted=select(*summed).where(naloxone_rows),
     )
     contacts = func.sum(s.contacts)
     ledger.upsert_add_select(

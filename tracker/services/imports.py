@@ -84,6 +84,10 @@ class ImportResult:
     totals: list[dict[str, Any]] = field(default_factory=list)  # dry run: per site and item
     preview: list[dict[str, Any]] = field(default_factory=list)
     expected: int | None = None  # data rows expected, from the line count (CSV only)
+    # new rows dated before their site's stock start (counted in reports, no stock movement)
+    # and from it on (invariant 9)
+    before_stock_start: int = 0
+    from_stock_start: int = 0
 
     @property
     def ok(self) -> bool:
@@ -304,6 +308,7 @@ def import_file(
                 {"rows": result.differing},
             )
         result.imported = import_stage.count()
+        result.before_stock_start, result.from_stock_start = import_stage.split_at_start()
         if dry_run:
             result.totals, result.preview = import_stage.summary(PREVIEW_ROWS)
             return result

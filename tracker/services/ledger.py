@@ -42,6 +42,8 @@ from tracker.models import (
     DistributionDaily,
     DistributionMonthly,
     StockBalance,
+    StockDaily,
+    StockMonthly,
     StockMovement,
 )
 from tracker.models.base import Base, UTCDateTime, utcnow
@@ -72,6 +74,11 @@ class Move:
     occurred_on: date
     reason: str | None = None
     refs: dict[str, Any] = field(default_factory=dict)
+    # stock: written to the ledger (False: distribution dated before the site's stock start,
+    # counted in the aggregates only). aggregate: counted in the distribution aggregates
+    # (False: an entry's distribution already counted there, now moving stock too).
+    stock: bool = True
+    aggregate: bool = True
 
     @property
     def is_distribution(self) -> bool:
@@ -144,6 +151,8 @@ def upsert_add(
 
 _INSERT_MOVEMENTS = insert(StockMovement.__table__).returning(StockMovement.__table__.c.id)
 _BALANCE_KEYS = ("site_id", "item_id", "lot_key")
+STOCK_DAILY_KEYS = ("site_id", "day", "item_id", "lot_key", "kind")
+STOCK_MONTHLY_KEYS = ("site_id", "month", "item_id", "lot_key", "kind")
 
 
 def move_balance(
@@ -211,23 +220,23 @@ def post(
     batch lowered, one INSERT ... SELECT opening a discrepancy if the balance is now below
     zero (invariant 2).
     """
-    moves = [m for m in moves if m.quantity != 0]
-    unknown = {ref for m in moves for ref in m.refs} - set(REFS)
+    everything = [m for m in moves if m.quantity != 0]
+    moves = [m for m in everything if m.stock]
+    unknown = {ref for m in everything for ref in m.refs} - set(REFS)
     if unknown:
         raise ValueError(f"unknown movement references: {sorted(unknown)}")
-    if not moves:
-        for counter in counters:
-            upsert_add(counter.model, counter.keys, counter.column, counter.rows)
-        return []
     deltas: dict[tuple[int, int, int], int] = defaultdict(int)
     lot_ids: dict[tuple[int, int, int], int | None] = {}
     daily: dict[tuple[int, int, date], int] = defaultdict(int)
+    per_day: dict[tuple[int, date, int, int, str], int] = defaultdict(int)
+    for m in everything:
+        if m.is_distribution and m.aggregate:
+            daily[(m.site_id, m.item_id, m.occurred_on)] -= m.quantity
     for m in moves:
         key = (m.site_id, m.item_id, m.lot_id or 0)
         deltas[key] += m.quantity
         lot_ids[key] = m.lot_id
-        if m.is_distribution:
-            daily[(m.site_id, m.item_id, m.occurred_on)] -= m.quantity
+        per_day[(m.site_id, m.occurred_on, m.item_id, m.lot_id or 0, m.kind)] += m.quantity
     now = utcnow()
     rows = [
         {
@@ -275,15 +284,32 @@ def post(
         for (s, i, m), q in sorted(monthly.items())
         if q
     ]
+    stock_daily_rows = [
+        {"site_id": s, "day": d, "item_id": i, "lot_key": k, "kind": kind,
+         "lot_id": k or None, "quantity": q}
+        for (s, d, i, k, kind), q in sorted(per_day.items())
+        if q
+    ]  # fmt: skip
+    per_month: dict[tuple[int, date, int, int, str], int] = defaultdict(int)
+    for (s, d, i, k, kind), q in per_day.items():
+        per_month[(s, d.replace(day=1), i, k, kind)] += q
+    stock_monthly_rows = [
+        {"site_id": s, "month": m, "item_id": i, "lot_key": k, "kind": kind,
+         "lot_id": k or None, "quantity": q}
+        for (s, m, i, k, kind), q in sorted(per_month.items())
+        if q
+    ]  # fmt: skip
     upserts = [
         Counter(StockBalance, _BALANCE_KEYS, "quantity", plain),
+        Counter(StockDaily, STOCK_DAILY_KEYS, "quantity", stock_daily_rows),
+        Counter(StockMonthly, STOCK_MONTHLY_KEYS, "quantity", stock_monthly_rows),
         Counter(DistributionDaily, ("site_id", "item_id", "day"), "quantity", daily_rows),
         Counter(DistributionMonthly, ("site_id", "item_id", "month"), "quantity", monthly_rows),
         *counters,
     ]
     # One multi-row INSERT (SQLAlchemy's insertmanyvalues) takes ascending ids in row order on
     # both databases; sorting undoes RETURNING's free order.
-    ids = sorted(db.session.execute(_INSERT_MOVEMENTS, rows).scalars())
+    ids = sorted(db.session.execute(_INSERT_MOVEMENTS, rows).scalars()) if rows else []
     # The hot rows (balances, aggregates) are touched last, so their row locks are held
     # for as short a time as possible before the caller commits.
     for (site_id, item_id, lot_key), before in strict:
@@ -341,7 +367,13 @@ _FLAG_NEGATIVE = text(
 )
 
 
-def post_select(actor: Actor, moves: Select[Any], totals: Select[Any] | None = None) -> int:
+def post_select(
+    actor: Actor,
+    moves: Select[Any],
+    totals: Select[Any] | None = None,
+    *,
+    counted: Select[Any] | None = None,
+) -> int:
     """The bulk path of `post` for imports: movements from a SELECT, set-based; returns the count.
 
     `moves` yields columns named like StockMovement's (site_id, item_id, lot_id, kind,
@@ -353,6 +385,8 @@ def post_select(actor: Actor, moves: Select[Any], totals: Select[Any] | None = N
     `totals`, when given, yields the same movements' site_id, item_id, lot_id, kind, quantity
     and occurred_on more cheaply (the import reads its staging table rather than re-running
     the join that finds the tally ids); balances and aggregates are summed from it.
+    `counted`, when given, yields the rows the distribution aggregates count instead
+    (same columns): history before a site's stock start counts there without moving stock.
     """
     moved = moves.subquery()
     names = [c.name for c in moved.c]
@@ -389,6 +423,30 @@ def post_select(actor: Actor, moves: Select[Any], totals: Select[Any] | None = N
     _upsert_select(
         StockBalance, ("site_id", "item_id", "lot_key"), ["lot_id", "quantity"], balances
     )
+    per_day = (
+        select(source.c.site_id, source.c.occurred_on, source.c.item_id, lot_key, source.c.kind,
+               func.max(source.c.lot_id), total)
+        .where(true())
+        .group_by(source.c.site_id, source.c.occurred_on, source.c.item_id, lot_key,
+                  source.c.kind)
+        .having(total != 0)
+        .order_by(source.c.site_id, source.c.occurred_on, source.c.item_id, lot_key,
+                  source.c.kind)
+    )  # fmt: skip
+    _upsert_select(StockDaily, STOCK_DAILY_KEYS, ["lot_id", "quantity"], per_day)
+    stock_month = _month_start(source.c.occurred_on)
+    per_month = (
+        select(source.c.site_id, stock_month, source.c.item_id, lot_key, source.c.kind,
+               func.max(source.c.lot_id), total)
+        .where(true())
+        .group_by(source.c.site_id, stock_month, source.c.item_id, lot_key, source.c.kind)
+        .having(total != 0)
+        .order_by(source.c.site_id, stock_month, source.c.item_id, lot_key, source.c.kind)
+    )  # fmt: skip
+    _upsert_select(StockMonthly, STOCK_MONTHLY_KEYS, ["lot_id", "quantity"], per_month)
+    if counted is not None:
+        source = counted.subquery()
+        names = [c.name for c in source.c]
     refs = [source.c[r] for r in DISTRIBUTION_REFS if r in names]
     is_distribution = (source.c.kind == "distribution") | (
         (source.c.kind == "correction") & (func.coalesce(*refs, None).is_not(None))

@@ -34,6 +34,8 @@ from tracker.models import (
     StockBalance,
     StockCount,
     StockCountLine,
+    StockDaily,
+    StockMonthly,
     StockMovement,
     TallyEntry,
     TallyLine,
@@ -86,7 +88,7 @@ def _month_start(column: Any) -> Any:
 
 
 # What counts as handed out: distribution, and the corrections of a tally or a handout.
-_HANDED_OUT = (M.kind == "distribution") | (
+HANDED_OUT = (M.kind == "distribution") | (
     (M.kind == "correction") & (M.tally_id.is_not(None) | M.naloxone_handout_id.is_not(None))
 )
 
@@ -98,20 +100,55 @@ def _ledger_balances() -> Select[Any]:
     )
 
 
+def _ledger_stock_daily() -> Select[Any]:
+    keys = [M.site_id, M.occurred_on.label("day"), M.item_id, _lot_key(M.lot_id), M.kind]
+    return select(*keys, func.sum(M.quantity)).group_by(*keys)
+
+
+def _ledger_stock_monthly() -> Select[Any]:
+    month = _month_start(M.occurred_on).label("month")
+    keys = [M.site_id, month, M.item_id, _lot_key(M.lot_id), M.kind]
+    return select(*keys, func.sum(M.quantity)).group_by(*keys)
+
+
+def handed_out_rows() -> Any:
+    """What reports count as handed out: (site_id, item_id, day, quantity) rows.
+
+    The ledger's distribution of entries that move stock, and the lines of entries dated
+    before their site's stock start (invariant 9: they count in reports, not in stock; the
+    movements such an entry had before it became history are given back, not counted).
+    """
+    t, h = TallyEntry, NaloxoneHandout
+    history = func.coalesce(t.before_stock_start, h.before_stock_start, False)
+    moved = (
+        select(M.site_id, M.item_id, M.occurred_on.label("day"), (-M.quantity).label("quantity"))
+        .outerjoin(t, t.id == M.tally_id)
+        .outerjoin(h, h.id == M.naloxone_handout_id)
+        .where(HANDED_OUT, history.is_(False))
+    )
+    lines = (
+        select(t.site_id, TallyLine.item_id, t.entry_date, TallyLine.quantity)
+        .join(TallyLine, TallyLine.tally_id == t.id)
+        .where(t.before_stock_start.is_(True), t.deleted_at.is_(None))
+    )
+    handouts = select(h.site_id, h.item_id, h.handed_out_on, h.quantity).where(
+        h.before_stock_start.is_(True)
+    )
+    return union_all(moved, lines, handouts).subquery()
+
+
 def _ledger_daily() -> Select[Any]:
-    return (
-        select(M.site_id, M.item_id, M.occurred_on.label("day"), -func.sum(M.quantity))
-        .where(_HANDED_OUT)
-        .group_by(M.site_id, M.item_id, M.occurred_on)
+    rows = handed_out_rows()
+    return select(rows.c.site_id, rows.c.item_id, rows.c.day, func.sum(rows.c.quantity)).group_by(
+        rows.c.site_id, rows.c.item_id, rows.c.day
     )
 
 
 def _ledger_monthly() -> Select[Any]:
-    month = _month_start(M.occurred_on).label("month")
-    return (
-        select(M.site_id, M.item_id, month, -func.sum(M.quantity))
-        .where(_HANDED_OUT)
-        .group_by(M.site_id, M.item_id, month)
+    rows = handed_out_rows()
+    month = _month_start(rows.c.day).label("month")
+    return select(rows.c.site_id, rows.c.item_id, month, func.sum(rows.c.quantity)).group_by(
+        rows.c.site_id, rows.c.item_id, month
     )
 
 
@@ -129,7 +166,7 @@ def _tally_lines() -> Select[Any]:
     return (
         select(TallyLine.tally_id, TallyEntry.site_id, TallyLine.item_id, TallyLine.quantity)
         .join(TallyEntry, TallyEntry.id == TallyLine.tally_id)
-        .where(TallyEntry.deleted_at.is_(None))
+        .where(TallyEntry.deleted_at.is_(None), TallyEntry.before_stock_start.is_(False))
     )
 
 
@@ -145,9 +182,16 @@ def _ledger_by(
     return select(*keys, total).where(reference.is_not(None), M.kind.in_(kinds)).group_by(*keys)
 
 
+def _entry_movements(reference: Any, model: Any) -> Select[Any]:
+    """An entry's own movements, for entries that move stock (history entries hold none)."""
+    return _ledger_by(reference, ("distribution", "correction"), out=True).where(
+        reference.in_(select(model.id).where(model.before_stock_start.is_(False)))
+    )
+
+
 def _handouts() -> Select[Any]:
     h = NaloxoneHandout
-    return select(h.id, h.site_id, h.item_id, h.quantity)
+    return select(h.id, h.site_id, h.item_id, h.quantity).where(h.before_stock_start.is_(False))
 
 
 def _transfer_lines(site: Any, quantity: Any) -> Select[Any]:
@@ -185,12 +229,26 @@ def _rows(model: type, *columns: str) -> Callable[[], Select[Any]]:
 
 
 BALANCES = ("site_id", "item_id", "lot_key")
+STOCK_DAILY = ("site_id", "day", "item_id", "lot_key", "kind")
+STOCK_MONTHLY = ("site_id", "month", "item_id", "lot_key", "kind")
 DAILY = ("site_id", "item_id", "day")
 MONTHLY = ("site_id", "item_id", "month")
 CONTACTS = ("site_id", "day")
 
 DERIVED = (
     Check("stock_balance", BALANCES, _rows(StockBalance, *BALANCES, "quantity"), _ledger_balances),
+    Check(
+        "stock_daily",
+        STOCK_DAILY,
+        _rows(StockDaily, *STOCK_DAILY, "quantity"),
+        _ledger_stock_daily,
+    ),
+    Check(
+        "stock_monthly",
+        STOCK_MONTHLY,
+        _rows(StockMonthly, *STOCK_MONTHLY, "quantity"),
+        _ledger_stock_monthly,
+    ),
     Check("distribution_daily", DAILY, _rows(DistributionDaily, *DAILY, "quantity"), _ledger_daily),
     Check(
         "distribution_monthly",
@@ -205,13 +263,13 @@ SOURCES = (
         "tally_line",
         ("tally_id", "site_id", "item_id"),
         _tally_lines,
-        lambda: _ledger_by(M.tally_id, ("distribution", "correction"), out=True),
+        lambda: _entry_movements(M.tally_id, TallyEntry),
     ),
     Check(
         "naloxone_handout",
         ("naloxone_handout_id", "site_id", "item_id"),
         _handouts,
-        lambda: _ledger_by(M.naloxone_handout_id, ("distribution", "correction"), out=True),
+        lambda: _entry_movements(M.naloxone_handout_id, NaloxoneHandout),
     ),
     Check(
         "transfer_line.shipped",
@@ -289,6 +347,8 @@ def rebuild() -> Rebuilt:
 
 _COUNTERS = {
     "stock_balance": (StockBalance, "quantity"),
+    "stock_daily": (StockDaily, "quantity"),
+    "stock_monthly": (StockMonthly, "quantity"),
     "distribution_daily": (DistributionDaily, "quantity"),
     "distribution_monthly": (DistributionMonthly, "quantity"),
     "contacts_daily": (ContactsDaily, "contacts"),
@@ -304,7 +364,7 @@ def _add_differences(check: Check, found: list[Mismatch]) -> None:
         {**dict(zip(check.key, m.key, strict=True)), column: m.from_ledger - m.stored}
         for m in found
     ]
-    if check.table == "stock_balance":
+    if check.table in ("stock_balance", "stock_daily", "stock_monthly"):
         for row in rows:
             row["lot_id"] = row["lot_key"] or None
     table = model.__table__

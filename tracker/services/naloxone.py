@@ -18,7 +18,16 @@ from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
 from tracker.models import Discrepancy, Item, Lot, NaloxoneHandout, Site, StockBalance, User
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
-from tracker.services import audit, catalog, certifications, ledger, reports, stock, training
+from tracker.services import (
+    audit,
+    catalog,
+    certifications,
+    ledger,
+    reports,
+    stock,
+    stock_start,
+    training,
+)
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -165,6 +174,7 @@ def hand_out(
         training_given=training_given,
         created_by_id=actor.user_id,
         handed_out_by_id=hander.id,
+        before_stock_start=stock_start.is_before(site, handed_out_on),
     )
     db.session.add(handout)
     db.session.flush()
@@ -180,6 +190,7 @@ def hand_out(
                 -quantity,
                 handed_out_on,
                 refs={"naloxone_handout_id": handout.id},
+                stock=not handout.before_stock_start,
             )
         ],
     )

@@ -11,7 +11,7 @@ from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import Municipality, Site
 from tracker.models.sites import SITE_KINDS, SITE_OPERATORS
-from tracker.services import audit, catalog
+from tracker.services import audit, catalog, stock_start
 from tracker.services.access import Actor, get_site, require_role, require_site, visible_sites
 from tracker.services.unit import Idempotency, commit, service
 
@@ -126,8 +126,15 @@ def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
     after another. Opening weekdays alone are the site lead's to change; the rest is the
     coordinator's."""
     site = get_site(code, lock=True)
-    lead_only = bool(changes) and set(changes) <= {"opening_weekdays"}
+    # The stock start and the opening days are the lead's to set; name, kind, operator and
+    # active the coordinator's.
+    lead_only = bool(changes) and set(changes) <= {"opening_weekdays", "stock_start"}
     require_site(actor, site, "lead" if lead_only else "coordinator")
+    if "stock_start" in changes:
+        stock_start.move(actor, site, changes["stock_start"])
+        if set(changes) == {"stock_start"}:
+            commit()
+            return site
     before = snapshot(site)
     if "kind" in changes:
         _check_kind(changes["kind"])

@@ -16,7 +16,7 @@ from tracker.errors import Conflict, Forbidden, LotLooksLikeNationalId, Validati
 from tracker.extensions import db
 from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
 from tracker.privacy import check_free_text, contains_national_id
-from tracker.services import audit, catalog, deliveries, ledger, unmet_demand
+from tracker.services import audit, catalog, deliveries, ledger, stock_start, unmet_demand
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, insert_on_conflict, service
 
@@ -180,6 +180,7 @@ def receive(
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(received_on)
     check_free_text("note", note)
+    stock_start.begin(actor, site, received_on)
     if not lines:
         raise ValidationError(_l("Et mottak må ha minst én linje."), {"lines": [_l("Tom.")]})
     check_lines_unique(lines)

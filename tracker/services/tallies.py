@@ -28,7 +28,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock
+from tracker.services import audit, catalog, ledger, stock, stock_start
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -171,6 +171,7 @@ def _insert_tally(
         "import_batch_id": None,
         "granularity": "day",
         "version": 1,
+        "before_stock_start": stock_start.is_before(site, entry_date),
     }
     tally_id = db.session.execute(_INSERT_TALLY, values).scalar_one()
     rows = [
@@ -239,6 +240,7 @@ def create_tally(
                 -q,
                 entry_date,
                 refs={"tally_id": tally.id},
+                stock=not tally.before_stock_start,
             )
             for i, lot, q in resolved
         ],
@@ -268,6 +270,7 @@ def _corrections(
     reason: str,
 ) -> list[ledger.Move]:
     originals = _original_movements(tally.id)
+    site = tally.site
     moves = []
     for key in sorted(set(old) | set(new), key=lambda k: (k[0], k[1] or 0, k[2])):
         item_id, lot_id, day = key
@@ -283,6 +286,8 @@ def _corrections(
                     day,
                     reason,
                     refs={"tally_id": tally.id, "corrects_id": originals.get(item_id)},
+                    # each side moves stock as its date lies (invariant 9)
+                    stock=not stock_start.is_before(site, day),
                 )
             )
     return moves
@@ -383,10 +388,18 @@ def update_tally(
         )
     tally.updated_by_id, tally.updated_at = actor.user_id, utcnow()
     tally.version += 1  # the row is locked: no other change can bump it meanwhile
+    was_history = tally.before_stock_start
+    tally.before_stock_start = stock_start.is_before(tally.site, new_date)
     db.session.flush()
+    leaving = (
+        stock_start.bring_in(tally.site_id, tally_ids=[tally.id])
+        if was_history and not tally.before_stock_start
+        else []
+    )
     ledger.post(
         actor,
-        _corrections(tally, old_quantities, _as_quantities(tally), f"Entry {tally.id} changed"),
+        leaving
+        + _corrections(tally, old_quantities, _as_quantities(tally), f"Entry {tally.id} changed"),
     )
     _bump_contacts(tally.site_id, old_date, -old_contacts)
     _bump_contacts(tally.site_id, new_date, contacts)

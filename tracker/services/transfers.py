@@ -23,7 +23,7 @@ from tracker.extensions import db
 from tracker.models import Discrepancy, Item, Lot, StockMovement, Transfer, TransferLine
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock
+from tracker.services import audit, catalog, ledger, stock, stock_start
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
@@ -138,6 +138,7 @@ def ship(
                 _l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive"
             )
     check_entry_date(shipped_on, "date")
+    stock_start.check_date(sender, shipped_on)
     check_free_text("note", note)
     resolved = _resolve_lines(sender.id, shipped_on, lines)
     transfer = Transfer(
@@ -263,6 +264,7 @@ def receive(
             )
         )
     _claim(transfer, "received")
+    stock_start.begin(actor, transfer.to_site, received_on)
     transfer.status = "received"
     transfer.received_on = received_on
     transfer.received_by_id = actor.user_id

@@ -22,6 +22,7 @@ from tracker.web import (
     reports,
     sites,
     stock,
+    stock_history,
     tallies,
     training,
     transfers,
@@ -34,7 +35,7 @@ BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, tra
 BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
-BLUEPRINTS += [reports.bp]
+BLUEPRINTS += [reports.bp, stock_history.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
 BLUEPRINTS += [unmet_demand.bp, alerts.bp, deliveries.bp]
 

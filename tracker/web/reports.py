@@ -14,10 +14,11 @@ from wtforms.validators import Optional
 from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
-from tracker.services import exports, report_page
+from tracker.services import exports, report_page, report_sources
 from tracker.web import charts
 from tracker.web.common import current_actor
 from tracker.web.formats import number, period_label
+from tracker.web.forms import parse_day
 
 bp = Blueprint("web_reports", __name__, url_prefix="/rapporter")
 
@@ -206,4 +207,49 @@ def download():
         as_attachment=True,
         download_name=result.filename,
         max_age=0,
+    )
+
+
+SOURCES_PER_PAGE = 100
+SOURCE_NAMES = {
+    "movement": _l("Lagerbevegelse"),
+    "history_line": _l("Registrering før lagerstart"),
+    "history_handout": _l("Naloksonutdeling før lagerstart"),
+    "entry": _l("Registrering"),
+}
+
+
+@bp.get("/kilder")
+@login_required
+def sources():
+    """The entries and movements behind one figure of the report, a page at a time."""
+    args = request.args
+    start, end = parse_day(args.get("fra")), parse_day(args.get("til"))
+    if start is None or end is None:
+        raise DomainError(_l("Kildene trenger fra- og til-dato."), {"fra": [_l("Må fylles ut.")]})
+    query = report_sources.sources(
+        current_actor(),
+        date_from=start,
+        date_to=end,
+        sites=args.getlist("sted"),
+        municipality=args.get("kommune") or None,
+        category=args.get("kategori") or None,
+        item=args.get("vare") or None,
+        measure=args.get("mal") or "quantity",
+    )
+    page = max(1, min(args.get("side", 1, type=int) or 1, 10**9))
+    rows = report_sources.page(query, page, SOURCES_PER_PAGE)
+    return render_template(
+        "reports/sources.html",
+        rows=rows,
+        total=report_sources.total(query),
+        count=report_sources.count(query),
+        page=page,
+        per_page=SOURCES_PER_PAGE,
+        start=start,
+        end=end,
+        names=SOURCE_NAMES,
+        category=args.get("kategori"),
+        categories=CATEGORY_LABELS,
+        measure=args.get("mal") or "quantity",
     )

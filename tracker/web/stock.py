@@ -60,7 +60,12 @@ def site_stock(code: str):
         fmt_number=number,
         axis_label=_("uke"),
     )
-    return render_template("stock/site_stock.html", overview=found, chart=chart)
+    return render_template(
+        "stock/site_stock.html",
+        overview=found,
+        chart=chart,
+        can_set_start=stock.can_confirm_lot_numbers(current_actor(), found.site),
+    )
 
 
 def receipt_items(screen: EntryScreen) -> list[Item]:

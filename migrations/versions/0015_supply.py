@@ -1,7 +1,7 @@
 """Unmet demand, drug alerts, delivery days, who handed naloxone out (issue 24)
 
-Revision ID: 0014_supply
-Revises: 0013_blank
+Revision ID: 0015_supply
+Revises: 0014_stockhist
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0014_supply"
-down_revision = "0013_blank"
+revision = "0015_supply"
+down_revision = "0014_stockhist"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,227 @@
+"""Every figure traceable: the entries and movements that make up a report's figure.
+
+A distribution figure (sites, period, item category or item) is the sum of what reports count
+as handed out: the ledger's distribution and its corrections for entries that move stock,
+and the lines of entries dated before their site's stock start (invariant 9). Contacts are
+the entries' contacts. The rows listed here are exactly those, so they add up to the figure
+(ledger_check verifies the aggregates the reports read against the same rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, String, func, literal, null, select, union_all
+
+from tracker import periods
+from tracker.errors import Forbidden, NotFound, ValidationError
+from tracker.extensions import db
+from tracker.models import (
+    Item,
+    Municipality,
+    NaloxoneHandout,
+    Site,
+    StockMovement,
+    TallyEntry,
+    TallyLine,
+    User,
+)
+from tracker.models.catalog import CATEGORIES
+from tracker.services import catalog
+from tracker.services.access import Actor, can, visible_sites
+from tracker.services.ledger_check import HANDED_OUT
+
+MEASURES = ("quantity", "contacts")
+M = StockMovement
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What a figure covers: sites, period, category or item, and the measure."""
+
+    site_ids: list[int]
+    start: date
+    end: date
+    category: str | None = None
+    item_id: int | None = None
+    measure: str = "quantity"
+
+
+def resolve(
+    actor: Actor,
+    *,
+    date_from: date,
+    date_to: date,
+    sites: Iterable[str] = (),
+    municipality: str | None = None,
+    category: str | None = None,
+    item: str | None = None,
+    measure: str = "quantity",
+) -> Figure:
+    """Check the filters: staff and leads see their own sites, coordinators their municipality."""
+    periods.check_range(date_from, date_to)
+    if measure not in MEASURES:
+        raise ValidationError(_l("Ukjent mål."), {"measure": [_l("Ukjent mål.")]})
+    if category is not None and category not in CATEGORIES:
+        raise ValidationError(_l("Ukjent varekategori."), {"category": [_l("Ukjent.")]})
+    codes = list(dict.fromkeys(c for c in sites if c))
+    query = select(Site)
+    if codes:
+        query = query.where(Site.code.in_(codes))
+    if municipality:
+        place = db.session.scalar(select(Municipality).where(Municipality.number == municipality))
+        if place is None:
+            raise NotFound(
+                _l("Det finnes ingen kommune med nummer %(number)s.", number=municipality),
+                {"municipality": [_l("Ukjent kommune.")]},
+            )
+        query = query.where(Site.municipality_id == place.id)
+    if not codes and not municipality:
+        query = visible_sites(actor)
+    found = list(db.session.scalars(query))
+    unknown = sorted(set(codes) - {s.code for s in found})
+    if unknown:
+        raise NotFound(
+            _l("Det finnes ikke noe sted med koden %(code)s.", code=unknown[0]),
+            {"site": [_l("Ukjent sted: %(code)s.", code=unknown[0])]},
+        )
+    refused = [s.code for s in found if not can(actor, s, "staff")]
+    if refused:
+        raise Forbidden(
+            _l(
+                "Du kan ikke se kildene for stedet %(site)s; ansatte og stedsledere ser sine "
+                "egne steder, koordinatorer sin kommune.",
+                site=refused[0],
+            )
+        )
+    item_id = catalog.get_item(item, field="item").id if item else None
+    return Figure([s.id for s in found], date_from, date_to, category, item_id, measure)
+
+
+def _items(figure: Figure, column: Any) -> Any:
+    if figure.item_id is not None:
+        return column == figure.item_id
+    if figure.category is not None:
+        return column.in_(select(Item.id).where(Item.category == figure.category))
+    return literal(True)
+
+
+def _text(value: str) -> Any:
+    return literal(value, String)
+
+
+def sources_query(figure: Figure) -> Select[Any]:
+    """The rows behind the figure, oldest first: source, id, site, date, who, what, quantity."""
+    if figure.measure == "contacts":
+        t = TallyEntry
+        return (
+            select(
+                _text("entry").label("source"), t.id.label("id"), Site.code.label("site"),
+                t.entry_date.label("date"), User.name.label("who"), _text("contacts").label("what"),
+                null().label("item"), t.contacts.label("quantity"), t.id.label("entry_id"),
+            )
+            .join(Site, Site.id == t.site_id)
+            .join(User, User.id == t.created_by_id)
+            .where(
+                t.site_id.in_(figure.site_ids), t.entry_date >= figure.start,
+                t.entry_date <= figure.end, t.deleted_at.is_(None), t.contacts != 0,
+            )
+            .order_by(t.entry_date, Site.code, t.id)
+        )  # fmt: skip
+    t, h = TallyEntry, NaloxoneHandout
+    history = func.coalesce(t.before_stock_start, h.before_stock_start, False)
+    moved = (
+        select(
+            _text("movement").label("source"), M.id.label("id"), Site.code.label("site"),
+            M.occurred_on.label("date"), User.name.label("who"), M.kind.label("what"),
+            Item.code.label("item"), (-M.quantity).label("quantity"),
+            func.coalesce(M.tally_id, M.naloxone_handout_id).label("entry_id"),
+        )
+        .join(Site, Site.id == M.site_id)
+        .join(Item, Item.id == M.item_id)
+        .join(User, User.id == M.recorded_by_id)
+        .outerjoin(t, t.id == M.tally_id)
+        .outerjoin(h, h.id == M.naloxone_handout_id)
+        .where(
+            M.site_id.in_(figure.site_ids), M.occurred_on >= figure.start,
+            M.occurred_on <= figure.end, _items(figure, M.item_id), HANDED_OUT,
+            history.is_(False),
+        )
+    )  # fmt: skip
+    lines = (
+        select(
+            _text("history_line").label("source"), TallyLine.id, Site.code, t.entry_date,
+            User.name, _text("distribution"), Item.code, TallyLine.quantity, t.id,
+        )
+        .join(TallyLine, TallyLine.tally_id == t.id)
+        .join(Site, Site.id == t.site_id)
+        .join(Item, Item.id == TallyLine.item_id)
+        .join(User, User.id == t.created_by_id)
+        .where(
+            t.site_id.in_(figure.site_ids), t.entry_date >= figure.start,
+            t.entry_date <= figure.end, _items(figure, TallyLine.item_id),
+            t.before_stock_start.is_(True), t.deleted_at.is_(None),
+        )
+    )  # fmt: skip
+    handouts = (
+        select(
+            _text("history_handout").label("source"), h.id, Site.code, h.handed_out_on,
+            User.name, _text("distribution"), Item.code, h.quantity, h.id,
+        )
+        .join(Site, Site.id == h.site_id)
+        .join(Item, Item.id == h.item_id)
+        .join(User, User.id == h.created_by_id)
+        .where(
+            h.site_id.in_(figure.site_ids), h.handed_out_on >= figure.start,
+            h.handed_out_on <= figure.end, _items(figure, h.item_id),
+            h.before_stock_start.is_(True),
+        )
+    )  # fmt: skip
+    rows = union_all(moved, lines, handouts).subquery()
+    return select(rows).order_by(rows.c.date, rows.c.site, rows.c.source, rows.c.id)
+
+
+def page(query: Select[Any], number: int, size: int) -> list[dict[str, Any]]:
+    """One page of the rows, as mappings."""
+    rows = db.session.execute(query.limit(size).offset((number - 1) * size)).mappings()
+    return [dict(row) for row in rows]
+
+
+def count(query: Select[Any]) -> int:
+    rows = query.order_by(None).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(rows)) or 0)
+
+
+def total(query: Select[Any]) -> int:
+    """The sum of the listed quantities: the figure itself."""
+    rows = query.order_by(None).subquery()
+    return int(db.session.scalar(select(func.coalesce(func.sum(rows.c.quantity), 0))) or 0)
+
+
+def sources(
+    actor: Actor,
+    *,
+    date_from: date,
+    date_to: date,
+    sites: Iterable[str] = (),
+    municipality: str | None = None,
+    category: str | None = None,
+    item: str | None = None,
+    measure: str = "quantity",
+) -> Select[Any]:
+    """GET /reports/sources and its page: the figure's rows, for the caller to paginate."""
+    figure = resolve(
+        actor,
+        date_from=date_from,
+        date_to=date_to,
+        sites=sites,
+        municipality=municipality,
+        category=category,
+        item=item,
+        measure=measure,
+    )
+    return sources_query(figure)
