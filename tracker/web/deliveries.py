@@ -16,6 +16,7 @@ from tracker.services.access import can
 from tracker.web.common import current_actor
 from tracker.web.forms import as_int, parse_day, quantity_field
 from tracker.web.sites import WEEKDAY_NAMES
+from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_deliveries", __name__)
 
@@ -23,7 +24,9 @@ bp = Blueprint("web_deliveries", __name__)
 class DeliveriesForm(FlaskForm):
     """One tick per ISO weekday (day_1 Monday .. day_7 Sunday), dates and lead time."""
 
-    extra_dates = StringField(_l("Andre leveringsdatoer (dd.mm.åååå, skilt med komma)"))
+    extra_dates = StringField(
+        _l("Andre leveringsdatoer (dd.mm.åååå, skilt med komma)"), validators=[NoNationalId()]
+    )
     lead_time_days = quantity_field(_l("Bestillingsfrist (dager før levering)"), 60)
 
 
