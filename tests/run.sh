@@ -12,6 +12,18 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The print test (tests/test_export_print.py) renders the workbook with LibreOffice and
+# poppler; like the browser tests it skips without them unless REQUIRE_BROWSER=1.
+if ! command -v libreoffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing LibreOffice Calc (no GUI) and poppler-utils for the print test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends libreoffice-calc-nogui poppler-utils) \
+      >/tmp/tracker-libreoffice-install.log 2>&1 \
+      || echo "!! LibreOffice install failed (see /tmp/tracker-libreoffice-install.log)"
+  fi
+fi
+
 postgres_up() {
   python - <<'PY' 2>/dev/null
 import os, sys

@@ -41,6 +41,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -62,12 +63,23 @@ from tracker.extensions import db, limiter
 from tracker.models import ApiToken, Site
 from tracker.models.auth import ROLE_RANK
 from tracker.models.counts import Discrepancy
-from tracker.services import alerts, counts, stock, tallies, training, transfers, users
+from tracker.services import (
+    alerts,
+    counts,
+    stock,
+    submissions,
+    tallies,
+    training,
+    transfers,
+    users,
+)
 from tracker.services.access import Actor
 
 RULES: dict[str, str] = {
     "GET web.home": "public",
     "GET web.static": "public",
+    "GET web.accessibility": "public",
+    "GET web.favicon": "public",
     "GET health.healthz": "public",
     "GET health.readyz": "public",
     "GET api-docs.openapi_json": "public",
@@ -104,6 +116,18 @@ RULES: dict[str, str] = {
     "GET exports.Summary": "site:lead",
     "GET web_reports.index": "site:lead",
     "GET web_reports.download": "site:lead",
+    # Submissions: coordinators (their municipality) and admins submit and reopen; leads see
+    # those of their sites (a submission of a site they cannot lead: 404).
+    "GET submissions.Submissions": "site:lead",
+    "POST submissions.Submissions": "site:coordinator",
+    "GET submissions.SubmissionById": "site:lead/hidden",
+    "GET submissions.SubmissionWorkbook": "site:lead/hidden",
+    "POST submissions.Reopen": "site:coordinator/hidden",
+    "GET web_submissions.index": "site:lead",
+    "POST web_submissions.create": "site:coordinator",
+    "GET web_submissions.detail": "site:lead/hidden",
+    "GET web_submissions.download": "site:lead/hidden",
+    "POST web_submissions.reopen": "site:coordinator/hidden",
     "POST imports.Imports": "global:coordinator",
     "GET imports.export_csv": "global:coordinator",
     "GET imports.template_csv": "global:coordinator",
@@ -351,6 +375,14 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "GET exports.Summary": lambda t: _report_query(t),
     "GET web_reports.index": lambda t: {"query": _report_page_query(t)},
     "GET web_reports.download": lambda t: {"query": _report_page_query(t)},
+    "GET submissions.Submissions": lambda t: {"query": {"site": t.site.code}},
+    "POST submissions.Submissions": lambda t: {"json": {"site": [t.site.code], **_earlier()}},
+    "POST submissions.Reopen": lambda t: {"json": {"reason": "Sen papirlapp"}},
+    "GET web_submissions.index": lambda t: {"query": {"sted": t.site.code}},
+    "POST web_submissions.create": lambda t: {
+        "data": {"sted": t.site.code, "fra": _earlier()["from"], "til": _earlier()["to"]}
+    },
+    "POST web_submissions.reopen": lambda t: {"data": {"grunn": "Sen papirlapp"}},
     "POST imports.Imports": lambda t: {"data": {"file": _import_file(t), "dry_run": "true"}},
     "GET imports.export_csv": lambda t: {"query": {"site": t.site.code}},
     "POST web_imports.check": lambda t: {"data": {"file": _import_file(t)}},
@@ -602,6 +634,18 @@ def _report_query(t: Target) -> dict[str, Any]:
     return {"query": {"from": _day(), "to": _day(), "site": t.site.code}}
 
 
+def _last_month() -> tuple[date, date]:
+    end = today().replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def _earlier() -> dict[str, str]:
+    """The month before last: a period no submission of the world covers yet."""
+    start, _ = _last_month()
+    end = start - timedelta(days=1)
+    return {"from": end.replace(day=1).isoformat(), "to": end.isoformat()}
+
+
 def _report_page_query(t: Target) -> dict[str, str]:
     return {"periode": "custom", "fra": _day(), "til": _day(), "sted": t.site.code}
 
@@ -628,6 +672,7 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "count_id": lambda t: t.ids["count"],
     "discrepancy_id": lambda t: t.ids["discrepancy"],
     "alert_id": lambda t: t.ids["alert"],
+    "submission_id": lambda t: t.ids["submission"],
     # A transfer the target site sent (to TREDJE), or for receiving one it is sent.
     "transfer_id": lambda t: t.ids["outgoing"],
     "POST transfers.Receive transfer_id": lambda t: t.ids["incoming"],
@@ -779,6 +824,8 @@ class World:
             severity="warning",
             municipality=site.municipality.number,
         )
+        start, end = _last_month()
+        submitted = submissions.submit(boss, date_from=start, date_to=end, sites=[site.code])
         return {
             "tally": self.tallies[site.code],
             "bystander": bystander.id,
@@ -792,6 +839,7 @@ class World:
             "count": count.id,
             "discrepancy": discrepancy.id,
             "alert": alert.id,
+            "submission": submitted.id,
         }
 
     def target(self, own: bool) -> Target:

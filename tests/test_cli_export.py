@@ -32,14 +32,12 @@ def test_export_summary_writes_the_named_file(runner, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == str(target)
     book = load_workbook(target)
-    assert [r[2] for r in book["Sammendrag"].iter_rows(min_row=2, values_only=True)] == [
-        "OSL-A",
-        "OSL-B",
-        "OSL-C",
-        "Totalt",
-    ]
-    about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=2, values_only=True)}
-    assert about["Generert av"] == "Kommandolinje <flask export>"
+    sites = [r[2] for r in book["Sammendrag"].iter_rows(min_row=8, values_only=True) if r[2]]
+    assert sites == ["OSL-A", "OSL-B", "OSL-C", "Totalt"]
+    about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=7, values_only=True)}
+    assert about["Generert av"] == "Kommandolinjen på serveren (driftsbruker)"
+    assert about["Kommune"] == "0301 Oslo"
+    assert about["Utvalg"] == "kommune 0301 Oslo, alle stedene der (OSL-A, OSL-B, OSL-C)"
 
 
 def test_export_summary_defaults_to_the_export_dir(runner, app, tmp_path, monkeypatch):
@@ -62,12 +60,8 @@ def test_export_summary_with_a_users_access(runner, app, tmp_path):
     assert "stedsleder eller koordinator" in refused.output
     ok = runner.invoke(args=[*args, "--user", data.lead_a.email, "-o", str(tmp_path / "a.xlsx")])
     assert ok.exit_code == 0, ok.output
-    sites = [
-        r[2]
-        for r in load_workbook(tmp_path / "a.xlsx")["Sammendrag"].iter_rows(
-            min_row=2, values_only=True
-        )
-    ]
+    sheet = load_workbook(tmp_path / "a.xlsx")["Sammendrag"]
+    sites = [r[2] for r in sheet.iter_rows(min_row=8, values_only=True) if r[2]]
     assert sites == ["OSL-A", "Totalt"]
 
 
@@ -99,3 +93,33 @@ def test_verify_ledger_also_checks_the_contacts_aggregate(runner, app):
     bad = runner.invoke(args=["verify-ledger"])
     assert bad.exit_code == 1
     assert "contacts_daily" in bad.output
+
+
+def test_export_report_csv_opens_in_a_norwegian_excel_or_with_commas(runner, app, tmp_path):
+    reports_data.build()
+    args = ["export", "report", "--from", "2025-05-01", "--to", "2025-05-31", "--site", "OSL-A"]
+    result = runner.invoke(args=[*args, "-o", str(tmp_path / "r.csv")])
+    assert result.exit_code == 0, result.output
+    body = (tmp_path / "r.csv").read_bytes()
+    assert body.startswith("\ufeff".encode())
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0] == "sted;stedsnavn;kommune;kategori;periode;fra;til;antall"
+    assert "OSL-A;Testsenter;0301;Sprøyter;2025-05;2025-05-01;2025-05-31;40" in lines
+    comma = runner.invoke(args=[*args, "--sep", "comma", "--lang", "en"])
+    assert comma.exit_code == 0, comma.output
+    assert comma.output.lstrip("\ufeff").splitlines()[0] == (
+        "site,site_name,municipality,category,bucket,from,to,quantity"
+    )
+    bad = runner.invoke(args=[*args, "--sep", "tab"])
+    assert bad.exit_code == 2
+
+
+def test_export_summary_with_buckets_and_a_comparison(runner, app, tmp_path):
+    reports_data.build()
+    target = tmp_path / "c.xlsx"
+    args = ["export", "summary", "--from", "2026-05-01", "--to", "2026-08-31", "--by", "tertial"]
+    result = runner.invoke(args=[*args, "--compare", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(target)
+    assert book["Utdeling"]["F7"].value == "2026-T2"
+    assert book["Data"]["J8"].value == "Verdi året før"

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
 
+from tracker import periods
+from tracker.exports.data_sheet import data_sheet
+from tracker.exports.figures import SummaryData
 from tracker.exports.sheet import DECIMAL, INTEGER, Column, Table, styled
+from tracker.exports.sheets import distribution_sheet
+from tracker.services.reports import DistributionReport, ItemInfo, Scope, SiteInfo
 
 ROWS = [
     ["0301", "S&<>001 tab\tend", 12, 1.5, None, " space ", 2**60],
@@ -59,3 +65,72 @@ def test_side_widths_are_written(tmp_path):
     with zipfile.ZipFile(tmp_path / "t.xlsx") as archive:
         xml = archive.read("xl/worksheets/sheet1.xml")
     assert b'<col width="14" customWidth="1" min="10" max="10"/>' in xml
+
+
+def _figures(report_cells: dict, per_item: dict) -> SummaryData:
+    """A hand-made SummaryData: one site, one item, January and February 2026."""
+    site = SiteInfo(1, "S1", "Sted 1", "annet", True, "0301", "Oslo")
+    item = ItemInfo(10, "SYR", "Sprøyte", "Syringe", "syringe", "stk", True)
+    scope = Scope(date(2026, 1, 1), date(2026, 2, 28), [site])
+    report = DistributionReport(
+        scope,
+        "month",
+        periods.buckets(scope.start, scope.end, "month"),
+        ("syringe",),
+        report_cells,
+        {},
+        per_item,
+        [item],
+    )
+    return SummaryData(
+        lang="nb",
+        start=scope.start,
+        end=scope.end,
+        external=False,
+        threshold=5,
+        generated_at=datetime(2026, 3, 1, 12, 0),
+        generated_by=None,
+        app_version="test",
+        sites=[site],
+        items=[item],
+        distribution=report,
+        monthly=report,
+    )
+
+
+def test_a_figure_not_reported_is_an_empty_cell_and_says_so_in_the_data_sheet(tmp_path):
+    # January was not reported (None, as the data layer gives it); February was 5.
+    data = _figures(
+        {(1, "syringe", "2026-02"): 5}, {(1, 10, "2026-01"): None, (1, 10, "2026-02"): 5}
+    )
+    book = Workbook(write_only=True)
+    distribution_sheet(book, data)
+    data_sheet(book, data)
+    book.save(tmp_path / "n.xlsx")
+    read = load_workbook(tmp_path / "n.xlsx")
+    utdeling = read["Utdeling"]
+    assert [c.value for c in utdeling[8]][:7] == [
+        "0301",
+        "S1",
+        "SYR",
+        "Sprøyte",
+        "Sprøyter",
+        None,
+        5,
+    ]
+    assert utdeling["H8"].value == 5  # the row total counts what was reported
+    rows = [list(r) for r in read["Data"].iter_rows(min_row=8, values_only=True)]
+    january = [r for r in rows if r[3] == datetime(2026, 1, 1) and r[6] == "Utdelt"]
+    assert january == [
+        [
+            "S1",
+            "0301 Oslo",
+            "Annet",
+            datetime(2026, 1, 1),
+            "Sprøyter",
+            "SYR Sprøyte",
+            "Utdelt",
+            None,
+            "ikke rapportert",
+        ]
+    ]

@@ -11,8 +11,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError
+from tracker.exports import distribution_csv
 from tracker.models.auth import ROLES
 from tracker.models.base import utcnow
 from tracker.models.training import AUDIENCES, TRAINING_TYPES
@@ -25,6 +27,8 @@ from tracker.services import (
     imports,
     ledger_check,
     reorder,
+    reports,
+    submissions,
     training,
     users,
 )
@@ -34,6 +38,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 training_cli = AppGroup("training", help="Training sessions and staff certification.")
 export_cli = AppGroup("export", help="Export workbooks and files.")
+submissions_cli = AppGroup("submissions", help="Periods submitted to Helsedirektoratet.")
 sites_cli = AppGroup("sites", help="Sites and the items each hands out.")
 
 
@@ -458,6 +463,45 @@ def export_distribution(**options: Any) -> None:
         _fail(exc)
 
 
+@export_cli.command("report")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--by", type=click.Choice(periods.BUCKETS), default="month", show_default=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--municipality", help="Kommunenummer (4 digits).")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@click.option(
+    "--sep",
+    type=click.Choice(sorted(distribution_csv.SEPARATORS)),
+    default="semicolon",
+    show_default=True,
+    help="semicolon opens in a Norwegian Excel; comma for other tools.",
+)
+@click.option("--user", "email", help="Report with this user's access (default: operator).")
+@click.option("-o", "output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+def export_report(**options: Any) -> None:
+    """The distribution report as CSV (UTF-8 with BOM; ';' by default, ',' with --sep comma)."""
+    try:
+        report = reports.distribution_report(
+            exports.command_line_actor(options["email"]),
+            date_from=options["date_from"].date(),
+            date_to=options["date_to"].date(),
+            by=options["by"],
+            sites=options["sites"],
+            municipality=options["municipality"],
+        )
+        chunks = distribution_csv.lines(report.rows(), options["lang"], options["sep"])
+        if options["output"]:
+            with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                out.writelines(chunks)
+            click.echo(f"Wrote {options['output']}.", err=True)
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+    except DomainError as exc:
+        _fail(exc)
+
+
 @export_cli.command("summary")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
@@ -465,29 +509,89 @@ def export_distribution(**options: Any) -> None:
 @click.option("--municipality", help="Kommunenummer (4 digits).")
 @click.option("--lang", type=click.Choice(exports.LANGS), default="nb", show_default=True)
 @click.option("--external", is_flag=True, help="Suppress small person-level figures.")
+@click.option("--by", type=click.Choice(periods.BUCKETS), default="month", show_default=True)
+@click.option("--compare", is_flag=True, help="Add the same period a year earlier (Data sheet).")
 @click.option("--user", "email", help="Export with this user's access (default: operator).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: under exports/.")
-def export_summary(date_from, date_to, sites, municipality, lang, external, email, output) -> None:  # noqa: ANN001
+def export_summary(**options: Any) -> None:
     """The Helsedirektoratet summary workbook for a period, sites or a municipality."""
     steps = len(exports.workbook.SHEETS) + 1
     try:
-        actor = exports.command_line_actor(email)
+        actor = exports.command_line_actor(options.pop("email"))
+        options["date_from"] = options["date_from"].date()
+        options["date_to"] = options["date_to"].date()
         with click.progressbar(length=steps, label="Eksporterer", file=sys.stderr) as bar:
-            result = exports.export_summary(
-                actor,
-                date_from=date_from.date(),
-                date_to=date_to.date(),
-                sites=sites,
-                municipality=municipality,
-                lang=lang,
-                external=external,
-                output=output,
-                progress=lambda _step: bar.update(1),
-            )
+            result = exports.export_summary(actor, **options, progress=lambda _step: bar.update(1))
     except DomainError as exc:
         _fail(exc)
         return
     click.echo(str(result.path))
+
+
+@submissions_cli.command("list")
+@click.option("--user", "email", required=True, help="List with this user's access.")
+@click.option("--site", help="Only those covering this site.")
+def list_submissions(email: str, site: str | None) -> None:
+    """Print the submissions, newest first: id, period, sites, who, when, state, sha256."""
+    try:
+        rows = submissions.list_submissions(Actor(users.get_user(email)), site=site)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo("id\tfrom\tto\tsites\tsubmitted_by\tsubmitted_at\tstate\tsha256")
+    for sub in rows:
+        state = "reopened" if sub.reopened_at else "locked"
+        sites = ",".join(s.code for s in sub.sites)
+        click.echo(
+            f"{sub.id}\t{sub.date_from}\t{sub.date_to}\t{sites}\t{sub.submitted_by.email}\t"
+            f"{sub.submitted_at.isoformat(timespec='seconds')}\t{state}\t{sub.sha256}"
+        )
+
+
+@submissions_cli.command("create")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--site", "sites", multiple=True, help="Site code (repeat for several).")
+@click.option("--municipality", help="Kommunenummer: all its sites.")
+@click.option("--user", "email", required=True, help="The coordinator or admin submitting.")
+@click.option("--note", help="A note kept with the submission.")
+@click.option("--external", is_flag=True, help="The workbook for external use.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the workbook.")
+def create_submission(
+    date_from, date_to, sites, municipality, email, note, external, output
+) -> None:  # noqa: ANN001, E501
+    """Submit a period: keep the workbook and its figures, lock the period; prints id and sha256."""
+    try:
+        sub = submissions.submit(
+            Actor(users.get_user(email)),
+            date_from=date_from.date(),
+            date_to=date_to.date(),
+            sites=list(sites),
+            municipality=municipality,
+            note=note,
+            external=external,
+        )
+        if output:
+            kept = submissions.kept_workbook(Actor(users.get_user(email)), sub.id)
+            Path(output).write_bytes(kept.content)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{sub.id}\t{sub.sha256}")
+
+
+@submissions_cli.command("reopen")
+@click.argument("submission_id", type=int)
+@click.option("--reason", required=True, help="Why the period is reopened.")
+@click.option("--user", "email", required=True, help="The coordinator or admin reopening.")
+def reopen_submission(submission_id: int, reason: str, email: str) -> None:
+    """Reopen a submitted period with a reason (audited)."""
+    try:
+        submissions.reopen(Actor(users.get_user(email)), submission_id, reason=reason)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{submission_id}\treopened")
 
 
 def init_app(app: Flask) -> None:
@@ -503,6 +607,7 @@ def init_app(app: Flask) -> None:
         restore_command,
         import_command,
         export_cli,
+        submissions_cli,
         sites_cli,
     ):
         app.cli.add_command(command)

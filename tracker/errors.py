@@ -67,6 +67,12 @@ class LotLooksLikeNationalId(ValidationError):
     title, slug = _l("Partinummeret ser ut som et fødselsnummer"), "lot-looks-like-national-id"
 
 
+class LotExpiredOnReceipt(ValidationError):
+    """A lot received after its expiry date: sent again with confirm_expired (to be discarded)."""
+
+    title, slug = _l("Partiet er allerede utløpt"), "lot-expired-on-receipt"
+
+
 class NotFound(DomainError):
     status, title, slug = 404, _l("Finnes ikke"), "not-found"
 
@@ -81,6 +87,12 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status, title, slug = 409, _l("Kan ikke gjøres nå"), "conflict"
+
+
+class PeriodLocked(Conflict):
+    """The entry's date lies in a period that has been submitted and not reopened."""
+
+    title, slug = _l("Perioden er sendt inn"), "period-submitted"
 
 
 class PreconditionFailed(DomainError):

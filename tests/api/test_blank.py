@@ -94,8 +94,9 @@ def test_a_deleted_entry_no_longer_reports_its_day(shop):
 
 
 def test_an_all_zero_tally_is_stored_by_the_api_and_reports_zeros(shop):
-    staff = api_client(shop["api"].client, shop["staff"])
-    response = post_tally(staff, shop["site"], "2025-03-05", SPR=0, KAN=0)
+    # March 2025 is past the staff backdating window: the lead enters it.
+    writer = shop["api"]
+    response = post_tally(writer, shop["site"], "2025-03-05", SPR=0, KAN=0)
     assert response.get_json()["lines"] == []  # zeros need no lines: the entry itself counts
     body = shop["coordinator"].get("/reports/distribution", query_string=MARCH).get_json()
     mo = cells(body, "OSL-MO")
@@ -104,7 +105,7 @@ def test_an_all_zero_tally_is_stored_by_the_api_and_reports_zeros(shop):
     assert site["contacts"] == 0
     assert site["completeness"]["days_reported"] == 1
     # An entry must still name at least one line.
-    refused = staff.post(
+    refused = writer.post(
         "/tallies", {"site": "OSL-MO", "date": "2025-03-06", "contacts": 0, "lines": []}
     )
     assert refused.status_code == 422
@@ -325,8 +326,14 @@ def test_training_summary_takes_the_report_filters_and_counts_cpr_months(client,
 def test_the_csv_leaves_not_reported_empty_and_keeps_reported_zeros(shop):
     post_tally(shop["api"], shop["site"], "2025-03-04", SPR=3)
     response = shop["coordinator"].get("/reports/distribution.csv", query_string=MARCH)
-    lines = response.get_data(as_text=True).splitlines()
+    lines = response.get_data().decode("utf-8-sig").splitlines()
     response.close()
-    assert "OSL-MO,Testsenter,0301,Kanyler,2025-03,2025-03-01,2025-03-31,0" in lines
+    assert "OSL-MO;Testsenter;0301;Kanyler;2025-03;2025-03-01;2025-03-31;0" in lines
+    assert "OSL-MO;Testsenter;0301;Kanyler;2025-04;2025-04-01;2025-04-30;" in lines
+    assert "OSL-STILLE;Testsenter;0301;Sprøyter;2025-03;2025-03-01;2025-03-31;" in lines
+    comma = shop["coordinator"].get(
+        "/reports/distribution.csv", query_string={**MARCH, "sep": "comma"}
+    )
+    lines = comma.get_data().decode("utf-8-sig").splitlines()
+    comma.close()
     assert "OSL-MO,Testsenter,0301,Kanyler,2025-04,2025-04-01,2025-04-30," in lines
-    assert "OSL-STILLE,Testsenter,0301,Sprøyter,2025-03,2025-03-01,2025-03-31," in lines

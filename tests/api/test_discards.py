@@ -28,6 +28,10 @@ def expired_lot(world, quantity=3):
     """A lot received while good that has since expired."""
     naloxone = db.session.scalar(select(Item).where(Item.code == "NALOKSON"))
     make_lot(naloxone, "OLD", today() - timedelta(days=2))
+    received = (today() - timedelta(days=30)).isoformat()
+    # A receipt cannot be dated before the site's stock start: move it back if one is set.
+    moved = world["lead_a"].patch("/sites/OSL-MO", {"stock_start": received})
+    assert moved.status_code in (200, 409), moved.get_json()
     world["lead_a"].post(
         "/receipts",
         {

@@ -117,13 +117,19 @@ def test_distribution_as_csv(client, data):
     response = api.get("/reports/distribution.csv", query_string={**T2, "site": "OSL-A"})
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    lines = response.get_data(as_text=True).splitlines()
-    assert lines[0] == "sted,stedsnavn,kommune,kategori,periode,fra,til,antall"
-    assert "OSL-A,Testsenter,0301,Sprøyter,2025-05,2025-05-01,2025-05-31,40" in lines
+    body = response.get_data()
+    # For a Norwegian Excel: a UTF-8 byte order mark and ";" between the fields.
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0] == "sted;stedsnavn;kommune;kategori;periode;fra;til;antall"
+    assert "OSL-A;Testsenter;0301;Sprøyter;2025-05;2025-05-01;2025-05-31;40" in lines
     assert len(lines) == 1 + 6 * 4
-    english = api.get("/reports/distribution.csv", query_string={**T2, "lang": "en"})
-    lines = english.get_data(as_text=True).splitlines()
+    english = api.get(
+        "/reports/distribution.csv", query_string={**T2, "lang": "en", "sep": "comma"}
+    )
+    lines = english.get_data().decode("utf-8-sig").splitlines()
     assert lines[0] == "site,site_name,municipality,category,bucket,from,to,quantity"
+    assert status(api, "/reports/distribution.csv", {**T2, "sep": "tab"}) == 422
 
 
 def test_summary_xlsx_download(client, data):
@@ -137,7 +143,7 @@ def test_summary_xlsx_download(client, data):
     assert "summary_2025-T2_0301.xlsx" in disposition
     book = load_workbook(io.BytesIO(response.get_data()))
     assert book.sheetnames[0] == "Summary"
-    assert book["Summary"]["F2"].value == 50
+    assert book["Summary"]["F8"].value == 50
     response.close()
 
 

@@ -12,7 +12,14 @@ from tests.api.stockops_helpers import receive, stock_world
 from tests.factories import api_client, make_lot, make_training, make_user, tally_body
 from tracker.dates import today
 from tracker.extensions import db
-from tracker.models import AuditEvent, Discrepancy, DrugAlert, NaloxoneHandout, UnmetDemand
+from tracker.models import (
+    AuditEvent,
+    Discrepancy,
+    DrugAlert,
+    NaloxoneHandout,
+    UnmetDemand,
+    User,
+)
 from tracker.services import deliveries, reorder
 from tracker.services.access import Actor
 
@@ -24,7 +31,7 @@ def world(client):
     receive(world["lead_a"], world["a"], {"SPR-2": 1000}, today() - timedelta(days=40))
     for days_ago, quantity in [(27, 84), (10, 56), (1, 28)]:
         body = tally_body(world["a"], {"SPR-2": quantity}, day=today() - timedelta(days=days_ago))
-        assert world["staff_a"].post("/tallies", body).status_code == 201
+        assert world["lead_a"].post("/tallies", body).status_code == 201  # past staff's window
     return world  # on hand 1000 - 168 = 832
 
 
@@ -128,7 +135,7 @@ def test_unmet_demand_adds_to_usage_in_days_left_and_the_stock_page(world):
 
 
 def test_unmet_demand_older_than_four_weeks_or_today_does_not_count(world):
-    assert world["staff_a"].post("/unmet-demand", unmet(day_offset=29)).status_code == 201
+    assert world["lead_a"].post("/unmet-demand", unmet(day_offset=29)).status_code == 201
     assert world["staff_a"].post("/unmet-demand", unmet(day_offset=0)).status_code == 201
     line = level()
     assert line["daily_usage"] == 6.0
@@ -472,3 +479,26 @@ def test_certified_distributors_per_site(naloxone_world):
     assert certified == {trained.id}
     until = next(s.valid_until for s in standing.staff if s.user_id == trained.id)
     assert until == certifications.add_months(today(), 24)
+
+
+def test_staff_record_unmet_demand_only_within_the_backdating_window(world):
+    old = unmet(day_offset=20)
+    refused = world["staff_a"].post("/unmet-demand", old)
+    assert refused.status_code == 403
+    assert refused.get_json()["code"] == "backdate-needs-lead"
+    assert count(UnmetDemand) == 0
+    assert world["lead_a"].post("/unmet-demand", old).status_code == 201
+
+
+def test_unmet_demand_in_a_submitted_period_is_refused(world):
+    from tracker.services import submissions
+    from tracker.services.access import Actor as Who
+
+    end = today().replace(day=1) - timedelta(days=1)
+    start = end.replace(day=1)
+    admin = db.session.scalar(select(User).where(User.global_role == "admin"))
+    submissions.submit(Who(admin), date_from=start, date_to=end, sites=["OSL-MO"])
+    body = {**unmet(), "date": end.isoformat()}
+    refused = world["lead_a"].post("/unmet-demand", body)
+    assert refused.status_code == 409, refused.get_json()
+    assert count(UnmetDemand) == 0

@@ -38,6 +38,7 @@ from tracker.schemas import (
     naloxone,
     sites,
     stock,
+    submissions,
     tallies,
     training,
     transfers,
@@ -46,6 +47,8 @@ from tracker.schemas import (
 from tracker.schemas.common import LotNumber, NoNationalId
 
 DAY = today().isoformat()
+LAST_MONTH_END = today().replace(day=1) - timedelta(days=1)
+LAST_MONTH = {"from": LAST_MONTH_END.replace(day=1).isoformat(), "to": LAST_MONTH_END.isoformat()}
 
 
 def snapshot() -> dict[str, list[str]]:
@@ -84,6 +87,8 @@ def world(client):
     w["count"] = _created(w["lead_a"].post("/stock-counts", {"site": "OSL-MO"}))
     lines = {"lines": [{"item": "NALOKSON", "lot": "NX1", "quantity": 20}]}
     assert w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines).status_code == 200
+    submitted = w["coord_oslo"].post("/submissions", {"site": ["OSL-SR"], **LAST_MONTH})
+    w["submission"] = _created(submitted)
     return w
 
 
@@ -282,6 +287,20 @@ ENDPOINTS: list[Endpoint] = [
         "post",
         lambda w: "/training-sessions",
         lambda w: session_body(),
+    ),
+    (
+        submissions.SubmissionIn,
+        "coord_oslo",
+        "post",
+        lambda w: "/submissions",
+        lambda w: {"site": ["OSL-MO"], **LAST_MONTH, "note": "T3, sendt på e-post"},
+    ),
+    (
+        submissions.ReopenIn,
+        "coord_oslo",
+        "post",
+        lambda w: f"/submissions/{w['submission']}/reopen",
+        lambda w: {"reason": "Sen papirlapp"},
     ),
     (
         training.SessionPatch,

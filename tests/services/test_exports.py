@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -12,7 +13,16 @@ from tracker.dates import today
 from tracker.services import exports
 from tracker.services.access import Actor
 
-SHEETS = ["Sammendrag", "Utdeling", "Nalokson", "SWITCH", "Opplæring", "Lager", "Om rapporten"]
+SHEETS = [
+    "Sammendrag",
+    "Utdeling",
+    "Nalokson",
+    "SWITCH",
+    "Opplæring",
+    "Lager",
+    "Data",
+    "Om rapporten",
+]
 PERIODS = {
     "month": (date(2025, 5, 1), date(2025, 5, 31)),
     "tertial": (date(2025, 5, 1), date(2025, 8, 31)),
@@ -61,12 +71,33 @@ def values(sheet, first_row: int = 2, last_row: int | None = None) -> list[list]
     ]
 
 
+def filter_rows(sheet) -> tuple[int, int]:
+    """The heading row and the last row of the autofilter range (e.g. A7:L10 -> 7, 10)."""
+    first, last = sheet.auto_filter.ref.split(":")
+    return int(re.sub("[A-Z]", "", first)), int(re.sub("[A-Z]", "", last))
+
+
+def heading(sheet) -> list:
+    return values(sheet, filter_rows(sheet)[0])[0]
+
+
+def table(sheet) -> list[list]:
+    """The rows inside the autofilter range, below its heading."""
+    head, last = filter_rows(sheet)
+    return values(sheet, head + 1, last) if last > head else []
+
+
+def below(sheet) -> list[list]:
+    """The non-empty rows after the autofilter range (totals, legends, second blocks)."""
+    return [r for r in values(sheet, filter_rows(sheet)[1] + 1) if any(v is not None for v in r)]
+
+
 @pytest.mark.parametrize("period", PERIODS)
 def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, period):
     book = export(data.coordinator, period, tmp_path)
     assert book.sheetnames == SHEETS
     sheet = book["Sammendrag"]
-    header = [c.value for c in sheet[1]]
+    header = heading(sheet)
     assert header == [
         "Kommunenr",
         "Kommune",
@@ -83,14 +114,16 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
         "Rapportert",
         "Spurt om, ikke gitt",
     ]
-    rows = values(sheet)
     expected_a, expected_b = SUMMARY[period]["OSL-A"], SUMMARY[period]["OSL-B"]
     done_a, done_b, done_c = REPORTED[period]
-    assert rows == [
+    assert table(sheet) == [
         ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a, None],
         ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b, None],
         # The inactive site without entries still has its row: blank, not reported.
         ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c, None],
+    ]
+    # The total sits below the filtered range, after one empty row.
+    assert below(sheet) == [
         [
             None,
             None,
@@ -100,34 +133,29 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
             *[plus(x, y) for x, y in zip(expected_a, expected_b, strict=True)],
             None,
             None,
+            None,
         ],
     ]
-    for row in sheet.iter_rows(min_row=2, min_col=6, max_col=12):
+    for row in sheet.iter_rows(min_row=8, min_col=6, max_col=12):
         for cell in row:
             assert type(cell.value) is int or cell.value is None
             assert cell.value is None or cell.number_format == "#,##0"
-    assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N5"
+    assert sheet.freeze_panes == "A8"
+    assert sheet.auto_filter.ref == "A7:N10"
+    assert sheet["A12"].value is None
+    assert sheet["C12"].value == "Totalt"
     assert sheet.column_dimensions["D"].width == 28
 
 
 def test_distribution_sheet_months_as_columns_and_trend_chart(data, tmp_path):
     book = export(data.coordinator, "tertial", tmp_path)
     sheet = book["Utdeling"]
-    header = [c.value for c in sheet[1]][:10]
-    assert header == [
-        "Kommunenr",
-        "Sted",
-        "Vare",
-        "Varenavn",
-        "Kategori",
-        "2025-05",
-        "2025-06",
-        "2025-07",
-        "2025-08",
-        "Totalt",
-    ]
-    table = [r[:10] for r in values(sheet) if r[0] is not None]
+    header = heading(sheet)[:10]
+    months = [datetime(2025, m, 1) for m in (5, 6, 7, 8)]
+    assert header == ["Kommunenr", "Sted", "Vare", "Varenavn", "Kategori", *months, "Totalt"]
+    # The month headings are dates shown as "mai 2025".
+    assert sheet["F7"].number_format == "[$-414]mmm yyyy"
+    table = [r[:10] for r in values(sheet, 8) if r[0] is not None]
     assert len(table) == 3 * 5  # every site and item, zeros included
     rows = {(r[1], r[2]): r for r in table}
     assert rows[("OSL-A", "SYR")] == [
@@ -146,75 +174,92 @@ def test_distribution_sheet_months_as_columns_and_trend_chart(data, tmp_path):
     assert rows[("OSL-B", "CARD")][5:] == [3, None, None, 0, 3]
     assert rows[("OSL-C", "FOIL")][5:] == [None] * 5
     assert sum(r[9] or 0 for r in table) == 50 + 60 + 50 + 10 + 8 + 3 + 3
-    for row in sheet.iter_rows(min_row=2, max_row=16, min_col=6, max_col=10):
+    for row in sheet.iter_rows(min_row=8, max_row=22, min_col=6, max_col=10):
         for cell in row:
             assert type(cell.value) is int or cell.value is None
             assert cell.value is None or cell.number_format == "#,##0"
-    # The monthly trend table beside it (after one empty column), and its chart.
-    assert sheet.cell(row=2, column=12).value == "Måned"
-    trend = [[sheet.cell(row=r, column=c).value for c in range(12, 19)] for r in range(3, 7)]
+    # The monthly trend table beside it (after one empty column); "Annet" has no figures
+    # in any month, so it is left out (no all-zero or empty series in the chart).
+    assert sheet.cell(row=8, column=12).value == "Måned"
+    trend = [[sheet.cell(row=r, column=c).value for c in range(12, 18)] for r in range(9, 13)]
     assert trend == [
-        ["2025-05", 48, 60, 20, 3, 3, None],
-        ["2025-06", 0, 0, 0, 7, 0, None],
-        ["2025-07", 10, 0, 30, 0, 0, None],
-        ["2025-08", 0, 0, 0, 3, 0, None],
+        [months[0], 48, 60, 20, 3, 3],
+        [months[1], 0, 0, 0, 7, 0],
+        [months[2], 10, 0, 30, 0, 0],
+        [months[3], 0, 0, 0, 3, 0],
     ]
-    assert len(sheet._charts) == 1
-    assert sheet.auto_filter.ref == "A1:J16"
-    assert sheet.freeze_panes == "A2"
+    assert sheet.cell(row=8, column=18).value is None
+    assert sheet.cell(row=9, column=12).number_format == "[$-414]mmm yyyy"
+    assert sheet.auto_filter.ref == "A7:J22"
+    assert sheet.freeze_panes == "A8"
 
 
 def test_naloxone_sheet_groups_first_refill_and_reasons(data, tmp_path):
     sheet = export(data.coordinator, "tertial", tmp_path)["Nalokson"]
-    rows = values(sheet)
     zeros7 = [0] * 7
     # The last column: handouts with training given (none in the data).
-    assert rows == [
+    assert table(sheet) == [
         ["0301", "OSL-A", 10, 9, 1, 0, 0, 8, 2, 2, 0, 0, 0, 0, 0, 0, 0],
         ["0301", "OSL-B", 3, 0, 0, 3, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0, 0],
         ["0301", "OSL-C", 0, 0, 0, 0, 0, 0, 0, *zeros7, 0],
-        [None, "Totalt", 13, 9, 1, 3, 0, 8, 5, 2, 3, 0, 0, 0, 0, 0, 0],
     ]
+    assert below(sheet) == [[None, "Totalt", 13, 9, 1, 3, 0, 8, 5, 2, 3, 0, 0, 0, 0, 0, 0]]
     assert all(
-        c.number_format == "#,##0" for row in sheet.iter_rows(min_row=2, min_col=3) for c in row
+        c.number_format == "#,##0"
+        for row in sheet.iter_rows(min_row=8, min_col=3)
+        for c in row
+        if c.value is not None
     )
 
 
 def test_switch_sheet_ratio_per_site_and_month(data, tmp_path):
     sheet = export(data.coordinator, "tertial", tmp_path)["SWITCH"]
-    rows = values(sheet)
+    rows = table(sheet)
+    may, june, july, august = (datetime(2025, m, 1) for m in (5, 6, 7, 8))
     assert rows[:4] == [
-        ["0301", "OSL-A", "2025-05", 20, 100, 0.2],
-        ["0301", "OSL-A", "2025-06", 0, 0, None],
-        ["0301", "OSL-A", "2025-07", 30, 10, 3],
-        ["0301", "OSL-A", "2025-08", None, None, None],  # no entry: blank
+        ["0301", "OSL-A", may, 20, 100, 0.2],
+        ["0301", "OSL-A", june, 0, 0, None],
+        ["0301", "OSL-A", july, 30, 10, 3],
+        ["0301", "OSL-A", august, None, None, None],  # no entry: blank
     ]
-    assert rows[4] == ["0301", "OSL-B", "2025-05", 0, 8, 0]
-    assert rows[5] == ["0301", "OSL-B", "2025-06", None, None, None]
-    assert rows[-1] == [None, "Totalt", None, 50, 118, round(50 / 118, 4)]
-    assert len(rows) == 3 * 4 + 1
-    assert sheet.cell(row=2, column=6).number_format == "0.00"
+    assert rows[4] == ["0301", "OSL-B", may, 0, 8, 0]
+    assert rows[5] == ["0301", "OSL-B", june, None, None, None]
+    assert len(rows) == 3 * 4
+    assert sheet["C8"].number_format == "[$-414]mmm yyyy"
+    # The share is a fraction shown as a percentage with one decimal.
+    assert sheet["F8"].number_format == "0.0 %"
+    # Below the table: the grand total, then the whole period per site (C: not reported).
+    assert below(sheet) == [
+        [None, "Totalt", None, 50, 118, pytest.approx(50 / 118)],
+        ["Hele perioden per sted", None, None, None, None, None],
+        ["0301", "OSL-A", None, 50, 110, pytest.approx(50 / 110)],
+        ["0301", "OSL-B", None, 0, 8, 0],
+        ["0301", "OSL-C", None, None, None, None],
+    ]
 
 
 def test_training_sheet_sessions_participants_and_cpr_status(data, tmp_path):
     sheet = export(data.coordinator, "tertial", tmp_path)["Opplæring"]
-    rows = values(sheet)
+    rows = table(sheet)
     types = 6  # cpr, first aid, naloxone, smoking technique, overdose talk, naloxone course
-    table = rows[: 3 * types + types]
-    a_cpr = table[0]
+    assert len(rows) == 3 * types
+    a_cpr = rows[0]
     assert a_cpr == ["0301", "OSL-A", "HLR", 1, 3, 0, 2, 0, 5]
-    b_nal = table[types + 2]
+    b_nal = rows[types + 2]
     assert b_nal == ["0301", "OSL-B", "Nalokson", 1, 7, 1, 0, 0, 8]
-    totals = table[3 * types :]
+    after = below(sheet)
+    totals = after[:types]
     assert totals[0] == [None, "Totalt", "HLR", 1, 3, 0, 2, 0, 5]
     assert totals[2] == [None, "Totalt", "Nalokson", 1, 7, 1, 0, 0, 8]
-    assert sum(r[3] for r in table[: 3 * types]) == 2
-    cert = [r[:7] for r in rows[3 * types + types + 3 :]]
-    # lead-a's CPR runs to 2026-03-01: valid on 2025-08-31; staff-a has none.
+    assert sum(r[3] for r in rows) == 2
+    assert after[types + 1][7:] == ["Måneder med HLR-kurs for brukere", "Måneder i perioden"]
+    cert = after[types + 2 :]
+    # lead-a's CPR runs to 2026-03-01: valid on 2025-08-31; staff-a has none. A held a CPR
+    # course with users in May: 1 month out of the 4 in the tertial.
     assert cert == [
-        ["0301", "OSL-A", 2, 1, 0, 0, 1],
-        ["0301", "OSL-B", 0, 0, 0, 0, 0],
-        ["0301", "OSL-C", 0, 0, 0, 0, 0],
+        ["0301", "OSL-A", 2, 1, 0, 0, 1, 1, 4],
+        ["0301", "OSL-B", 0, 0, 0, 0, 0, 0, 4],
+        ["0301", "OSL-C", 0, 0, 0, 0, 0, 0, 4],
     ]
 
 
@@ -222,12 +267,15 @@ def test_cpr_due_within_90_days_of_the_period_end_is_expiring(data, tmp_path):
     sheet = export(data.coordinator, "year", tmp_path)["Opplæring"]
     cert = [r[:7] for r in values(sheet) if r[1] == "OSL-A" and isinstance(r[2], int)]
     assert cert == [["0301", "OSL-A", 2, 0, 1, 0, 1]]
+    assert [r[7:] for r in values(sheet) if r[1] == "OSL-A" and isinstance(r[2], int)] == [
+        [1, 12]  # March's CPR session was for staff only; May's had users
+    ]
 
 
 def test_stock_sheet_on_hand_expiring_lots_and_discrepancies(data, tmp_path):
     """The Lager sheet shows stock at the end of the period (issue 21), not today's."""
     sheet = export(data.coordinator, "month", tmp_path)["Lager"]
-    rows = {(r[1], r[2]): r for r in values(sheet)}
+    rows = {(r[1], r[2]): r for r in table(sheet)}
     assert len(rows) == 3 * 5
     # 500 received in January, 40 handed out on 3 May; July's and November's come later
     assert rows[("OSL-A", "SYR")][4:] == [460, 1.43, 321.7, 0, "Nei", 0, "Nei"]
@@ -242,7 +290,7 @@ def test_stock_sheet_on_hand_expiring_lots_and_discrepancies(data, tmp_path):
         date_to=today(),
         output=tmp_path / "now.xlsx",
     )
-    now = {(r[1], r[2]): r for r in values(load_workbook(result.path)["Lager"])}
+    now = {(r[1], r[2]): r for r in table(load_workbook(result.path)["Lager"])}
     assert now[("OSL-A", "SYR")][4] == 350
     assert now[("OSL-A", "NAL")][4] == 30
     assert now[("OSL-A", "NAL")][9] == 30  # the lot expires in 30 days
@@ -250,11 +298,15 @@ def test_stock_sheet_on_hand_expiring_lots_and_discrepancies(data, tmp_path):
 
 def test_about_sheet_names_period_filters_and_rule(data, tmp_path):
     sheet = export(data.coordinator, "month", tmp_path, external=True)["Om rapporten"]
-    about = {r[0]: r[1] for r in values(sheet)}
+    about = {r[0]: r[1] for r in table(sheet)}
     assert about["Fra"].date() == date(2025, 5, 1)
     assert about["Til"].date() == date(2025, 5, 31)
     assert about["Generert av"] == "Test Bruker <koord@test.no>"
-    assert sheet["B3"].number_format == "DD.MM.YYYY"
+    assert sheet["B8"].number_format == "DD.MM.YYYY"
+    assert about["Utvalg"] == "alle steder brukeren har tilgang til (OSL-A, OSL-B, OSL-C)"
+    assert about["Kommune"] == "Ingen"
+    assert about["Sammenligning"] == "Ingen sammenligning"
+    assert about["Lager"].startswith("Lagerarket viser beholdning ved periodens slutt")
     assert about["Til ekstern bruk"] == "Ja"
     assert "«<5»" in about["Skjermingsregel"]
     assert about["Programversjon"]
@@ -271,27 +323,30 @@ def test_english_headings_on_request(data, tmp_path, period):
         "SWITCH",
         "Training",
         "Stock",
+        "Data",
         "About",
     ]
-    assert book["Summary"]["F1"].value == "Syringes"
-    assert book["About"]["B3"].number_format == "YYYY-MM-DD"
-    assert "Total" in [c.value for c in book["Distribution"][1]]
+    assert book["Summary"]["F7"].value == "Syringes"
+    assert book["About"]["B8"].number_format == "YYYY-MM-DD"
+    assert "Total" in heading(book["Distribution"])
 
 
 def test_external_use_shows_small_person_counts_as_the_marker_and_hides_complements(data, tmp_path):
-    rows = values(export(data.coordinator, "tertial", tmp_path, external=True)["Nalokson"])
+    book = export(data.coordinator, "tertial", tmp_path, external=True)
+    rows = table(book["Nalokson"])
     # A: groups 9/1/0/0 and first/refill 5/5: 1 is "<5"; 9, kits 10 and first 5 go as ":" so
     # that no subtraction from the visible figures gives any of them back.
     assert rows[0] == ["0301", "OSL-A", ":", ":", "<5", 0, 0, ":", "<5", "<5", 0, 0, 0, 0, 0, 0, 0]
     assert rows[1] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
+    after = below(book["Nalokson"])
     # The total row is protected too; a value hidden only to protect another is never "<5".
     total = [None, "Totalt", 13, ":", "<5", "<5", 0, ":", ":", "<5", "<5", 0, 0, 0, 0, 0, 0]
-    assert rows[3] == total
-    assert rows[5][:2] == ["<5", "1 til 4 (skjermet lite tall)"]
-    assert rows[6][0] == ":"
-    training = values(export(data.coordinator, "tertial", tmp_path, external=True)["Opplæring"])
-    assert training[0] == ["0301", "OSL-A", "HLR", 1, "<5", 0, "<5", 0, ":"]
-    assert training[18] == [None, "Totalt", "HLR", 1, "<5", 0, "<5", 0, ":"]
+    assert after[0] == total
+    assert after[1][:2] == ["<5", "1 til 4 (skjermet lite tall)"]
+    assert after[2][0] == ":"
+    training = book["Opplæring"]
+    assert table(training)[0] == ["0301", "OSL-A", "HLR", 1, "<5", 0, "<5", 0, ":"]
+    assert below(training)[0] == [None, "Totalt", "HLR", 1, "<5", 0, "<5", 0, ":"]
 
 
 def test_external_export_of_one_site_suppresses_its_total_row_too(data, tmp_path):
@@ -304,9 +359,12 @@ def test_external_export_of_one_site_suppresses_its_total_row_too(data, tmp_path
         external=True,
         output=tmp_path / "b.xlsx",
     )
-    rows = values(load_workbook(result.path)["Nalokson"])
-    assert rows[0] == ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
-    assert rows[1] == [None, "Totalt", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
+    sheet = load_workbook(result.path)["Nalokson"]
+    assert table(sheet) == [
+        ["0301", "OSL-B", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
+    ]
+    total = [None, "Totalt", "<5", 0, 0, "<5", 0, 0, "<5", 0, "<5", 0, 0, 0, 0, 0, 0]
+    assert below(sheet)[0] == total
 
 
 def test_an_empty_period_is_blank_for_every_site_not_zero(data, tmp_path):
@@ -317,11 +375,11 @@ def test_an_empty_period_is_blank_for_every_site_not_zero(data, tmp_path):
         output=tmp_path / "empty.xlsx",
     )
     book = load_workbook(result.path)
-    rows = values(book["Sammendrag"])
+    rows = [*table(book["Sammendrag"]), *below(book["Sammendrag"])]
     assert [r[2] for r in rows] == ["OSL-A", "OSL-B", "OSL-C", "Totalt"]
     assert all(v is None for r in rows for v in r[5:12])
     assert [r[12] for r in rows[:3]] == ["0 av 21 åpningsdager"] * 3
-    assert all(r[5:7] == [None, None] for r in values(book["Utdeling"]) if r[0])
+    assert all(r[5:7] == [None, None] for r in table(book["Utdeling"]))
 
 
 def test_default_file_goes_under_the_export_dir_with_the_period_in_its_name(

@@ -26,6 +26,7 @@ def _create_user(page, name, email, role, password, site=None, municipality=None
 
 
 def _log_out(page):
+    page.click("details.menu > summary")  # logging out is in the compact menu
     page.get_by_role("button", name="Logg ut", exact=True).click()
     page.wait_for_url("**/login")
 

@@ -69,6 +69,7 @@ def test_staff_enter_a_day_see_it_in_stock_and_history_correct_it_and_log_out(br
     assert "Korrigeringer" in entry.inner_text()
     assert "−10" in entry.inner_text()
 
+    page.click("details.menu > summary")  # logging out is in the compact menu
     page.click("header >> text=Logg ut")
     page.wait_for_url("**/login")
     page.goto(f"/steder/{site.code}/utdeling")

@@ -107,9 +107,25 @@ def test_download_gives_the_workbook(client, data):
     assert response.status_code == 200
     assert "summary_2025-T2_external.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(content))
-    assert book["Summary"]["C2"].value == "OSL-A"
-    assert book["Naloxone"]["D2"].value == ":"  # 9, hidden so that the 1 beside it stays hidden
-    assert book["Naloxone"]["E2"].value == "<5"
+    assert book["Summary"]["C8"].value == "OSL-A"
+    assert book["Naloxone"]["D8"].value == ":"  # 9, hidden so that the 1 beside it stays hidden
+    assert book["Naloxone"]["E8"].value == "<5"
+    assert "Stock" in book.sheetnames  # stock at the period's end: external files too
+
+
+def test_download_follows_the_buckets_and_the_comparison_asked_for(client, data):
+    login(client, data.lead_a)
+    query = {"fra": "2025-05-01", "til": "2025-08-31", "inndeling": "tertial"}
+    response = client.get("/rapporter/sammendrag.xlsx", query_string={**query, "sammenlign": "y"})
+    content = response.get_data()
+    response.close()
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(content))
+    assert book["Utdeling"]["F7"].value == "2025-T2"
+    assert book["Data"]["J8"].value == "Verdi året før"  # below one more intro line
+    about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=7, values_only=True)}
+    assert about["Sammenligning"] == "01.05.2024–31.08.2024"
+    assert about["Periodeinndeling i Utdeling"] == "Tertial"
 
 
 def test_menu_shows_reports_to_leads_not_staff(client, data):

@@ -46,6 +46,7 @@ def _toggle(page, item_name, button):
 
 
 def _log_out(page):
+    page.click("details.menu > summary")  # logging out is in the compact menu
     page.get_by_role("button", name="Logg ut", exact=True).click()
     page.wait_for_url("**/login")
 

@@ -466,3 +466,22 @@ def test_a_delete_of_another_sites_entry_is_forbidden_with_or_without_a_key(clie
         response = client.post(url, data={"csrf_token": hidden(html, "csrf_token"), **body})
         assert response.status_code == 403
     assert db.session.get(TallyEntry, tally_id).deleted_at is None
+
+
+def test_staff_cannot_date_an_entry_beyond_the_backdating_window_on_the_page(client, shop):
+    login(client, shop["staff"])
+    old = (today() - timedelta(days=15)).isoformat()
+    response = form_post(
+        client, "/steder/OSL-MO/utdeling", {f"item_{shop['syringes'].id}": "4", "entry_date": old}
+    )
+    assert response.status_code == 403
+    assert "må føres av en stedsleder" in response.get_data(as_text=True)
+    assert entries() == 0
+    within = (today() - timedelta(days=14)).isoformat()
+    saved = form_post(
+        client,
+        "/steder/OSL-MO/utdeling",
+        {f"item_{shop['syringes'].id}": "4", "entry_date": within},
+    )
+    assert saved.status_code == 302
+    assert entries() == 1

@@ -18,6 +18,7 @@ from tracker.api import (
     reports,
     sites,
     stock,
+    submissions,
     tallies,
     tokens,
     training,
@@ -31,7 +32,7 @@ BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, trai
 BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
 BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
-BLUEPRINTS += [reports.blp, exports.blp]
+BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
 BLUEPRINTS += [unmet_demand.blp, alerts.blp, deliveries.blp]

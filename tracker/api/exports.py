@@ -13,7 +13,11 @@ blp = make_blueprint("exports", __name__, "/exports", "Excel exports for Helsedi
 @blp.route("/summary.xlsx")
 class Summary(MethodView):
     @blp.arguments(SummaryQuery, location="query")
-    @blp.response(200, content_type=exports.XLSX, description="The workbook (7 sheets).")
+    @blp.response(
+        200,
+        content_type=exports.XLSX,
+        description="The workbook (8 sheets; 7 for external use, without Lager).",
+    )
     @blp.alt_response(403, description="Staff cannot export; leads only their own sites.")
     @blp.alt_response(404, description="Unknown site or municipality.")
     @blp.alt_response(422, description="Bad period, language, or a municipality without sites.")
@@ -27,6 +31,8 @@ class Summary(MethodView):
             municipality=args.get("municipality"),
             lang=args["lang"],
             external=args["external"],
+            by=args["by"],
+            compare=args["compare"],
         )
         return send_file(
             result.path,

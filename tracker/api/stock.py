@@ -20,14 +20,16 @@ blp = make_blueprint("stock", __name__, "", "Goods received, the stock ledger an
 class Receipts(MethodView):
     @blp.arguments(ReceiptIn)
     @blp.response(201, ReceiptOut)
-    @blp.alt_response(422, description="Invalid input, or a lot number to confirm.")
+    @blp.alt_response(422, description="Invalid input, or a lot number or expired lot to confirm.")
     @blp.alt_response(403, description="Only a site lead confirms a lot number.")
     def post(self, body):
         """Record goods received at a site (mottak).
 
         A new lot number that validates as a national ID number is refused with 422
         `lot-looks-like-national-id`, unless a site lead confirms it is printed on the box
-        with `confirm_lot_number: true` (audited).
+        with `confirm_lot_number: true` (audited). A lot whose expiry date is before the
+        receipt's date is refused with 422 `lot-expired-on-receipt` unless sent with
+        `confirm_expired: true` (expired goods may be received to be discarded).
         """
         return idempotent(
             ReceiptOut(),
@@ -39,6 +41,7 @@ class Receipts(MethodView):
                 lines=body["lines"],
                 note=body.get("note"),
                 confirm_lot_number=body["confirm_lot_number"],
+                confirm_expired=body["confirm_expired"],
                 idem=idem,
             ),
         )

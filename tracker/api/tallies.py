@@ -55,6 +55,7 @@ class Tallies(MethodView):
                 contacts=body["contacts"],
                 lines=body["lines"],
                 note=body.get("note"),
+                made_at=body.get("made_at"),
                 idem=idem,
             ),
         )

@@ -39,6 +39,7 @@ class UnmetDemand(MethodView):
                 day=body["date"],
                 item_code=body["item"],
                 quantity=body["quantity"],
+                made_at=body.get("made_at"),
                 idem=idem,
             ),
         )

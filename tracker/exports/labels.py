@@ -102,8 +102,8 @@ NB: dict[str, str] = {
     "about.suppression_off": "Ingen skjerming (intern bruk).",
     "about.stock_note": "Lager",
     "about.stock_note_text": (
-        "Lagerarket viser beholdning på genereringsdagen; forbruk er snitt per dag de siste "
-        "28 dagene før den."
+        "Lagerarket viser beholdning ved periodens slutt (i dag om perioden ikke er over); "
+        "forbruk er snitt per dag de 28 dagene før."
     ),
     "about.source": "Kilde",
     "about.source_text": (
@@ -116,6 +116,17 @@ NB: dict[str, str] = {
     "bucket.tertial": "Tertial",
     "bucket.quarter": "Kvartal",
     "bucket.year": "År",
+    "sheet.changes": "Endringer",
+    "changes.intro": "Endret siden innsending {id} ({at})",
+    "changes.measure": "Mål",
+    "changes.before": "Før",
+    "changes.after": "Etter",
+    "changes.entries": "Registreringer bak endringen",
+    "changes.none": "Ingen tall er endret.",
+    "measure.distributed": "Utdelt",
+    "measure.contacts": "Kontakter",
+    "measure.naloxone": "Nalokson",
+    "measure.training": "Opplæring",
 }
 
 EN: dict[str, str] = {
@@ -218,8 +229,8 @@ EN: dict[str, str] = {
     "about.suppression_off": "No suppression (internal use).",
     "about.stock_note": "Stock",
     "about.stock_note_text": (
-        "The stock sheet shows stock on the day of generation; use is the daily average over "
-        "the 28 days before it."
+        "The stock sheet shows stock at the end of the period (today if it runs on); use is "
+        "the daily average over the 28 days before."
     ),
     "about.source": "Source",
     "about.source_text": "Distribution and contacts from the daily totals kept with the ledger.",
@@ -230,7 +241,228 @@ EN: dict[str, str] = {
     "bucket.tertial": "Tertial (four months)",
     "bucket.quarter": "Quarter",
     "bucket.year": "Year",
+    "sheet.changes": "Changes",
+    "changes.intro": "Changed since submission {id} ({at})",
+    "changes.measure": "Measure",
+    "changes.before": "Before",
+    "changes.after": "After",
+    "changes.entries": "Entries behind the change",
+    "changes.none": "No figure has changed.",
+    "measure.distributed": "Distributed",
+    "measure.contacts": "Contacts",
+    "measure.naloxone": "Naloxone",
+    "measure.training": "Training",
 }
+
+# The intro block every sheet opens with, the SWITCH and training additions, the Data sheet.
+NB.update(
+    {
+        "sheet.data": "Data",
+        "intro.period": "Periode: {start}–{end}",
+        "intro.municipality": "kommune {place}, alle stedene der ({codes})",
+        "intro.sites": "stedene {codes}",
+        "intro.sites_in": "stedene {codes} i kommune {place}",
+        "intro.all": "alle steder brukeren har tilgang til ({codes})",
+        "intro.more": "og {n} til",
+        "intro.selection": "Utvalg: {text}",
+        "intro.compare": "Sammenlignet med samme periode året før: {start}–{end}",
+        "title.summary": "Sammendrag: utdeling og kontakter per kommune og sted",
+        "units.summary": (
+            "Enheter: antall stykk i varens enhet (nalokson i sett); kontakter i antall."
+        ),
+        "defs.summary": (
+            "Definisjoner: sum for hele perioden per varekategori. Tom celle = ikke "
+            "rapportert; 0 = rapportert, ingenting delt ut. Totalt står under tabellen."
+        ),
+        "title.distribution": "Utdeling per sted, vare og periode",
+        "units.distribution": "Enheter: antall stykk i varens enhet (nalokson i sett).",
+        "defs.distribution": (
+            "Definisjoner: én kolonne per {bucket}; Totalt = hele perioden. Til høyre: "
+            "utdeling per måned og varekategori for alle stedene, med diagram."
+        ),
+        "title.naloxone": (
+            "Nalokson nesespray: sett etter mottakergruppe, første gang eller påfyll, og årsak"
+        ),
+        "units.naloxone": "Enhet: sett nalokson nesespray.",
+        "defs.naloxone": (
+            "Definisjoner: Sett totalt = summen av gruppene = første gang + påfyll; påfyll = "
+            "summen av årsakene. Påfyll etter bruk ved overdose = rapporterte reverseringer."
+        ),
+        "title.switch": "SWITCH: røykefolie mot sprøyter og kanyler",
+        "units.switch": "Enheter: antall stykk; andel i prosent med én desimal.",
+        "defs.switch": (
+            "Definisjoner: Andel = røykefolie / (sprøyter + kanyler), per sted og måned i "
+            "tabellen og for hele perioden per sted under den. Tom andel = ingen sprøyter "
+            "eller kanyler."
+        ),
+        "title.training": "Opplæring: økter og deltakere, HLR-kurs for brukere, ansattes HLR",
+        "units.training": "Enheter: antall økter, deltakere, måneder og ansatte.",
+        "defs.training": (
+            "Definisjoner: Deltakere totalt = summen av gruppene. Måneder med HLR-kurs for "
+            "brukere = måneder med minst én HLR-økt med brukere, av månedene i perioden."
+        ),
+        "title.stock": "Lager: beholdning ved periodens slutt",
+        "units.stock": "Enheter: varens enhet; forbruk i enheter per dag.",
+        "defs.stock": (
+            "Definisjoner: beholdning ved periodens slutt (i dag om perioden ikke er over); "
+            "forbruk = snitt per dag de 28 dagene før; dager igjen = beholdning / forbruk."
+        ),
+        "title.changes": "Endringer: tall som er endret siden forrige innsending",
+        "units.changes": "Enheter: som i de andre arkene; Før = forrige innsending, Etter = nå.",
+        "title.data": "Data: én rad per sted, periode, vare og mål (til pivottabeller)",
+        "units.data": (
+            "Enheter: som i de andre arkene. Verdi er tom når tallet er skjermet eller ikke "
+            "rapportert, og Status sier hvorfor, så summer stemmer."
+        ),
+        "defs.data": (
+            "Mål: Utdelt per vare og periode; Kontakter per sted og periode; nalokson og "
+            "opplæring per sted for hele perioden (periodestart = periodens første dag)."
+        ),
+        "title.about": "Om rapporten",
+        "units.about": "Hva rapporten dekker, hvem som lagde den og hvordan tallene er skjermet.",
+        "switch_whole": "Hele perioden per sted",
+        "share": "Andel folie / (sprøyter + kanyler)",
+        "cpr_months": "Måneder med HLR-kurs for brukere",
+        "months_in_period": "Måneder i perioden",
+        "x_axis": "Måned",
+        "y_axis": "Antall",
+        "data.site_kind": "Type sted",
+        "data.period_start": "Periodestart",
+        "data.item_category": "Varekategori",
+        "data.measure": "Mål",
+        "data.value": "Verdi",
+        "data.status": "Status",
+        "data.previous": "Verdi året før",
+        "data.previous_status": "Status året før",
+        "measure.distributed": "Utdelt",
+        "measure.contacts": "Kontakter",
+        "measure.kits": "Sett",
+        "measure.sessions": "Økter",
+        "measure.participants": "Deltakere",
+        "status.not_reported": "ikke rapportert",
+        "kind.lavterskel_helsesenter": "Lavterskel helsesenter",
+        "kind.mo_senter": "MO-senter",
+        "kind.sproyterom": "Sprøyterom",
+        "kind.oppsokende_team": "Oppsøkende team",
+        "kind.apotek": "Apotek",
+        "kind.fengsel": "Fengsel",
+        "kind.annet": "Annet",
+        "about.filter": "Utvalg",
+        "about.none": "Ingen",
+        "about.compare": "Sammenligning",
+        "about.compare_off": "Ingen sammenligning",
+        "about.operator": "Kommandolinjen på serveren (driftsbruker)",
+        "about.blank": "Tomme celler",
+        "about.blank_text": (
+            "Tom celle = ikke rapportert (ingen registrering for stedet den dagen); "
+            "0 = rapportert, ingenting delt ut."
+        ),
+    }
+)
+
+EN.update(
+    {
+        "sheet.data": "Data",
+        "intro.period": "Period: {start}–{end}",
+        "intro.municipality": "municipality {place}, all its sites ({codes})",
+        "intro.sites": "the sites {codes}",
+        "intro.sites_in": "the sites {codes} in municipality {place}",
+        "intro.all": "all sites the user may see ({codes})",
+        "intro.more": "and {n} more",
+        "intro.selection": "Selection: {text}",
+        "intro.compare": "Compared with the same period a year earlier: {start}–{end}",
+        "title.summary": "Summary: distribution and contacts per municipality and site",
+        "units.summary": "Units: pieces in the item's unit (naloxone in kits); contacts as counts.",
+        "defs.summary": (
+            "Definitions: total for the whole period per item category. Empty cell = not "
+            "reported; 0 = reported, nothing handed out. Total is below the table."
+        ),
+        "title.distribution": "Distribution per site, item and period",
+        "units.distribution": "Units: pieces in the item's unit (naloxone in kits).",
+        "defs.distribution": (
+            "Definitions: one column per {bucket}; Total = the whole period. On the right: "
+            "distribution per month and item category over all sites, with a chart."
+        ),
+        "title.naloxone": (
+            "Naloxone nasal spray: kits by recipient group, first handout or refill, and reason"
+        ),
+        "units.naloxone": "Unit: kits of naloxone nasal spray.",
+        "defs.naloxone": (
+            "Definitions: Kits total = sum of the groups = first handout + refill; refill = "
+            "sum of the reasons. Refill after use on an overdose = reported reversals."
+        ),
+        "title.switch": "SWITCH: smoking foil against syringes and needles",
+        "units.switch": "Units: pieces; share as a percentage with one decimal.",
+        "defs.switch": (
+            "Definitions: Share = smoking foil / (syringes + needles), per site and month in "
+            "the table and for the whole period per site below it. Empty share = no syringes "
+            "or needles."
+        ),
+        "title.training": "Training: sessions and participants, CPR courses for users, staff CPR",
+        "units.training": "Units: counts of sessions, participants, months and staff.",
+        "defs.training": (
+            "Definitions: Participants total = sum of the groups. Months with a CPR course for "
+            "users = months with at least one CPR session with users, of the months in the "
+            "period."
+        ),
+        "title.stock": "Stock: on hand at the end of the period",
+        "units.stock": "Units: the item's unit; use in units per day.",
+        "defs.stock": (
+            "Definitions: stock at the end of the period (today if it runs on); use = daily "
+            "average over the 28 days before; days left = on hand / use."
+        ),
+        "title.changes": "Changes: figures changed since the previous submission",
+        "units.changes": "Units: as on the other sheets; Before = last submission, After = now.",
+        "title.data": "Data: one row per site, period, item and measure (for pivot tables)",
+        "units.data": (
+            "Units: as on the other sheets. Value is empty when the figure is suppressed or "
+            "not reported, and Status says why, so sums add up."
+        ),
+        "defs.data": (
+            "Measures: Distributed per item and period; Contacts per site and period; "
+            "naloxone and training per site for the whole period (period start = its first day)."
+        ),
+        "title.about": "About this report",
+        "units.about": "What the report covers, who made it and how figures are protected.",
+        "switch_whole": "Whole period per site",
+        "share": "Share foil / (syringes + needles)",
+        "cpr_months": "Months with a CPR course for users",
+        "months_in_period": "Months in the period",
+        "x_axis": "Month",
+        "y_axis": "Quantity",
+        "data.site_kind": "Site kind",
+        "data.period_start": "Period start",
+        "data.item_category": "Item category",
+        "data.measure": "Measure",
+        "data.value": "Value",
+        "data.status": "Status",
+        "data.previous": "Value a year earlier",
+        "data.previous_status": "Status a year earlier",
+        "measure.distributed": "Distributed",
+        "measure.contacts": "Contacts",
+        "measure.kits": "Kits",
+        "measure.sessions": "Sessions",
+        "measure.participants": "Participants",
+        "status.not_reported": "not reported",
+        "kind.lavterskel_helsesenter": "Low-threshold health centre",
+        "kind.mo_senter": "MO centre",
+        "kind.sproyterom": "Supervised injection room",
+        "kind.oppsokende_team": "Outreach team",
+        "kind.apotek": "Pharmacy",
+        "kind.fengsel": "Prison",
+        "kind.annet": "Other",
+        "about.filter": "Selection",
+        "about.none": "None",
+        "about.compare": "Comparison",
+        "about.compare_off": "No comparison",
+        "about.operator": "The server's command line (operator)",
+        "about.blank": "Empty cells",
+        "about.blank_text": (
+            "Empty cell = not reported (no entry for the site that day); 0 = reported, "
+            "nothing handed out."
+        ),
+    }
+)
 
 LANGS = {"nb": NB, "en": EN}
 

@@ -1,4 +1,8 @@
-"""One function per sheet of the summary workbook; each lays out figures it is given."""
+"""The item-count sheets of the summary workbook; each lays out figures it is given.
+
+Every sheet opens with its intro block (intro.py), keeps its totals below the autofilter
+range, and writes None (not reported) as an empty cell.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +12,28 @@ from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
-from tracker.exports.figures import SummaryData
-from tracker.exports.person_tables import (
-    NALOXONE_KEYS,
-    TOTAL,
-    TRAINING_KEYS,
-    naloxone_table,
-    training_table,
+from tracker.exports import intro
+from tracker.exports.figures import SummaryData, ratio, total
+from tracker.exports.sheet import (
+    DECIMAL,
+    INTEGER,
+    PERCENT,
+    Column,
+    Table,
+    month_format,
+    styled,
 )
-from tracker.exports.sheet import DATE_FORMATS, DECIMAL, INTEGER, RATIO, Column, Table, styled
-from tracker.exports.suppression import HIDDEN, marker
-from tracker.models.distribution import RECIPIENT_GROUPS as GROUPS
-from tracker.models.distribution import REFILL_REASONS as REASONS
-from tracker.models.training import AUDIENCES, TRAINING_TYPES
-
-SITE_COLUMNS = ("municipality_number", "site")
 
 
-def _site_columns(t: dict[str, str]) -> list[Column]:
+def site_columns(t: dict[str, str]) -> list[Column]:
     return [Column(t["municipality_number"], 12), Column(t["site"], 14)]
 
 
-def _site_cells(site: Any) -> list[Any]:
+def site_cells(site: Any) -> list[Any]:
     return [site.municipality_number, site.code]
 
 
-def _total_cells(t: dict[str, str]) -> list[Any]:
+def total_cells(t: dict[str, str]) -> list[Any]:
     return [None, t["total"]]
 
 
@@ -51,10 +51,12 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["completeness"], 30),
         Column(t["unmet"], 14, INTEGER),
     ]
-    table = Table(book, t["sheet.summary"], columns)
+    table = Table(book, t["sheet.summary"], columns, intro=intro.lines(data, "summary"))
+    rows = []
     for site in data.sites:
         totals = report.site_totals(site.id)  # None (blank): nothing reported
         people = report.site_contacts(site.id)
+        rows.append([*totals.values(), people])
         table.append(
             [
                 site.municipality_number,
@@ -68,11 +70,12 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 data.unmet.get(site.id),  # blank: nothing recorded
             ]
         )
-    grand = report.totals()
+    table.end_filter()
+    table.blank()
+    sums = [total(column) for column in zip(*rows, strict=True)] if rows else []
     unmet = sum(data.unmet.values()) if data.unmet else None
-    table.append(
-        [None, None, t["total"], None, None, *grand.values(), report.total_contacts(), None, unmet]
-    )
+    if sums:
+        table.append([None, None, t["total"], None, None, *sums, None, unmet])
     table.close()
 
 
@@ -86,67 +89,101 @@ def completeness_text(t: dict[str, str], done: Any) -> str:
 
 
 def distribution_sheet(book: Workbook, data: SummaryData) -> None:
-    """Site x item rows, one column per period bucket (zeros included) and the row total;
-    the monthly trend table and its line chart beside them."""
+    """Site x item rows, one column per period bucket and the row total; the monthly trend
+    per category beside them, with its line chart."""
     t, report = data.t, data.distribution
+    monthly = report.by == "month"
+    bucket_heading = month_format(data.lang) if monthly else None
     columns = [
-        *_site_columns(t),
+        *site_columns(t),
         Column(t["item"], 12),
         Column(t["item_name"], 28),
         Column(t["category"], 14),
-        *[Column(b.label, 11, INTEGER) for b in report.buckets],
+        *[
+            Column(b.start if monthly else b.label, 11, INTEGER, bucket_heading)
+            for b in report.buckets
+        ],
         Column(t["total"], 12, INTEGER),
     ]
     trend = data.monthly.bucket_totals()
-    categories = data.monthly.categories
+    # No all-zero (or never reported) series: the chart shows only categories with figures.
+    categories = [c for c in data.monthly.categories if any(row[c] for row in trend)]
     gap = len(columns) + 2  # first column of the trend table (1-based), after one empty column
-    side_widths = [10] + [14] * len(categories)
-    table = Table(book, t["sheet.distribution"], columns, side_widths)
+    side_widths = [11] + [14] * len(categories)
+    table = Table(
+        book,
+        t["sheet.distribution"],
+        columns,
+        side_widths,
+        intro=intro.lines(data, "distribution"),
+    )
     sheet = table.sheet
+    months = month_format(data.lang)
     pending = [[styled(sheet, t["month"]), *[styled(sheet, t[f"cat.{c}"]) for c in categories]]]
     pending += [
-        [styled(sheet, row["bucket"]), *[styled(sheet, row[c], INTEGER) for c in categories]]
+        [styled(sheet, row["from"], months), *[styled(sheet, row[c], INTEGER) for c in categories]]
         for row in trend
     ]
-    # The header row already went out; its trend headings are written with the first data row
-    # onwards, so the trend table starts on row 2 and its chart reads it from there.
+    # The heading row already went out, so the trend table starts on the row below it.
+    first_trend_row = table.header_row + 1
     name_key = "name_en" if data.lang == "en" else "name_nb"
-    shown = _items_with_data(data, report)
     labels = [b.label for b in report.buckets]
     for site in data.sites:
-        for item in shown:
+        for item in _items_with_data(data, report):
             quantities = [report.item_value(site.id, item, label) for label in labels]
             table.append(
                 [
-                    *_site_cells(site),
+                    *site_cells(site),
                     item.code,
                     getattr(item, name_key),
                     t[f"cat.{item.category}"],
                     *quantities,
-                    _total(quantities),
+                    total(quantities),
                 ],
                 extra=pending.pop(0) if pending else (),
             )
     table.end_filter()
     while pending:
         table.append([None] * len(columns), extra=pending.pop(0))
-    chart = LineChart()
-    chart.title = t["trend_title"]
-    chart.height, chart.width = 8, 18
-    rows = len(trend)
-    chart.add_data(
-        Reference(
-            sheet, min_col=gap + 1, max_col=gap + len(categories), min_row=2, max_row=rows + 2
-        ),
-        titles_from_data=True,
-    )
-    chart.set_categories(Reference(sheet, min_col=gap, min_row=3, max_row=rows + 2))
-    sheet.add_chart(chart, f"{_letter(gap)}{rows + 4}")
+    if categories:
+        _trend_chart(sheet, data, gap, first_trend_row, len(trend), len(categories))
     table.close()
 
 
-def _letter(index: int) -> str:
-    return get_column_letter(index)
+def _trend_chart(
+    sheet: Any, data: SummaryData, gap: int, first_row: int, months: int, series: int
+) -> None:
+    """Straight lines, titled and visible axes, and data that stays when rows are filtered."""
+    t = data.t
+    chart = LineChart()
+    chart.title = t["trend_title"]
+    chart.height, chart.width = 8, 18
+    chart.add_data(
+        Reference(
+            sheet,
+            min_col=gap + 1,
+            max_col=gap + series,
+            min_row=first_row,
+            max_row=first_row + months,
+        ),
+        titles_from_data=True,
+    )
+    chart.set_categories(
+        Reference(sheet, min_col=gap, min_row=first_row + 1, max_row=first_row + months)
+    )
+    chart.smooth = False
+    for line in chart.series:
+        line.smooth = False
+    chart.x_axis.title = t["x_axis"]
+    chart.y_axis.title = t["y_axis"]
+    chart.x_axis.number_format = month_format(data.lang)
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    # The trend table sits beside the filtered table: a filter that hides rows must not
+    # take the chart's points with it.
+    chart.visible_cells_only = False
+    chart.display_blanks = "gap"
+    sheet.add_chart(chart, f"{get_column_letter(gap)}{first_row + months + 2}")
 
 
 def _items_with_data(data: SummaryData, report: Any) -> list[Any]:
@@ -155,135 +192,44 @@ def _items_with_data(data: SummaryData, report: Any) -> list[Any]:
     return [i for i in data.items if i.active or i.id in used]
 
 
-def naloxone_sheet(book: Workbook, data: SummaryData) -> None:
-    """Kits by recipient group, first vs refill, refill reasons; reported reversals."""
-    t = data.t
-    columns = [
-        *_site_columns(t),
-        Column(t["kits"], 12, INTEGER),
-        *[Column(t[f"group.{g}"], 14, INTEGER) for g in GROUPS],
-        Column(t["first_time"], 12, INTEGER),
-        Column(t["refill"], 10, INTEGER),
-        *[Column(t[f"reason.{r}"], 18, INTEGER) for r in REASONS],
-        Column(t["training_given"], 18, INTEGER),
-    ]
-    table = Table(book, t["sheet.naloxone"], columns)
-    site_ids = [site.id for site in data.sites]
-    shown = naloxone_table(data.naloxone, site_ids, data.external, data.threshold)
-    for site in data.sites:
-        table.append([*_site_cells(site), *[shown[site.id][k] for k in NALOXONE_KEYS]])
-    table.append([*_total_cells(t), *[shown[TOTAL][k] for k in NALOXONE_KEYS]])
-    _legend(table, data)
-    table.close()
-
-
-def _legend(table: Table, data: SummaryData) -> None:
-    """Below an external table: what `<5` and `:` stand for."""
-    if not data.external:
-        return
-    table.end_filter()
-    table.blank()
-    t, sheet = data.t, table.sheet
-    for symbol, key in ((marker(data.threshold), "legend.marker"), (HIDDEN, "legend.hidden")):
-        text = t[key].format(t=data.threshold, t_1=data.threshold - 1)
-        sheet.append([styled(sheet, symbol), styled(sheet, text)])
-        table.rows += 1
+def _switch_figures(report: Any, site_id: int, label: str) -> tuple[Any, Any]:
+    """Foil, and syringes + needles (None where not reported)."""
+    foil = report.cell(site_id, "foil", label)
+    injecting = total(report.cell(site_id, c, label) for c in ("syringe", "needle"))
+    return foil, injecting
 
 
 def switch_sheet(book: Workbook, data: SummaryData) -> None:
-    """Smoking foil against syringes and needles per site and month, with the ratio."""
+    """Smoking foil against syringes and needles per site and month, and per site for the
+    whole period, with the share foil / (syringes + needles) as a percentage."""
     t, report = data.t, data.monthly
     columns = [
-        *_site_columns(t),
-        Column(t["month"], 10),
+        *site_columns(t),
+        Column(t["month"], 12, month_format(data.lang)),
         Column(t["foil"], 14, INTEGER),
         Column(t["syringes_needles"], 16, INTEGER),
-        Column(t["ratio"], 16, RATIO),
+        Column(t["share"], 24, PERCENT),
     ]
-    table = Table(book, t["sheet.switch"], columns)
-    foils: list[int | None] = []
-    injectings: list[int | None] = []
+    table = Table(book, t["sheet.switch"], columns, intro=intro.lines(data, "switch"))
+    whole: dict[int, tuple[list[Any], list[Any]]] = {}
     for site in data.sites:
+        foils, injectings = whole.setdefault(site.id, ([], []))
         for bucket in report.buckets:
-            foil = report.cell(site.id, "foil", bucket.label)
-            injecting = _total(
-                [report.cell(site.id, c, bucket.label) for c in ("syringe", "needle")]
-            )
+            foil, injecting = _switch_figures(report, site.id, bucket.label)
             foils.append(foil)
             injectings.append(injecting)
-            table.append(
-                [*_site_cells(site), bucket.label, foil, injecting, _ratio(foil, injecting)]
-            )
-    total_foil, total_injecting = _total(foils), _total(injectings)
-    table.append(
-        [*_total_cells(t), None, total_foil, total_injecting, _ratio(total_foil, total_injecting)]
-    )
-    table.close()
-
-
-def _total(values: list[int | None]) -> int | None:
-    """The sum of what was reported; blank when nothing was."""
-    reported = [v for v in values if v is not None]
-    return sum(reported) if reported else None
-
-
-def _ratio(foil: int | None, injecting: int | None) -> float | None:
-    if foil is None or not injecting:
-        return None
-    return round(foil / injecting, 4)
-
-
-def training_sheet(book: Workbook, data: SummaryData) -> None:
-    """Sessions and participants by type and audience; then staff CPR status per site."""
-    t = data.t
-    columns = [
-        *_site_columns(t),
-        Column(t["training_type"], 24),
-        Column(t["sessions"], 10, INTEGER),
-        *[Column(t[f"group.{g}"], 14, INTEGER) for g in AUDIENCES],
-        Column(t["participants"], 14, INTEGER),
-    ]
-    table = Table(book, t["sheet.training"], columns)
-    site_ids = [site.id for site in data.sites]
-    shown = training_table(data.training, site_ids, TRAINING_TYPES, data.external, data.threshold)
-    sessions = {kind: 0 for kind in TRAINING_TYPES}
-    for site in data.sites:
-        for kind in TRAINING_TYPES:
-            count = data.training.get((site.id, kind), {}).get("sessions", 0)
-            sessions[kind] += count
-            cells = [shown[(site.id, kind)][k] for k in TRAINING_KEYS]
-            table.append([*_site_cells(site), t[f"type.{kind}"], count, *cells])
-    for kind in TRAINING_TYPES:
-        cells = [shown[(TOTAL, kind)][k] for k in TRAINING_KEYS]
-        table.append([*_total_cells(t), t[f"type.{kind}"], sessions[kind], *cells])
+            table.append([*site_cells(site), bucket.start, foil, injecting, ratio(foil, injecting)])
     table.end_filter()
-    _legend(table, data)
     table.blank()
-    table.heading_row([t["cert_heading"]])
-    table.heading_row(
-        [
-            t["municipality_number"],
-            t["site"],
-            t["staff_count"],
-            t["cpr_valid"],
-            t["cpr_expiring"],
-            t["cpr_expired"],
-            t["cpr_missing"],
-        ]
-    )
-    sheet = table.sheet
+    all_foil = total(total(f) for f, _ in whole.values())
+    all_injecting = total(total(i) for _, i in whole.values())
+    table.append([*total_cells(t), None, all_foil, all_injecting, ratio(all_foil, all_injecting)])
+    table.blank()
+    table.section(t["switch_whole"])
     for site in data.sites:
-        status = data.cpr.get(site.id)
-        counts = [
-            getattr(status, name, 0) if status else 0
-            for name in ("staff", "valid", "expiring", "expired", "missing")
-        ]
-        sheet.append(
-            [
-                *[styled(sheet, v) for v in _site_cells(site)],
-                *[styled(sheet, v, INTEGER) for v in counts],
-            ]
-        )
+        foils, injectings = whole[site.id]
+        foil, injecting = total(foils), total(injectings)
+        table.append([*site_cells(site), None, foil, injecting, ratio(foil, injecting)])
     table.close()
 
 
@@ -291,7 +237,7 @@ def stock_sheet(book: Workbook, data: SummaryData) -> None:
     """On hand, days left at recent use, lots expiring within 90 days, open discrepancies."""
     t = data.t
     columns = [
-        *_site_columns(t),
+        *site_columns(t),
         Column(t["item"], 12),
         Column(t["item_name"], 28),
         Column(t["on_hand"], 11, INTEGER),
@@ -302,7 +248,7 @@ def stock_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["expiring_90"], 16, INTEGER),
         Column(t["discrepancy"], 16),
     ]
-    table = Table(book, t["sheet.stock"], columns)
+    table = Table(book, t["sheet.stock"], columns, intro=intro.lines(data, "stock"))
     sites = {s.id: s for s in data.sites}
     items = {i.id: i for i in data.items}
     name_key = "name_en" if data.lang == "en" else "name_nb"
@@ -311,7 +257,7 @@ def stock_sheet(book: Workbook, data: SummaryData) -> None:
         below = row.reorder_level > 0 and row.on_hand <= row.reorder_level
         table.append(
             [
-                *_site_cells(sites[row.site_id]),
+                *site_cells(sites[row.site_id]),
                 item.code,
                 getattr(item, name_key),
                 row.on_hand,
@@ -323,36 +269,4 @@ def stock_sheet(book: Workbook, data: SummaryData) -> None:
                 t["yes"] if row.discrepancy else t["no"],
             ]
         )
-    table.close()
-
-
-def about_sheet(book: Workbook, data: SummaryData) -> None:
-    """Period, filters, when and by whom, app version and the suppression rule."""
-    t = data.t
-    date_format = DATE_FORMATS.get(data.lang, DATE_FORMATS["nb"])
-    table = Table(book, t["sheet.about"], [Column(t["field"], 30), Column(t["value"], 90)])
-    sheet = table.sheet
-    rule = (
-        t["about.suppression_on"].format(t=data.threshold, t_1=data.threshold - 1)
-        if data.external
-        else t["about.suppression_off"]
-    )
-    rows: list[tuple[str, Any, str | None]] = [
-        (t["about.title"], None, None),
-        (t["from"], data.start, date_format),
-        (t["to"], data.end, date_format),
-        (t["about.buckets"], t.get(f"bucket.{data.distribution.by}", data.distribution.by), None),
-        (t["about.municipality"], data.municipality or "", None),
-        (t["about.sites"], ", ".join(data.site_codes) or t["about.all"], None),
-        (t["about.generated_at"], data.generated_at, f"{date_format} hh:mm"),
-        (t["about.generated_by"], data.generated_by, None),
-        (t["about.version"], data.app_version, None),
-        (t["about.external"], t["yes"] if data.external else t["no"], None),
-        (t["about.suppression"], rule, None),
-        (t["about.stock_note"], t["about.stock_note_text"], None),
-        (t["about.source"], t["about.source_text"], None),
-    ]
-    for label, value, number_format in rows:
-        sheet.append([styled(sheet, label), styled(sheet, value, number_format)])
-    table.rows += len(rows)
     table.close()

@@ -29,6 +29,7 @@ from tracker.models.stock import (
     StockMonthly,
     StockMovement,
 )
+from tracker.models.submissions import Submission, SubmissionFigure, SubmissionSite
 from tracker.models.supply import DeliveryDate, DeliverySchedule, DrugAlert, UnmetDemand
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
@@ -63,6 +64,9 @@ __all__ = [
     "StockDaily",
     "StockMonthly",
     "StockMovement",
+    "Submission",
+    "SubmissionFigure",
+    "SubmissionSite",
     "TallyEntry",
     "TallyLine",
     "TrainingAttendee",

@@ -19,6 +19,7 @@ DISCREPANCY_KINDS = (
     "count_variance",
     "transfer_shortfall",
     "uncertified_handout",
+    "unusual_quantity",
 )
 
 

@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from tracker.periods import BUCKETS
 from tracker.schemas.reports import ReportQuery
 
 
@@ -14,4 +15,16 @@ class SummaryQuery(ReportQuery):
     external = fields.Boolean(
         load_default=False,
         metadata={"description": "1 for external use: small person-level figures suppressed."},
+    )
+    by = fields.String(
+        load_default="month",
+        validate=validate.OneOf(BUCKETS),
+        metadata={"description": "Period bucket of the Distribution and Data sheets."},
+    )
+    compare = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "1 to add the same period a year earlier to the Data sheet "
+            "(columns Value a year earlier and its status)."
+        },
     )

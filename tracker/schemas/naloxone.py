@@ -21,6 +21,12 @@ class HandoutIn(InSchema):
         validate=validate.Range(1, 2**31 - 1),
         metadata={"description": "User id of the staff member who handed it out; you if left out"},
     )
+    made_at = fields.DateTime(
+        metadata={
+            "description": "When the entry was made on the device (offline clients); staff may "
+            "date it up to BACKDATE_DAYS before this, never counted from later than now."
+        }
+    )
 
 
 class HandoutQuery(DateRangeQuery):

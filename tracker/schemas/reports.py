@@ -38,6 +38,14 @@ class DistributionCsvQuery(DistributionQuery):
         validate=validate.OneOf(["nb", "en"]),
         metadata={"description": "Headings and categories in bokmål (nb, default) or English."},
     )
+    sep = fields.String(
+        load_default="semicolon",
+        validate=validate.OneOf(["semicolon", "comma"]),
+        metadata={
+            "description": "Field separator: semicolon (default, opens in a Norwegian Excel) "
+            "or comma. The file starts with a UTF-8 byte order mark either way."
+        },
+    )
 
 
 class BucketOut(Schema):

@@ -36,6 +36,14 @@ class ReceiptIn(InSchema):
             "lot-looks-like-national-id)."
         },
     )
+    confirm_expired = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Receive a lot whose expiry date is before the receipt's date "
+            "(to be discarded); without it such a lot is refused with a 422 "
+            "lot-expired-on-receipt."
+        },
+    )
 
 
 class MovementLineOut(Schema):

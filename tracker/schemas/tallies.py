@@ -25,6 +25,12 @@ class TallyIn(InSchema):
     contacts = quantity(0, 10_000, load_default=0)
     lines = fields.List(fields.Nested(TallyLineIn), required=True, validate=validate.Length(1, 200))
     note = free_text(2000, allow_none=True)
+    made_at = fields.DateTime(
+        metadata={
+            "description": "When the entry was made on the device (offline clients); staff may "
+            "date it up to BACKDATE_DAYS before this, never counted from later than now."
+        }
+    )
 
 
 class TallyPatch(InSchema):

@@ -10,6 +10,9 @@ class UnmetDemandIn(InSchema):
     date = fields.Date(required=True)
     item = fields.String(required=True, validate=CODE)
     quantity = quantity(1, 10_000, required=True)
+    made_at = fields.DateTime(
+        metadata={"description": "When it was noted on the device (offline clients)"}
+    )
 
 
 class UnmetDemandQuery(DateRangeQuery):

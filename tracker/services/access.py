@@ -118,3 +118,12 @@ def strongest_role(user: User) -> str | None:
     """The highest role a user holds anywhere (global role or any site membership)."""
     roles = [role for role in (user.global_role, *(m.role for m in user.memberships)) if role]
     return max(roles, key=ROLE_RANK.__getitem__) if roles else None
+
+
+def likely_first(actor: Actor, sites: list[Site]) -> list[Site]:
+    """The sites in the order a picker offers them: the user's last-picked site, then the
+    other sites of its municipality (or of the user's own), then the rest by code. A form
+    whose site field starts at the first does not start an Oslo lead out at a Bergen site."""
+    last = next((s for s in sites if s.id == actor.user.last_site_id), None)
+    near = last.municipality_id if last else actor.user.municipality_id
+    return sorted(sites, key=lambda s: (s is not last, s.municipality_id != near, s.code))

@@ -43,7 +43,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock_start
+from tracker.services import audit, catalog, ledger, period_locks, stock_start
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
@@ -85,6 +85,7 @@ def open_count(
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     counted_on = check_entry_date(counted_on or today())
+    period_locks.ensure_open([site.id], [counted_on])
     check_free_text("note", note)
     stock_start.begin(actor, site, counted_on)
     already = db.session.scalar(
@@ -246,6 +247,7 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
     count = get_count(actor, count_id, lock=True)
     require_site(actor, count.site, "lead")
     check_free_text("note", note)
+    period_locks.ensure_open([count.site_id], [count.counted_on])
     if count.status != "open":
         raise Conflict(_l("Varetelling %(id)s er allerede avsluttet.", id=count.id))
     if not count.lines:

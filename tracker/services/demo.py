@@ -464,6 +464,8 @@ def _seed_stock_operations(actor: Actor, end: date, days: int) -> int:
             }
         ],
         note="Ekstra leveranse",
+        # In a short demo window it arrives already expired: received to be discarded.
+        confirm_expired=True,
     )
     discards.discard(
         actor,

@@ -18,7 +18,7 @@ from tracker.extensions import db
 from tracker.models import StockMovement
 from tracker.models.stock import DISCARD_REASONS
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock_start
+from tracker.services import audit, catalog, ledger, period_locks, stock_start
 from tracker.services.access import Actor, get_site, require_site
 from tracker.services.unit import Idempotency, commit, service
 
@@ -44,6 +44,7 @@ def discard(
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(discarded_on)
     stock_start.check_date(site, discarded_on)
+    period_locks.ensure_open([site.id], [discarded_on])
     if reason not in DISCARD_REASONS:
         raise ValidationError(
             _l("Grunnen må være en av %(reasons)s.", reasons=", ".join(DISCARD_REASONS)),

@@ -26,7 +26,7 @@ from tracker.exports import summary as workbook
 from tracker.extensions import db
 from tracker.models import Lot, Membership, SiteItem, User
 from tracker.models.training import Certification, TrainingSession
-from tracker.services import reports, stock_history, unmet_demand, users
+from tracker.services import reports, stock_history, training, unmet_demand, users
 from tracker.services.access import Actor
 from tracker.services.naloxone import naloxone_figures, suppression_threshold
 from tracker.services.stock import usage_per_day
@@ -194,6 +194,7 @@ def gather(
     lang: str = "nb",
     external: bool = False,
     by: str = "month",
+    compare: bool = False,
 ) -> workbook.SummaryData:
     """Check access and input, then compute every figure the workbook shows."""
     if lang not in LANGS:
@@ -207,6 +208,7 @@ def gather(
     distribution = reports.build_distribution(scope, by)
     monthly = distribution if by == "month" else reports.build_distribution(scope, "month")
     on = today()
+    courses = training.training_summary(scope.site_ids, scope.start, scope.end)
     return workbook.SummaryData(
         lang=lang,
         start=scope.start,
@@ -214,7 +216,7 @@ def gather(
         external=external,
         threshold=suppression_threshold(),
         generated_at=datetime.now(OSLO).replace(tzinfo=None, microsecond=0),
-        generated_by=f"{actor.user.name} <{actor.user.email}>",
+        generated_by=f"{actor.user.name} <{actor.user.email}>" if actor.user.id else None,
         app_version=app_version(),
         sites=scope.sites,
         items=distribution.items,
@@ -229,6 +231,38 @@ def gather(
         stock=stock_rows(scope, distribution.items, min(scope.end, on)),
         stock_on=min(scope.end, on),
         unmet=unmet_demand.site_totals(scope.site_ids, scope.start, scope.end),
+        cpr_months={c.site_id: c.months_with_cpr_course for c in courses},
+        months=len(periods.buckets(scope.start, scope.end, "month")),
+        previous=year_earlier(scope, by) if compare else None,
+    )
+
+
+def a_year_before(day: date, month_end: bool = False) -> date:
+    """The same day a year earlier; 29 February and month ends land on the month's last day."""
+    if month_end or (day.month == 2 and day.day == 29):
+        after = date(day.year - 1, day.month, 28) + timedelta(days=4)
+        return after.replace(day=1) - timedelta(days=1)
+    return day.replace(year=day.year - 1)
+
+
+def year_earlier(scope: reports.Scope, by: str) -> workbook.Previous:
+    """The same sites and the same period a year earlier (whole months stay whole months)."""
+    month_end = (scope.end + timedelta(days=1)).day == 1
+    earlier = reports.Scope(
+        a_year_before(scope.start),
+        a_year_before(scope.end, month_end),
+        scope.sites,
+        scope.site_codes,
+        scope.municipality,
+    )
+    distribution = reports.build_distribution(earlier, by)
+    return workbook.Previous(
+        earlier.start,
+        earlier.end,
+        distribution,
+        distribution if by == "month" else reports.build_distribution(earlier, "month"),
+        naloxone_figures(earlier),
+        training_figures(earlier),
     )
 
 
@@ -256,6 +290,7 @@ def export_summary(
     lang: str = "nb",
     external: bool = False,
     by: str = "month",
+    compare: bool = False,
     output: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ExportFile:
@@ -269,6 +304,7 @@ def export_summary(
         lang=lang,
         external=external,
         by=by,
+        compare=compare,
     )
     user_id = actor.user_id
     db.session.rollback()  # a read: end the transaction before the (slower) writing

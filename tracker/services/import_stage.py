@@ -46,6 +46,8 @@ from tracker.models import (
     Item,
     NaloxoneHandout,
     Site,
+    Submission,
+    SubmissionSite,
     TallyEntry,
     TallyLine,
 )
@@ -405,6 +407,32 @@ def summary(preview_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any
         for r in preview
     ]
     return totals_out, preview_out
+
+
+def site_ids() -> list[int]:
+    """The sites the staged rows are for."""
+    return list(
+        db.session.scalars(select(STAGE.c.site_id).where(STAGE.c.site_id.is_not(None)).distinct())
+    )
+
+
+def first_locked_submission() -> int | None:
+    """The first standing submission whose period and sites hold a staged row, if any."""
+    s = STAGE.c
+    query = (
+        select(Submission.id)
+        .join(SubmissionSite, SubmissionSite.submission_id == Submission.id)
+        .join(STAGE, SubmissionSite.site_id == s.site_id)
+        .where(
+            Submission.reopened_at.is_(None),
+            Submission.date_from < _period_end(s.day, s.granularity),
+            Submission.date_to >= s.day,
+        )
+        .order_by(Submission.id)
+        .limit(1)
+    )
+    found: int | None = db.session.scalar(query)
+    return found
 
 
 def _start_of(site_id: Any) -> Any:

@@ -28,7 +28,7 @@ from tracker.extensions import db
 from tracker.models import ImportBatch, Item, Lot, Site, User
 from tracker.models.base import utcnow
 from tracker.privacy import redact_national_ids
-from tracker.services import audit, import_stage
+from tracker.services import audit, import_stage, period_locks
 from tracker.services.access import Actor, can, require_role
 from tracker.services.import_format import (
     ItemInfo,
@@ -309,6 +309,10 @@ def import_file(
             )
         result.imported = import_stage.count()
         result.before_stock_start, result.from_stock_start = import_stage.split_at_start()
+        period_locks.share_sites(import_stage.site_ids())
+        locked = import_stage.first_locked_submission()
+        if locked is not None:
+            raise period_locks.refusal(period_locks.get(locked))
         if dry_run:
             result.totals, result.preview = import_stage.summary(PREVIEW_ROWS)
             return result

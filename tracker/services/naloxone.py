@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -20,9 +20,12 @@ from tracker.models import Discrepancy, Item, Lot, NaloxoneHandout, Site, StockB
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
 from tracker.services import (
     audit,
+    backdating,
     catalog,
     certifications,
     ledger,
+    period_locks,
+    plausibility,
     reports,
     stock,
     stock_start,
@@ -125,14 +128,22 @@ def hand_out(
     lot: str | None = None,
     item: str | None = None,
     handed_out_by: int | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
+    unusual_confirmed: bool = True,
 ) -> NaloxoneHandout:
     """Record a handout and its distribution movement; never refused for stock on hand,
-    nor for a hander without the naloxone course (that is flagged to the lead)."""
+    nor for a hander without the naloxone course (that is flagged to the lead).
+
+    An unusually high quantity (services.plausibility) is refused unless `unusual_confirmed`
+    (the form asks once; the API takes it as given); a saved one is flagged for the lead.
+    """
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(handed_out_on)
+    backdating.check(actor, site, [handed_out_on], made_at)
+    period_locks.ensure_open([site.id], [handed_out_on])
     if not 1 <= quantity <= MAX_KITS:
         raise ValidationError(
             _l("Antall sett må være fra 1 til %(max)s.", max=MAX_KITS),
@@ -162,6 +173,11 @@ def hand_out(
         chosen = stock.pick_lot(site.id, product, handed_out_on)
     stock.check_lot_usable(product, chosen, handed_out_on)
     hander = _hander(actor, site, handed_out_by)
+    unusual = plausibility.find_unusual(
+        site.id, handed_out_on, [(product, quantity)], plausibility.NALOXONE_FLOOR
+    )
+    if not unusual_confirmed:
+        plausibility.refuse_unconfirmed(unusual, {product.id: "quantity"})
     handout = NaloxoneHandout(
         site=site,
         handed_out_on=handed_out_on,
@@ -197,6 +213,7 @@ def hand_out(
     audit.record(
         actor, "naloxone_handout", handout.id, "create", site_id=site.id, after=snapshot(handout)
     )
+    plausibility.flag(unusual, site.id)
     commit(idem, handout)
     return handout
 

@@ -12,11 +12,26 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.dates import check_entry_date, today
-from tracker.errors import Conflict, Forbidden, LotLooksLikeNationalId, ValidationError
+from tracker.errors import (
+    Conflict,
+    Forbidden,
+    LotExpiredOnReceipt,
+    LotLooksLikeNationalId,
+    ValidationError,
+)
 from tracker.extensions import db
 from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
 from tracker.privacy import check_free_text, contains_national_id
-from tracker.services import audit, catalog, deliveries, ledger, stock_start, unmet_demand
+from tracker.services import (
+    audit,
+    backdating,
+    catalog,
+    deliveries,
+    ledger,
+    period_locks,
+    stock_start,
+    unmet_demand,
+)
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, insert_on_conflict, service
 
@@ -168,17 +183,23 @@ def receive(
     lines: list[dict[str, Any]],
     note: str | None = None,
     confirm_lot_number: bool = False,
+    confirm_expired: bool = False,
     idem: Idempotency | None = None,
 ) -> Receipt:
     """Record goods received at a site: one receipt movement per line.
 
     `confirm_lot_number`: a site lead confirms that a new lot number which looks like a
     national ID number is printed on the box; each such confirmation is audited.
+    `confirm_expired`: a lot already past its expiry date on the day received is refused
+    (422 lot-expired-on-receipt) unless confirmed: expired goods may be received to be
+    discarded, but not by a slip of the expiry date.
     """
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(received_on)
+    backdating.check(actor, site, [received_on])
+    period_locks.ensure_open([site.id], [received_on])
     check_free_text("note", note)
     stock_start.begin(actor, site, received_on)
     if not lines:
@@ -189,6 +210,7 @@ def receive(
     db.session.flush()
     moves = []
     confirmed_lots: list[tuple[Item, Lot]] = []
+    expired: list[tuple[int, Item, Lot]] = []
     items = catalog.items_by_code([line["item"] for line in lines])  # one query, not one a line
     for index, line in enumerate(lines):
         item = items.get(line["item"]) or catalog.get_item(
@@ -197,6 +219,8 @@ def receive(
         lot, questioned = _resolve_lot(
             item, line.get("lot"), line.get("expiry"), index, confirmed=confirm_lot_number
         )
+        if lot is not None and lot.expiry is not None and lot.expiry < received_on:
+            expired.append((index, item, lot))
         if questioned and lot is not None:
             if not can_confirm_lot_numbers(actor, site):
                 raise Forbidden(
@@ -218,6 +242,8 @@ def receive(
                 refs={"receipt_id": receipt.id},
             )
         )
+    if expired and not confirm_expired:
+        _refuse_expired(expired, received_on)
     ledger.post(actor, moves)
     for item, lot in confirmed_lots:
         audit.record(
@@ -237,6 +263,7 @@ def receive(
         site_id=site.id,
         after={
             "date": received_on.isoformat(),
+            **({"expired_lots": [lot.lot_number for _, _, lot in expired]} if expired else {}),
             "lines": [
                 {k: (v.isoformat() if isinstance(v, date) else v) for k, v in line.items()}
                 for line in lines
@@ -245,6 +272,28 @@ def receive(
     )
     commit(idem, receipt)
     return receipt
+
+
+def _refuse_expired(expired: list[tuple[int, Item, Lot]], received_on: date) -> None:
+    """Ask to confirm receiving lots that expired before the day they came in."""
+    _, item, lot = expired[0]
+    assert lot.expiry is not None
+    lines: dict[str, Any] = {
+        str(i): {"expiry": [_l("Utløpt før mottaksdatoen.")]} for i, _, _ in expired
+    }
+    raise LotExpiredOnReceipt(
+        _l(
+            "Partiet %(lot)s av %(item)s gikk ut på dato %(expiry)s, før det ble mottatt "
+            "%(received)s. Tas det imot for å kasseres, send mottaket på nytt med "
+            "confirm_expired: true.",
+            lot=lot.lot_number,
+            item=item.code,
+            expiry=lot.expiry.isoformat(),
+            received=received_on.isoformat(),
+        ),
+        {"lines": lines, "confirm_expired": [_l("Må bekreftes for et utløpt parti.")]},
+        code="lot-expired-on-receipt",
+    )
 
 
 def _load_lines(receipt: Receipt) -> None:

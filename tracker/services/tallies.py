@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,16 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock, stock_start
+from tracker.services import (
+    audit,
+    backdating,
+    catalog,
+    ledger,
+    period_locks,
+    plausibility,
+    stock,
+    stock_start,
+)
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
     Idempotency,
@@ -203,9 +212,15 @@ def create_tally(
     contacts: int,
     lines: list[dict[str, Any]],
     note: str | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
+    unusual_confirmed: bool = True,
 ) -> TallyEntry:
     """Record what a site handed out; never refused for stock (a negative balance is flagged).
+
+    A quantity far above the site's usual daily figure (services.plausibility) is refused with
+    UnusualQuantity unless `unusual_confirmed` (the form asks once; the API takes it as given);
+    a saved one opens a discrepancy for the lead.
 
     Every read and check comes first (`reads_first`: on SQLite outside the write lock); then
     the writes: entry, lines, audit event, idempotency record, and the ledger, whose hot
@@ -220,13 +235,22 @@ def create_tally(
                 _l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive"
             )
         check_entry_date(entry_date)
+        backdating.check(actor, site, [entry_date], made_at)
         _check_contacts(contacts)
         check_free_text("note", note)
         # Every line 0 and no contacts is kept: "open, nothing handed out" is a reported 0,
         # unlike a day without an entry (the web form asks once before sending it).
         resolved = _resolve_lines(site.id, entry_date, lines)
+        unusual = plausibility.find_unusual(site.id, entry_date, [(i, q) for i, _, q in resolved])
+        if not unusual_confirmed:
+            index = {line["item"]: n for n, line in enumerate(lines)}
+            plausibility.refuse_unconfirmed(
+                unusual, {u.item.id: f"lines.{index[u.item.code]}.quantity" for u in unusual}
+            )
+    period_locks.ensure_open([site.id], [entry_date])
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
+    plausibility.flag(unusual, site.id)
     remember(idem, tally)  # flushes; the response is complete before the ledger's hot rows
     db.session.flush()
     ledger.post(
@@ -365,13 +389,21 @@ def update_tally(
     changes: dict[str, Any],
     expected: Collection[int] | None = None,
     idem: Idempotency | None = None,
+    unusual_confirmed: bool = True,
 ) -> TallyEntry:
-    """Change an entry; the ledger gets corrections for the difference, dated as the entry."""
+    """Change an entry; the ledger gets corrections for the difference, dated as the entry.
+
+    A quantity raised to far above the site's usual day is asked about and flagged as on
+    create (services.plausibility)."""
     tally = _lock_tally(actor, tally_id, expected, idem)
     before = snapshot(tally)
     old_quantities = _as_quantities(tally)
+    was = {line.item_id: line.quantity for line in tally.lines}
+    unusual: list[plausibility.Unusual] = []
     old_date, old_contacts = tally.entry_date, tally.contacts
     new_date = check_entry_date(changes.get("date", tally.entry_date))
+    backdating.check(actor, tally.site, [old_date, new_date])
+    period_locks.ensure_open([tally.site_id], [old_date, new_date])
     contacts = changes.get("contacts", tally.contacts)
     _check_contacts(contacts)
     if "note" in changes:
@@ -379,6 +411,13 @@ def update_tally(
     if "lines" in changes:
         kept = tuple(line.item_id for line in tally.lines)
         resolved = _resolve_lines(tally.site_id, new_date, changes["lines"], kept)
+        raised = [(i, q) for i, _, q in resolved if q > was.get(i.id, 0)]
+        unusual = plausibility.find_unusual(tally.site_id, new_date, raised)
+        if not unusual_confirmed:
+            index = {line["item"]: n for n, line in enumerate(changes["lines"])}
+            plausibility.refuse_unconfirmed(
+                unusual, {u.item.id: f"lines.{index[u.item.code]}.quantity" for u in unusual}
+            )
         _replace_lines(tally, resolved)
     tally.entry_date, tally.contacts = new_date, contacts
     if not tally.lines and contacts == 0:
@@ -412,6 +451,7 @@ def update_tally(
         before=before,
         after=snapshot(tally),
     )
+    plausibility.flag(unusual, tally.site_id)
     commit(idem, tally)
     return tally
 
@@ -426,6 +466,8 @@ def delete_tally(
 ) -> TallyEntry:
     """Mark an entry deleted and reverse its distribution with corrections, once."""
     tally = _lock_tally(actor, tally_id, expected, idem)
+    backdating.check(actor, tally.site, [tally.entry_date])
+    period_locks.ensure_open([tally.site_id], [tally.entry_date])
     before = snapshot(tally)
     ledger.post(actor, _corrections(tally, _as_quantities(tally), {}, f"Entry {tally.id} deleted"))
     _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)

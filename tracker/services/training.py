@@ -37,7 +37,7 @@ from tracker.models.training import (
     TRAINING_TYPES,
 )
 from tracker.privacy import check_free_text
-from tracker.services import audit, certifications
+from tracker.services import audit, certifications, period_locks
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, get_by_id, lock_by_id, service
 
@@ -208,6 +208,7 @@ def record_session(
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     _check_date(held_on)
+    period_locks.ensure_open([site.id], [held_on])
     _check_details(training_type, duration_minutes, trainer)
     check_free_text("note", note)
     check_free_text("trainer", trainer)
@@ -250,6 +251,7 @@ def correct_session(actor: Actor, session_id: int, changes: dict[str, Any]) -> T
     trainer = changes.get("trainer", session.trainer)
     note = changes.get("note", session.note)
     _check_date(held_on)
+    period_locks.ensure_open([session.site_id], [session.held_on, held_on])
     _check_details(training_type, duration, trainer)
     check_free_text("note", note)
     check_free_text("trainer", trainer)

@@ -11,6 +11,7 @@ updates too, so a transfer is received (or cancelled) once.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -20,11 +21,18 @@ from sqlalchemy import CursorResult, Select, func, or_, select, update
 from tracker.dates import check_entry_date
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
-from tracker.models import Discrepancy, Item, Lot, StockMovement, Transfer, TransferLine
+from tracker.models import Discrepancy, Item, Lot, Site, StockMovement, Transfer, TransferLine
 from tracker.models.base import utcnow
 from tracker.privacy import check_free_text
-from tracker.services import audit, catalog, ledger, stock, stock_start
-from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+from tracker.services import audit, catalog, ledger, period_locks, stock, stock_start
+from tracker.services.access import (
+    Actor,
+    can,
+    get_site,
+    likely_first,
+    require_site,
+    visible_site_ids,
+)
 from tracker.services.unit import Idempotency, commit, get_by_id, service
 
 MAX_LINES = 100
@@ -139,6 +147,7 @@ def ship(
             )
     check_entry_date(shipped_on, "date")
     stock_start.check_date(sender, shipped_on)
+    period_locks.ensure_open([sender.id], [shipped_on])
     check_free_text("note", note)
     resolved = _resolve_lines(sender.id, shipped_on, lines)
     transfer = Transfer(
@@ -248,6 +257,7 @@ def receive(
     transfer = get_transfer(actor, transfer_id)
     require_site(actor, transfer.to_site, "lead")
     check_entry_date(received_on, "date")
+    period_locks.ensure_open([transfer.to_site_id], [received_on])
     if received_on < transfer.shipped_on:
         raise ValidationError(
             _l("En overføring kan ikke komme fram før den ble sendt."),
@@ -323,6 +333,7 @@ def cancel(actor: Actor, transfer_id: int, *, reason: str) -> Transfer:
             _l("Skriv hvorfor overføringen avbrytes."), {"reason": [_l("Må fylles ut.")]}
         )
     check_free_text("reason", reason)
+    period_locks.ensure_open([transfer.from_site_id], [transfer.shipped_on])
     if transfer.status != "shipped":
         raise Conflict(
             _l(
@@ -417,3 +428,34 @@ def in_transit_to(site_ids: list[int]) -> dict[tuple[int, int], int]:
     for site_id, item_id, quantity in rows:
         totals[(site_id, item_id)] += int(quantity)
     return dict(totals)
+
+
+@dataclass(frozen=True)
+class ShipChoices:
+    """The sites a transfer form offers, the likeliest first, and what it starts with."""
+
+    senders: list[Site]
+    receivers: list[Site]
+    sender: str | None
+    receiver: str | None
+
+
+def ship_choices(actor: Actor) -> ShipChoices:
+    """Senders are the sites the actor leads; the form starts at their last-picked site (or
+    one in their own municipality) and offers that municipality's other sites first: an Oslo
+    lead's new transfer does not start out going to Bergen."""
+    active = list(db.session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.code)))
+    visible = set(visible_site_ids(actor))
+    senders = likely_first(actor, [s for s in active if s.id in visible and can(actor, s, "lead")])
+    sender = senders[0] if senders else None
+    near = sender.municipality_id if sender else actor.user.municipality_id
+    receivers = sorted(
+        active,
+        key=lambda s: (sender is not None and s.id == sender.id, s.municipality_id != near, s.code),
+    )
+    return ShipChoices(
+        senders=senders,
+        receivers=receivers,
+        sender=sender.code if sender else None,
+        receiver=next((s.code for s in receivers if sender is None or s.id != sender.id), None),
+    )

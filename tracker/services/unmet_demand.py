@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ from tracker.dates import check_entry_date, today
 from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
 from tracker.models import Item, Site, UnmetDemand
-from tracker.services import audit, catalog, reports
+from tracker.services import audit, backdating, catalog, period_locks, reports
 from tracker.services.access import Actor, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, service
 
@@ -36,13 +36,19 @@ def record(
     day: date,
     item_code: str,
     quantity: int,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
 ) -> UnmetDemand:
-    """Staff note that an item was asked for and not given (it was out)."""
+    """Staff note that an item was asked for and not given (it was out).
+
+    Dated like any entry: the backdating window for staff, and never inside a submitted
+    period (it counts in the Sammendrag)."""
     site = require_site(actor, get_site(site_code))
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(day)
+    backdating.check(actor, site, [day], made_at)
+    period_locks.ensure_open([site.id], [day])
     if isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationError(
             _l("Antallet må være fra 1 til %(max)s.", max=MAX_QUANTITY),

@@ -23,6 +23,7 @@ from tracker.web import (
     sites,
     stock,
     stock_history,
+    submissions,
     tallies,
     training,
     transfers,
@@ -35,7 +36,7 @@ BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, tra
 BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
-BLUEPRINTS += [reports.bp, stock_history.bp]
+BLUEPRINTS += [reports.bp, stock_history.bp, submissions.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
 BLUEPRINTS += [unmet_demand.bp, alerts.bp, deliveries.bp]
 

@@ -1,10 +1,12 @@
-"""The audit log page (/revisjonslogg): who did what and when, with before and after."""
+"""The audit log page (/revisjonslogg): who did what and when, as sentences; the raw before
+and after on demand."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -13,7 +15,7 @@ from wtforms.validators import Length, Optional
 
 from tracker.dates import OSLO
 from tracker.errors import DomainError
-from tracker.services import audit
+from tracker.services import audit, audit_text
 from tracker.web.common import current_actor
 
 bp = Blueprint("web_audit", __name__, template_folder="templates")
@@ -47,7 +49,9 @@ def index():
             if value not in (None, "") and name in audit.FILTERS
         }
         try:
-            events = audit.list_events(current_actor(), **filters)
+            locale = get_locale()
+            lang = "en" if locale is not None and locale.language == "en" else "nb"
+            events = audit_text.described_events(current_actor(), lang=lang, **filters)
         except DomainError as exc:
             if exc.status == 403:
                 raise

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired
 
 from tracker.errors import DomainError
 from tracker.services import counts, reorder
+from tracker.services.access import likely_first
 from tracker.web.common import current_actor
 
 bp = Blueprint("web_counts", __name__, url_prefix="/varetelling")
@@ -32,7 +33,9 @@ def index():
     """Counts at your sites, and starting a new one."""
     actor = current_actor()
     form = OpenForm()
-    form.site.choices = [(s.code, s.name) for s in reorder.sites_for(actor, "lead")]
+    form.site.choices = [
+        (s.code, s.name) for s in likely_first(actor, reorder.sites_for(actor, "lead"))
+    ]
     return render_template("counts/index.html", counts=counts.recent(actor), form=form)
 
 

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from tracker.dates import today
 from tracker.errors import DomainError
 from tracker.services import catalog, discards, reorder
+from tracker.services.access import likely_first
 from tracker.web.common import current_actor
 from tracker.web.validators import LotNumber, NoNationalId, clear_national_ids
 
@@ -45,7 +46,9 @@ def new():
     """Discard stock at a site you lead; expired lots are accepted here."""
     actor = current_actor()
     form = DiscardForm()
-    form.site.choices = [(s.code, s.name) for s in reorder.sites_for(actor, "lead")]
+    form.site.choices = [
+        (s.code, s.name) for s in likely_first(actor, reorder.sites_for(actor, "lead"))
+    ]
     form.item.choices = [(i.code, i.name_nb) for i in catalog.list_items(active=True)]
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200

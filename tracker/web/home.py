@@ -49,3 +49,15 @@ def pick_site():
     code = request.form.get("site", "")
     users.remember_site(current_actor(), code)
     return redirect(url_for(_next_page(request.form.get("neste")), code=code))
+
+
+@bp.get("/tilgjengelighet")
+def accessibility():
+    """The accessibility statement (tilgjengelighetserklæring): what is tested and how."""
+    return render_template("accessibility.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and bookmarks that ask for /favicon.ico get the app's icon."""
+    return redirect(url_for("web.static", filename="favicon.svg"), code=301)

@@ -13,7 +13,9 @@ from tracker import dates
 from tracker.errors import DomainError
 from tracker.services import naloxone
 from tracker.services.naloxone import HandoutScreen
+from tracker.services.plausibility import UnusualQuantity
 from tracker.services.unit import parse_id
+from tracker.web import confirm
 from tracker.web.common import (
     current_actor,
     new_form_key,
@@ -100,6 +102,7 @@ def handout_form(screen: HandoutScreen, **kwargs: object) -> KeyedForm:
             choices=_hander_choices(screen),
             default=str(current_actor().user_id),
         )
+        confirm_unusual = confirm.confirm_field()
 
     return HandoutForm(**kwargs)
 
@@ -136,15 +139,23 @@ def handout(code: str):
             "lot": form.lot.data or None,
             "handed_out_by": parse_id(form.handed_out_by.data),
         }
+        asked = {"quantity": fields["quantity"]}
         try:
             handout, stored = once(
                 f"naloxone:{screen.site.code}",
                 form.form_key.data,
                 fields,
                 lambda idem: naloxone.hand_out(
-                    current_actor(), site_code=screen.site.code, idem=idem, **fields
+                    current_actor(),
+                    site_code=screen.site.code,
+                    idem=idem,
+                    unusual_confirmed=confirm.confirmed(form, asked),
+                    **fields,
                 ),
             )
+        except UnusualQuantity as exc:
+            flash(confirm.ask(form, exc, asked, FIELDS), "error")
+            status = exc.status
         except DomainError as exc:
             flash(show_domain_error(form, exc, FIELDS), "error")
             status = exc.status

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -21,16 +21,17 @@ class NavItem:
     endpoint: str
     label: object  # a lazily translated string
     need: str = "staff"  # the weakest role that sees the entry
+    site_page: bool = False  # the same page as one of SITE_NAV's, at the user's last site
 
 
 NAV: list[NavItem] = [
     NavItem("web.home", _l("Start")),
     NavItem("web_reports.index", _l("Rapporter"), need="lead"),
-    NavItem("web_tallies.entry_here", _l("Utdeling")),
-    NavItem("web_naloxone.handout_here", _l("Nalokson")),
-    NavItem("web_stock.receive_here", _l("Mottak")),
-    NavItem("web_stock.site_stock_here", _l("Lager")),
-    NavItem("web_tallies.history_here", _l("Historikk")),
+    NavItem("web_tallies.entry_here", _l("Utdeling"), site_page=True),
+    NavItem("web_naloxone.handout_here", _l("Nalokson"), site_page=True),
+    NavItem("web_stock.receive_here", _l("Mottak"), site_page=True),
+    NavItem("web_stock.site_stock_here", _l("Lager"), site_page=True),
+    NavItem("web_tallies.history_here", _l("Historikk"), site_page=True),
     NavItem("web_sites.levels_here", _l("Nivåer"), need="lead"),
     NavItem("web_sites.index", _l("Steder"), need="coordinator"),
     NavItem("web_users.index", _l("Brukere"), need="coordinator"),
@@ -48,17 +49,43 @@ NAV: list[NavItem] = [
 ]
 
 
+APP_NAME = "Utdelingsregister"
+
+# The pages of one site, shown above a site's page (site_nav.html): (endpoint, label).
+SITE_NAV: list[tuple[str, object]] = [
+    ("web_tallies.entry", _l("Utdeling")),
+    ("web_naloxone.handout", _l("Nalokson")),
+    ("web_stock.receive", _l("Mottak")),
+    ("web_stock.site_stock", _l("Lager")),
+    ("web_tallies.history", _l("Historikk")),
+    ("web_sites.items", _l("Varer")),
+    ("web_sites.opening", _l("Åpningsdager")),
+    ("web_deliveries.edit", _l("Leveringsdager")),
+    ("web_unmet_demand.index", _l("Spurt om")),
+]
+_SITE_NAV_PAGES = {endpoint for endpoint, _label in SITE_NAV}
+
+
 def visible_items() -> list[NavItem]:
-    """The entries the logged-in user may open."""
+    """The entries the logged-in user may open.
+
+    On a site's own page its site menu already links those pages: the main menu leaves out
+    its copies of them, so no link appears twice.
+    """
     if not getattr(current_user, "is_authenticated", False):
         return []
     role = strongest_role(current_user)
     if role is None:
         return []
-    return [item for item in NAV if ROLE_RANK[role] >= ROLE_RANK[item.need]]
+    on_site_page = request.endpoint in _SITE_NAV_PAGES
+    return [
+        item
+        for item in NAV
+        if ROLE_RANK[role] >= ROLE_RANK[item.need] and not (on_site_page and item.site_page)
+    ]
 
 
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _nav() -> dict[str, object]:
-        return {"nav_items": visible_items}
+        return {"nav_items": visible_items, "site_nav": SITE_NAV, "app_name": APP_NAME}

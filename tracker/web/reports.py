@@ -14,11 +14,12 @@ from wtforms.validators import Optional
 from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
-from tracker.services import exports, report_page, report_sources
+from tracker.services import exports, report_page, report_sources, submissions
 from tracker.web import charts
 from tracker.web.common import current_actor
 from tracker.web.formats import number, period_label
 from tracker.web.forms import parse_day
+from tracker.web.submissions import SubmitForm
 
 bp = Blueprint("web_reports", __name__, url_prefix="/rapporter")
 
@@ -90,6 +91,7 @@ class ReportForm(FlaskForm):
     sted = SelectField(_l("Sted"), choices=[], validate_choice=False, default="")
     kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, default="")
     ekstern = BooleanField(_l("Til ekstern bruk (skjul små tall om personer)"))
+    sammenlign = BooleanField(_l("Ta med samme periode året før (arket Data)"))
     sprak = SelectField(
         _l("Språk i regnearket"),
         choices=[SelectChoice("nb", "Norsk bokmål"), SelectChoice("en", "English")],
@@ -149,6 +151,15 @@ def index():
         (number, f"{number} {name}") for number, name in page.municipalities
     ]
     chart = None
+    submit_form = None
+    if page.report is not None and submissions.may_submit(current_actor()):
+        submit_form = SubmitForm(
+            formdata=None,
+            fra=page.date_from,
+            til=page.date_to,
+            sted=form.sted.data or "",
+            kommune=form.kommune.data or "",
+        )
     if page.report is not None:
         trend = page.report.bucket_totals()
         chart = charts.line_chart(
@@ -174,6 +185,7 @@ def index():
             chart=chart,
             error=error,
             categories=CATEGORY_LABELS,
+            submit_form=submit_form,
             groups=GROUP_LABELS,
             training_types=TRAINING_LABELS,
         ),
@@ -200,6 +212,8 @@ def download():
         municipality=form.kommune.data or None,
         lang=form.sprak.data or "nb",
         external=bool(form.ekstern.data),
+        by=form.inndeling.data if form.inndeling.data in periods.BUCKETS else "month",
+        compare=bool(form.sammenlign.data),
     )
     return send_file(
         result.path,

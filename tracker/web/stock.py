@@ -12,7 +12,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from tracker import dates
-from tracker.errors import DomainError, LotLooksLikeNationalId
+from tracker.errors import DomainError, LotExpiredOnReceipt, LotLooksLikeNationalId
 from tracker.models import Item
 from tracker.services import stock, tallies
 from tracker.services.tallies import EntryScreen
@@ -80,6 +80,7 @@ def receive_form(screen: EntryScreen, **kwargs: Any) -> KeyedForm:
             validators=[Length(max=2000, message=_l("Høyst 2000 tegn.")), NoNationalId()],
         )
         confirm_lot_number = BooleanField(_l("Lotnummeret står på esken"))
+        confirm_expired = BooleanField(_l("Partiet er utløpt og tas imot for å kasseres"))
 
     for item in receipt_items(screen):
         setattr(ReceiveForm, f"item_{item.id}", quantity_field(item_name(item), MAX_RECEIVED))
@@ -107,7 +108,7 @@ def receive(code: str):
     screen = tallies.entry_screen(current_actor(), code, on)
     form = receive_form(screen, data={"received_on": on.isoformat(), "form_key": new_form_key()})
     status = 200
-    ask_lot_confirmation = False
+    ask_lot_confirmation = ask_expired = False
     if form.validate_on_submit():
         if not valid_form_key(form.form_key.data):
             abort(400)
@@ -142,6 +143,7 @@ def receive(code: str):
                         lines=lines,
                         note=form.note.data or None,
                         confirm_lot_number=form.confirm_lot_number.data,
+                        confirm_expired=form.confirm_expired.data,
                         idem=idem,
                     ),
                 )
@@ -149,6 +151,10 @@ def receive(code: str):
                 status = exc.status
                 ask_lot_confirmation = can_confirm_lots(screen)
                 _ask_about_lots(form, exc, fields, ask_lot_confirmation)
+            except LotExpiredOnReceipt as exc:
+                status = exc.status
+                ask_expired = True
+                flash(show_domain_error(form, exc, fields), "error")
             except DomainError as exc:
                 flash(show_domain_error(form, exc, fields), "error")
                 status = exc.status
@@ -171,6 +177,7 @@ def receive(code: str):
         screen=screen,
         items=receipt_items(screen),
         ask_lot_confirmation=ask_lot_confirmation,
+        ask_expired=ask_expired,
     ), status
 
 

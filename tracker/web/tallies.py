@@ -16,8 +16,10 @@ from tracker import dates
 from tracker.errors import DomainError
 from tracker.models import Item
 from tracker.services import tallies
+from tracker.services.plausibility import UnusualQuantity
 from tracker.services.tallies import EntryScreen
 from tracker.services.unit import parse_id
+from tracker.web import confirm
 from tracker.web.common import (
     current_actor,
     new_form_key,
@@ -67,6 +69,7 @@ def tally_form(screen: EntryScreen, versioned: bool = False, **kwargs: Any) -> K
 
     for item in entry_items(screen):
         setattr(TallyForm, f"item_{item.id}", quantity_field(item_name(item), MAX_QUANTITY))
+    TallyForm.confirm_unusual = confirm.confirm_field()
     if not versioned:
         TallyForm.nothing_handed_out = BooleanField(
             _l("Åpent, ingenting delt ut: lagre registreringen med bare 0")
@@ -130,6 +133,7 @@ def entry(code: str):
                 abort(400)
             saved_on = valid_day(form.entry_date.data)
             payload = {"date": saved_on, "lines": lines, "contacts": as_int(form.contacts)}
+            asked = {line["item"]: line["quantity"] for line in lines}
             try:
                 tally, stored = once(
                     f"tally:{screen.site.code}",
@@ -143,8 +147,12 @@ def entry(code: str):
                         lines=lines,
                         note=form.note.data or None,
                         idem=idem,
+                        unusual_confirmed=confirm.confirmed(form, asked),
                     ),
                 )
+            except UnusualQuantity as exc:
+                flash(confirm.ask(form, exc, asked, _error_fields(screen)), "error")
+                status = exc.status
             except DomainError as exc:
                 flash(show_domain_error(form, exc, _error_fields(screen)), "error")
                 status = exc.status
@@ -210,19 +218,28 @@ def edit(code: str, tally_id: int):
             "note": form.note.data or None,
         }
         read_at = _version(form.version.data)
+        asked = {line["item"]: line["quantity"] for line in changes["lines"]}
         try:
             _saved, stored = once(
                 f"tally-edit:{tally.id}",
                 form.form_key.data,
                 changes,
                 lambda idem: tallies.update_tally(
-                    current_actor(), tally.id, changes=changes, expected=read_at, idem=idem
+                    current_actor(),
+                    tally.id,
+                    changes=changes,
+                    expected=read_at,
+                    idem=idem,
+                    unusual_confirmed=confirm.confirmed(form, asked),
                 ),
                 changed=_(
                     "Dette skjemaet er allerede lagret, med andre tall. Sjekk historikken; "
                     "trykk Lagre endring igjen for å lagre disse tallene."
                 ),
             )
+        except UnusualQuantity as exc:
+            flash(confirm.ask(form, exc, asked, _error_fields(screen)), "error")
+            status = exc.status
         except DomainError as exc:
             flash(show_domain_error(form, exc, _error_fields(screen)), "error")
             status = exc.status

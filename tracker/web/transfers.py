@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.dates import today
 from tracker.errors import DomainError
-from tracker.services import catalog, reorder, transfers
+from tracker.services import catalog, transfers
 from tracker.web.common import current_actor
 from tracker.web.validators import LotNumber, NoNationalId, clear_national_ids
 
@@ -68,8 +68,11 @@ def index():
 def _ship_form() -> ShipForm:
     actor = current_actor()
     form = ShipForm()
-    form.from_site.choices = [(s.code, s.name) for s in reorder.sites_for(actor, "lead")]
-    form.to_site.choices = [(s.code, s.name) for s in reorder.all_active_sites()]
+    choices = transfers.ship_choices(actor)
+    form.from_site.choices = [(s.code, s.name) for s in choices.senders]
+    form.to_site.choices = [(s.code, s.name) for s in choices.receivers]
+    if not form.is_submitted():  # start from the user's own site and its neighbours
+        form.from_site.data, form.to_site.data = choices.sender, choices.receiver
     items = [("", "–")] + [(i.code, i.name_nb) for i in catalog.list_items(active=True)]
     for entry in form.lines:
         entry.form.item.choices = items
