@@ -132,8 +132,7 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
             None,
             *[plus(x, y) for x, y in zip(expected_a, expected_b, strict=True)],
             None,
-            None,
-            None,
+            None,  # unmet demand: none recorded
         ],
     ]
     for row in sheet.iter_rows(min_row=8, min_col=6, max_col=12):
