@@ -66,6 +66,7 @@ from tracker.models.counts import Discrepancy
 from tracker.services import (
     alerts,
     counts,
+    naloxone,
     stock,
     submissions,
     tallies,
@@ -97,6 +98,12 @@ RULES: dict[str, str] = {
     "POST items.Items": "admin",
     "GET items.ItemByCode": "authenticated",
     "PATCH items.ItemByCode": "admin",
+    # Kits' contents and the categories are catalogue too (invariant 11): admin only.
+    "PUT items.KitContents": "admin",
+    "GET categories.Categories": "authenticated",
+    "POST categories.Categories": "admin",
+    "GET categories.CategoryByCode": "authenticated",
+    "PATCH categories.CategoryByCode": "admin",
     "POST stock.Receipts": "site:staff",
     "GET stock.Movements": "site:staff",
     "GET stock.Stock": "site:staff",
@@ -107,6 +114,9 @@ RULES: dict[str, str] = {
     "DELETE tallies.TallyById": "site:staff",
     "GET naloxone.Handouts": "site:staff",
     "POST naloxone.Handouts": "site:staff",
+    "GET naloxone.HandoutById": "site:staff/hidden",
+    "PATCH naloxone.HandoutById": "site:staff/hidden",
+    "DELETE naloxone.HandoutById": "site:staff/hidden",
     "GET audit.AuditEvents": "global:coordinator",
     "GET web_audit.index": "global:coordinator",
     "GET imports.Imports": "global:coordinator",
@@ -165,6 +175,9 @@ RULES: dict[str, str] = {
     "GET web_naloxone.handout": "site:staff",
     "POST web_naloxone.handout": "site:staff",
     "GET web_naloxone.handout_here": "authenticated",
+    "GET web_naloxone.edit": "site:staff/hidden",
+    "POST web_naloxone.edit": "site:staff/hidden",
+    "POST web_naloxone.delete": "site:staff/hidden",
     "GET web_stock.site_stock": "site:staff",
     "GET web_stock.site_stock_here": "authenticated",
     "GET web_stock.receive": "site:staff",
@@ -269,6 +282,11 @@ RULES: dict[str, str] = {
     "POST web_catalog.index": "admin",
     "GET web_catalog.edit": "admin",
     "POST web_catalog.edit": "admin",
+    "POST web_catalog.contents": "admin",
+    "GET web_catalog.category_index": "admin",
+    "POST web_catalog.category_index": "admin",
+    "GET web_catalog.category_edit": "admin",
+    "POST web_catalog.category_edit": "admin",
     "GET web_sites.index": "global:coordinator",
     "POST web_sites.index": "global:coordinator",
     "GET web_sites.edit": "site:coordinator",
@@ -338,6 +356,11 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
         }
     },
     "PATCH items.ItemByCode": lambda t: {"json": {"name_nb": "Sprøyte"}},
+    "PUT items.KitContents": lambda t: {"json": {"contents": []}},
+    "POST categories.Categories": lambda t: {
+        "json": {"code": f"kat{next(_SEQ)}", "name_nb": "Kondomer", "name_en": "Condoms"}
+    },
+    "PATCH categories.CategoryByCode": lambda t: {"json": {"name_nb": "Kondomer"}},
     "POST stock.Receipts": lambda t: {
         "json": {"site": t.site.code, "date": _day(), "lines": [{"item": "SPR", "quantity": 5}]}
     },
@@ -439,6 +462,17 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "form_key": uuid.uuid4().hex,
         }
     },
+    "PATCH naloxone.HandoutById": lambda t: {"json": {"quantity": 2}},
+    "POST web_naloxone.edit": lambda t: {
+        "data": {
+            "handed_out_on": _day(),
+            "quantity": "2",
+            "recipient_group": "pwud",
+            "first_time": "yes",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_naloxone.delete": lambda t: {"data": {"form_key": uuid.uuid4().hex}},
     "POST web_stock.receive": lambda t: {
         "data": {"received_on": _day(), f"item_{t.ids['SPR']}": "5", "form_key": uuid.uuid4().hex}
     },
@@ -516,6 +550,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "date": _day(),
             "lines-0-item": "SPR",
             "lines-0-quantity": "1",
+            "form_key": uuid.uuid4().hex,
         }
     },
     "POST web_transfers.receive": lambda t: {
@@ -621,6 +656,13 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "active": "y",
         }
     },
+    "POST web_catalog.contents": lambda t: {"data": {"q_NAL": ""}},
+    "POST web_catalog.category_index": lambda t: {
+        "data": {"code": f"kat{next(_SEQ)}", "name_nb": "Kondomer", "name_en": "Condoms"}
+    },
+    "POST web_catalog.category_edit": lambda t: {
+        "data": {"name_nb": "Kondomer", "name_en": "Condoms"}
+    },
     "GET reorder.Reorder": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.Expiring": lambda t: {"query": {"site": t.site.code}},
     "GET reorder.ReorderWorkbook": lambda t: {"query": {"site": t.site.code}},
@@ -661,10 +703,17 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "number": lambda t: t.site.municipality.number,
     "GET web_catalog.edit code": lambda t: "SPR",
     "POST web_catalog.edit code": lambda t: "SPR",
+    "POST web_catalog.contents code": lambda t: "SPR",
+    "PUT items.KitContents code": lambda t: "SPR",
+    "GET categories.CategoryByCode code": lambda t: "syringe",
+    "PATCH categories.CategoryByCode code": lambda t: "syringe",
+    "GET web_catalog.category_edit code": lambda t: "syringe",
+    "POST web_catalog.category_edit code": lambda t: "syringe",
     "token": lambda t: "not-a-link-" + "x" * 32,
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],
+    "handout_id": lambda t: t.ids["handout"],
     "filename": lambda t: "app.css",
     "user_id": lambda t: t.ids["bystander"],
     "token_id": lambda t: t.ids["bystander_token"],
@@ -810,6 +859,15 @@ class World:
             training_type="naloxone",
             counts={"pwud": 2},
         )
+        handout = naloxone.hand_out(
+            boss,
+            site_code=site.code,
+            handed_out_on=today(),
+            quantity=1,
+            recipient_group="pwud",
+            first_time=True,
+            training_given=False,
+        )
         count = counts.open_count(boss, site_code=site.code)
         counts.set_lines(boss, count.id, [{"item": "SPR", "quantity": 40}])  # ready to close
         discrepancy = Discrepancy(
@@ -828,6 +886,7 @@ class World:
         submitted = submissions.submit(boss, date_from=start, date_to=end, sites=[site.code])
         return {
             "tally": self.tallies[site.code],
+            "handout": handout.id,
             "bystander": bystander.id,
             "bystander_email": bystander.email,
             "bystander_token": users.create_token(None, bystander.email, "matrix")[0].id,

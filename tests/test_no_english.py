@@ -84,8 +84,9 @@ def _visible_text(body: str) -> str:
 
 
 def _strings(value: object) -> list[str]:
+    """The strings of a JSON answer; fields named *_en are the English names by design."""
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
+        return [s for k, v in value.items() if not str(k).endswith("_en") for s in _strings(v)]
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return [value] if isinstance(value, str) else []

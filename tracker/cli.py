@@ -490,7 +490,9 @@ def export_report(**options: Any) -> None:
             sites=options["sites"],
             municipality=options["municipality"],
         )
-        chunks = distribution_csv.lines(report.rows(), options["lang"], options["sep"])
+        chunks = distribution_csv.lines(
+            report.rows(), options["lang"], options["sep"], report.category_names(options["lang"])
+        )
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
                 out.writelines(chunks)

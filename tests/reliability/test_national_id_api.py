@@ -31,6 +31,7 @@ from tracker.national_id import contains_national_id
 from tracker.schemas import (
     alerts,
     catalog,
+    categories,
     counts,
     discards,
     discrepancies,
@@ -84,9 +85,26 @@ def world(client):
     w["transfer"] = _created(w["lead_a"].post("/transfers", transfer_body()))
     w["staff_b"].post("/tallies", tally_body(w["b"], {"SPR-2": 1}))  # below zero: a discrepancy
     w["discrepancy"] = w["lead_b"].get("/discrepancies?site=OSL-SR").get_json()[0]["id"]
+    w["handout"] = _created(
+        w["staff_a"].post(
+            "/naloxone-handouts",
+            {
+                "site": "OSL-MO",
+                "date": DAY,
+                "quantity": 1,
+                "recipient_group": "pwud",
+                "first_time": True,
+                "training_given": False,
+            },
+        )
+    )
     w["count"] = _created(w["lead_a"].post("/stock-counts", {"site": "OSL-MO"}))
+    kondom = {"code": "kondom", "name_nb": "Kondomer", "name_en": "Condoms"}
+    assert w["admin"].post("/categories", kondom).status_code == 201
     lines = {"lines": [{"item": "NALOKSON", "lot": "NX1", "quantity": 20}]}
-    assert w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines).status_code == 200
+    saved = w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines)
+    assert saved.status_code == 200
+    w["count_line"] = saved.get_json()["lines"][0]["id"]  # it differs: closing needs a reason
     submitted = w["coord_oslo"].post("/submissions", {"site": ["OSL-SR"], **LAST_MONTH})
     w["submission"] = _created(submitted)
     return w
@@ -133,6 +151,20 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"code": "NY-VARE", "name_nb": "Ny", "name_en": "New", "category": "foil"},
     ),
     (catalog.ItemPatch, "admin", "patch", lambda w: "/items/SPR-2", lambda w: {"unit": "pk"}),
+    (
+        categories.CategoryIn,
+        "admin",
+        "post",
+        lambda w: "/categories",
+        lambda w: {"code": "vitamin", "name_nb": "Vitaminer", "name_en": "Vitamins"},
+    ),
+    (
+        categories.CategoryPatch,
+        "admin",
+        "patch",
+        lambda w: "/categories/kondom",
+        lambda w: {"name_nb": "Kondom"},
+    ),
     (
         sites.SiteIn,
         "admin",
@@ -223,6 +255,13 @@ ENDPOINTS: list[Endpoint] = [
             "training_given": True,
         },
     ),
+    (
+        naloxone.HandoutPatch,
+        "staff_a",
+        "patch",
+        lambda w: f"/naloxone-handouts/{w['handout']}",
+        lambda w: {"lot": "NX1", "quantity": 2},
+    ),
     (transfers.TransferIn, "lead_a", "post", lambda w: "/transfers", lambda w: transfer_body()),
     (
         transfers.ReceiveIn,
@@ -257,7 +296,7 @@ ENDPOINTS: list[Endpoint] = [
         "lead_a",
         "post",
         lambda w: f"/stock-counts/{w['count']}/close",
-        lambda w: {"note": "Stemmer"},
+        lambda w: {"note": "Stemmer", "reasons": {str(w["count_line"]): "counting_error"}},
     ),
     (
         discards.DiscardIn,

@@ -6,6 +6,7 @@ from tracker.api import (
     alerts,
     audit,
     catalog,
+    categories,
     counts,
     deliveries,
     discards,
@@ -36,6 +37,7 @@ BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
 BLUEPRINTS += [unmet_demand.blp, alerts.blp, deliveries.blp]
+BLUEPRINTS += [categories.blp]
 
 
 def init_app(app: Flask) -> None:

@@ -95,7 +95,9 @@ class DistributionCsv(MethodView):
         report = _report(args)
         name = f"utdeling_{report.scope.start}_{report.scope.end}_{report.by}.csv"
         return Response(
-            distribution_csv.lines(report.rows(), args["lang"], args["sep"]),
+            distribution_csv.lines(
+                report.rows(), args["lang"], args["sep"], report.category_names(args["lang"])
+            ),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

@@ -23,16 +23,24 @@ SEPARATORS = {"semicolon": ";", "comma": ","}
 BOM = "\ufeff"
 
 
-def lines(rows: list[dict[str, Any]], lang: str = "nb", sep: str = "semicolon") -> Iterator[str]:
+def lines(
+    rows: list[dict[str, Any]],
+    lang: str = "nb",
+    sep: str = "semicolon",
+    added: dict[str, str] | None = None,
+) -> Iterator[str]:
     """CSV text in chunks: a BOM, a header in the language, ISO dates and plain integers.
 
-    A figure that is not reported (None) is an empty field, never 0.
+    A figure that is not reported (None) is an empty field, never 0. In bokmål a category
+    shows its name (`added` names the categories an admin added); English keeps the codes.
     """
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=SEPARATORS[sep], lineterminator="\r\n")
     writer.writerow(HEADINGS_NB if lang == "nb" else COLUMNS)
-    names = labels(lang) if lang == "nb" else {}
+    names = {**{f"cat.{c}": n for c, n in (added or {}).items()}, **labels(lang)}
+    if lang != "nb":
+        names = {}
     for row in rows:
         values = {**row, "category": names.get(f"cat.{row['category']}", row["category"])}
         writer.writerow(

@@ -87,7 +87,9 @@ class SummaryData:
 
     @property
     def t(self) -> dict[str, str]:
-        return labels(self.lang)
+        """The labels, with a heading for every category an admin added (cat.<code>)."""
+        added = self.distribution.category_names(self.lang) if self.distribution else {}
+        return {**{f"cat.{code}": name for code, name in added.items()}, **labels(self.lang)}
 
 
 @dataclass

@@ -136,7 +136,7 @@ def distribution_sheet(book: Workbook, data: SummaryData) -> None:
                     *site_cells(site),
                     item.code,
                     getattr(item, name_key),
-                    t[f"cat.{item.category}"],
+                    t["cat.kit"] if item.kit else t[f"cat.{item.category}"],
                     *quantities,
                     total(quantities),
                 ],

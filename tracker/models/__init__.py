@@ -10,7 +10,7 @@ from tracker.models.auth import (
     UserSession,
 )
 from tracker.models.base import Base
-from tracker.models.catalog import Item, Lot, SiteItem
+from tracker.models.catalog import Category, Item, KitContent, Lot, SiteItem
 from tracker.models.counts import Discrepancy, StockCount, StockCountLine
 from tracker.models.distribution import (
     ContactsDaily,
@@ -38,6 +38,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Category",
     "Certification",
     "ContactsDaily",
     "DeliveryDate",
@@ -49,6 +50,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportBatch",
     "Item",
+    "KitContent",
     "LoginFailure",
     "Lot",
     "Membership",

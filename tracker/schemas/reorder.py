@@ -24,12 +24,20 @@ class ReorderLineOut(Schema):
     target_level = fields.Integer()
     daily_usage = fields.Float()
     days_left = fields.Float(allow_none=True)
+    empty = fields.Boolean()
     below_reorder = fields.Boolean()
     suggested = fields.Integer()
     unmet_recent = fields.Integer(metadata={"description": "Asked for, not given, 4 weeks"})
     alert_factor = fields.Float(metadata={"description": "On naloxone usage during an alert"})
     next_delivery = fields.Date(allow_none=True)
     cover_until = fields.Date(allow_none=True)
+
+
+class SuggestionOut(Schema):
+    site = fields.String()
+    quantity = fields.Integer()
+    will_use = fields.Float()
+    holds = fields.Integer()
 
 
 class ExpiringOut(Schema):
@@ -44,3 +52,12 @@ class ExpiringOut(Schema):
     daily_usage = fields.Float()
     used_before_expiry = fields.Boolean()
     faster_sites = fields.List(fields.String())
+    moves = fields.List(
+        fields.Nested(SuggestionOut),
+        metadata={
+            "description": "Per faster site: floor(its rate x days to expiry - what it holds "
+            "of the item expiring no later), at most what the sender holds usable above its "
+            "reorder level, and the lot."
+        },
+    )
+    suggestion = fields.Nested(SuggestionOut, allow_none=True)

@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from tracker.models.catalog import CATEGORIES
 from tracker.periods import BUCKETS
+from tracker.schemas.catalog import CATEGORY
 from tracker.schemas.common import CODE, QuerySchema
 
 MEASURES = ("quantity", "contacts")  # as tracker.services.report_sources
@@ -116,7 +116,13 @@ class DistributionReportOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     by = fields.String()
-    categories = fields.List(fields.String())
+    categories = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Category codes in column order (GET /categories names them). "
+            "A kit handed out counts as its contents in their categories, never as itself."
+        },
+    )
     buckets = fields.List(fields.Nested(BucketOut))
     sites = fields.List(fields.Nested(SiteTotalOut))
     totals = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
@@ -197,7 +203,7 @@ class StockMovementsOut(Schema):
 
 
 class SourcesQuery(ReportQuery):
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    category = fields.String(validate=CATEGORY)
     item = fields.String(validate=CODE)
     measure = fields.String(
         load_default="quantity",

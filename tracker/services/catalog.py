@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from tracker.errors import Conflict, NotFound, ValidationError
 from tracker.extensions import db
@@ -14,6 +15,7 @@ from tracker.models import (
     DistributionDaily,
     DistributionMonthly,
     Item,
+    KitContent,
     Lot,
     NaloxoneHandout,
     Site,
@@ -21,9 +23,10 @@ from tracker.models import (
     StockMovement,
     TallyLine,
 )
-from tracker.models.catalog import CATEGORIES, REPORTING_CATEGORIES
+from tracker.models.catalog import REPORTING_CATEGORIES
 from tracker.services import audit
 from tracker.services.access import Actor, get_site, require_role, require_site
+from tracker.services.categories import check_category
 from tracker.services.unit import Idempotency, commit, insert_on_conflict, locked, service
 
 EDITABLE = ("name_nb", "name_en", "category", "unit", "tracks_lots", "active", "sort_order")
@@ -54,18 +57,12 @@ def items_by_code(codes: list[str]) -> dict[str, Item]:
 
 def list_items(*, category: str | None = None, active: bool | None = None) -> list[Item]:
     query = select(Item).order_by(Item.sort_order, Item.code)
+    query = query.options(selectinload(Item.contents).selectinload(KitContent.item))
     if category:
         query = query.where(Item.category == category)
     if active is not None:
         query = query.where(Item.active.is_(active))
     return list(db.session.scalars(query))
-
-
-def _check_category(category: str) -> None:
-    if category not in CATEGORIES:
-        raise ValidationError(
-            _l("Ukjent kategori: %(category)s.", category=category), {"category": [_l("Ukjent.")]}
-        )
 
 
 @service
@@ -83,7 +80,7 @@ def create_item(
 ) -> Item:
     """Add an item to the national catalogue (admins only: invariant 11)."""
     require_role(actor, "admin")
-    _check_category(category)
+    check_category(category)
     if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
         raise Conflict(
             _l("Det finnes allerede en vare med koden %(code)s.", code=code),
@@ -108,9 +105,16 @@ def create_item(
 
 
 def has_history(item: Item) -> bool:
-    """Whether anything was recorded of the item: movements, entries, handouts, imports."""
+    """Whether anything was recorded of the item, or of a kit that holds it (its contents
+    count in the reports): movements, entries, handouts, imports."""
     tables = (StockMovement, TallyLine, NaloxoneHandout, DistributionDaily, DistributionMonthly)
-    used = or_(*(exists().where(table.item_id == item.id) for table in tables))
+    kits = select(KitContent.kit_id).where(KitContent.item_id == item.id)
+    used = or_(
+        *(
+            exists().where(or_(table.item_id == item.id, table.item_id.in_(kits)))
+            for table in tables
+        )
+    )
     return bool(db.session.scalar(select(used)))
 
 
@@ -121,7 +125,7 @@ def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
     item = get_item(code, lock=True)
     before = snapshot(item)
     if "category" in changes:
-        _check_category(changes["category"])
+        check_category(changes["category"])
         if changes["category"] != item.category and has_history(item):
             raise Conflict(
                 _l(
@@ -136,6 +140,10 @@ def update_item(actor: Actor, code: str, changes: dict[str, Any]) -> Item:
     for name in EDITABLE:
         if name in changes:
             setattr(item, name, changes[name])
+    if item.category == "naloxone" and item.is_kit:
+        raise ValidationError(
+            _l("Nalokson kan ikke være en brukerpakke."), {"category": [_l("Nalokson.")]}
+        )
     if item.category == "naloxone" and not item.tracks_lots:
         raise ValidationError(
             _l("Nalokson må føres med parti."), {"tracks_lots": [_l("Må fylles ut.")]}

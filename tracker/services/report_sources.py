@@ -30,8 +30,7 @@ from tracker.models import (
     TallyLine,
     User,
 )
-from tracker.models.catalog import CATEGORIES
-from tracker.services import catalog
+from tracker.services import catalog, categories
 from tracker.services.access import Actor, can, visible_sites
 from tracker.services.ledger_check import HANDED_OUT
 
@@ -66,7 +65,7 @@ def resolve(
     periods.check_range(date_from, date_to)
     if measure not in MEASURES:
         raise ValidationError(_l("Ukjent mål."), {"measure": [_l("Ukjent mål.")]})
-    if category is not None and category not in CATEGORIES:
+    if category is not None and category not in categories.codes():
         raise ValidationError(_l("Ukjent varekategori."), {"category": [_l("Ukjent.")]})
     codes = list(dict.fromkeys(c for c in sites if c))
     query = select(Site)

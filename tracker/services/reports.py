@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     select,
     type_coerce,
+    union_all,
 )
 
 from tracker import dates, periods
@@ -35,11 +36,12 @@ from tracker.models import (
     DistributionDaily,
     DistributionMonthly,
     Item,
+    KitContent,
     Municipality,
     Site,
 )
 from tracker.models.auth import ROLE_RANK
-from tracker.models.catalog import CATEGORIES
+from tracker.services import categories as category_service
 from tracker.services import completeness
 from tracker.services.access import Actor, can, strongest_role, visible_sites
 from tracker.services.completeness import Completeness, percent
@@ -75,6 +77,18 @@ class ItemInfo:
     category: str
     unit: str
     active: bool
+    kit: bool = False  # a kit's own row shows kits; its contents count in the categories
+    holds: tuple[str, ...] = ()  # a kit's contents' categories
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    """A report column: a category's code and names (plain data, for the builders)."""
+
+    code: str
+    name_nb: str
+    name_en: str
+    fixed: bool
 
 
 @dataclass(frozen=True)
@@ -209,9 +223,31 @@ def resolve_scope(
 
 def items() -> list[ItemInfo]:
     """The whole catalogue in its display order (inactive items show if they have data)."""
+    holds: dict[int, set[str]] = defaultdict(set)  # kit id -> its contents' categories
+    held = select(KitContent.kit_id, Item.category).join(Item, Item.id == KitContent.item_id)
+    for kit_id, category in db.session.execute(held):
+        holds[kit_id].add(category)
     return [
-        ItemInfo(i.id, i.code, i.name_nb, i.name_en, i.category, i.unit, i.active)
+        ItemInfo(
+            i.id,
+            i.code,
+            i.name_nb,
+            i.name_en,
+            i.category,
+            i.unit,
+            i.active,
+            i.id in holds,
+            tuple(sorted(holds.get(i.id, ()))),
+        )
         for i in db.session.scalars(select(Item).order_by(Item.sort_order, Item.code))
+    ]
+
+
+def category_infos() -> list[CategoryInfo]:
+    """Every category in column order: the five reporting ones, those added, then `other`."""
+    return [
+        CategoryInfo(c.code, c.name_nb, c.name_en, c.fixed)
+        for c in category_service.list_categories()
     ]
 
 
@@ -264,8 +300,34 @@ def every_item(column: Any) -> Any:
     return column.in_(select(Item.id).scalar_subquery())
 
 
+def _summed(table: Any, keys: list[Any], where: list[Any], *, seek: bool = False) -> Any:
+    """Quantity per (site, item, *keys) where a kit also counts as its contents: kits x
+    quantity under each content item. One UNION ALL joining the aggregate to kit_content,
+    so a kit's rows carry the kits and its contents' rows what the kits held.
+
+    The kit half reads only the kits' aggregate rows (`item_id IN kits`: a short seek per
+    site and kit, nearly free without kits); seek=True gives the other half every_item's."""
+    loose = (
+        select(table.site_id, table.item_id, *keys, func.sum(table.quantity))
+        .where(*where, *([every_item(table.item_id)] if seek else []))
+        .group_by(table.site_id, table.item_id, *keys)
+    )
+    held = (
+        select(
+            table.site_id, KitContent.item_id, *keys, func.sum(table.quantity * KitContent.quantity)
+        )
+        .join(KitContent, KitContent.kit_id == table.item_id)
+        .where(*where, table.item_id.in_(select(KitContent.kit_id).scalar_subquery()))
+        .group_by(table.site_id, KitContent.item_id, *keys)
+    )
+    return _core(union_all(loose, held))
+
+
 def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
     """Quantity handed out per (site id, item id, bucket index), in two grouped queries.
+
+    A kit's row holds the kits handed out; each content item's row also holds what those
+    kits contained (see _summed), so category totals skip kits and never count twice.
 
     Whole months come from the monthly aggregate (sites x items x months rows) when the
     buckets are made of months; the days outside whole months, and day and week buckets,
@@ -279,14 +341,14 @@ def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
         first, last = months or (date.max, date.min)
         monthly = DistributionMonthly
         month_bucket = bucket_expr(by, monthly.month).label("bucket")
-        rows = _core(
-            select(monthly.site_id, monthly.item_id, month_bucket, func.sum(monthly.quantity))
-            .where(
+        rows = _summed(
+            monthly,
+            [month_bucket],
+            [
                 monthly.site_id.in_(scope.site_ids),
                 monthly.month >= first,
                 monthly.month <= last,
-            )
-            .group_by(monthly.site_id, monthly.item_id, month_bucket)
+            ],
         )
         for site_id, item_id, index, quantity in rows:
             result[(site_id, item_id, int(index))] += int(quantity)
@@ -300,25 +362,21 @@ def distribution(scope: Scope, by: str) -> dict[tuple[int, int, int], int]:
         if by in periods.MONTHS and months is not None:
             # An edge lies within one month, so one bucket: group by site and item only
             # (the index order, no sort) and place it in Python.
-            rows = _core(
-                select(daily.site_id, daily.item_id, func.sum(daily.quantity))
-                .where(
-                    daily.site_id.in_(scope.site_ids),
-                    every_item(daily.item_id),
-                    daily.day >= low,
-                    daily.day <= high,
-                )
-                .group_by(daily.site_id, daily.item_id)
+            rows = _summed(
+                daily,
+                [],
+                [daily.site_id.in_(scope.site_ids), daily.day >= low, daily.day <= high],
+                seek=True,
             )
             index = periods.bucket_index(by, low) if low <= high else 0
             for site_id, item_id, quantity in rows:
                 result[(site_id, item_id, index)] += int(quantity)
             continue
         bucket = bucket_expr(by, daily.day).label("bucket")
-        rows = _core(
-            select(daily.site_id, daily.item_id, bucket, func.sum(daily.quantity))
-            .where(daily.site_id.in_(scope.site_ids), daily.day >= low, daily.day <= high)
-            .group_by(daily.site_id, daily.item_id, bucket)
+        rows = _summed(
+            daily,
+            [bucket],
+            [daily.site_id.in_(scope.site_ids), daily.day >= low, daily.day <= high],
         )
         for site_id, item_id, value, quantity in rows:
             result[(site_id, item_id, _index(by, value))] += int(quantity)
@@ -370,12 +428,19 @@ class DistributionReport:
     reported: dict[int, set[str]] = field(default_factory=dict)  # site id -> bucket labels
     off: dict[int, set[int]] = field(default_factory=dict)  # site id -> item ids turned off
     completeness: dict[int, Completeness] = field(default_factory=dict)
+    category_info: list[CategoryInfo] = field(default_factory=list)
     listed: dict[int, set[str]] = field(init=False)  # site id -> categories on its list
 
     def __post_init__(self) -> None:
+        # A kit on the list lists its contents' categories (they count), not its own.
         self.listed = {
-            s: {i.category for i in self.items if self.on_list(s, i)} for s in self.scope.site_ids
+            s: {c for i in self.items if self.on_list(s, i) for c in (i.holds or (i.category,))}
+            for s in self.scope.site_ids
         }
+
+    def category_names(self, lang: str = "nb") -> dict[str, str]:
+        """Category code -> its name in the language (for headings of added categories)."""
+        return {c.code: c.name_en if lang == "en" else c.name_nb for c in self.category_info}
 
     def on_list(self, site_id: int, item: ItemInfo) -> bool:
         return item.active and item.id not in self.off.get(site_id, set())
@@ -518,12 +583,15 @@ def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
     buckets = periods.buckets(scope.start, scope.end, by)
     label_of = {periods.bucket_index(by, b.start): b.label for b in buckets}
     catalogue = items()
-    category_of = {i.id: i.category for i in catalogue}
+    columns = category_infos()
+    # A kit's own rows stay out of the categories: its contents are counted instead.
+    category_of = {i.id: i.category for i in catalogue if not i.kit}
     cells: dict[tuple[int, str, str], int] = defaultdict(int)
     per_item: dict[tuple[int, int, str], int] = {}
     for (site_id, item_id, index), quantity in distribution(scope, by).items():
         label = label_of[index]
-        cells[(site_id, category_of[item_id], label)] += quantity
+        if item_id in category_of:
+            cells[(site_id, category_of[item_id], label)] += quantity
         per_item[(site_id, item_id, label)] = quantity
     people = {(s, label_of[i]): q for (s, i), q in contacts(scope, by).items()}
     entries = completeness.entry_days(scope.site_ids, scope.start, scope.end)
@@ -542,7 +610,7 @@ def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
         scope,
         by,
         buckets,
-        CATEGORIES,
+        tuple(c.code for c in columns),
         dict(cells),
         people,
         per_item,
@@ -550,6 +618,7 @@ def build_distribution(scope: Scope, by: str = "month") -> DistributionReport:
         reported,
         completeness.off_items(scope.site_ids),
         done,
+        columns,
     )
 
 

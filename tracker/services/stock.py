@@ -322,12 +322,18 @@ class StockLine:
     days_left: float | None
     expired: bool
     expires_within_90: bool
+    item_quantity: int = 0  # on hand of the item over all its lots: days_left is about it
     unmet_recent: int = 0  # asked for and not given in the last 4 weeks (issue 24)
     runs_out_before_delivery: bool = False  # at recent usage, before the next delivery
 
     @property
     def discrepancy(self) -> bool:
         return self.quantity < 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing of the item on hand (or less than nothing): days_left is None, not negative."""
+        return self.item_quantity <= 0
 
     @property
     def below_reorder(self) -> bool:
@@ -391,7 +397,7 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
         item_total = sum(q for _, q in rows)
         asked = unmet.get((site.id, item.id), 0)
         rate = usage.get((site.id, item.id), 0.0) + asked / unmet_demand.WINDOW_DAYS
-        days_left = round(item_total / rate, 1) if rate > 0 else None
+        days_left = round(item_total / rate, 1) if rate > 0 and item_total > 0 else None
         short = (
             next_delivery is not None
             and days_left is not None
@@ -416,6 +422,7 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
                     expires_within_90=bool(lot and lot.expiry and lot.expiry <= on + timedelta(90)),
                     unmet_recent=asked,
                     runs_out_before_delivery=short,
+                    item_quantity=item_total,
                 )
             )
     return lines

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.dates import OSLO
+from tracker.services import categories
 
 CATEGORY_LABELS = {
     "syringe": _l("Sprøyter"),
@@ -78,7 +79,23 @@ def period_label(bucket: Any) -> str:
 
 
 def category(code: str) -> str:
-    return str(CATEGORY_LABELS.get(code, code))
+    """A category's name: the fixed ones from the catalogue, added ones from the database."""
+    if code in CATEGORY_LABELS:
+        return str(CATEGORY_LABELS[code])
+    return category_names().get(code, code)
+
+
+def category_names() -> dict[str, str]:
+    """Every category's name in the page language, read once per request."""
+    names: dict[str, str] | None = g.get("category_names")
+    if names is None:
+        english = (locale := get_locale()) is not None and locale.language == "en"
+        names = {
+            c.code: str(CATEGORY_LABELS.get(c.code, c.name_en if english else c.name_nb))
+            for c in categories.list_categories()
+        }
+        g.category_names = names
+    return names
 
 
 def item_name(item: object) -> str:

@@ -17,7 +17,7 @@ from tracker.errors import DomainError, Forbidden
 from tracker.services import exports, report_page, report_sources, submissions
 from tracker.web import charts
 from tracker.web.common import current_actor
-from tracker.web.formats import number, period_label
+from tracker.web.formats import category_names, number, period_label
 from tracker.web.forms import parse_day
 from tracker.web.submissions import SubmitForm
 
@@ -41,14 +41,6 @@ BUCKETS = [
     SelectChoice("year", _l("År")),
     SelectChoice("day", _l("Dag")),
 ]
-CATEGORY_LABELS = {
-    "syringe": _l("Sprøyter"),
-    "needle": _l("Kanyler"),
-    "foil": _l("Røykefolie"),
-    "naloxone": _l("Nalokson"),
-    "overdose_card": _l("Overdosekort"),
-    "other": _l("Annet"),
-}
 
 
 GROUP_LABELS = {
@@ -151,6 +143,7 @@ def index():
         (number, f"{number} {name}") for number, name in page.municipalities
     ]
     chart = None
+    names = category_names()
     submit_form = None
     if page.report is not None and submissions.may_submit(current_actor()):
         submit_form = SubmitForm(
@@ -165,7 +158,7 @@ def index():
         chart = charts.line_chart(
             [period_label(b) for b in page.report.buckets],
             [
-                (str(CATEGORY_LABELS[c]), [row[c] for row in trend])
+                (names.get(c, c), [row[c] for row in trend])
                 for c in page.report.categories
                 if any(row[c] for row in trend)  # no flat line for what nobody hands out
             ],
@@ -184,7 +177,7 @@ def index():
             report=page.report,
             chart=chart,
             error=error,
-            categories=CATEGORY_LABELS,
+            categories=names,
             submit_form=submit_form,
             groups=GROUP_LABELS,
             training_types=TRAINING_LABELS,
@@ -264,6 +257,6 @@ def sources():
         end=end,
         names=SOURCE_NAMES,
         category=args.get("kategori"),
-        categories=CATEGORY_LABELS,
+        categories=category_names(),
         measure=args.get("mal") or "quantity",
     )

@@ -1,7 +1,7 @@
 """Unmet demand, drug alerts, delivery days, who handed naloxone out (issue 24)
 
-Revision ID: 0016_supply
-Revises: 0015_submissions
+Revision ID: 0018_supply
+Revises: 0017_stockedge
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0016_supply"
-down_revision = "0015_submissions"
+revision = "0018_supply"
+down_revision = "0017_stockedge"
 branch_labels = None
 depends_on = None
 
