@@ -162,7 +162,7 @@ def test_the_movement_report_arithmetic_holds_for_every_site_and_item_in_the_dem
     assert checked > 10
     assert set(body["kinds"]) == {
         "receipt", "transfer_in", "transfer_out", "distribution", "discard",
-        "count_adjustment", "correction",
+        "count_adjustment", "correction", "used_on_site",
     }  # fmt: skip
 
 

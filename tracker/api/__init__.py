@@ -8,6 +8,7 @@ from tracker.api import (
     catalog,
     categories,
     counts,
+    day_counts,
     deliveries,
     discards,
     discrepancies,
@@ -15,6 +16,7 @@ from tracker.api import (
     imports,
     municipalities,
     naloxone,
+    overdoses,
     reorder,
     reports,
     sites,
@@ -31,6 +33,8 @@ from tracker.extensions import api, csrf
 
 BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, training.blp]
 BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
+BLUEPRINTS += [overdoses.blp, day_counts.referrals_blp, day_counts.returns_blp]
+BLUEPRINTS += [day_counts.groups_blp]
 BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]

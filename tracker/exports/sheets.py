@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
-from tracker.exports import intro
+from tracker.exports import event_sheets, intro
+from tracker.exports.event_tables import TOTAL as GROUP_TOTAL
 from tracker.exports.figures import SummaryData, ratio, total
 from tracker.exports.sheet import (
     DECIMAL,
@@ -50,8 +51,10 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         Column(t["contacts"], 12, INTEGER),
         Column(t["completeness"], 30),
         Column(t["unmet"], 14, INTEGER),
+        *event_sheets.group_columns(data),
     ]
     table = Table(book, t["sheet.summary"], columns, intro=intro.lines(data, "summary"))
+    groups = event_sheets.group_cells(data)  # contacts by group, protected if external
     rows = []
     for site in data.sites:
         totals = report.site_totals(site.id)  # None (blank): nothing reported
@@ -68,6 +71,7 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 people,
                 completeness_text(t, report.completeness.get(site.id)),
                 data.unmet.get(site.id),  # blank: nothing recorded
+                *groups.get(site.id, []),
             ]
         )
     table.end_filter()
@@ -75,7 +79,11 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
     sums = [total(column) for column in zip(*rows, strict=True)] if rows else []
     unmet = sum(data.unmet.values()) if data.unmet else None
     if sums:
-        table.append([None, None, t["total"], None, None, *sums, None, unmet])
+        table.append(
+            [None, None, t["total"], None, None, *sums, None, unmet, *groups.get(GROUP_TOTAL, [])]
+        )
+    if groups:
+        event_sheets.legend(table, data, event_sheets.words(data))
     table.close()
 
 

@@ -20,6 +20,12 @@ from tracker.models.distribution import (
     TallyEntry,
     TallyLine,
 )
+from tracker.models.events import (
+    ContactGroupCount,
+    EquipmentReturn,
+    OverdoseEvent,
+    Referral,
+)
 from tracker.models.sites import Municipality, Site
 from tracker.models.stock import (
     ImportBatch,
@@ -40,6 +46,7 @@ __all__ = [
     "Base",
     "Category",
     "Certification",
+    "ContactGroupCount",
     "ContactsDaily",
     "DeliveryDate",
     "DeliverySchedule",
@@ -47,6 +54,7 @@ __all__ = [
     "DrugAlert",
     "DistributionDaily",
     "DistributionMonthly",
+    "EquipmentReturn",
     "IdempotencyKey",
     "ImportBatch",
     "Item",
@@ -56,8 +64,10 @@ __all__ = [
     "Membership",
     "Municipality",
     "NaloxoneHandout",
+    "OverdoseEvent",
     "PasswordReset",
     "Receipt",
+    "Referral",
     "Site",
     "SiteItem",
     "StockBalance",

@@ -246,6 +246,33 @@ PHRASES: dict[tuple[str, str], Phrase] = {
         "%(who)s satte innholdet i brukerpakke %(id)s til %(contents)s", who=d["who"],
         id=e.entity_id, contents=_lines(d.get("contents"), c) or "–",
     ),
+    ("overdose_event", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte en overdose ved %(site)s for %(date)s (%(doses)s doser nalokson, "
+        "utfall: %(outcome)s)", who=d["who"], site=_site(e, d), date=c.value(d.get("date")),
+        doses=c.number(d.get("naloxone_doses")), outcome=c.value(d.get("outcome")),
+    ),
+    ("overdose_event", "update"): lambda e, d, c: _l(
+        "%(who)s endret overdose %(id)s ved %(site)s: %(changes)s", who=d["who"],
+        id=e.entity_id, site=_site(e, d), changes=changes(e.before, e.after, c),
+    ),
+    ("overdose_event", "delete"): lambda e, d, c: _l(
+        "%(who)s slettet overdose %(id)s ved %(site)s (%(date)s)", who=d["who"],
+        id=e.entity_id, site=_site(e, d), date=c.value(d.get("date")),
+    ),
+    ("referral", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte %(count)s henvisninger til %(to)s ved %(site)s for %(date)s",
+        who=d["who"], count=c.number(d.get("count")), to=c.value(d.get("to")),
+        site=_site(e, d), date=c.value(d.get("date")),
+    ),
+    ("equipment_return", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte %(count)s i retur (%(kind)s) ved %(site)s for %(date)s",
+        who=d["who"], count=c.number(d.get("count")), kind=c.value(d.get("kind")),
+        site=_site(e, d), date=c.value(d.get("date")),
+    ),
+    ("contact_groups", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte kontakter etter gruppe ved %(site)s for %(date)s", who=d["who"],
+        site=_site(e, d), date=c.value(d.get("date")),
+    ),
     ("naloxone_handout", "create"): lambda e, d, c: _l(
         "%(who)s registrerte %(quantity)s %(item)s ved %(site)s for %(date)s", who=d["who"],
         quantity=c.number(d.get("quantity")), item=c.item(d.get("item")), site=_site(e, d),

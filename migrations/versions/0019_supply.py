@@ -1,7 +1,7 @@
 """Unmet demand, drug alerts, delivery days, who handed naloxone out (issue 24)
 
-Revision ID: 0018_supply
-Revises: 0017_stockedge
+Revision ID: 0019_supply
+Revises: 0018_events
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import tracker.models.base
 
-revision = "0018_supply"
-down_revision = "0017_stockedge"
+revision = "0019_supply"
+down_revision = "0018_events"
 branch_labels = None
 depends_on = None
 
