@@ -63,7 +63,16 @@ from tracker.extensions import db, limiter
 from tracker.models import ApiToken, Site
 from tracker.models.auth import ROLE_RANK
 from tracker.models.counts import Discrepancy
-from tracker.services import counts, stock, submissions, tallies, training, transfers, users
+from tracker.services import (
+    counts,
+    naloxone,
+    stock,
+    submissions,
+    tallies,
+    training,
+    transfers,
+    users,
+)
 from tracker.services.access import Actor
 
 RULES: dict[str, str] = {
@@ -104,6 +113,9 @@ RULES: dict[str, str] = {
     "DELETE tallies.TallyById": "site:staff",
     "GET naloxone.Handouts": "site:staff",
     "POST naloxone.Handouts": "site:staff",
+    "GET naloxone.HandoutById": "site:staff/hidden",
+    "PATCH naloxone.HandoutById": "site:staff/hidden",
+    "DELETE naloxone.HandoutById": "site:staff/hidden",
     "GET audit.AuditEvents": "global:coordinator",
     "GET web_audit.index": "global:coordinator",
     "GET imports.Imports": "global:coordinator",
@@ -162,6 +174,9 @@ RULES: dict[str, str] = {
     "GET web_naloxone.handout": "site:staff",
     "POST web_naloxone.handout": "site:staff",
     "GET web_naloxone.handout_here": "authenticated",
+    "GET web_naloxone.edit": "site:staff/hidden",
+    "POST web_naloxone.edit": "site:staff/hidden",
+    "POST web_naloxone.delete": "site:staff/hidden",
     "GET web_stock.site_stock": "site:staff",
     "GET web_stock.site_stock_here": "authenticated",
     "GET web_stock.receive": "site:staff",
@@ -428,6 +443,17 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "form_key": uuid.uuid4().hex,
         }
     },
+    "PATCH naloxone.HandoutById": lambda t: {"json": {"quantity": 2}},
+    "POST web_naloxone.edit": lambda t: {
+        "data": {
+            "handed_out_on": _day(),
+            "quantity": "2",
+            "recipient_group": "pwud",
+            "first_time": "yes",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_naloxone.delete": lambda t: {"data": {"form_key": uuid.uuid4().hex}},
     "POST web_stock.receive": lambda t: {
         "data": {"received_on": _day(), f"item_{t.ids['SPR']}": "5", "form_key": uuid.uuid4().hex}
     },
@@ -505,6 +531,7 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "date": _day(),
             "lines-0-item": "SPR",
             "lines-0-quantity": "1",
+            "form_key": uuid.uuid4().hex,
         }
     },
     "POST web_transfers.receive": lambda t: {
@@ -637,6 +664,7 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],
+    "handout_id": lambda t: t.ids["handout"],
     "filename": lambda t: "app.css",
     "user_id": lambda t: t.ids["bystander"],
     "token_id": lambda t: t.ids["bystander_token"],
@@ -781,6 +809,15 @@ class World:
             training_type="naloxone",
             counts={"pwud": 2},
         )
+        handout = naloxone.hand_out(
+            boss,
+            site_code=site.code,
+            handed_out_on=today(),
+            quantity=1,
+            recipient_group="pwud",
+            first_time=True,
+            training_given=False,
+        )
         count = counts.open_count(boss, site_code=site.code)
         counts.set_lines(boss, count.id, [{"item": "SPR", "quantity": 40}])  # ready to close
         discrepancy = Discrepancy(
@@ -792,6 +829,7 @@ class World:
         submitted = submissions.submit(boss, date_from=start, date_to=end, sites=[site.code])
         return {
             "tally": self.tallies[site.code],
+            "handout": handout.id,
             "bystander": bystander.id,
             "bystander_email": bystander.email,
             "bystander_token": users.create_token(None, bystander.email, "matrix")[0].id,

@@ -104,8 +104,8 @@ def world(app) -> World:
     )
     transfers.cancel(admin, back.id, reason="wrong site")
     count = counts.open_count(admin, site_code="BGO-MO", counted_on=today())
-    counts.set_lines(admin, count.id, [{"item": "SPR-2", "quantity": 40}])
-    counts.close(admin, count.id)
+    counted = counts.set_lines(admin, count.id, [{"item": "SPR-2", "quantity": 40}])
+    counts.close(admin, count.id, reasons={line.id: "lost" for line in counted.lines})
     return World(kept.id, gone.id, handout.id, sent.id, back.id, count.id)
 
 

@@ -23,6 +23,16 @@ def open_count(world, **extra):
     return response.get_json()
 
 
+def close(world, count_id, reason="counting_error", who="lead_a"):
+    """Close as a lead does: ask, and if lines differ, give each listed line a reason."""
+    path = f"/stock-counts/{count_id}/close"
+    first = world[who].post(path, {})
+    if first.status_code != 409 or first.get_json().get("code") != "count-reasons-required":
+        return first
+    reasons = dict.fromkeys(first.get_json()["errors"]["reasons"], reason)
+    return world[who].post(path, {"reasons": reasons})
+
+
 def adjustments():
     return db.session.scalars(
         select(StockMovement.quantity).where(StockMovement.kind == "count_adjustment")
@@ -36,7 +46,7 @@ def test_closing_writes_exactly_the_variance(world):
     )
     assert put.status_code == 200, put.get_json()
     assert put.get_json()["lines"][0]["expected"] is None  # hidden until closed
-    closed = world["lead_a"].post(f"/stock-counts/{count['id']}/close", {})
+    closed = close(world, count["id"])
     assert closed.status_code == 200, closed.get_json()
     line = closed.get_json()["lines"][0]
     assert (line["counted"], line["expected"], line["variance"]) == (93, 100, -7)
@@ -56,7 +66,7 @@ def test_distribution_during_the_count_counts_after_it(world):
     world["lead_a"].put(
         f"/stock-counts/{count['id']}/lines", {"lines": [{"item": "SPR-2", "quantity": 97}]}
     )
-    closed = world["lead_a"].post(f"/stock-counts/{count['id']}/close", {}).get_json()
+    closed = close(world, count["id"]).get_json()
     assert closed["lines"][0]["expected"] == 100
     assert closed["lines"][0]["variance"] == -3
     assert adjustments() == [-3]
@@ -84,7 +94,7 @@ def test_lot_items_are_counted_per_lot(world):
         {"item": "NALOKSON", "lot": "NX2", "quantity": 5},
     ]
     world["lead_a"].put(f"/stock-counts/{count['id']}/lines", {"lines": lines})
-    closed = world["lead_a"].post(f"/stock-counts/{count['id']}/close", {}).get_json()
+    closed = close(world, count["id"]).get_json()
     assert [line["variance"] for line in closed["lines"]] == [-2, 1]
     assert balance(world["a"], "NALOKSON") == 13
     assert sorted(adjustments()) == [-2, 1]
@@ -96,7 +106,7 @@ def test_a_count_closes_once_and_a_second_cannot_open_meanwhile(world):
     world["lead_a"].put(
         f"/stock-counts/{count['id']}/lines", {"lines": [{"item": "SPR-2", "quantity": 90}]}
     )
-    assert world["lead_a"].post(f"/stock-counts/{count['id']}/close", {}).status_code == 200
+    assert close(world, count["id"]).status_code == 200
     assert world["lead_a"].post(f"/stock-counts/{count['id']}/close", {}).status_code == 409
     changed = world["lead_a"].put(
         f"/stock-counts/{count['id']}/lines", {"lines": [{"item": "SPR-2", "quantity": 1}]}
@@ -166,8 +176,70 @@ def test_expected_quantities_show_during_the_count_only_if_the_lead_chose_so(wor
     path = f"/stock-counts/{hidden['id']}"
     world["lead_a"].put(f"{path}/lines", {"lines": [{"item": "SPR-2", "quantity": 99}]})
     assert world["lead_a"].get(path).get_json()["lines"][0]["expected"] is None
-    world["lead_a"].post(f"{path}/close", {})
+    close(world, hidden["id"])
     shown = open_count(world, show_expected=True)
     path = f"/stock-counts/{shown['id']}"
     world["lead_a"].put(f"{path}/lines", {"lines": [{"item": "SPR-2", "quantity": 99}]})
     assert world["lead_a"].get(path).get_json()["lines"][0]["expected"] == 99
+
+
+def test_lines_that_differ_need_a_reason_the_409_lists_them_and_writes_nothing(world):
+    receive_lot(world["lead_a"], world["a"], "NALOKSON", "NX1", 10, 100)
+    count = open_count(world)
+    path = f"/stock-counts/{count['id']}"
+    lines = [
+        {"item": "SPR-2", "quantity": 96},
+        {"item": "NALOKSON", "lot": "NX1", "quantity": 10},
+    ]
+    saved = world["lead_a"].put(f"{path}/lines", {"lines": lines}).get_json()
+    assert [line["expected"] for line in saved["lines"]] == [None, None]  # counting is blind
+    spr = saved["lines"][0]["id"]
+    refused = world["lead_a"].post(f"{path}/close", {"note": "telt to ganger"})
+    assert refused.status_code == 409
+    problem = refused.get_json()
+    assert problem["code"] == "count-reasons-required"
+    assert list(problem["errors"]["reasons"]) == [str(spr)]  # only the line that differs
+    assert "forventet 100" in problem["errors"]["reasons"][str(spr)][0]
+    db.session.expire_all()
+    assert db.session.get(StockCount, count["id"]).status == "open"
+    assert adjustments() == []
+    assert db.session.scalar(select(func.count()).select_from(Discrepancy)) == 0
+    closed = world["lead_a"].post(
+        f"{path}/close", {"note": "telt to ganger", "reasons": {str(spr): "damaged"}}
+    )
+    assert closed.status_code == 200, closed.get_json()
+    assert [line["reason"] for line in closed.get_json()["lines"]] == ["damaged", None]
+    found = db.session.scalars(select(Discrepancy)).one()
+    assert (found.quantity, found.reason) == (-4, "damaged")
+    listed = world["lead_a"].get("/discrepancies?site=OSL-MO").get_json()
+    assert listed[0]["reason"] == "damaged"
+    movement = db.session.scalars(
+        select(StockMovement).where(StockMovement.kind == "count_adjustment")
+    ).one()
+    assert movement.reason == "damaged"
+    assert ledger_check.verify() == []
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [{"LINE": "bored"}, {"LINE": ""}, {"999999": "lost"}, {"abc": "lost"}, {"0": "lost"}],
+)
+def test_a_bad_reason_or_line_gets_422_and_writes_nothing(world, reasons):
+    count = open_count(world)
+    path = f"/stock-counts/{count['id']}"
+    saved = world["lead_a"].put(f"{path}/lines", {"lines": [{"item": "SPR-2", "quantity": 1}]})
+    line = str(saved.get_json()["lines"][0]["id"])
+    body = {"reasons": {(line if k == "LINE" else k): v for k, v in reasons.items()}}
+    assert world["lead_a"].post(f"{path}/close", body).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(StockCount, count["id"]).status == "open"
+    assert adjustments() == []
+
+
+def test_a_line_keeps_its_id_when_the_lines_are_saved_again(world):
+    count = open_count(world)
+    path = f"/stock-counts/{count['id']}/lines"
+    first = world["lead_a"].put(path, {"lines": [{"item": "SPR-2", "quantity": 1}]}).get_json()
+    again = world["lead_a"].put(path, {"lines": [{"item": "SPR-2", "quantity": 2}]}).get_json()
+    assert first["lines"][0]["id"] == again["lines"][0]["id"]
+    assert again["lines"][0]["counted"] == 2

@@ -159,6 +159,12 @@ def test_stock_shows_negative_balance_as_discrepancy_and_days_left(world, client
     line = next(r for r in api.get("/stock?site=OSL-MO").get_json() if r["item"] == "SPR-2")
     assert line["quantity"] == -60
     assert line["discrepancy"] is True
+    # nothing on hand: days left is null, never negative, and the line says it is empty
+    assert line["days_left"] is None
+    assert line["empty"] is True
+    assert line["item_quantity"] == -60
+    levels = api.get("/reorder?site=OSL-MO").get_json()
+    assert all(row["days_left"] is None for row in levels if row["item"] == "SPR-2")
 
 
 def test_stock_of_another_site_is_forbidden(world):

@@ -84,11 +84,26 @@ def world(client):
     w["transfer"] = _created(w["lead_a"].post("/transfers", transfer_body()))
     w["staff_b"].post("/tallies", tally_body(w["b"], {"SPR-2": 1}))  # below zero: a discrepancy
     w["discrepancy"] = w["lead_b"].get("/discrepancies?site=OSL-SR").get_json()[0]["id"]
+    w["handout"] = _created(
+        w["staff_a"].post(
+            "/naloxone-handouts",
+            {
+                "site": "OSL-MO",
+                "date": DAY,
+                "quantity": 1,
+                "recipient_group": "pwud",
+                "first_time": True,
+                "training_given": False,
+            },
+        )
+    )
     w["count"] = _created(w["lead_a"].post("/stock-counts", {"site": "OSL-MO"}))
     kondom = {"code": "kondom", "name_nb": "Kondomer", "name_en": "Condoms"}
     assert w["admin"].post("/categories", kondom).status_code == 201
     lines = {"lines": [{"item": "NALOKSON", "lot": "NX1", "quantity": 20}]}
-    assert w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines).status_code == 200
+    saved = w["lead_a"].put(f"/stock-counts/{w['count']}/lines", lines)
+    assert saved.status_code == 200
+    w["count_line"] = saved.get_json()["lines"][0]["id"]  # it differs: closing needs a reason
     submitted = w["coord_oslo"].post("/submissions", {"site": ["OSL-SR"], **LAST_MONTH})
     w["submission"] = _created(submitted)
     return w
@@ -239,6 +254,13 @@ ENDPOINTS: list[Endpoint] = [
             "training_given": True,
         },
     ),
+    (
+        naloxone.HandoutPatch,
+        "staff_a",
+        "patch",
+        lambda w: f"/naloxone-handouts/{w['handout']}",
+        lambda w: {"lot": "NX1", "quantity": 2},
+    ),
     (transfers.TransferIn, "lead_a", "post", lambda w: "/transfers", lambda w: transfer_body()),
     (
         transfers.ReceiveIn,
@@ -273,7 +295,7 @@ ENDPOINTS: list[Endpoint] = [
         "lead_a",
         "post",
         lambda w: f"/stock-counts/{w['count']}/close",
-        lambda w: {"note": "Stemmer"},
+        lambda w: {"note": "Stemmer", "reasons": {str(w["count_line"]): "counting_error"}},
     ),
     (
         discards.DiscardIn,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -77,6 +78,18 @@ def test_days_left_use_the_last_28_days(client, site, lead):
     html = client.get("/steder/OSL-MO/lager").get_data(as_text=True)
     # 720 on hand at 10 a day: 72 days.
     assert ">72<" in html.replace(" ", "").replace("\n", "")
+
+
+def test_a_negative_balance_shows_tomt_and_the_discrepancy_not_negative_days(client, site, lead):
+    syringes = make_item("SPR-2", "syringe")
+    receive(lead, site, syringes, 100, on=today() - timedelta(days=30))
+    hand_out(lead, site, syringes, 280, on=today() - timedelta(days=5))  # 10 a day, -180 left
+    login(client, lead)
+    html = client.get("/steder/OSL-MO/lager").get_data(as_text=True)
+    cell = re.search(r'data-label="Dager igjen">(.*?)</td>', html, re.S).group(1)
+    assert "tomt" in cell
+    assert re.search(r"avvik [−-]180", cell)
+    assert "-18,0" not in html  # -180 / 10 a day would have read as -18 days
 
 
 def test_the_trend_counts_weeks_per_category(site, lead):

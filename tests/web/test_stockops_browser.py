@@ -43,6 +43,9 @@ def test_a_count_on_a_phone(phone_page, two_sites):
     assert width <= 360, f"the count sheet scrolls sideways on a phone ({width}px)"
     screenshot(phone_page, "count-phone")
     phone_page.get_by_role("button", name="Avslutt telling og før avvik").click()
+    # step two: the line that differs needs a reason before the count closes
+    phone_page.locator("select[name^=reason-]").first.select_option("counting_error")
+    phone_page.get_by_role("button", name="Avslutt telling og før avvik").click()
     assert phone_page.locator("td.variance").first.inner_text() == "-3"
     assert balance(sender, "SPR-2") == 77
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from tests.api.stockops_helpers import balance, receive, receive_lot, stock_world
 from tests.factories import login, make_user, tally_body
+from tests.web.pages import form_post, hidden
 from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import Discrepancy, StockCount, StockMovement, Transfer
@@ -55,14 +56,13 @@ def test_the_menu_shows_stock_pages_to_leads_not_staff(client, world):
 def test_ship_and_receive_through_the_forms(client, world):
     login(client, world["lead_user"])
     form = {
-        "csrf_token": token(client, "/overforinger/ny"),
         "from_site": "OSL-MO",
         "to_site": "OSL-SR",
         "date": today().isoformat(),
         "lines-0-item": "SPR-2",
         "lines-0-quantity": "30",
     }
-    response = client.post("/overforinger/ny", data=form)
+    response = form_post(client, "/overforinger/ny", form)
     assert response.status_code == 302, response.get_data(as_text=True)
     transfer = db.session.scalars(select(Transfer)).one()
     assert balance(world["a"], "SPR-2") == 70
@@ -88,14 +88,13 @@ def test_ship_and_receive_through_the_forms(client, world):
 def test_shipping_too_much_through_the_form_says_why_and_writes_nothing(client, world):
     login(client, world["lead_user"])
     form = {
-        "csrf_token": token(client, "/overforinger/ny"),
         "from_site": "OSL-MO",
         "to_site": "OSL-SR",
         "date": today().isoformat(),
         "lines-0-item": "SPR-2",
         "lines-0-quantity": "300",
     }
-    response = client.post("/overforinger/ny", data=form)
+    response = form_post(client, "/overforinger/ny", form)
     assert response.status_code == 409
     assert "100 på lager" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Transfer)) == 0
@@ -133,10 +132,25 @@ def test_a_count_through_the_sheet(client, world):
     )
     saved = client.post(path, data={"csrf_token": token(client, path), "q|SPR-2|": "96"})
     assert saved.status_code == 302
-    closed = client.post(f"{path}/avslutt", data={"csrf_token": token(client, path)})
+    assert "forventet" not in client.get(path).get_data(as_text=True)  # counting is blind
+    asked = client.post(f"{path}/avslutt", data={"csrf_token": token(client, path)})
+    assert asked.status_code == 409  # step one: the lines that differ, each needs a reason
+    page = asked.get_data(as_text=True)
+    line = db.session.scalars(select(StockCount)).one().lines[0]
+    assert f'name="reason-{line.id}"' in page
+    assert "Tellefeil" in page
+    assert balance(world["a"], "SPR-2") == 100  # nothing written yet
+    csrf = hidden(page, "csrf_token")
+    closed = client.post(
+        f"{path}/avslutt",
+        data={"csrf_token": csrf, f"reason-{line.id}": "stolen", "note": "skapet stod åpent"},
+    )
     assert closed.status_code == 302
     assert balance(world["a"], "SPR-2") == 96
-    assert "-4" in client.get(path).get_data(as_text=True)
+    sheet = client.get(path).get_data(as_text=True)
+    assert "-4" in sheet
+    assert "Stjålet" in sheet
+    assert "grunn: Stjålet" in client.get("/avvik").get_data(as_text=True)
 
 
 def test_a_discard_through_the_form_accepts_an_expired_lot(client, world):
@@ -225,3 +239,37 @@ def test_the_count_sheet_shows_expected_only_when_chosen(client, world, show, sh
     count = db.session.scalars(select(StockCount)).one()
     html = client.get(f"/varetelling/{count.id}").get_data(as_text=True)
     assert ("forventet 100" in html) is shown
+
+
+def test_a_double_tap_on_the_ship_form_ships_once(client, world):
+    login(client, world["lead_user"])
+    html = client.get("/overforinger/ny").get_data(as_text=True)
+    form = {
+        "csrf_token": hidden(html, "csrf_token"),
+        "form_key": hidden(html, "form_key"),
+        "from_site": "OSL-MO",
+        "to_site": "OSL-SR",
+        "date": today().isoformat(),
+        "lines-0-item": "SPR-2",
+        "lines-0-quantity": "30",
+    }
+    assert client.post("/overforinger/ny", data=form).status_code == 302
+    again = client.post("/overforinger/ny", data=form, follow_redirects=True)
+    assert "allerede sendt" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Transfer)) == 1
+    assert balance(world["a"], "SPR-2") == 70
+    changed = client.post("/overforinger/ny", data={**form, "lines-0-quantity": "31"})
+    assert changed.status_code == 409  # the same key with other values: not shipped again
+    assert db.session.scalar(select(func.count()).select_from(Transfer)) == 1
+    no_key = {k: v for k, v in form.items() if k != "form_key"}
+    assert client.post("/overforinger/ny", data=no_key).status_code == 400
+
+
+def test_the_ship_form_opens_prefilled_from_a_suggestion(client, world):
+    login(client, world["lead_user"])
+    html = client.get(
+        "/overforinger/ny?fra=OSL-MO&til=OSL-SR&vare=SPR-2&parti=&antall=12"
+    ).get_data(as_text=True)
+    assert re.search(r'<option selected value="OSL-SR">|<option value="OSL-SR" selected>', html)
+    assert 'name="lines-0-quantity" type="number" value="12"' in html or 'value="12"' in html
+    assert re.search(r'<option selected value="SPR-2">|<option value="SPR-2" selected>', html)

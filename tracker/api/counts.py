@@ -57,6 +57,13 @@ class CountLines(MethodView):
 class Close(MethodView):
     @blp.arguments(CloseIn)
     @blp.response(200, CountOut)
+    @blp.alt_response(
+        409, description="Lines differ and have no reason yet (listed): nothing written."
+    )
     def post(self, body, count_id):
-        """Close the count: exactly the variance is written as count adjustments."""
-        return counts.close(actor(), count_id, note=body.get("note"))
+        """Close the count: exactly the variance is written as count adjustments.
+
+        Every line that differs from the expected quantity needs a reason in `reasons`.
+        """
+        reasons = {int(line): reason for line, reason in body["reasons"].items()}
+        return counts.close(actor(), count_id, note=body.get("note"), reasons=reasons)

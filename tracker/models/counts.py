@@ -18,7 +18,10 @@ DISCREPANCY_KINDS = (
     "count_variance",
     "transfer_shortfall",
     "unusual_quantity",
+    "foreign_lot",
 )
+# Why a counted line differs from what the ledger expected; every differing line needs one.
+COUNT_REASONS = ("damaged", "expired", "lost", "stolen", "counting_error", "found", "other")
 
 
 class StockCount(Base):
@@ -52,6 +55,7 @@ class StockCountLine(Base):
     counted_quantity: Mapped[int] = mapped_column(Integer)
     expected_quantity: Mapped[int | None] = mapped_column(Integer)
     variance: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(20))
 
     count: Mapped[StockCount] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship()
@@ -76,6 +80,7 @@ class Discrepancy(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(20))  # a count variance's COUNT_REASONS
 
     site: Mapped[Site] = relationship()
     item: Mapped[Item] = relationship()

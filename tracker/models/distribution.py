@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.models.catalog import Item, Lot
 from tracker.models.sites import Site
+from tracker.models.stock import StockMovement
 
 RECIPIENT_GROUPS = ("pwud", "relative", "staff", "other")
 GRANULARITIES = ("day", "month")  # a month's figure is dated on its first day and kept whole
@@ -113,11 +114,37 @@ class NaloxoneHandout(Base):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     import_row: Mapped[int | None] = mapped_column(Integer)
     granularity: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every change (edit, delete): the API's ETag, checked against If-Match.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     before_stock_start: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     site: Mapped[Site] = relationship()
     item: Mapped[Item] = relationship()
-    lot: Mapped[Lot | None] = relationship()
+    lot: Mapped[Lot | None] = relationship()  # the first lot taken (FEFO); `lots` has them all
+    movements: Mapped[list[StockMovement]] = relationship(
+        viewonly=True, order_by="StockMovement.id"
+    )
+
+    @property
+    def lots(self) -> list[tuple[Lot | None, int]]:
+        """What the handout took of each lot, net of its corrections, first expiry first."""
+        net: dict[int | None, int] = {}
+        lots: dict[int | None, Lot | None] = {}
+        for movement in self.movements:
+            net[movement.lot_id] = net.get(movement.lot_id, 0) - movement.quantity
+            lots[movement.lot_id] = movement.lot
+        taken = [(lots[lot_id], quantity) for lot_id, quantity in net.items() if quantity]
+        return sorted(taken, key=lambda t: (t[0] is None or t[0].expiry is None, _expiry(t[0])))
+
+
+def _expiry(lot: Lot | None) -> tuple[date, int]:
+    if lot is None:
+        return (date.max, 0)
+    return (lot.expiry or date.max, lot.id)
 
 
 class DistributionDaily(Base):

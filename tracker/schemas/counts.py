@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from tracker.models.counts import COUNT_STATUSES
+from tracker.models.counts import COUNT_REASONS, COUNT_STATUSES
 from tracker.schemas.common import CODE, InSchema, QuerySchema, free_text, lot_number, quantity
 
 
@@ -25,6 +25,17 @@ class CountLinesIn(InSchema):
 
 class CloseIn(InSchema):
     note = free_text(2000, allow_none=True)
+    reasons = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,9}$")),
+        values=fields.String(validate=validate.OneOf(COUNT_REASONS)),
+        validate=validate.Length(max=500),
+        load_default=dict,
+        metadata={
+            "description": "Why each counted line differs from the expected quantity, by line "
+            "id: " + ", ".join(COUNT_REASONS) + ". Closing without a reason for every "
+            "differing line answers 409 listing them (under errors.reasons) and writes nothing."
+        },
+    )
 
 
 class CountQuery(QuerySchema):
@@ -41,11 +52,13 @@ def _expected(line):
 
 
 class CountLineOut(Schema):
+    id = fields.Integer()
     item = fields.Function(lambda line: line.item.code)
     lot = fields.Function(lambda line: line.lot.lot_number if line.lot else None)
     counted = fields.Integer(attribute="counted_quantity")
     expected = fields.Function(lambda line: _expected(line), allow_none=True)
     variance = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
 
 
 class CountOut(Schema):

@@ -24,6 +24,9 @@ class DiscrepancyOut(Schema):
     detected_on = fields.Date()
     stock_count_id = fields.Integer(allow_none=True)
     transfer_id = fields.Integer(allow_none=True)
+    reason = fields.String(
+        allow_none=True, metadata={"description": "A count variance's reason, per counted line."}
+    )
     resolved = fields.Function(lambda d: d.resolved_at is not None)
     resolved_at = fields.DateTime(allow_none=True)
     resolved_by_id = fields.Integer(allow_none=True)

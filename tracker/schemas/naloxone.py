@@ -24,6 +24,24 @@ class HandoutIn(InSchema):
     )
 
 
+class HandoutPatch(InSchema):
+    """A change to a handout: any of the fields; a named lot takes all its kits."""
+
+    date = fields.Date()
+    quantity = quantity(1, 50)
+    lot = lot_number(allow_none=True)
+    recipient_group = fields.String(validate=validate.OneOf(RECIPIENT_GROUPS))
+    first_time = fields.Boolean()
+    refill_reason = fields.String(allow_none=True, validate=validate.OneOf(REFILL_REASONS))
+    training_given = fields.Boolean()
+
+
+class HandoutLotOut(Schema):
+    lot = fields.Function(lambda t: t[0].lot_number if t[0] else None)
+    expiry = fields.Function(lambda t: t[0].expiry.isoformat() if t[0] and t[0].expiry else None)
+    quantity = fields.Function(lambda t: t[1])
+
+
 class HandoutQuery(DateRangeQuery):
     site = fields.String(validate=CODE)
 
@@ -40,3 +58,9 @@ class HandoutOut(Schema):
     first_time = fields.Boolean()
     refill_reason = fields.String(allow_none=True)
     training_given = fields.Boolean()
+    lots = fields.List(
+        fields.Nested(HandoutLotOut),
+        metadata={"description": "Kits per lot, first expiry first out (the split)."},
+    )
+    version = fields.Integer()
+    deleted = fields.Function(lambda h: h.deleted_at is not None)

@@ -24,8 +24,16 @@ class ReorderLineOut(Schema):
     target_level = fields.Integer()
     daily_usage = fields.Float()
     days_left = fields.Float(allow_none=True)
+    empty = fields.Boolean()
     below_reorder = fields.Boolean()
     suggested = fields.Integer()
+
+
+class SuggestionOut(Schema):
+    site = fields.String()
+    quantity = fields.Integer()
+    will_use = fields.Float()
+    holds = fields.Integer()
 
 
 class ExpiringOut(Schema):
@@ -40,3 +48,12 @@ class ExpiringOut(Schema):
     daily_usage = fields.Float()
     used_before_expiry = fields.Boolean()
     faster_sites = fields.List(fields.String())
+    moves = fields.List(
+        fields.Nested(SuggestionOut),
+        metadata={
+            "description": "Per faster site: floor(its rate x days to expiry - what it holds "
+            "of the item expiring no later), at most what the sender holds usable above its "
+            "reorder level, and the lot."
+        },
+    )
+    suggestion = fields.Nested(SuggestionOut, allow_none=True)

@@ -106,7 +106,19 @@ class StockLineOut(Schema):
     reorder_level = fields.Integer()
     target_level = fields.Integer()
     daily_usage = fields.Float()
-    days_left = fields.Float(allow_none=True)
+    days_left = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "The item's on hand (all lots) over its daily usage; null without "
+            "usage or when nothing is on hand (see empty), never negative."
+        },
+    )
+    empty = fields.Boolean(
+        metadata={
+            "description": "Nothing of the item on hand, or less than nothing (a discrepancy)."
+        }
+    )
+    item_quantity = fields.Integer(metadata={"description": "On hand of the item, all lots."})
     expired = fields.Boolean()
     expires_within_90 = fields.Boolean()
     below_reorder = fields.Boolean()

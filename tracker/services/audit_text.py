@@ -222,6 +222,27 @@ PHRASES: dict[tuple[str, str], Phrase] = {
         "%(who)s endret navnet på kommune %(number)s fra %(old)s til %(new)s", who=d["who"],
         number=d.get("number"), old=(e.before or {}).get("name"), new=d.get("name"),
     ),
+    ("naloxone_handout", "update"): lambda e, d, c: _l(
+        "%(who)s endret naloksonutdeling %(id)s ved %(site)s: %(changes)s", who=d["who"],
+        id=e.entity_id, site=_site(e, d), changes=changes(e.before, e.after, c),
+    ),
+    ("naloxone_handout", "delete"): lambda e, d, c: _l(
+        "%(who)s slettet naloksonutdeling %(id)s ved %(site)s (%(quantity)s %(item)s, %(date)s)",
+        who=d["who"], id=e.entity_id, site=_site(e, d), quantity=c.number(d.get("quantity")),
+        item=c.item(d.get("item")), date=c.value(d.get("date")),
+    ),
+    ("category", "create"): lambda e, d, c: _l(
+        "%(who)s la til kategorien %(name)s (%(code)s)", who=d["who"],
+        name=d.get("name_en" if c.lang == "en" else "name_nb"), code=d.get("code"),
+    ),
+    ("category", "rename"): lambda e, d, c: _l(
+        "%(who)s endret kategorien %(code)s: %(changes)s", who=d["who"], code=e.entity_id,
+        changes=changes(e.before, e.after, c),
+    ),
+    ("item", "set_contents"): lambda e, d, c: _l(
+        "%(who)s satte innholdet i brukerpakke %(id)s til %(contents)s", who=d["who"],
+        id=e.entity_id, contents=_lines(d.get("contents"), c) or "–",
+    ),
     ("naloxone_handout", "create"): lambda e, d, c: _l(
         "%(who)s registrerte %(quantity)s %(item)s ved %(site)s for %(date)s", who=d["who"],
         quantity=c.number(d.get("quantity")), item=c.item(d.get("item")), site=_site(e, d),

@@ -96,6 +96,7 @@ def entry_days(site_ids: list[int], start: date, end: date) -> dict[int, set[tup
             NaloxoneHandout.site_id.in_(site_ids),
             NaloxoneHandout.handed_out_on >= start,
             NaloxoneHandout.handed_out_on <= end,
+            NaloxoneHandout.deleted_at.is_(None),
         )
         .distinct()
     )
@@ -151,7 +152,9 @@ def latest_entry(site_ids: list[int], on: date) -> date | None:
     )
     handout = db.session.scalar(
         select(func.max(NaloxoneHandout.handed_out_on)).where(
-            NaloxoneHandout.site_id.in_(site_ids), NaloxoneHandout.handed_out_on <= on
+            NaloxoneHandout.site_id.in_(site_ids),
+            NaloxoneHandout.handed_out_on <= on,
+            NaloxoneHandout.deleted_at.is_(None),
         )
     )
     found = [d for d in (tally, handout) if d is not None]

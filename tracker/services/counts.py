@@ -22,6 +22,7 @@ the adjustment is a delta that the ledger adds atomically.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -42,6 +43,7 @@ from tracker.models import (
     StockMovement,
 )
 from tracker.models.base import utcnow
+from tracker.models.counts import COUNT_REASONS
 from tracker.privacy import check_free_text
 from tracker.services import audit, catalog, ledger, period_locks, stock_start
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
@@ -63,6 +65,7 @@ def snapshot(count: StockCount) -> dict[str, Any]:
                 "counted": line.counted_quantity,
                 "expected": line.expected_quantity,
                 "variance": line.variance,
+                "reason": line.reason,
             }
             for line in count.lines
         ],
@@ -211,9 +214,16 @@ def set_lines(actor: Actor, count_id: int, lines: list[dict[str, Any]]) -> Stock
     if count.status != "open":
         raise Conflict(_l("Varetelling %(id)s er avsluttet.", id=count.id))
     before = snapshot(count)
-    count.lines = [
-        StockCountLine(item=item, lot=lot, counted_quantity=q) for item, lot, q in resolved
-    ]
+    # Lines are changed in place, so a line keeps its id (closing names lines by id).
+    existing = {(line.item_id, line.lot_id): line for line in count.lines}
+    kept = []
+    for item, lot, q in resolved:
+        line = existing.get((item.id, lot.id if lot else None))
+        if line is None:
+            line = StockCountLine(item=item, lot=lot, counted_quantity=q)
+        line.counted_quantity = q
+        kept.append(line)
+    count.lines = kept
     db.session.flush()
     audit.record(
         actor,
@@ -241,9 +251,81 @@ def expected_at_snapshot(count: StockCount) -> dict[tuple[int, int | None], int]
     return {(item_id, lot_id): int(q) for item_id, lot_id, q in rows}
 
 
+@dataclass
+class Variance:
+    """A counted line that differs from what the ledger expected at the snapshot."""
+
+    line: StockCountLine
+    expected: int
+
+    @property
+    def variance(self) -> int:
+        return self.line.counted_quantity - self.expected
+
+
+def variances(count: StockCount) -> list[Variance]:
+    """The counted lines that differ from the snapshot: each needs a reason to close."""
+    expected = expected_at_snapshot(count)
+    found = [Variance(line, expected.get((line.item_id, line.lot_id), 0)) for line in count.lines]
+    return [v for v in found if v.variance]
+
+
+def _check_reasons(differ: list[Variance], reasons: dict[int, str], count: StockCount) -> None:
+    """Refuse (409, nothing written) while a differing line has no reason; 422 for a reason
+    that is not one of COUNT_REASONS or names a line that is not on the count."""
+    ids = {line.id for line in count.lines}
+    for line_id, reason in reasons.items():
+        if line_id not in ids:
+            raise ValidationError(
+                _l("Linje %(id)s hører ikke til tellingen.", id=line_id),
+                {"reasons": {str(line_id): [_l("Ukjent linje.")]}},
+            )
+        if reason not in COUNT_REASONS:
+            raise ValidationError(
+                _l("Ukjent grunn: %(reason)s.", reason=reason),
+                {"reasons": {str(line_id): [_l("Ukjent grunn.")]}},
+            )
+    missing = [v for v in differ if v.line.id not in reasons]
+    if missing:
+        raise Conflict(
+            _l(
+                "%(n)s linjer avviker fra forventet beholdning; oppgi en grunn for hver "
+                "(damaged, expired, lost, stolen, counting_error, found, other) og avslutt igjen.",
+                n=len(missing),
+            ),
+            {
+                "reasons": {
+                    str(v.line.id): [
+                        _l(
+                            "%(item)s%(lot)s: talt %(counted)s, forventet %(expected)s "
+                            "(avvik %(variance)s).",
+                            item=v.line.item.code,
+                            lot=" (" + v.line.lot.lot_number + ")" if v.line.lot else "",
+                            counted=v.line.counted_quantity,
+                            expected=v.expected,
+                            variance=v.variance,
+                        )
+                    ]
+                    for v in missing
+                }
+            },
+            code="count-reasons-required",
+        )
+
+
 @service
-def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount:
-    """Close the count: post exactly the variance per line and record it as a discrepancy."""
+def close(
+    actor: Actor,
+    count_id: int,
+    *,
+    note: str | None = None,
+    reasons: dict[int, str] | None = None,
+) -> StockCount:
+    """Close the count: post exactly the variance per line and record it as a discrepancy.
+
+    Every line that differs from the snapshot needs a reason (COUNT_REASONS): without one,
+    nothing is written and the 409 lists the lines, so the lead can give them and close.
+    """
     count = get_count(actor, count_id, lock=True)
     require_site(actor, count.site, "lead")
     check_free_text("note", note)
@@ -254,6 +336,9 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
         raise ValidationError(
             _l("Før inn de talte linjene før du avslutter."), {"lines": [_l("Tom.")]}
         )
+    reasons = reasons or {}
+    differ = variances(count)
+    _check_reasons(differ, reasons, count)
     claim = (
         update(StockCount.__table__)
         .where(StockCount.id == count.id, StockCount.status == "open")
@@ -263,12 +348,13 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
     done = cast(CursorResult[Any], db.session.execute(claim)).rowcount
     if done != 1:
         raise Conflict(_l("Varetelling %(id)s er allerede avsluttet.", id=count.id))
-    expected = expected_at_snapshot(count)
+    expected = {v.line.id: v.expected for v in differ}
     moves = []
     for line in count.lines:
-        line.expected_quantity = expected.get((line.item_id, line.lot_id), 0)
+        line.expected_quantity = expected.get(line.id, line.counted_quantity)
         line.variance = line.counted_quantity - line.expected_quantity
         if line.variance:
+            line.reason = reasons[line.id]
             db.session.add(
                 Discrepancy(
                     site_id=count.site_id,
@@ -278,6 +364,7 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
                     quantity=line.variance,
                     detected_on=count.counted_on,
                     stock_count_id=count.id,
+                    reason=line.reason,
                 )
             )
             moves.append(
@@ -288,7 +375,7 @@ def close(actor: Actor, count_id: int, *, note: str | None = None) -> StockCount
                     "count_adjustment",
                     line.variance,
                     count.counted_on,
-                    reason=f"stock count {count.id}",
+                    reason=line.reason,
                     refs={"stock_count_id": count.id},
                 )
             )

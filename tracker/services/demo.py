@@ -540,8 +540,10 @@ def _closed_count(actor: Actor, site_code: str, end: date) -> None:
         assert lot is not None
         count_lines.append({"item": "NALOKSON", "lot": lot.lot_number, "quantity": quantity})
     if count_lines:
-        counts.set_lines(actor, count.id, count_lines)
-        counts.close(actor, count.id, note="Avvik på folie og sprøyter")
+        opened = counts.set_lines(actor, count.id, count_lines)
+        why = {"SPR-2": "counting_error", "FOLIE": "lost", "ODKORT": "found"}
+        reasons = {v.line.id: why.get(v.line.item.code, "other") for v in counts.variances(opened)}
+        counts.close(actor, count.id, note="Avvik på folie og sprøyter", reasons=reasons)
     else:
         counts.cancel(actor, count.id)
 

@@ -191,7 +191,8 @@ def _entry_movements(reference: Any, model: Any) -> Select[Any]:
 
 def _handouts() -> Select[Any]:
     h = NaloxoneHandout
-    return select(h.id, h.site_id, h.item_id, h.quantity).where(h.before_stock_start.is_(False))
+    kept = case((h.deleted_at.is_(None), h.quantity), else_=0)  # a deleted one nets to 0
+    return select(h.id, h.site_id, h.item_id, kept).where(h.before_stock_start.is_(False))
 
 
 def _transfer_lines(site: Any, quantity: Any) -> Select[Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,26 +11,37 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
-from tracker.dates import check_entry_date
-from tracker.errors import Conflict, ValidationError
+from tracker.dates import check_entry_date, today
+from tracker.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
-from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance
+from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance, StockMovement
+from tracker.models.base import utcnow
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
 from tracker.services import (
     audit,
     backdating,
     catalog,
+    discrepancies,
     ledger,
+    lots,
     period_locks,
     plausibility,
     reports,
     stock,
     stock_start,
 )
-from tracker.services.access import Actor, get_site, require_site, visible_site_ids
-from tracker.services.unit import Idempotency, commit, get_by_id, service
+from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
+from tracker.services.unit import (
+    Idempotency,
+    commit,
+    get_by_id,
+    lock_by_id,
+    replayed,
+    service,
+)
 
 MAX_KITS = 50
 
@@ -40,7 +51,7 @@ def snapshot(handout: NaloxoneHandout) -> dict[str, object]:
         "site": handout.site.code,
         "date": handout.handed_out_on.isoformat(),
         "item": handout.item.code,
-        "lot": handout.lot.lot_number if handout.lot else None,
+        "lots": {(lot.lot_number if lot else ""): q for lot, q in handout.lots},
         "quantity": handout.quantity,
         "recipient_group": handout.recipient_group,
         "first_time": handout.first_time,
@@ -76,6 +87,85 @@ def _check_programme_fields(
         raise ValidationError(_l("Ukjent påfyllsgrunn."), {"refill_reason": [_l("Ukjent.")]})
 
 
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_KITS:
+        raise ValidationError(
+            _l("Antall sett må være fra 1 til %(max)s.", max=MAX_KITS),
+            {"quantity": [_l("Utenfor tillatt område.")]},
+        )
+
+
+def _named_lot(product: Item, lot: str | None, on: date) -> Lot | None:
+    """The lot the person named (printed on the box), refused if unknown or expired."""
+    if not lot:
+        return None
+    chosen = catalog.find_lot(product, lot)
+    if chosen is None:
+        raise ValidationError(
+            _l("Det finnes ikke noe parti %(lot)s av %(item)s.", lot=lot, item=product.code),
+            {"lot": [_l("Ukjent parti.")]},
+        )
+    stock.check_lot_usable(product, chosen, on)
+    return chosen
+
+
+def _moves(
+    handout: NaloxoneHandout, old: lots.Taken, new: lots.Taken, reason: str | None = None
+) -> list[ledger.Move]:
+    """Movements taking the handout from `old` to `new` per (lot, day): distribution for a
+    new handout, corrections referencing its first movement of that lot for a change."""
+    originals: dict[int | None, int] = {}
+    for movement in handout.movements if old else []:
+        originals.setdefault(movement.lot_id, movement.id)
+    moves = []
+    for key in sorted(set(old) | set(new), key=lambda k: (k[1], k[0] or 0)):
+        lot_id, day = key
+        more = new.get(key, 0) - old.get(key, 0)
+        if not more:
+            continue
+        refs: dict[str, object] = {"naloxone_handout_id": handout.id}
+        if old:
+            refs["corrects_id"] = originals.get(lot_id) or next(iter(originals.values()), None)
+        kind = "correction" if old else "distribution"
+        moves.append(
+            ledger.Move(
+                handout.site_id,
+                handout.item_id,
+                lot_id,
+                kind,
+                -more,
+                day,
+                reason,
+                refs,
+                # each side moves stock as its date lies (invariant 9), as tallies do
+                stock=not stock_start.is_before(handout.site, day),
+            )
+        )
+    return moves
+
+
+def _post(
+    actor: Actor,
+    handout: NaloxoneHandout,
+    old: lots.Taken,
+    new: lots.Taken,
+    foreign: list[Lot],
+    reason: str | None = None,
+    leaving: list[ledger.Move] | None = None,
+) -> None:
+    """Post the movements, flag lots the site never held, and reload what the handout took."""
+    ledger.post(actor, (leaving or []) + _moves(handout, old, new, reason))
+    for lot in foreign if not handout.before_stock_start else []:
+        taken = sum(q for (lot_id, _), q in new.items() if lot_id == lot.id)
+        discrepancies.flag_foreign_lot(handout.site_id, handout.item_id, lot.id, taken, today())
+    db.session.flush()
+    db.session.refresh(handout, ["movements"])
+
+
+def _first_lot(allocation: lots.Allocation) -> Lot | None:
+    return allocation.lots[0][0] if allocation.lots else None
+
+
 @service
 def hand_out(
     actor: Actor,
@@ -93,10 +183,12 @@ def hand_out(
     idem: Idempotency | None = None,
     unusual_confirmed: bool = True,
 ) -> NaloxoneHandout:
-    """Record a handout and its distribution movement; never refused for stock on hand.
+    """Record a handout and its distribution movements; never refused for stock on hand.
 
-    An unusually high quantity (services.plausibility) is refused unless `unusual_confirmed`
-    (the form asks once; the API takes it as given); a saved one is flagged for the lead.
+    Without a named lot the kits are taken first expiry, first out, split over as many lots
+    as it takes (services/lots.py). An unusually high quantity (services.plausibility) is
+    refused unless `unusual_confirmed` (the form asks once; the API takes it as given); a
+    saved one is flagged for the lead.
     """
     site = require_site(actor, get_site(site_code))
     if not site.active:
@@ -104,11 +196,7 @@ def hand_out(
     check_entry_date(handed_out_on)
     backdating.check(actor, site, [handed_out_on], made_at)
     period_locks.ensure_open([site.id], [handed_out_on])
-    if not 1 <= quantity <= MAX_KITS:
-        raise ValidationError(
-            _l("Antall sett må være fra 1 til %(max)s.", max=MAX_KITS),
-            {"quantity": [_l("Utenfor tillatt område.")]},
-        )
+    _check_quantity(quantity)
     _check_programme_fields(recipient_group, first_time, refill_reason)
     product = catalog.get_item(item) if item else default_item(site.id)
     if product.category != "naloxone":
@@ -122,26 +210,18 @@ def hand_out(
             {"item": [_l("Stedet deler ikke ut denne varen.")]},
             code="item-off-at-site",
         )
-    if lot:
-        chosen = catalog.find_lot(product, lot)
-        if chosen is None:
-            raise ValidationError(
-                _l("Det finnes ikke noe parti %(lot)s av %(item)s.", lot=lot, item=product.code),
-                {"lot": [_l("Ukjent parti.")]},
-            )
-    else:
-        chosen = stock.pick_lot(site.id, product, handed_out_on)
-    stock.check_lot_usable(product, chosen, handed_out_on)
+    named = _named_lot(product, lot, handed_out_on)
     unusual = plausibility.find_unusual(
         site.id, handed_out_on, [(product, quantity)], plausibility.NALOXONE_FLOOR
     )
     if not unusual_confirmed:
         plausibility.refuse_unconfirmed(unusual, {product.id: "quantity"})
+    allocation = lots.allocate(site.id, product, handed_out_on, quantity, lot=named)
     handout = NaloxoneHandout(
         site=site,
         handed_out_on=handed_out_on,
         item=product,
-        lot=chosen,
+        lot=_first_lot(allocation),
         quantity=quantity,
         recipient_group=recipient_group,
         first_time=first_time,
@@ -152,25 +232,145 @@ def hand_out(
     )
     db.session.add(handout)
     db.session.flush()
-    ledger.post(
-        actor,
-        [
-            ledger.Move(
-                site.id,
-                product.id,
-                chosen.id if chosen else None,
-                "distribution",
-                -quantity,
-                handed_out_on,
-                refs={"naloxone_handout_id": handout.id},
-                stock=not handout.before_stock_start,
-            )
-        ],
-    )
+    _post(actor, handout, {}, allocation.taken(handed_out_on), allocation.foreign)
     audit.record(
         actor, "naloxone_handout", handout.id, "create", site_id=site.id, after=snapshot(handout)
     )
     plausibility.flag(unusual, site.id)
+    commit(idem, handout)
+    return handout
+
+
+def get_handout(actor: Actor, handout_id: int) -> NaloxoneHandout:
+    handout = get_by_id(NaloxoneHandout, handout_id)
+    if handout is None or not can(actor, handout.site):
+        raise NotFound(_l("Det finnes ingen naloksonutdeling med id %(id)s.", id=handout_id))
+    return handout
+
+
+def _lock_handout(
+    actor: Actor, handout_id: int, expected: Collection[int] | None, idem: Idempotency | None
+) -> NaloxoneHandout:
+    """The handout, locked and read fresh, for a change (invariant 8; as tallies._lock_tally).
+
+    A racing change waits here for the other's commit and starts from its result; `expected`
+    holds the versions the client's If-Match accepts (None: last writer wins).
+    """
+    handout = lock_by_id(NaloxoneHandout, handout_id)
+    if handout is None or not can(actor, handout.site):
+        raise NotFound(_l("Det finnes ingen naloksonutdeling med id %(id)s.", id=handout_id))
+    require_site(actor, handout.site)
+    replayed(idem)
+    if handout.deleted_at is not None:
+        raise Conflict(
+            _l("Naloksonutdeling %(id)s er allerede slettet.", id=handout.id),
+            {"id": [_l("Allerede slettet.")]},
+        )
+    if expected is not None and handout.version not in expected:
+        raise PreconditionFailed(
+            _l(
+                "Naloksonutdeling %(id)s er endret av noen andre (den er nå i versjon "
+                "%(version)s); hent den på nytt og send endringen igjen.",
+                id=handout.id,
+                version=handout.version,
+            ),
+            {"If-Match": [_l('Gjeldende versjon er "%(version)s".', version=handout.version)]},
+        )
+    db.session.refresh(handout, ["movements"])
+    return handout
+
+
+def _taken(handout: NaloxoneHandout) -> lots.Taken:
+    """What the handout holds of each lot per day now, from its movements (a history
+    handout, dated before the stock start, holds none: its row says what it counts)."""
+    if handout.before_stock_start:
+        return {(handout.lot_id, handout.handed_out_on): handout.quantity}
+    taken: dict[tuple[int | None, date], int] = {}
+    for m in handout.movements:
+        taken[(m.lot_id, m.occurred_on)] = taken.get((m.lot_id, m.occurred_on), 0) - m.quantity
+    return {key: q for key, q in taken.items() if q}
+
+
+@service
+def update_handout(
+    actor: Actor,
+    handout_id: int,
+    *,
+    changes: dict[str, Any],
+    expected: Collection[int] | None = None,
+    idem: Idempotency | None = None,
+) -> NaloxoneHandout:
+    """Change a handout; the ledger gets per-lot corrections for the difference."""
+    handout = _lock_handout(actor, handout_id, expected, idem)
+    before = snapshot(handout)
+    old = _taken(handout)
+    day = check_entry_date(changes.get("date", handout.handed_out_on))
+    backdating.check(actor, handout.site, [handout.handed_out_on, day])
+    period_locks.ensure_open([handout.site_id], [handout.handed_out_on, day])
+    quantity = changes.get("quantity", handout.quantity)
+    _check_quantity(quantity)
+    group = changes.get("recipient_group", handout.recipient_group)
+    first_time = changes.get("first_time", handout.first_time)
+    refill_reason = changes.get("refill_reason", handout.refill_reason)
+    if first_time and "refill_reason" not in changes:
+        refill_reason = None  # turned into a first handout: the old refill reason goes
+    _check_programme_fields(group, first_time, refill_reason)
+    named = _named_lot(handout.item, changes.get("lot"), day)
+    was, now = (handout.handed_out_on, handout.quantity), (day, quantity)
+    if named is not None or was != now:
+        new, foreign = lots.rebook(handout.site_id, handout.item, old, was, now, named)
+    else:
+        new, foreign = old, []
+    handout.handed_out_on, handout.quantity = day, quantity
+    handout.recipient_group, handout.first_time = group, first_time
+    handout.refill_reason = refill_reason
+    handout.training_given = changes.get("training_given", handout.training_given)
+    handout.lot_id = lots.first_lot(new)
+    handout.updated_by_id, handout.updated_at = actor.user_id, utcnow()
+    handout.version += 1  # the row is locked: no other change can bump it meanwhile
+    was_history = handout.before_stock_start
+    handout.before_stock_start = stock_start.is_before(handout.site, day)
+    db.session.flush()
+    leaving = (
+        stock_start.bring_in(handout.site_id, handout_ids=[handout.id])
+        if was_history and not handout.before_stock_start
+        else []
+    )
+    reason = f"Naloxone handout {handout.id} changed"
+    _post(actor, handout, old, new, foreign, reason, leaving)
+    db.session.refresh(handout, ["lot"])
+    audit.record(
+        actor,
+        "naloxone_handout",
+        handout.id,
+        "update",
+        site_id=handout.site_id,
+        before=before,
+        after=snapshot(handout),
+    )
+    commit(idem, handout)
+    return handout
+
+
+@service
+def delete_handout(
+    actor: Actor,
+    handout_id: int,
+    *,
+    expected: Collection[int] | None = None,
+    idem: Idempotency | None = None,
+) -> NaloxoneHandout:
+    """Mark a handout deleted and give its kits back to each lot they came from, once."""
+    handout = _lock_handout(actor, handout_id, expected, idem)
+    backdating.check(actor, handout.site, [handout.handed_out_on])
+    period_locks.ensure_open([handout.site_id], [handout.handed_out_on])
+    before = snapshot(handout)
+    _post(actor, handout, _taken(handout), {}, [], f"Naloxone handout {handout.id} deleted")
+    handout.deleted_by_id, handout.deleted_at = actor.user_id, utcnow()
+    handout.version += 1
+    audit.record(
+        actor, "naloxone_handout", handout.id, "delete", site_id=handout.site_id, before=before
+    )
     commit(idem, handout)
     return handout
 
@@ -182,8 +382,12 @@ def handouts_query(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> Select[tuple[NaloxoneHandout]]:
-    query = select(NaloxoneHandout).order_by(
-        NaloxoneHandout.handed_out_on.desc(), NaloxoneHandout.id.desc()
+    """Handouts the actor may see, newest first, deleted ones left out, with their lots."""
+    query = (
+        select(NaloxoneHandout)
+        .where(NaloxoneHandout.deleted_at.is_(None))
+        .order_by(NaloxoneHandout.handed_out_on.desc(), NaloxoneHandout.id.desc())
+        .options(selectinload(NaloxoneHandout.movements).joinedload(StockMovement.lot))
     )
     if site:
         query = query.where(NaloxoneHandout.site_id == require_site(actor, get_site(site)).id)
@@ -206,37 +410,32 @@ class HandoutScreen:
     site: Site
     day: date
     item: Item | None
-    lots: list[tuple[Lot, int]]
+    lots: list[tuple[Lot, int | None]]
     handouts: list[NaloxoneHandout]
     receipt: NaloxoneHandout | None = None
 
 
-def site_lots(site_id: int, item: Item, on: date) -> list[tuple[Lot, int]]:
-    """The item's unexpired lots the site holds, with on hand, soonest expiry first.
-
-    When the site holds none, every unexpired lot of the item (on hand 0), so a handout can
-    still name the lot printed on the box.
+def site_lots(site_id: int, item: Item, on: date) -> list[tuple[Lot, int | None]]:
+    """The item's unexpired lots for the form's picker: those with stock here first (soonest
+    expiry first, with on hand), then the others, so a handout can still name the lot printed
+    on the box: on hand 0 for a lot held here before, None for one never held here (booking
+    it is flagged; the form never picks it by default: automatic FEFO is the default).
     """
     unexpired = (Lot.expiry.is_(None)) | (Lot.expiry >= on)
-    held = db.session.execute(
-        select(Lot, StockBalance.quantity)
-        .join(StockBalance, StockBalance.lot_id == Lot.id)
-        .where(
-            Lot.item_id == item.id,
-            unexpired,
-            StockBalance.site_id == site_id,
-            StockBalance.quantity > 0,
+    rows = db.session.execute(
+        select(StockBalance.lot_id, StockBalance.quantity).where(
+            StockBalance.site_id == site_id, StockBalance.item_id == item.id
         )
-        .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
-    ).all()
-    if held:
-        return [(lot, quantity) for lot, quantity in held]
-    others = db.session.scalars(
+    ).tuples()
+    held: dict[int | None, int] = {lot_id: quantity for lot_id, quantity in rows}
+    lots = db.session.scalars(
         select(Lot)
         .where(Lot.item_id == item.id, unexpired)
         .order_by(Lot.expiry.is_(None), Lot.expiry, Lot.id)
-    )
-    return [(lot, 0) for lot in others]
+    ).all()
+    with_stock = [(lot, held[lot.id]) for lot in lots if held.get(lot.id, 0) > 0]
+    rest = [(lot, held.get(lot.id)) for lot in lots if held.get(lot.id, 0) <= 0]
+    return with_stock + rest
 
 
 def handout_screen(
@@ -263,6 +462,16 @@ def handout_screen(
     )
 
 
+def edit_screen(
+    actor: Actor, site_code: str, handout_id: int
+) -> tuple[NaloxoneHandout, HandoutScreen]:
+    """A handout to change, with the form data of its site and day."""
+    handout = get_handout(actor, handout_id)
+    if handout.site.code != site_code:
+        raise NotFound(_l("Det finnes ingen naloksonutdeling med id %(id)s.", id=handout_id))
+    return handout, handout_screen(actor, site_code, handout.handed_out_on)
+
+
 def suppression_threshold() -> int:
     """Person-level figures from 1 to this minus 1 are hidden in external outputs."""
     return int(current_app.config.get("SUPPRESSION_THRESHOLD", 5))
@@ -284,6 +493,7 @@ def naloxone_figures(scope: reports.Scope) -> dict[int, dict[str, int]]:
         )
         .where(
             h.site_id.in_(scope.site_ids),
+            h.deleted_at.is_(None),
             h.handed_out_on >= scope.start,
             h.handed_out_on <= scope.end,
         )

@@ -1,5 +1,11 @@
 """Reorder list, days of stock left and expiry warnings, per site or across sites.
 
+An expiring lot the site will not use up in time is suggested for a site that uses the
+item faster, with a quantity (`move_quantity`):
+
+    moved = floor(rate there * days to expiry - what it holds of the item expiring no later)
+            at most what the sender holds usable above its reorder level, and the lot
+
 Usage is the average daily distribution over the last 28 whole days (today excluded).
 Usable stock leaves out expired lots (they cannot be handed out). An item is on the reorder
 list when usable stock plus what is in transit to the site is at or below its reorder level;
@@ -7,11 +13,12 @@ the suggestion fills it up to the target level:
 
     available = usable on hand + in transit to the site
     suggested = max(target_level - available, 0)        when available <= reorder_level
-    days_left = usable on hand / daily usage            (None without usage)
+    days_left = usable on hand / daily usage            (None without usage or when empty)
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,6 +53,31 @@ class ReorderLine:
     def below_reorder(self) -> bool:
         return self.reorder_level > 0 and self.usable + self.in_transit <= self.reorder_level
 
+    @property
+    def empty(self) -> bool:
+        """Nothing usable on hand (or less than nothing): days_left is None, not 0 or negative."""
+        return self.usable <= 0
+
+
+@dataclass
+class Suggestion:
+    """A suggested transfer of an expiring lot: to a site, how many."""
+
+    site: str
+    quantity: int
+    will_use: float  # what the site uses before the lot expires, at its recent rate
+    holds: int  # what it already holds of the item expiring no later than the lot
+
+
+def move_quantity(will_use: float, holds: int, spare: int, lot_quantity: int) -> int:
+    """How much of an expiring lot to move to a site (never negative):
+
+    floor(rate_there * days_to_expiry - held there expiring no later)
+    capped by what the sender can spare above its reorder level, and by the lot.
+    """
+    wanted = math.floor(will_use - holds)
+    return max(0, min(wanted, spare, lot_quantity))
+
 
 @dataclass
 class ExpiringLot:
@@ -56,6 +88,12 @@ class ExpiringLot:
     days_to_expiry: int
     daily_usage: float
     faster_sites: list[str] = field(default_factory=list)
+    moves: list[Suggestion] = field(default_factory=list)  # how much to move where, fastest first
+
+    @property
+    def suggestion(self) -> Suggestion | None:
+        """The one-click suggestion: the fastest-using site that would take some."""
+        return next((m for m in self.moves if m.quantity > 0), None)
 
     @property
     def expired(self) -> bool:
@@ -164,7 +202,9 @@ def stock_levels(
                     reorder_level=reorder_level,
                     target_level=target_level,
                     daily_usage=round(rate, 3),
-                    days_left=round(max(usable[key], 0) / rate, 1) if rate > 0 else None,
+                    days_left=round(usable[key] / rate, 1)
+                    if rate > 0 and usable[key] > 0
+                    else None,
                     suggested=max(target_level - available, 0) if below else 0,
                 )
             )
@@ -215,6 +255,9 @@ def expiring(
     everywhere = _sites(actor, None)
     usage = stock.usage_per_day([s.id for s in everywhere], on)
     items = {i.id: i for i in db.session.scalars(select(Item))}
+    held = _held_by_expiry([s.id for s in everywhere], {item_id for _, item_id, _, _ in rows}, on)
+    spare = _spare(ids, on)
+    codes = {s.id: s.code for s in everywhere}
     found: list[ExpiringLot] = []
     for site_id, item_id, quantity, lot in rows:
         rate = usage.get((site_id, item_id), 0.0)
@@ -236,8 +279,57 @@ def expiring(
                 reverse=True,
             )
             entry.faster_sites = [code for _, code in faster]
+            by_code = {code: site_id for site_id, code in codes.items()}
+            for rate_there, code in faster:
+                will_use = rate_there * entry.days_to_expiry
+                holds = sum(
+                    q
+                    for expiry, q in held.get((by_code[code], item_id), [])
+                    if expiry <= lot.expiry
+                )
+                quantity = move_quantity(
+                    will_use, holds, spare.get((site_id, item_id), 0), entry.quantity
+                )
+                entry.moves.append(Suggestion(code, quantity, round(will_use, 1), holds))
         found.append(entry)
     return found
+
+
+def _held_by_expiry(
+    site_ids: list[int], item_ids: set[int], on: date
+) -> dict[tuple[int, int], list[tuple[date, int]]]:
+    """Per (site, item): the unexpired lots with stock there, as (expiry, on hand)."""
+    rows = db.session.execute(
+        select(StockBalance.site_id, StockBalance.item_id, Lot.expiry, StockBalance.quantity)
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .where(
+            StockBalance.site_id.in_(site_ids),
+            StockBalance.item_id.in_(item_ids),
+            StockBalance.quantity > 0,
+            Lot.expiry.is_not(None),
+            Lot.expiry >= on,
+        )
+    )
+    held: dict[tuple[int, int], list[tuple[date, int]]] = defaultdict(list)
+    for site_id, item_id, expiry, quantity in rows:
+        held[(site_id, item_id)].append((expiry, quantity))
+    return held
+
+
+def _spare(site_ids: list[int], on: date) -> dict[tuple[int, int], int]:
+    """Per (site, item): usable on hand above the site's reorder level (what it can send)."""
+    balances = _balances(site_ids)
+    lots = _lots({lot_id for _, _, lot_id, _ in balances if lot_id})
+    usable: dict[tuple[int, int], int] = defaultdict(int)
+    for site_id, item_id, lot_id, quantity in balances:
+        lot = lots.get(lot_id) if lot_id else None
+        if lot is None or lot.expiry is None or lot.expiry >= on:
+            usable[(site_id, item_id)] += quantity
+    levels = {
+        (row.site_id, row.item_id): row.reorder_level
+        for row in db.session.scalars(select(SiteItem).where(SiteItem.site_id.in_(site_ids)))
+    }
+    return {key: max(0, q - levels.get(key, 0)) for key, q in usable.items()}
 
 
 @dataclass

@@ -322,10 +322,16 @@ class StockLine:
     days_left: float | None
     expired: bool
     expires_within_90: bool
+    item_quantity: int = 0  # on hand of the item over all its lots: days_left is about it
 
     @property
     def discrepancy(self) -> bool:
         return self.quantity < 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing of the item on hand (or less than nothing): days_left is None, not negative."""
+        return self.item_quantity <= 0
 
     @property
     def below_reorder(self) -> bool:
@@ -400,9 +406,10 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
                     reorder_level=level.reorder_level if level else 0,
                     target_level=level.target_level if level else 0,
                     daily_usage=rate,
-                    days_left=round(item_total / rate, 1) if rate > 0 else None,
+                    days_left=round(item_total / rate, 1) if rate > 0 and item_total > 0 else None,
                     expired=bool(lot and lot.expiry and lot.expiry < on),
                     expires_within_90=bool(lot and lot.expiry and lot.expiry <= on + timedelta(90)),
+                    item_quantity=item_total,
                 )
             )
     return lines

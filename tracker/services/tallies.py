@@ -9,16 +9,17 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from tracker.database import reads_first
-from tracker.dates import check_entry_date
+from tracker.dates import check_entry_date, today
 from tracker.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from tracker.extensions import db
 from tracker.models import (
     ContactsDaily,
     Item,
+    Lot,
     NaloxoneHandout,
     Site,
     StockMovement,
@@ -32,7 +33,9 @@ from tracker.services import (
     audit,
     backdating,
     catalog,
+    discrepancies,
     ledger,
+    lots,
     period_locks,
     plausibility,
     stock,
@@ -83,7 +86,7 @@ def _fresh(query: Select[Any]) -> Select[Any]:
 def _resolve_lines(
     site_id: int, on: date, lines: list[dict[str, Any]], kept: tuple[int, ...] = ()
 ) -> list[tuple[Item, Any, int]]:
-    """Check the lines and choose lots: (item, lot, quantity) for each non-zero line.
+    """Check the lines: (item, named lot or None, quantity) for each non-zero line.
 
     An item the site has turned off is refused, except one in `kept` (already on the entry
     being changed, so an old entry can still be corrected)."""
@@ -124,13 +127,9 @@ def _resolve_lines(
             )
         if line["quantity"] == 0:
             continue
-        lot = None
-        if item.tracks_lots:
-            lot = (
-                stock.resolve_lot(item, line["lot"], None, index)
-                if line.get("lot")
-                else stock.pick_lot(site_id, item, on)
-            )
+        lot = None  # for a lot item: first expiry, first out, split when booked (_book)
+        if item.tracks_lots and line.get("lot"):
+            lot = stock.resolve_lot(item, line["lot"], None, index)
             stock.check_lot_usable(item, lot, on)
         elif line.get("lot"):
             where["lines"][str(index)] = {"lot": [_l("Varen føres ikke med parti.")]}
@@ -139,6 +138,78 @@ def _resolve_lines(
             )
         resolved.append((item, lot, line["quantity"]))
     return resolved
+
+
+# (item id, lot id, day) -> quantity an entry holds: what its movements net to
+Booked = dict[tuple[int, int | None, date], int]
+
+
+@dataclass
+class Booking:
+    """The lots an entry's lines take (a lot item's line may be split over several lots)."""
+
+    quantities: Booked
+    foreign: list[tuple[int, Any, int]]  # (item id, lot never held here, quantity)
+
+    def first_lot(self, item_id: int) -> int | None:
+        return lots.first_lot(
+            {(lot_id, day): q for (i, lot_id, day), q in self.quantities.items() if i == item_id}
+        )
+
+
+def _book(
+    site_id: int,
+    day: date,
+    resolved: list[tuple[Item, Any, int]],
+    old: Booked | None = None,
+    old_day: date | None = None,
+) -> Booking:
+    """Which lots the lines take: a lot item's line first expiry, first out, split across
+    lots (services/lots.py); a changed entry keeps its split where the line did not change.
+
+    Lot items lock their balance rows here: call after the reads (reads_first), in the
+    writing transaction."""
+    booked: Booked = {}
+    foreign: list[tuple[int, Any, int]] = []
+    for item, named, quantity in resolved:
+        if not item.tracks_lots:
+            booked[(item.id, None, day)] = quantity
+            continue
+        mine = {(lot_id, d): q for (i, lot_id, d), q in (old or {}).items() if i == item.id}
+        if old is None or old_day is None:
+            allocation = lots.allocate(site_id, item, day, quantity, lot=named)
+            taken, never = allocation.taken(day), allocation.foreign
+        else:
+            was = (old_day, sum(mine.values()))
+            taken, never = lots.rebook(site_id, item, mine, was, (day, quantity), named)
+        for (lot_id, d), q in taken.items():
+            booked[(item.id, lot_id, d)] = q
+        foreign += [
+            (item.id, lot, sum(q for (lot_id, _), q in taken.items() if lot_id == lot.id))
+            for lot in never
+        ]
+    return Booking(booked, foreign)
+
+
+def _flag_foreign(site_id: int, booking: Booking) -> None:
+    """Lots the entry took that the site never held: one open discrepancy each (after post)."""
+    for item_id, lot, quantity in booking.foreign:
+        discrepancies.flag_foreign_lot(site_id, item_id, lot.id, quantity, today())
+
+
+def _booked(tally_id: int) -> Booked:
+    """What an entry holds of each item, lot and day now: its movements' net, negated."""
+    rows = db.session.execute(
+        select(
+            StockMovement.item_id,
+            StockMovement.lot_id,
+            StockMovement.occurred_on,
+            func.sum(StockMovement.quantity),
+        )
+        .where(StockMovement.tally_id == tally_id)
+        .group_by(StockMovement.item_id, StockMovement.lot_id, StockMovement.occurred_on)
+    )
+    return {(i, lot_id, d): -int(q) for i, lot_id, d, q in rows if q}
 
 
 def _check_contacts(contacts: int) -> None:
@@ -248,6 +319,10 @@ def create_tally(
                 unusual, {u.item.id: f"lines.{index[u.item.code]}.quantity" for u in unusual}
             )
     period_locks.ensure_open([site.id], [entry_date])
+    booking = _book(site.id, entry_date, resolved)
+    resolved = [
+        (i, _lot(booking.first_lot(i.id)) if i.tracks_lots else lot, q) for i, lot, q in resolved
+    ]
     tally = _insert_tally(actor, site, entry_date, contacts, note, resolved)
     audit.record_now(actor, "tally", tally.id, "create", site_id=site.id, after=snapshot(tally))
     plausibility.flag(unusual, site.id)
@@ -258,18 +333,19 @@ def create_tally(
         [
             ledger.Move(
                 site.id,
-                i.id,
-                lot.id if lot else None,
+                i,
+                lot_id,
                 "distribution",
                 -q,
-                entry_date,
+                day,
                 refs={"tally_id": tally.id},
                 stock=not tally.before_stock_start,
             )
-            for i, lot, q in resolved
+            for (i, lot_id, day), q in booking.quantities.items()
         ],
         counters=_contacts(site.id, entry_date, contacts),
     )
+    _flag_foreign(site.id, booking)
     commit(idem, tally)
     return tally
 
@@ -317,11 +393,21 @@ def _corrections(
     return moves
 
 
-def _as_quantities(tally: TallyEntry) -> dict[tuple[int, int | None, date], int]:
-    result: dict[tuple[int, int | None, date], int] = defaultdict(int)
+def _as_quantities(tally: TallyEntry) -> Booked:
+    """A history entry's lines (before the stock start it has no movements to read)."""
+    result: Booked = defaultdict(int)
     for line in tally.lines:
         result[(line.item_id, line.lot_id, tally.entry_date)] += line.quantity
     return result
+
+
+def _held_now(tally: TallyEntry) -> Booked:
+    """What the entry holds now: its movements per lot, or its lines if it is history."""
+    return _as_quantities(tally) if tally.before_stock_start else _booked(tally.id)
+
+
+def _lot(lot_id: int | None) -> Lot | None:
+    return db.session.get(Lot, lot_id) if lot_id else None
 
 
 def _replace_lines(tally: TallyEntry, resolved: list[tuple[Item, Any, int]]) -> None:
@@ -397,7 +483,7 @@ def update_tally(
     create (services.plausibility)."""
     tally = _lock_tally(actor, tally_id, expected, idem)
     before = snapshot(tally)
-    old_quantities = _as_quantities(tally)
+    old_quantities = _held_now(tally)
     was = {line.item_id: line.quantity for line in tally.lines}
     unusual: list[plausibility.Unusual] = []
     old_date, old_contacts = tally.entry_date, tally.contacts
@@ -418,7 +504,13 @@ def update_tally(
             plausibility.refuse_unconfirmed(
                 unusual, {u.item.id: f"lines.{index[u.item.code]}.quantity" for u in unusual}
             )
-        _replace_lines(tally, resolved)
+    else:  # the lines stay; a new date moves them (lot items keep no named lot)
+        resolved = [(line.item, None, line.quantity) for line in tally.lines]
+    booking = _book(tally.site_id, new_date, resolved, old_quantities, old_date)
+    resolved = [
+        (i, _lot(booking.first_lot(i.id)) if i.tracks_lots else lot, q) for i, lot, q in resolved
+    ]
+    _replace_lines(tally, resolved)
     tally.entry_date, tally.contacts = new_date, contacts
     if not tally.lines and contacts == 0:
         raise ValidationError(
@@ -438,8 +530,9 @@ def update_tally(
     ledger.post(
         actor,
         leaving
-        + _corrections(tally, old_quantities, _as_quantities(tally), f"Entry {tally.id} changed"),
+        + _corrections(tally, old_quantities, booking.quantities, f"Entry {tally.id} changed"),
     )
+    _flag_foreign(tally.site_id, booking)
     _bump_contacts(tally.site_id, old_date, -old_contacts)
     _bump_contacts(tally.site_id, new_date, contacts)
     audit.record(
@@ -469,7 +562,7 @@ def delete_tally(
     backdating.check(actor, tally.site, [tally.entry_date])
     period_locks.ensure_open([tally.site_id], [tally.entry_date])
     before = snapshot(tally)
-    ledger.post(actor, _corrections(tally, _as_quantities(tally), {}, f"Entry {tally.id} deleted"))
+    ledger.post(actor, _corrections(tally, _held_now(tally), {}, f"Entry {tally.id} deleted"))
     _bump_contacts(tally.site_id, tally.entry_date, -tally.contacts)
     tally.deleted_by_id, tally.deleted_at = actor.user_id, utcnow()
     tally.version += 1
@@ -639,10 +732,11 @@ def history(actor: Actor, site_code: str, date_from: date, date_to: date) -> His
         select(NaloxoneHandout)
         .where(
             NaloxoneHandout.site_id == site.id,
+            NaloxoneHandout.deleted_at.is_(None),
             NaloxoneHandout.handed_out_on >= date_from,
             NaloxoneHandout.handed_out_on <= date_to,
         )
-        .options(joinedload(NaloxoneHandout.lot))
+        .options(selectinload(NaloxoneHandout.movements).joinedload(StockMovement.lot))
         .order_by(NaloxoneHandout.id.desc())
     ):
         handouts[handout.handed_out_on].append(handout)

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired
 from tracker.errors import DomainError
 from tracker.services import counts, reorder
 from tracker.services.access import likely_first
+from tracker.services.unit import parse_id
 from tracker.web.common import current_actor
 
 bp = Blueprint("web_counts", __name__, url_prefix="/varetelling")
@@ -92,22 +93,58 @@ def sheet(count_id: int):
                 flash(_("Tellingen er lagret."), "success")
                 return redirect(url_for("web_counts.sheet", count_id=count_id))
     return render_template(
-        "counts/sheet.html", count=count, rows=counts.sheet(count), form=form
+        "counts/sheet.html", count=count, rows=counts.sheet(count), form=form, reasons=REASON_LABELS
     ), status
+
+
+REASON_LABELS = {
+    "damaged": _l("Skadet"),
+    "expired": _l("Utløpt"),
+    "lost": _l("Mistet"),
+    "stolen": _l("Stjålet"),
+    "counting_error": _l("Tellefeil"),
+    "found": _l("Funnet"),
+    "other": _l("Annet"),
+}
+
+
+def _reasons() -> dict[int, str]:
+    """Selects named reason-LINE; an empty choice is no reason (the service asks again)."""
+    reasons: dict[int, str] = {}
+    for name, value in request.form.items():
+        line_id = parse_id(name.removeprefix("reason-")) if name.startswith("reason-") else None
+        if line_id is not None and value:
+            reasons[line_id] = value
+    return reasons
 
 
 @bp.post("/<int:count_id>/avslutt")
 @login_required
 def close(count_id: int):
-    """Close the count: the variance is written to the ledger."""
+    """Close the count in two steps: lines that differ from the expected quantity are shown
+    (counting itself stays blind) and each needs a reason; then the variance is written."""
     form = TokenForm()
     if not form.validate_on_submit():
         flash(_("Skjemaet er utløpt; prøv igjen."), "error")
         return redirect(url_for("web_counts.sheet", count_id=count_id))
+    actor = current_actor()
+    note = (request.form.get("note") or "").strip() or None
     try:
-        counts.close(current_actor(), count_id)
+        counts.close(actor, count_id, note=note, reasons=_reasons())
     except DomainError as exc:
-        flash(exc.detail, "error")
-    else:
-        flash(_("Tellingen er avsluttet og avvikene er ført."), "success")
+        if exc.code != "count-reasons-required":
+            flash(exc.detail, "error")
+            return redirect(url_for("web_counts.sheet", count_id=count_id))
+        count = counts.get_count(actor, count_id)
+        return render_template(
+            "counts/close.html",
+            count=count,
+            differ=counts.variances(count),
+            labels=REASON_LABELS,
+            chosen=request.form,
+            note=note or "",
+            form=form,
+            message=exc.detail,
+        ), 409
+    flash(_("Tellingen er avsluttet og avvikene er ført."), "success")
     return redirect(url_for("web_counts.sheet", count_id=count_id))

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from tracker.errors import DomainError
 from tracker.services import discrepancies
 from tracker.web.common import current_actor
+from tracker.web.counts import REASON_LABELS
 from tracker.web.validators import NoNationalId
 
 bp = Blueprint("web_discrepancies", __name__, url_prefix="/avvik")
@@ -29,7 +30,9 @@ class ResolveForm(FlaskForm):
 def index():
     """Open discrepancies first, then the resolved ones with who resolved them and how."""
     found = discrepancies.recent(current_actor())
-    return render_template("discrepancies/index.html", found=found, form=ResolveForm())
+    return render_template(
+        "discrepancies/index.html", found=found, form=ResolveForm(), reasons=REASON_LABELS
+    )
 
 
 @bp.post("/<int:discrepancy_id>/lukk")
