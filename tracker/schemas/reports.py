@@ -229,14 +229,13 @@ class SourceOut(Schema):
         metadata={"description": "What counts in the figure (a kit's row: kits x per kit)."}
     )
     entry_id = fields.Integer(allow_none=True)
-<<<<<<< HEAD
     kit = fields.String(
         allow_none=True,
         metadata={"description": "The kit whose content this row is (null: not a kit's content)."},
     )
     kits = fields.Integer(
         allow_none=True, metadata={"description": "Kits handed out in the row (with `kit`)."}
-=======
+    )
 
 
 class EventsQuery(ReportQuery):
@@ -291,5 +290,4 @@ class EventsReportOut(Schema):
             "description": "Per site over the period: women, men, other_gender, first_visit, "
             "repeat_visit."
         },
->>>>>>> main
     )
