@@ -17,6 +17,7 @@ from tracker.web import (
     municipalities,
     naloxone,
     nav,
+    offline,
     overdoses,
     reorder,
     reports,
@@ -38,6 +39,7 @@ BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [overdoses.bp, day_counts.bp]
 BLUEPRINTS += [reports.bp, stock_history.bp, submissions.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
+BLUEPRINTS += [offline.bp]
 
 
 def init_app(app: Flask) -> None:
