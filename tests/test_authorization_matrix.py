@@ -85,6 +85,11 @@ RULES: dict[str, str] = {
     "GET health.healthz": "public",
     "GET health.readyz": "public",
     "GET api-docs.openapi_json": "public",
+    "GET web_offline.service_worker": "public",
+    "GET web_offline.manifest": "public",
+    "GET web_offline.shell": "public",  # the app shell: no user data (the worker caches it)
+    "GET web_offline.data": "authenticated",  # the user's own sites only (test_offline.py)
+    "GET web_offline.token": "authenticated",
     "GET sites.Sites": "authenticated",
     "POST sites.Sites": "global:coordinator",
     "GET sites.SiteByCode": "site:staff",

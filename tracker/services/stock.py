@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +20,16 @@ from tracker.errors import (
     ValidationError,
 )
 from tracker.extensions import db
-from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
+from tracker.models import (
+    DistributionDaily,
+    Item,
+    KitContent,
+    Lot,
+    Receipt,
+    Site,
+    StockBalance,
+    StockMovement,
+)
 from tracker.privacy import check_free_text, contains_national_id
 from tracker.services import (
     audit,
@@ -501,19 +510,27 @@ class StockOverview:
 def weekly_distribution(
     site_id: int, on: date, weeks: int = TREND_WEEKS
 ) -> tuple[list[date], dict[str, list[int]]]:
-    """Quantity handed out per item category in each of the last `weeks` ISO weeks (to `on`)."""
+    """Quantity handed out per item category in each of the last `weeks` ISO weeks (to `on`),
+    a kit counted as its contents (consistent with the reports)."""
     this_monday = on - timedelta(days=on.weekday())
     mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    rows = db.session.execute(
-        select(DistributionDaily.day, Item.category, func.sum(DistributionDaily.quantity))
-        .join(Item, Item.id == DistributionDaily.item_id)
-        .where(
-            DistributionDaily.site_id == site_id,
-            DistributionDaily.day >= mondays[0],
-            DistributionDaily.day <= on,
-        )
-        .group_by(DistributionDaily.day, Item.category)
+    d, k = DistributionDaily, KitContent
+    where = [d.site_id == site_id, d.day >= mondays[0], d.day <= on]
+    # As in the reports: a kit counts as its contents, under their categories, never its own.
+    loose = (
+        select(d.day, Item.category, func.sum(d.quantity))
+        .join(Item, Item.id == d.item_id)
+        .where(*where, d.item_id.not_in(select(k.kit_id).scalar_subquery()))
+        .group_by(d.day, Item.category)
     )
+    held = (
+        select(d.day, Item.category, func.sum(d.quantity * k.quantity))
+        .join(k, k.kit_id == d.item_id)
+        .join(Item, Item.id == k.item_id)
+        .where(*where)
+        .group_by(d.day, Item.category)
+    )
+    rows = db.session.execute(union_all(loose, held))
     index = {monday: n for n, monday in enumerate(mondays)}
     trend: dict[str, list[int]] = {}
     for day, category, quantity in rows:

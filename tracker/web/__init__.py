@@ -19,6 +19,7 @@ from tracker.web import (
     municipalities,
     naloxone,
     nav,
+    offline,
     overdoses,
     reorder,
     reports,
@@ -42,6 +43,7 @@ BLUEPRINTS += [overdoses.bp, day_counts.bp]
 BLUEPRINTS += [reports.bp, stock_history.bp, submissions.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
 BLUEPRINTS += [unmet_demand.bp, alerts.bp, deliveries.bp]
+BLUEPRINTS += [offline.bp]
 
 
 def init_app(app: Flask) -> None:
