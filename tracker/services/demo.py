@@ -128,6 +128,9 @@ STAFF_COURSES = [
     ("OSL-MO", 45, "cpr", ["stedsleder@tracker.local", "ansatt@tracker.local"]),  # valid
     ("OSL-MO", 410, "cpr", ["ola.ansatt@tracker.local"]),  # expired
     ("OSL-MO", 120, "naloxone", ["ansatt@tracker.local", "ola.ansatt@tracker.local"]),
+    # The naloxone course: who may hand out naloxone from the national programme (issue 24).
+    ("OSL-MO", 90, "naloxone_course", ["ansatt@tracker.local", "stedsleder@tracker.local"]),
+    ("BGO-MO", 60, "naloxone_course", ["ansatt.bergen@tracker.local"]),
     ("OSL-SPR", 325, "cpr", ["ingrid.ansatt@tracker.local"]),  # expiring in ~40 days
     ("OSL-SPR", 200, "first_aid", ["ingrid.ansatt@tracker.local", "stedsleder@tracker.local"]),
     ("BGO-MO", 150, "cpr", ["ansatt.bergen@tracker.local"]),  # valid
@@ -186,6 +189,7 @@ TRAINING_SHAPE = {
     "first_aid": (((3, 8), (0, 2), (0, 2), (0, 1)), [180, 240], "Førstehjelpsinstruktør"),
     "smoking_technique": (((2, 8), (0, 0), (0, 1), (0, 0)), [30, 45, 60], "SWITCH-veileder"),
     "overdose_conversation": (((1, 4), (0, 2), (0, 0), (0, 1)), [20, 30, 45], "Erfaringskonsulent"),
+    "naloxone_course": (((0, 0), (0, 0), (2, 6), (0, 0)), [90, 120], "Naloksonprogrammet"),
 }
 
 
