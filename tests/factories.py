@@ -231,7 +231,15 @@ def make_world() -> tuple[User, dict[str, Any]]:
     Two sites with a tally, stock, a transfer, an open count and a training session, for the
     tests that walk every rule of the URL map.
     """
-    from tracker.services import counts, stock, tallies, training, transfers
+    from tracker.services import (
+        counts,
+        day_counts,
+        overdoses,
+        stock,
+        tallies,
+        training,
+        transfers,
+    )
 
     site, other = make_site("OSL-MO"), make_site("BGO-MO", municipality="4601")
     make_item("SPR-2")
@@ -253,9 +261,14 @@ def make_world() -> tuple[User, dict[str, Any]]:
         boss, site_code=site.code, held_on=today(), training_type="cpr", counts={"pwud": 2}
     )
     count = counts.open_count(boss, site_code=site.code)
+    event = overdoses.record(
+        boss, site_code=site.code, event_date=today(), place="outreach", outcome="to_hospital"
+    )
+    day_counts.add_referral(boss, site_code=site.code, day=today(), to="lar_tsb", count=1)
+    day_counts.add_return(boss, site_code=site.code, day=today(), kind="pieces", count=4)
     values = {
         "code": "OSL-MO", "item": "SPR-2", "kind": "csv", "tally_id": tally.id,
         "transfer_id": shipped.id, "session_id": session.id, "count_id": count.id,
-        "user_id": make_user("staff", [site]).id, "discrepancy_id": 1,
+        "user_id": make_user("staff", [site]).id, "discrepancy_id": 1, "event_id": event.id,
     }  # fmt: skip
     return admin, values

@@ -66,6 +66,7 @@ from tracker.models.counts import Discrepancy
 from tracker.services import (
     counts,
     naloxone,
+    overdoses,
     stock,
     submissions,
     tallies,
@@ -113,6 +114,28 @@ RULES: dict[str, str] = {
     "DELETE tallies.TallyById": "site:staff",
     "GET naloxone.Handouts": "site:staff",
     "POST naloxone.Handouts": "site:staff",
+    # Overdoses, referrals, returns, contacts by group (issue 24): staff at their own sites.
+    "GET overdoses.Events": "site:staff",
+    "POST overdoses.Events": "site:staff",
+    "GET overdoses.EventById": "site:staff",
+    "PATCH overdoses.EventById": "site:staff",
+    "DELETE overdoses.EventById": "site:staff",
+    "GET referrals.Referrals": "site:staff",
+    "POST referrals.Referrals": "site:staff",
+    "GET returns.Returns": "site:staff",
+    "POST returns.Returns": "site:staff",
+    "GET contact_groups.Groups": "site:staff",
+    "POST contact_groups.Groups": "site:staff",
+    "GET reports.Events": "site:lead",
+    "GET web_overdoses.events": "site:staff",
+    "POST web_overdoses.events": "site:staff",
+    "GET web_overdoses.events_here": "authenticated",
+    "GET web_overdoses.edit": "site:staff",
+    "POST web_overdoses.edit": "site:staff",
+    "POST web_overdoses.delete": "site:staff",
+    "GET web_day_counts.counts": "site:staff",
+    "POST web_day_counts.counts": "site:staff",
+    "GET web_day_counts.counts_here": "authenticated",
     "GET naloxone.HandoutById": "site:staff/hidden",
     "PATCH naloxone.HandoutById": "site:staff/hidden",
     "DELETE naloxone.HandoutById": "site:staff/hidden",
@@ -370,6 +393,46 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
             "first_time": True,
             "training_given": True,
         }
+    },
+    "GET overdoses.Events": lambda t: {"query": {"site": t.site.code}},
+    "POST overdoses.Events": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "place": "at_site", "outcome": "unknown"}
+    },
+    "PATCH overdoses.EventById": lambda t: {"json": {"place": "outreach"}},
+    "GET referrals.Referrals": lambda t: {"query": {"site": t.site.code}},
+    "POST referrals.Referrals": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "to": "nav", "count": 1}
+    },
+    "GET returns.Returns": lambda t: {"query": {"site": t.site.code}},
+    "POST returns.Returns": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "kind": "pieces", "count": 3}
+    },
+    "GET contact_groups.Groups": lambda t: {"query": {"site": t.site.code}},
+    "POST contact_groups.Groups": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "women": 1, "men": 2}
+    },
+    "GET reports.Events": lambda t: _report_query(t),
+    "POST web_overdoses.events": lambda t: {
+        "data": {
+            "event_date": _day(),
+            "place": "at_site",
+            "naloxone_doses": "0",
+            "outcome": "unknown",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_overdoses.edit": lambda t: {
+        "data": {
+            "event_date": _day(),
+            "place": "outreach",
+            "naloxone_doses": "0",
+            "outcome": "unknown",
+            "form_key": uuid.uuid4().hex,
+        }
+    },
+    "POST web_overdoses.delete": lambda t: {"data": {"form_key": uuid.uuid4().hex}},
+    "POST web_day_counts.counts": lambda t: {
+        "data": {"count_date": _day(), "ref_nav": "1", "form_key": uuid.uuid4().hex}
     },
     "GET audit.AuditEvents": lambda t: {"query": {"site": t.site.code}},
     "GET web_audit.index": lambda t: {"query": {"site": t.site.code}},
@@ -664,6 +727,7 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "code": lambda t: t.site.code,
     "item": lambda t: "SPR",
     "tally_id": lambda t: t.ids["tally"],
+    "event_id": lambda t: t.ids["overdose"],
     "handout_id": lambda t: t.ids["handout"],
     "filename": lambda t: "app.css",
     "user_id": lambda t: t.ids["bystander"],
@@ -825,9 +889,14 @@ class World:
         )
         db.session.add(discrepancy)
         db.session.commit()
+        site.contacts_by_group = True
+        event = overdoses.record(
+            boss, site_code=site.code, event_date=today(), place="at_site", outcome="unknown"
+        )
         start, end = _last_month()
         submitted = submissions.submit(boss, date_from=start, date_to=end, sites=[site.code])
         return {
+            "overdose": event.id,
             "tally": self.tallies[site.code],
             "handout": handout.id,
             "bystander": bystander.id,

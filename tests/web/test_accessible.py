@@ -11,7 +11,14 @@ from tests.factories import login, make_item, make_site, make_user
 
 @pytest.mark.parametrize(
     "path",
-    ["/steder/OSL-MO/utdeling", "/steder/OSL-MO/nalokson", "/steder/OSL-MO/mottak", "/konto"],
+    [
+        "/steder/OSL-MO/utdeling",
+        "/steder/OSL-MO/nalokson",
+        "/steder/OSL-MO/mottak",
+        "/konto",
+        "/steder/OSL-MO/overdoser",
+        "/steder/OSL-MO/dagstall",
+    ],
 )
 def test_every_input_has_a_label(client, app, path):
     site = make_site("OSL-MO")
@@ -34,7 +41,12 @@ def test_pages_have_no_inline_script_or_style(client, app):
     site = make_site("OSL-MO")
     make_item(category="syringe")
     login(client, make_user("staff", [site]))
-    for path in ("/", "/steder/OSL-MO/utdeling", "/steder/OSL-MO/lager"):
+    for path in (
+        "/",
+        "/steder/OSL-MO/utdeling",
+        "/steder/OSL-MO/lager",
+        "/steder/OSL-MO/overdoser",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert "<script" not in html
         assert " style=" not in html

@@ -119,9 +119,7 @@ def problems_here(page, path: str, name: str) -> list[str]:
 
     screenshot(page, f"phone-{name}")
     found = []
-    scroll, inner = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    scroll, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if scroll > inner:
         found.append(f"{path}: {scroll} px wide on a {inner} px screen")
     header = page.locator("header.top").bounding_box()

@@ -90,14 +90,14 @@ def test_the_movement_page_and_the_stock_card_show_opening_movements_and_closing
         unescape(c).replace("\u00a0", " ")
         for c in re.findall(r"<td class=\"num\">([^<]*)</td>", row.group(0))
     ]  # noqa: E501
-    assert cells == ["0", "100", "0", "0", "-30", "0", "0", "0", "70"]
+    assert cells == ["0", "100", "0", "0", "-30", "0", "0", "0", "0", "70"]
     response = client.get(f"/steder/OSL-MO/lager/bevegelser.xlsx?fra={start}&til={today()}")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "Vare"
     assert rows[2][0] == "SPR-2"
-    assert rows[2][2:] == (0, 100, 0, 0, -30, 0, 0, 0, 70)
+    assert rows[2][2:] == (0, 100, 0, 0, -30, 0, 0, 0, 0, 70)  # used on site before closing
 
 
 def test_a_backwards_period_shows_a_message_not_an_error(client, site, lead):

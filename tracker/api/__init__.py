@@ -7,12 +7,14 @@ from tracker.api import (
     catalog,
     categories,
     counts,
+    day_counts,
     discards,
     discrepancies,
     exports,
     imports,
     municipalities,
     naloxone,
+    overdoses,
     reorder,
     reports,
     sites,
@@ -28,6 +30,8 @@ from tracker.extensions import api, csrf
 
 BLUEPRINTS = [sites.blp, catalog.blp, stock.blp, tallies.blp, naloxone.blp, training.blp]
 BLUEPRINTS += [transfers.blp, counts.blp, discards.blp, reorder.blp, discrepancies.blp]
+BLUEPRINTS += [overdoses.blp, day_counts.referrals_blp, day_counts.returns_blp]
+BLUEPRINTS += [day_counts.groups_blp]
 BLUEPRINTS += [audit.blp]
 BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]

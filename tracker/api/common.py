@@ -196,7 +196,11 @@ def if_match_versions(header: str | None) -> set[int] | None:
     tags = parse_etags(header)
     if tags.star_tag:
         return None
-    return {int(tag) for tag in tags.as_set() if tag.isascii() and tag.isdigit() and len(tag) < 12}
+    return {
+        int(tag)
+        for tag in tags.as_set()
+        if tag and tag.isascii() and tag.isdigit() and len(tag) < 12
+    }
 
 
 def etag(version: int) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """/api/v1/reports: distribution totals per site, item category and period bucket."""
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 
 from tracker.api.common import RowPage, actor, make_blueprint
@@ -9,6 +9,8 @@ from tracker.schemas.reports import (
     DistributionCsvQuery,
     DistributionQuery,
     DistributionReportOut,
+    EventsQuery,
+    EventsReportOut,
     NaloxoneQuery,
     NaloxoneReportOut,
     SourceOut,
@@ -16,7 +18,7 @@ from tracker.schemas.reports import (
     StockMovementsOut,
     StockMovementsQuery,
 )
-from tracker.services import naloxone, report_sources, reports, stock_history
+from tracker.services import event_reports, naloxone, report_sources, reports, stock_history
 
 blp = make_blueprint(
     "reports", __name__, "/reports", "Distribution reports for site leads and coordinators."
@@ -148,4 +150,26 @@ class Sources(MethodView):
             category=args.get("category"),
             item=args.get("item"),
             measure=args["measure"],
+        )
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(EventsQuery, location="query")
+    @blp.response(200, EventsReportOut)
+    @_document_errors
+    def get(self, args):
+        """Overdoses, referrals, returns and contacts by group, per site and month.
+
+        The same figures as the workbook's Overdoser, Henvisninger and Retur sheets and the
+        contacts by group on Sammendrag; with external=true protected as the external file.
+        """
+        return event_reports.events_report(
+            actor(),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            sites=args["site"],
+            municipality=args.get("municipality"),
+            external=args["external"],
+            threshold=int(current_app.config.get("SUPPRESSION_THRESHOLD", 5)),
         )

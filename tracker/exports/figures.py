@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from tracker.exports.event_tables import EventFigures
 from tracker.exports.labels import labels
 
 
@@ -82,6 +83,8 @@ class SummaryData:
     months: int = 0
     # The same period a year earlier, when a comparison was asked for (Data sheet).
     previous: Previous | None = None
+    # Overdoses, referrals, returns and contacts by group (issue 24)
+    events: EventFigures = field(default_factory=EventFigures)
 
     @property
     def t(self) -> dict[str, str]:

@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
-from tracker.exports import intro
+from tracker.exports import event_sheets, intro
+from tracker.exports.event_tables import TOTAL as GROUP_TOTAL
 from tracker.exports.figures import SummaryData, ratio, total
 from tracker.exports.sheet import (
     DECIMAL,
@@ -49,8 +50,10 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         *[Column(t[f"cat.{c}"], 14, INTEGER) for c in report.categories],
         Column(t["contacts"], 12, INTEGER),
         Column(t["completeness"], 30),
+        *event_sheets.group_columns(data),
     ]
     table = Table(book, t["sheet.summary"], columns, intro=intro.lines(data, "summary"))
+    groups = event_sheets.group_cells(data)  # contacts by group, protected if external
     rows = []
     for site in data.sites:
         totals = report.site_totals(site.id)  # None (blank): nothing reported
@@ -66,13 +69,18 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 *totals.values(),
                 people,
                 completeness_text(t, report.completeness.get(site.id)),
+                *groups.get(site.id, []),
             ]
         )
     table.end_filter()
     table.blank()
     sums = [total(column) for column in zip(*rows, strict=True)] if rows else []
     if sums:
-        table.append([None, None, t["total"], None, None, *sums, None])
+        table.append(
+            [None, None, t["total"], None, None, *sums, None, *groups.get(GROUP_TOTAL, [])]
+        )
+    if groups:
+        event_sheets.legend(table, data, event_sheets.words(data))
     table.close()
 
 

@@ -14,11 +14,12 @@ from tracker.exports.cells import cell as make_cell
 
 HEADINGS = {
     "nb": ["Vare", "Varenavn", "Inngående", "Mottak", "Overført inn", "Overført ut", "Utdelt",
-           "Kassert", "Tellingsavvik", "Korreksjoner", "Utgående"],
+           "Kassert", "Tellingsavvik", "Korreksjoner", "Brukt ved overdose", "Utgående"],
     "en": ["Item", "Item name", "Opening", "Receipts", "Transfers in", "Transfers out",
-           "Distribution", "Discards", "Count adjustments", "Corrections", "Closing"],
+           "Distribution", "Discards", "Count adjustments", "Corrections", "Used on site",
+           "Closing"],
 }  # fmt: skip
-WIDTHS = [14, 32, 12, 11, 12, 12, 11, 10, 13, 12, 12]
+WIDTHS = [14, 32, 12, 11, 12, 12, 11, 10, 13, 12, 12, 12]
 COUNT = "# ##0;-# ##0"
 
 

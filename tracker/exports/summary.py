@@ -7,7 +7,7 @@ from typing import IO
 
 from openpyxl import Workbook
 
-from tracker.exports import about, changes, data_sheet, people_sheets, sheets
+from tracker.exports import about, changes, data_sheet, event_sheets, people_sheets, sheets
 from tracker.exports.figures import CprStatus, Previous, StockRow, SummaryData
 
 __all__ = ["SHEETS", "CprStatus", "Previous", "StockRow", "SummaryData", "sheets_for", "write"]
@@ -19,6 +19,9 @@ SHEETS: list[Sheet] = [
     people_sheets.naloxone_sheet,
     sheets.switch_sheet,
     people_sheets.training_sheet,
+    event_sheets.overdose_sheet,
+    event_sheets.referral_sheet,
+    event_sheets.return_sheet,
     sheets.stock_sheet,
     changes.changes_sheet,
     data_sheet.data_sheet,

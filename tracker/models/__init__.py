@@ -20,6 +20,12 @@ from tracker.models.distribution import (
     TallyEntry,
     TallyLine,
 )
+from tracker.models.events import (
+    ContactGroupCount,
+    EquipmentReturn,
+    OverdoseEvent,
+    Referral,
+)
 from tracker.models.sites import Municipality, Site
 from tracker.models.stock import (
     ImportBatch,
@@ -39,10 +45,12 @@ __all__ = [
     "Base",
     "Category",
     "Certification",
+    "ContactGroupCount",
     "ContactsDaily",
     "Discrepancy",
     "DistributionDaily",
     "DistributionMonthly",
+    "EquipmentReturn",
     "IdempotencyKey",
     "ImportBatch",
     "Item",
@@ -52,8 +60,10 @@ __all__ = [
     "Membership",
     "Municipality",
     "NaloxoneHandout",
+    "OverdoseEvent",
     "PasswordReset",
     "Receipt",
+    "Referral",
     "Site",
     "SiteItem",
     "StockBalance",

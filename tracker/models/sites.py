@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, UTCDateTime, utcnow
@@ -48,6 +48,8 @@ class Site(Base):
         String(16), default="municipal", server_default="municipal"
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The daily form asks for contacts by group (women, men, other; first visit, returning).
+    contacts_by_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The ISO weekdays (1 Monday .. 7 Sunday) the site is open, as digits in order ("12345"):
     # completeness counts days with an entry out of these days in a period.

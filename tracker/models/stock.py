@@ -29,6 +29,7 @@ MOVEMENT_KINDS = (
     "count_adjustment",
     "discard",
     "correction",
+    "used_on_site",  # naloxone staff gave at an overdose: moves stock, is not distribution
 )
 DISCARD_REASONS = ("expired", "damaged", "lost", "other")
 SPARSE_REFERENCES = (
@@ -38,6 +39,7 @@ SPARSE_REFERENCES = (
     "transfer_id",
     "stock_count_id",
     "import_batch_id",
+    "overdose_event_id",
 )
 
 
@@ -95,6 +97,7 @@ class StockMovement(Base):
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     import_row: Mapped[int | None] = mapped_column(Integer)
+    overdose_event_id: Mapped[int | None] = mapped_column(ForeignKey("overdose_event.id"))
 
     site: Mapped[Site] = relationship()
     item: Mapped[Item] = relationship()

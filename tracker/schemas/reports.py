@@ -185,7 +185,7 @@ class StockMovementLineOut(Schema):
         attribute="moved",
         metadata={
             "description": "Signed quantity per movement kind (receipt, distribution, "
-            "transfer_in, transfer_out, discard, count_adjustment, correction)."
+            "transfer_in, transfer_out, discard, count_adjustment, correction, used_on_site)."
         },
     )
     closing = fields.Integer()
@@ -227,3 +227,58 @@ class SourceOut(Schema):
     item = fields.String(allow_none=True)
     quantity = fields.Integer()
     entry_id = fields.Integer(allow_none=True)
+
+
+class EventsQuery(ReportQuery):
+    external = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Protect small figures about persons as in the external workbook: "
+            "1 to 4 shows '<5', cells that would give one away show ':'."
+        },
+    )
+
+
+class EventRowOut(Schema):
+    site = fields.String()
+    month = fields.Date(
+        allow_none=True, metadata={"description": "First day of the month (absent for groups)."}
+    )
+    figures = fields.Dict(keys=fields.String(), values=FIGURE)
+
+
+class EventTableOut(Schema):
+    rows = fields.List(fields.Nested(EventRowOut))
+    total = fields.Dict(keys=fields.String(), values=FIGURE)
+
+
+class EventsReportOut(Schema):
+    date_from = fields.Date(data_key="from", attribute="from")
+    date_to = fields.Date(data_key="to", attribute="to")
+    external = fields.Boolean()
+    overdoses = fields.Nested(
+        EventTableOut,
+        metadata={
+            "description": "Per site and month: events, place.<where>, doses (naloxone given by "
+            "staff), with_naloxone, oxygen, cpr, ambulance, outcome.<outcome>."
+        },
+    )
+    referrals = fields.Nested(
+        EventTableOut,
+        metadata={"description": "Per site and month: referred, to.<destination>."},
+    )
+    returns = fields.Nested(
+        EventTableOut,
+        metadata={
+            "description": "Per site and month: container_small, container_large, pieces, "
+            "handed_out (syringes and needles), per_hundred (pieces per 100 handed out). "
+            "Equipment, never suppressed."
+        },
+    )
+    contact_groups = fields.Nested(
+        EventTableOut,
+        metadata={
+            "description": "Per site over the period: women, men, other_gender, first_visit, "
+            "repeat_visit."
+        },
+    )

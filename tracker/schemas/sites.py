@@ -34,6 +34,9 @@ class SitePatch(InSchema):
     operator = fields.String(validate=validate.OneOf(SITE_OPERATORS))
     active = fields.Boolean()
     opening_weekdays = WEEKDAYS
+    contacts_by_group = fields.Boolean(
+        metadata={"description": "Whether the daily form asks for contacts by group."}
+    )
     stock_start = fields.Date(
         metadata={
             "description": "Stock is tracked from this day (invariant 9); the site's "
@@ -56,6 +59,7 @@ class SiteOut(Schema):
     operator = fields.String()
     active = fields.Boolean()
     opening_weekdays = fields.List(fields.Integer(), attribute="weekdays")
+    contacts_by_group = fields.Boolean()
     stock_start = fields.Date(allow_none=True)
 
 

@@ -87,7 +87,7 @@ FIELDS: dict[str, Any] = {
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None, ctx: Context) -> str:
-    """"bestillingsnivå fra 300 til 400, målnivå fra 400 til 500" for the fields that differ;
+    """ "bestillingsnivå fra 300 til 400, målnivå fra 400 til 500" for the fields that differ;
     item quantities (a tally's lines) are compared item by item."""
     before, after = before or {}, after or {}
     parts = []
@@ -110,7 +110,7 @@ def _from_to(label: str, old: Any, new: Any, ctx: Context) -> str:
 
 
 def _lines(lines: Any, ctx: Context, key: str = "quantity") -> str:
-    """"40 Sprøyte 2 ml, 5 Nalokson" from a dict (code -> n) or a list of line dicts."""
+    """ "40 Sprøyte 2 ml, 5 Nalokson" from a dict (code -> n) or a list of line dicts."""
     if isinstance(lines, dict):
         return ", ".join(f"{ctx.number(n)} {ctx.item(code)}" for code, n in lines.items())
     if isinstance(lines, list):
@@ -242,6 +242,33 @@ PHRASES: dict[tuple[str, str], Phrase] = {
     ("item", "set_contents"): lambda e, d, c: _l(
         "%(who)s satte innholdet i brukerpakke %(id)s til %(contents)s", who=d["who"],
         id=e.entity_id, contents=_lines(d.get("contents"), c) or "–",
+    ),
+    ("overdose_event", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte en overdose ved %(site)s for %(date)s (%(doses)s doser nalokson, "
+        "utfall: %(outcome)s)", who=d["who"], site=_site(e, d), date=c.value(d.get("date")),
+        doses=c.number(d.get("naloxone_doses")), outcome=c.value(d.get("outcome")),
+    ),
+    ("overdose_event", "update"): lambda e, d, c: _l(
+        "%(who)s endret overdose %(id)s ved %(site)s: %(changes)s", who=d["who"],
+        id=e.entity_id, site=_site(e, d), changes=changes(e.before, e.after, c),
+    ),
+    ("overdose_event", "delete"): lambda e, d, c: _l(
+        "%(who)s slettet overdose %(id)s ved %(site)s (%(date)s)", who=d["who"],
+        id=e.entity_id, site=_site(e, d), date=c.value(d.get("date")),
+    ),
+    ("referral", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte %(count)s henvisninger til %(to)s ved %(site)s for %(date)s",
+        who=d["who"], count=c.number(d.get("count")), to=c.value(d.get("to")),
+        site=_site(e, d), date=c.value(d.get("date")),
+    ),
+    ("equipment_return", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte %(count)s i retur (%(kind)s) ved %(site)s for %(date)s",
+        who=d["who"], count=c.number(d.get("count")), kind=c.value(d.get("kind")),
+        site=_site(e, d), date=c.value(d.get("date")),
+    ),
+    ("contact_groups", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte kontakter etter gruppe ved %(site)s for %(date)s", who=d["who"],
+        site=_site(e, d), date=c.value(d.get("date")),
     ),
     ("naloxone_handout", "create"): lambda e, d, c: _l(
         "%(who)s registrerte %(quantity)s %(item)s ved %(site)s for %(date)s", who=d["who"],
@@ -376,7 +403,10 @@ def sentence(event: AuditEvent, ctx: Context) -> str:
         return str(
             _l(
                 "%(who)s: «%(action)s» på %(entity)s %(id)s",
-                who=data["who"], action=event.action, entity=event.entity, id=event.entity_id,
+                who=data["who"],
+                action=event.action,
+                entity=event.entity,
+                id=event.entity_id,
             )  # fmt: skip
         )
     try:
@@ -386,7 +416,10 @@ def sentence(event: AuditEvent, ctx: Context) -> str:
         return str(
             _l(
                 "%(who)s: «%(action)s» på %(entity)s %(id)s",
-                who=data["who"], action=event.action, entity=event.entity, id=event.entity_id,
+                who=data["who"],
+                action=event.action,
+                entity=event.entity,
+                id=event.entity_id,
             )  # fmt: skip
         )
 

@@ -59,6 +59,7 @@ REFS = (
     "corrects_id",
     "import_batch_id",
     "import_row",
+    "overdose_event_id",
 )
 
 

@@ -30,6 +30,7 @@ from tracker.models import (
     Item,
     Lot,
     NaloxoneHandout,
+    OverdoseEvent,
     Site,
     StockBalance,
     StockCount,
@@ -195,6 +196,17 @@ def _handouts() -> Select[Any]:
     return select(h.id, h.site_id, h.item_id, kept).where(h.before_stock_start.is_(False))
 
 
+def _overdose_doses() -> Select[Any]:
+    """Naloxone staff gave at an event not deleted; a deleted one's movements net to 0."""
+    e = OverdoseEvent
+    return select(e.id, e.site_id, e.item_id, e.naloxone_doses).where(
+        e.deleted_at.is_(None),
+        e.item_id.is_not(None),
+        e.naloxone_doses > 0,
+        e.before_stock_start.is_(False),
+    )
+
+
 def _transfer_lines(site: Any, quantity: Any) -> Select[Any]:
     lot_key = _lot_key(TransferLine.lot_id)
     return (
@@ -271,6 +283,16 @@ SOURCES = (
         ("naloxone_handout_id", "site_id", "item_id"),
         _handouts,
         lambda: _entry_movements(M.naloxone_handout_id, NaloxoneHandout),
+    ),
+    Check(
+        "overdose_event",
+        ("overdose_event_id", "site_id", "item_id"),
+        _overdose_doses,
+        lambda: _ledger_by(M.overdose_event_id, ("used_on_site", "correction"), out=True).where(
+            M.overdose_event_id.in_(
+                select(OverdoseEvent.id).where(OverdoseEvent.before_stock_start.is_(False))
+            )
+        ),
     ),
     Check(
         "transfer_line.shipped",
@@ -386,6 +408,7 @@ _NAMES = {
     "naloxone_handout_id": "handout",
     "transfer_id": "transfer",
     "stock_count_id": "count",
+    "overdose_event_id": "overdose",
 }
 
 

@@ -25,6 +25,7 @@ def snapshot(site: Site) -> dict[str, Any]:
         "operator": site.operator,
         "active": site.active,
         "opening_weekdays": site.weekdays,
+        "contacts_by_group": site.contacts_by_group,
     }
 
 
@@ -142,7 +143,7 @@ def update_site(actor: Actor, code: str, changes: dict[str, Any]) -> Site:
         _check_operator(changes["operator"])
     if "opening_weekdays" in changes:
         site.opening_weekdays = opening_digits(changes["opening_weekdays"])
-    for name in ("name", "kind", "operator", "active"):
+    for name in ("name", "kind", "operator", "active", "contacts_by_group"):
         if name in changes:
             setattr(site, name, changes[name])
     audit.record(

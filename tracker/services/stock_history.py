@@ -176,6 +176,7 @@ CARD_KINDS = (
     "discard",
     "count_adjustment",
     "correction",
+    "used_on_site",
 )
 assert set(CARD_KINDS) == set(MOVEMENT_KINDS)
 

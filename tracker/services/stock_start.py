@@ -27,7 +27,14 @@ from sqlalchemy import func, select, update
 from tracker.dates import check_entry_date, today
 from tracker.errors import Conflict, ValidationError
 from tracker.extensions import db
-from tracker.models import NaloxoneHandout, Site, StockMovement, TallyEntry, TallyLine
+from tracker.models import (
+    NaloxoneHandout,
+    OverdoseEvent,
+    Site,
+    StockMovement,
+    TallyEntry,
+    TallyLine,
+)
 from tracker.services import audit, ledger
 from tracker.services.access import Actor, get_site, require_site
 from tracker.services.unit import commit, service
@@ -97,7 +104,19 @@ def _give_back(actor: Actor, site: Site, start: date) -> None:
         .where(h.site_id == site.id, h.handed_out_on < start, h.before_stock_start.is_(False))
         .group_by(h.item_id, h.lot_id)
     )
-    for item_id, lot_id, quantity in [*lines, *handouts]:
+    e = OverdoseEvent
+    used = db.session.execute(
+        select(e.item_id, e.lot_id, func.sum(e.naloxone_doses))
+        .where(
+            e.site_id == site.id,
+            e.event_date < start,
+            e.deleted_at.is_(None),
+            e.before_stock_start.is_(False),
+            e.item_id.is_not(None),
+        )
+        .group_by(e.item_id, e.lot_id)
+    )
+    for item_id, lot_id, quantity in [*lines, *handouts, *used]:
         taken[(item_id, lot_id)] += int(quantity)
     day = start - timedelta(days=1)
     ledger.post(
@@ -107,7 +126,11 @@ def _give_back(actor: Actor, site: Site, start: date) -> None:
             for (i, lot), q in sorted(taken.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
         ],
     )
-    for model, column in ((TallyEntry, TallyEntry.entry_date), (h, h.handed_out_on)):
+    for model, column in (
+        (TallyEntry, TallyEntry.entry_date),
+        (h, h.handed_out_on),
+        (e, e.event_date),
+    ):
         db.session.execute(
             update(model)
             .where(model.site_id == site.id, column < start, model.before_stock_start.is_(False))
@@ -129,6 +152,7 @@ def bring_in(
     *,
     tally_ids: list[int] = (),  # type: ignore[assignment]
     handout_ids: list[int] = (),  # type: ignore[assignment]
+    overdose_ids: list[int] = (),  # type: ignore[assignment]
 ) -> list[ledger.Move]:
     """For history entries leaving the history: reverse what they still hold in the ledger.
 
@@ -137,7 +161,11 @@ def bring_in(
     """
     moves: list[ledger.Move] = []
     given_back_on = None
-    for column, ids in ((M.tally_id, tally_ids), (M.naloxone_handout_id, handout_ids)):
+    for column, ids in (
+        (M.tally_id, tally_ids),
+        (M.naloxone_handout_id, handout_ids),
+        (M.overdose_event_id, overdose_ids),
+    ):
         if not ids:
             continue
         rows = db.session.execute(
@@ -148,7 +176,7 @@ def bring_in(
         ).all()
         if rows and given_back_on is None:
             given_back_on = _given_back_on(site_id) or today()
-        ref = "tally_id" if column is M.tally_id else "naloxone_handout_id"
+        ref = column.key
         for entry_id, item_id, lot_id, day, held in rows:
             moves.append(
                 ledger.Move(site_id, item_id, lot_id, "correction", -int(held), day, TAKE_BACK,
@@ -185,8 +213,22 @@ def _convert(actor: Actor, site: Site, new: date, old: date) -> int:
             )
         )
     )
+    e = OverdoseEvent
+    events = list(
+        db.session.scalars(
+            select(e).where(
+                e.site_id == site.id,
+                e.event_date >= new,
+                e.event_date < old,
+                e.before_stock_start.is_(True),
+            )
+        )
+    )
     moves = bring_in(
-        site.id, tally_ids=[t.id for t in tallies], handout_ids=[x.id for x in handouts]
+        site.id,
+        tally_ids=[t.id for t in tallies],
+        handout_ids=[x.id for x in handouts],
+        overdose_ids=[x.id for x in events],
     )
     for tally in tallies:
         if tally.deleted_at is None:
@@ -204,9 +246,17 @@ def _convert(actor: Actor, site: Site, new: date, old: date) -> int:
                         refs={"naloxone_handout_id": handout.id}, aggregate=False)
         )  # fmt: skip
         handout.before_stock_start = False
+    for event in events:
+        if event.deleted_at is None and event.naloxone_doses and event.item_id is not None:
+            moves.append(
+                ledger.Move(site.id, event.item_id, event.lot_id, "used_on_site",
+                            -event.naloxone_doses, event.event_date, TAKE_BACK,
+                            refs={"overdose_event_id": event.id})
+            )  # fmt: skip
+        event.before_stock_start = False
     db.session.flush()
     ledger.post(actor, moves)
-    return len(tallies) + len(handouts)
+    return len(tallies) + len(handouts) + len(events)
 
 
 def _first_stock_date(site_id: int) -> date | None:

@@ -7,6 +7,7 @@ from tracker.web import (
     auth,
     catalog,
     counts,
+    day_counts,
     discards,
     discrepancies,
     formats,
@@ -16,6 +17,7 @@ from tracker.web import (
     municipalities,
     naloxone,
     nav,
+    overdoses,
     reorder,
     reports,
     sites,
@@ -33,6 +35,7 @@ BLUEPRINTS = [home.bp, auth.bp, tallies.bp, naloxone.bp, stock.bp, users.bp, tra
 BLUEPRINTS += [transfers.bp, counts.bp, discards.bp, reorder.bp, discrepancies.bp]
 BLUEPRINTS += [health.bp, audit.bp]
 BLUEPRINTS += [imports.bp]
+BLUEPRINTS += [overdoses.bp, day_counts.bp]
 BLUEPRINTS += [reports.bp, stock_history.bp, submissions.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
 

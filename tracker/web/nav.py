@@ -54,6 +54,7 @@ APP_NAME = "Utdelingsregister"
 SITE_NAV: list[tuple[str, object]] = [
     ("web_tallies.entry", _l("Utdeling")),
     ("web_naloxone.handout", _l("Nalokson")),
+    ("web_overdoses.events", _l("Overdoser")),
     ("web_stock.receive", _l("Mottak")),
     ("web_stock.site_stock", _l("Lager")),
     ("web_tallies.history", _l("Historikk")),

@@ -14,8 +14,8 @@ from wtforms.validators import Optional
 from tracker import periods
 from tracker.dates import today
 from tracker.errors import DomainError, Forbidden
-from tracker.services import exports, report_page, report_sources, submissions
-from tracker.web import charts
+from tracker.services import event_reports, exports, report_page, report_sources, submissions
+from tracker.web import charts, day_counts, overdoses
 from tracker.web.common import current_actor
 from tracker.web.formats import category_names, number, period_label
 from tracker.web.forms import parse_day
@@ -90,6 +90,30 @@ class ReportForm(FlaskForm):
     )
 
 
+def event_headings() -> dict[str, str]:
+    """The headings of the events tables, keyed as the report's figures."""
+    headings = {
+        "events": _("Overdoser"),
+        "doses": _("Doser nalokson gitt av ansatte"),
+        "with_naloxone": _("Med nalokson"),
+        "oxygen": _("Oksygen"),
+        "cpr": _("HLR"),
+        "ambulance": _("Ambulanse"),
+        "referred": _("Henvist totalt"),
+        "handed_out": _("Sprøyter og kanyler utdelt"),
+        "per_hundred": _("Talt retur per 100 utdelt"),
+    }
+    for prefix, choices in (
+        ("place.", overdoses.PLACE_LABELS),
+        ("outcome.", overdoses.OUTCOME_LABELS),
+        ("to.", day_counts.DESTINATION_LABELS),
+        ("", day_counts.RETURN_LABELS),
+        ("", day_counts.GROUP_LABELS),
+    ):
+        headings.update({prefix + c.value: str(c.label) for c in choices})
+    return headings
+
+
 def _nb_int(value: int) -> str:
     """1 234: Norwegian digit grouping with a no-break space."""
     return f"{value:,}".replace(",", "\u00a0")
@@ -141,7 +165,7 @@ def index():
     form.kommune.choices = [("", _("Alle"))] + [
         (number, f"{number} {name}") for number, name in page.municipalities
     ]
-    chart = None
+    chart = events = None
     names = category_names()
     submit_form = None
     if page.report is not None and submissions.may_submit(current_actor()):
@@ -168,6 +192,13 @@ def index():
         form.fra.data, form.til.data = page.date_from, page.date_to
         if not asked:
             form.periode.data = page.preset_name
+        events = event_reports.events_report(
+            current_actor(),
+            date_from=page.date_from,
+            date_to=page.date_to,
+            sites=page.report.scope.site_codes,
+            municipality=page.report.scope.municipality,
+        )
     return (
         render_template(
             "reports/index.html",
@@ -180,6 +211,8 @@ def index():
             submit_form=submit_form,
             groups=GROUP_LABELS,
             training_types=TRAINING_LABELS,
+            events=events,
+            headings=event_headings() if events else {},
         ),
         422 if error else 200,
     )

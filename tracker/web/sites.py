@@ -67,6 +67,9 @@ class EditSiteForm(FlaskForm):
     kind = SelectField(_l("Type"), choices=KIND_CHOICES)
     operator = SelectField(_l("Drives av"), choices=OPERATOR_CHOICES)
     active = BooleanField(_l("Aktiv (deaktiverte steder tar ikke imot nye registreringer)"))
+    contacts_by_group = BooleanField(
+        _l("Tell kontakter etter gruppe (kvinner, menn, annet; første besøk i år, gjentatt)")
+    )
 
 
 @bp.route("/steder", methods=["GET", "POST"])
@@ -128,6 +131,7 @@ def edit(code: str):
             "kind": form.kind.data,
             "operator": form.operator.data,
             "active": form.active.data,
+            "contacts_by_group": form.contacts_by_group.data,
         }
         try:
             site = sites.update_site(actor, code, changes)

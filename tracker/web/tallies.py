@@ -15,11 +15,12 @@ from wtforms.validators import Length
 from tracker import dates
 from tracker.errors import DomainError
 from tracker.models import Item
-from tracker.services import tallies
+from tracker.services import day_counts, tallies
 from tracker.services.plausibility import UnusualQuantity
 from tracker.services.tallies import EntryScreen
 from tracker.services.unit import parse_id
 from tracker.web import confirm
+from tracker.web import day_counts as day_counts_web
 from tracker.web.common import (
     current_actor,
     new_form_key,
@@ -163,7 +164,15 @@ def entry(code: str):
     if form.is_submitted():
         form.form_key.data = new_form_key()  # nothing was saved with the old one
     return render_template(
-        "tallies/entry.html", form=form, screen=screen, items=entry_items(screen)
+        "tallies/entry.html",
+        form=form,
+        screen=screen,
+        items=entry_items(screen),
+        counts_form=day_counts_web.day_form(
+            data={"count_date": day.isoformat(), "form_key": new_form_key()}
+        ),
+        counts_totals=day_counts.day_totals(screen.site, day),
+        counts_labels=day_counts_web.LABELS,
     ), status
 
 
