@@ -64,6 +64,7 @@ from tracker.models import ApiToken, Site
 from tracker.models.auth import ROLE_RANK
 from tracker.models.counts import Discrepancy
 from tracker.services import (
+    alerts,
     counts,
     naloxone,
     overdoses,
@@ -84,6 +85,11 @@ RULES: dict[str, str] = {
     "GET health.healthz": "public",
     "GET health.readyz": "public",
     "GET api-docs.openapi_json": "public",
+    "GET web_offline.service_worker": "public",
+    "GET web_offline.manifest": "public",
+    "GET web_offline.shell": "public",  # the app shell: no user data (the worker caches it)
+    "GET web_offline.data": "authenticated",  # the user's own sites only (test_offline.py)
+    "GET web_offline.token": "authenticated",
     "GET sites.Sites": "authenticated",
     "POST sites.Sites": "global:coordinator",
     "GET sites.SiteByCode": "site:staff",
@@ -264,6 +270,24 @@ RULES: dict[str, str] = {
     "POST web_counts.close": "site:lead/hidden",
     # Discards by the lead; discrepancies seen by staff, resolved by the lead.
     "POST discards.Discards": "site:lead",
+    # Issue 24, supply: unmet demand (staff at the site), delivery days (staff see, the lead
+    # changes), drug alerts (anyone lists those of their sites; a coordinator of the
+    # municipality or an admin posts and ends; another area's alert is not there: 404).
+    "GET unmet_demand.UnmetDemand": "site:staff",
+    "POST unmet_demand.UnmetDemand": "site:staff",
+    "GET unmet_demand.Summary": "site:lead",
+    "GET web_unmet_demand.index": "site:staff",
+    "POST web_unmet_demand.record": "site:staff",
+    "GET deliveries.Deliveries": "site:staff",
+    "PUT deliveries.Deliveries": "site:lead",
+    "GET web_deliveries.edit": "site:staff",
+    "POST web_deliveries.edit": "site:lead",
+    "GET alerts.Alerts": "authenticated",
+    "POST alerts.Alerts": "site:coordinator",
+    "POST alerts.End": "site:coordinator/hidden",
+    "GET web_alerts.index": "global:coordinator",
+    "POST web_alerts.index": "site:coordinator",
+    "POST web_alerts.end": "site:coordinator/hidden",
     "GET web_discards.new": "authenticated",
     "POST web_discards.new": "site:lead",
     "GET discrepancies.Discrepancies": "site:staff",
@@ -609,6 +633,36 @@ REQUESTS: dict[str, Callable[[Target], dict[str, Any]]] = {
     "POST web_counts.open_count": lambda t: {"data": {"site": t.site.code}},
     "POST web_counts.sheet": lambda t: {"data": {"q|SPR|": "3"}},
     "POST web_counts.close": lambda t: {"data": {}},
+    "GET unmet_demand.UnmetDemand": lambda t: {"query": {"site": t.site.code}},
+    "POST unmet_demand.UnmetDemand": lambda t: {
+        "json": {"site": t.site.code, "date": _day(), "item": "SPR", "quantity": 2}
+    },
+    "GET unmet_demand.Summary": lambda t: {
+        "query": {"site": t.site.code, "from": _day(), "to": _day()}
+    },
+    "POST web_unmet_demand.record": lambda t: {
+        "data": {"date": _day(), "item": "SPR", "quantity": "2", "form_key": uuid.uuid4().hex}
+    },
+    "PUT deliveries.Deliveries": lambda t: {"json": {"weekdays": [2, 5], "lead_time_days": 1}},
+    "POST web_deliveries.edit": lambda t: {"data": {"day_2": "y", "lead_time_days": "1"}},
+    "POST alerts.Alerts": lambda t: {
+        "json": {
+            "title": "Varsel",
+            "text": "Farlig stoff i omløp.",
+            "severity": "warning",
+            "municipality": t.site.municipality.number,
+        }
+    },
+    "POST alerts.End": lambda t: {"json": {}},
+    "POST web_alerts.index": lambda t: {
+        "data": {
+            "title": "Varsel",
+            "text": "Farlig stoff i omløp.",
+            "severity": "warning",
+            "municipality": t.site.municipality.number,
+        }
+    },
+    "POST web_alerts.end": lambda t: {"data": {}},
     "POST discards.Discards": lambda t: {
         "json": {
             "site": t.site.code,
@@ -735,6 +789,7 @@ PARAMS: dict[str, Callable[[Target], Any]] = {
     "session_id": lambda t: t.ids["training"],
     "count_id": lambda t: t.ids["count"],
     "discrepancy_id": lambda t: t.ids["discrepancy"],
+    "alert_id": lambda t: t.ids["alert"],
     "submission_id": lambda t: t.ids["submission"],
     # A transfer the target site sent (to TREDJE), or for receiving one it is sent.
     "transfer_id": lambda t: t.ids["outgoing"],
@@ -889,6 +944,13 @@ class World:
         )
         db.session.add(discrepancy)
         db.session.commit()
+        alert = alerts.post(
+            boss,
+            title="Varsel",
+            text="Farlig stoff i omløp.",
+            severity="warning",
+            municipality=site.municipality.number,
+        )
         site.contacts_by_group = True
         event = overdoses.record(
             boss, site_code=site.code, event_date=today(), place="at_site", outcome="unknown"
@@ -909,6 +971,7 @@ class World:
             "training": session.id,
             "count": count.id,
             "discrepancy": discrepancy.id,
+            "alert": alert.id,
             "submission": submitted.id,
         }
 

@@ -99,6 +99,9 @@ class Config:
         )
         self.IMPORT_MAX_ZIP_RATIO = int(os.environ.get("IMPORT_MAX_ZIP_RATIO", 100))
         self.CERTIFICATION_MONTHS = _months(os.environ.get("CERTIFICATION_MONTHS"))
+        # While a drug alert covers a site, its naloxone reorder suggestion uses this much
+        # more than recent usage (issue 24).
+        self.ALERT_NALOXONE_FACTOR = float(os.environ.get("ALERT_NALOXONE_FACTOR", 1.5))
         # Staff may date an entry this many days before the day it was made; older dates
         # need a site lead (services/backdating.py).
         self.BACKDATE_DAYS = int(os.environ.get("BACKDATE_DAYS", 14))

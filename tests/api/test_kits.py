@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from tests.factories import (
     api_client,
+    login,
     make_item,
     make_site,
     make_user,
@@ -213,6 +214,35 @@ def test_a_kits_contents_count_in_their_categories_in_the_report(client, shop, q
     }
     assert body["sites"][0]["totals"]["syringe"] == 35
     assert sum(r["quantity"] or 0 for r in body["rows"] if r["category"] == "needle") == 30
+
+
+def test_the_sources_of_a_figure_list_the_kits_that_count_in_it(client, shop):
+    """/reports/sources and its page: a kit's line adds kits x per kit, so they add up."""
+    assert put_contents(client, shop["admin"]).status_code == 200
+    hand_out(shop, PAKKE=3, SPR=5)
+    query = "site=OSL-MO&from=2025-06-01&to=2025-06-30"
+    api = api_client(client, shop["coordinator"])
+    rows = api.get(f"/reports/sources?{query}&category=syringe").get_json()
+    assert sorted((r["item"], r["quantity"], r["kit"], r["kits"]) for r in rows) == [
+        ("SPR", 5, None, None),
+        ("SPR", 30, "PAKKE", 3),
+    ]
+    other = api.get(f"/reports/sources?{query}&category=other").get_json()
+    assert other == []  # the kit is never a figure of its own category
+    login(client, shop["coordinator"])
+    page = client.get(
+        "/rapporter/kilder",
+        query_string={
+            "fra": "2025-06-01",
+            "til": "2025-06-30",
+            "sted": "OSL-MO",
+            "kategori": "syringe",
+        },  # fmt: skip
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "PAKKE × 3 = 30 SPR" in html
+    assert 'id="sources-total">Sum: 35 ' in html
 
 
 def test_the_csv_counts_a_kits_contents(client, shop):

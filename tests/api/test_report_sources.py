@@ -38,11 +38,24 @@ def test_random_figures_of_the_distribution_report_add_up_from_their_sources(app
         ),  # fmt: skip
     )
     assert tallied.status_code == 201, tallied.get_json()
+    # a kit counts as its contents in every figure (and never under its own category): handed
+    # out today and before the stock start, at a site and in a month the picks below include
+    make_item("PAKKE", "other")
+    contents = [{"item": "SPR-2", "quantity": 10}, {"item": "KAN-23", "quantity": 10},
+                {"item": "FOLIE", "quantity": 2}]  # fmt: skip
+    assert api.put("/items/PAKKE/contents", {"contents": contents}).status_code == 200
+    lav = type("S", (), {"code": "OSL-LAV"})()
+    for day in (date(2019, 3, 6), today()):
+        tallied = api.post("/tallies", tally_body(lav, {"PAKKE": 3}, day=day))
+        assert tallied.status_code == 201, tallied.get_json()
     start, end = date(2019, 3, 1), today()
     report = api.get(f"/reports/distribution?from={start}&to={end}&by=month").get_json()
     rng = random.Random(7)
     cells = [row for row in report["rows"] if row["quantity"]]
-    picked = rng.sample(cells, 12) + [r for r in cells if r["from"] == "2019-03-01"]
+    this_month = today().replace(day=1).isoformat()
+    kit_cells = [r for r in cells if r["site"] == "OSL-LAV" and r["from"] == this_month]
+    assert {r["category"] for r in kit_cells} >= {"syringe", "needle", "foil"}
+    picked = rng.sample(cells, 12) + [r for r in cells if r["from"] == "2019-03-01"] + kit_cells
     for row in picked:
         query = f"site={row['site']}&from={row['from']}&to={row['to']}&category={row['category']}"
         sources = all_sources(api, query)
@@ -51,7 +64,16 @@ def test_random_figures_of_the_distribution_report_add_up_from_their_sources(app
         assert all(row["from"] <= s["date"] <= row["to"] for s in sources)
         assert all(s["who"] for s in sources)
     history = all_sources(api, "site=OSL-LAV&from=2019-03-01&to=2019-03-31&category=syringe")
-    assert [(s["source"], s["quantity"]) for s in history] == [("history_line", 17)]
+    assert sorted((s["source"], s["quantity"], s["kit"], s["kits"]) for s in history) == [
+        ("history_line", 17, None, None),
+        ("history_line", 30, "PAKKE", 3),
+    ]
+    kits = all_sources(api, f"site=OSL-LAV&from={this_month}&to={end}&item=PAKKE")
+    assert [(s["item"], s["quantity"], s["kit"]) for s in kits] == [("PAKKE", 3, None)]
+    foil = all_sources(api, f"site=OSL-LAV&from={this_month}&to={end}&item=FOLIE")
+    assert [s["quantity"] for s in foil if s["kit"] == "PAKKE"] == [6]
+    other = all_sources(api, f"site=OSL-LAV&from={start}&to={end}&category=other")
+    assert all(s["item"] != "PAKKE" for s in other)
     for site in report["sites"][:3]:
         query = f"site={site['site']}&from={start}&to={end}&measure=contacts"
         assert sum(s["quantity"] for s in all_sources(api, query)) == site["contacts"]

@@ -29,6 +29,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Base, User
 from tracker.national_id import contains_national_id
 from tracker.schemas import (
+    alerts,
     catalog,
     categories,
     counts,
@@ -346,6 +347,13 @@ ENDPOINTS: list[Endpoint] = [
         "patch",
         lambda w: f"/training-sessions/{w['session']}",
         lambda w: {"trainer": "Kari", "note": "Flyttet"},
+    ),
+    (
+        alerts.AlertIn,
+        "admin",
+        "post",
+        lambda w: "/alerts",
+        lambda w: {"title": "Nitazener", "text": "Farlig stoff.", "severity": "warning"},
     ),
 ]
 

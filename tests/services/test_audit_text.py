@@ -203,6 +203,18 @@ CASES = [
      ["ble trukket tilbake fra kommandolinjen"]),
     (event("ledger", "derived", "rebuild", after={"stock_balance": 0}),
      ["bygd opp på nytt fra lagerloggen"]),
+    (event("unmet_demand", 1, "create", after={"site": "OSL-MO", "date": "2026-12-01",
+                                               "item": "SPR-2", "quantity": 38}),
+     ["38 Sprøyte 2 ml ble spurt om og ikke gitt ved OSL-MO 01.12.2026"]),
+    (event("drug_alert", 1, "create", after={"title": "Nitazener", "municipality": "0301"}),
+     ["la ut et varsel for 0301: Nitazener"]),
+    (event("drug_alert", 1, "create", after={"title": "Nitazener", "municipality": None}),
+     ["la ut et varsel for hele landet: Nitazener"]),
+    (event("drug_alert", 1, "end", {"title": "Nitazener"}, {"title": "Nitazener"}),
+     ["avsluttet varselet: Nitazener"]),
+    (event("deliveries", 1, "update", {"site": "OSL-MO", "weekdays": [2], "lead_time_days": 0},
+           {"site": "OSL-MO", "weekdays": [2, 5], "lead_time_days": 1}),
+     ["endret leveringsdagene for OSL-MO", "bestillingsfrist (dager) fra 0 til 1"]),
 ]  # fmt: skip
 
 

@@ -115,14 +115,15 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
         "Annet",
         "Kontakter",
         "Rapportert",
+        "Spurt om, ikke gitt",
     ]
     expected_a, expected_b = SUMMARY[period]["OSL-A"], SUMMARY[period]["OSL-B"]
     done_a, done_b, done_c = REPORTED[period]
     assert table(sheet) == [
-        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a],
-        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b],
+        ["0301", "Oslo", "OSL-A", "Testsenter", "Ja", *expected_a, done_a, None],
+        ["0301", "Oslo", "OSL-B", "Testsenter", "Ja", *expected_b, done_b, None],
         # The inactive site without entries still has its row: blank, not reported.
-        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c],
+        ["0301", "Oslo", "OSL-C", "Testsenter", "Nei", *[None] * 7, done_c, None],
     ]
     # The total sits below the filtered range, after one empty row.
     assert below(sheet) == [
@@ -134,6 +135,7 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
             None,
             *[plus(x, y) for x, y in zip(expected_a, expected_b, strict=True)],
             None,
+            None,  # unmet demand: none recorded
         ],
     ]
     for row in sheet.iter_rows(min_row=8, min_col=6, max_col=12):
@@ -141,7 +143,7 @@ def test_summary_sheet_has_every_site_with_hand_computed_totals(data, tmp_path, 
             assert type(cell.value) is int or cell.value is None
             assert cell.value is None or cell.number_format == "#,##0"
     assert sheet.freeze_panes == "A8"
-    assert sheet.auto_filter.ref == "A7:M10"
+    assert sheet.auto_filter.ref == "A7:N10"
     assert sheet["A12"].value is None
     assert sheet["C12"].value == "Totalt"
     assert sheet.column_dimensions["D"].width == 28
@@ -241,18 +243,19 @@ def test_switch_sheet_ratio_per_site_and_month(data, tmp_path):
 def test_training_sheet_sessions_participants_and_cpr_status(data, tmp_path):
     sheet = export(data.coordinator, "tertial", tmp_path)["Opplæring"]
     rows = table(sheet)
-    assert len(rows) == 3 * 5
+    types = 6  # cpr, first aid, naloxone, smoking technique, overdose talk, naloxone course
+    assert len(rows) == 3 * types
     a_cpr = rows[0]
     assert a_cpr == ["0301", "OSL-A", "HLR", 1, 3, 0, 2, 0, 5]
-    b_nal = rows[5 + 2]
+    b_nal = rows[types + 2]
     assert b_nal == ["0301", "OSL-B", "Nalokson", 1, 7, 1, 0, 0, 8]
     after = below(sheet)
-    totals = after[:5]
+    totals = after[:types]
     assert totals[0] == [None, "Totalt", "HLR", 1, 3, 0, 2, 0, 5]
     assert totals[2] == [None, "Totalt", "Nalokson", 1, 7, 1, 0, 0, 8]
     assert sum(r[3] for r in rows) == 2
-    assert after[6][7:] == ["Måneder med HLR-kurs for brukere", "Måneder i perioden"]
-    cert = after[7:]
+    assert after[types + 1][7:] == ["Måneder med HLR-kurs for brukere", "Måneder i perioden"]
+    cert = after[types + 2 :]
     # lead-a's CPR runs to 2026-03-01: valid on 2025-08-31; staff-a has none. A held a CPR
     # course with users in May: 1 month out of the 4 in the tertial.
     assert cert == [

@@ -57,6 +57,7 @@ def training_cells(rows: list[list]) -> dict:
     labels = {"HLR": "cpr", "Førstehjelp": "first_aid", "Nalokson": "naloxone"}
     labels |= {"Røyketeknikk (SWITCH)": "smoking_technique"}
     labels |= {"Overdosesamtale": "overdose_conversation"}
+    labels |= {"Naloksonkurset": "naloxone_course"}
     cells = {}
     for row in rows:
         if (row[1] in SITES or row[1] == "Totalt") and row[2] in labels:

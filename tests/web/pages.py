@@ -25,3 +25,21 @@ def form_post(client: FlaskClient, url: str, data: dict[str, str], page_url: str
         body["form_key"] = hidden(html, "form_key")
     body.update(data)
     return client.post(url, data=body)
+
+
+# The scripts every staff page carries: the offline queue's file and its translated texts
+# (a JSON data block, never run).
+APP_SCRIPTS = (
+    '<script src="/static/offline.js" defer></script>',
+    '<script id="offline-texts" type="application/json">',
+)
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The <script> tags that are neither the app's own files nor a JSON data block."""
+    return [
+        tag
+        for tag in re.findall(r"<script\b[^>]*>", html)
+        if not re.search(r'\bsrc="/static/[\w.-]+\.js"', tag)
+        and 'type="application/json"' not in tag
+    ]

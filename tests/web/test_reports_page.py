@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from tests import reports_data
 from tests.factories import login
+from tests.web.pages import APP_SCRIPTS, inline_scripts
 
 T2 = {"periode": "custom", "fra": "2025-05-01", "til": "2025-08-31"}
 
@@ -32,9 +33,11 @@ def test_coordinator_sees_totals_trend_and_download(client, data):
     assert "kilder?fra=2025-05-01&amp;til=2025-08-31&amp;sted=OSL-A&amp;kategori=syringe" in html
     assert "<svg" in html
     assert "<polyline" in html
-    # The chart is drawn on the server; the one script is the app's own file (no CDN).
-    assert html.count("<script") == 1
+    # The chart is drawn on the server; the scripts are the app's own files (no CDN): the
+    # report's and the offline queue's, with the queue's texts as a JSON block.
+    assert html.count("<script") == 1 + len(APP_SCRIPTS)
     assert '<script src="/static/reports.js" defer></script>' in html
+    assert inline_scripts(html) == []
     assert "01.05.2025–31.08.2025" in html
     assert 'action="/rapporter/sammendrag.xlsx"' in html
     assert 'name="kommune"' in html  # coordinators can pick their municipality

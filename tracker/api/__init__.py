@@ -3,11 +3,13 @@
 from flask import Flask
 
 from tracker.api import (
+    alerts,
     audit,
     catalog,
     categories,
     counts,
     day_counts,
+    deliveries,
     discards,
     discrepancies,
     exports,
@@ -24,6 +26,7 @@ from tracker.api import (
     tokens,
     training,
     transfers,
+    unmet_demand,
     users,
 )
 from tracker.extensions import api, csrf
@@ -37,6 +40,7 @@ BLUEPRINTS += [imports.blp]
 BLUEPRINTS += [reports.blp, exports.blp, submissions.blp]
 BLUEPRINTS += [tokens.blp]
 BLUEPRINTS += [municipalities.blp, users.blp]
+BLUEPRINTS += [unmet_demand.blp, alerts.blp, deliveries.blp]
 BLUEPRINTS += [categories.blp]
 
 

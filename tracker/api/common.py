@@ -9,12 +9,15 @@ from typing import Any
 
 from flask import Response, g, json, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_smorest import Blueprint, Page
+from flask_wtf.csrf import validate_csrf
 from marshmallow import Schema
 from sqlalchemy import Select, func, select
 from webargs.core import is_json, missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.http import parse_etags
+from wtforms.validators import ValidationError as CSRFValidationError
 
 from tracker.database import read_phase, reads_first
 from tracker.errors import (
@@ -35,10 +38,34 @@ from tracker.services.unit import Idempotency, IdempotentReplay, find_idempotenc
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-def authenticate(files: bool = False) -> Response | None:
+def _session_actor() -> Actor | Response | None:
+    """The signed-in web user of this browser, for the offline queue's writes (issue 25).
+
+    A cookie is sent by the browser on its own, so a write also needs the page's CSRF token
+    in X-CSRFToken: another site can make the browser send the cookie, not read the token.
+    None when there is no web session (then a bearer token is required).
+    """
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except CSRFValidationError:
+        return problem(
+            403,
+            STATUS_TEXTS[403][0],
+            _l("Skriving med innloggingen i nettleseren krever skjemaets CSRF-token."),
+            slug="csrf",
+            code="csrf",
+        )
+    return Actor(user=current_user._get_current_object())
+
+
+def authenticate(files: bool = False, session_writes: bool = False) -> Response | None:
     """Every API request needs a valid bearer token; the actor goes on g.
 
     Bodies are JSON, or multipart/form-data on blueprints made with files=True (uploads).
+    Blueprints made with session_writes=True also take the web session with a CSRF header
+    on POST (the offline queue of the staff pages sends with it).
     """
     upload = files and request.mimetype == "multipart/form-data"
     if (
@@ -53,6 +80,13 @@ def authenticate(files: bool = False) -> Response | None:
             slug="unsupported-media-type",
         )
     header = request.headers.get("Authorization", "")
+    if session_writes and not header and request.method == "POST":
+        by_session = _session_actor()
+        if isinstance(by_session, Response):
+            return by_session
+        if by_session is not None:
+            g.actor = by_session
+            return None
     scheme, _, raw = header.partition(" ")
     with read_phase():
         found = users.authenticate_token(raw.strip()) if scheme.lower() == "bearer" else None
@@ -88,11 +122,20 @@ ARGUMENTS_PARSER = ParsedJSONParser()
 
 
 def make_blueprint(
-    name: str, import_name: str, url_prefix: str, description: str, *, files: bool = False
+    name: str,
+    import_name: str,
+    url_prefix: str,
+    description: str,
+    *,
+    files: bool = False,
+    session_writes: bool = False,
 ) -> Blueprint:
     blp = Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
     blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
-    blp.before_request(functools.partial(authenticate, files) if files else authenticate)
+    if files or session_writes:
+        blp.before_request(functools.partial(authenticate, files, session_writes))
+    else:
+        blp.before_request(authenticate)
     return blp
 
 

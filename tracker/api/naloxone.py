@@ -15,7 +15,13 @@ from tracker.schemas.naloxone import HandoutIn, HandoutOut, HandoutPatch, Handou
 from tracker.schemas.tallies import IfMatchHeader
 from tracker.services import naloxone
 
-blp = make_blueprint("naloxone", __name__, "/naloxone-handouts", "Naloxone nasal spray handouts.")
+blp = make_blueprint(
+    "naloxone",
+    __name__,
+    "/naloxone-handouts",
+    "Naloxone nasal spray handouts.",
+    session_writes=True,
+)
 # Instances, not classes, on the entry path: webargs would build the schema per request.
 HANDOUT_IN, HANDOUT_OUT = HandoutIn(), HandoutOut()
 

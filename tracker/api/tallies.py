@@ -13,7 +13,9 @@ from tracker.api.common import (
 from tracker.schemas.tallies import IfMatchHeader, TallyIn, TallyOut, TallyPatch, TallyQuery
 from tracker.services import tallies
 
-blp = make_blueprint("tallies", __name__, "/tallies", "Daily distribution entries.")
+blp = make_blueprint(
+    "tallies", __name__, "/tallies", "Daily distribution entries.", session_writes=True
+)
 # Instances, not classes, on the entry path: webargs would build the schema per request.
 TALLY_IN, TALLY_OUT = TallyIn(), TallyOut()
 ETAG = {

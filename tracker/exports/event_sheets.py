@@ -11,6 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from tracker.exports import intro
 from tracker.exports.event_tables import (
     DESTINATION_KEYS,
     GROUP_KEYS,
@@ -24,13 +25,17 @@ from tracker.exports.event_tables import (
     referral_table,
 )
 from tracker.exports.figures import SummaryData
-from tracker.exports.sheet import DECIMAL, INTEGER, Column, Table, styled
+from tracker.exports.sheet import DECIMAL, INTEGER, Column, Table, month_format, styled
 from tracker.exports.suppression import HIDDEN, marker
 from tracker.models.events import RETURN_KINDS
 
-MONTH_FORMATS = {"nb": "MM.YYYY", "en": "YYYY-MM"}
-
 NB: dict[str, str] = {
+    "title.overdoses": "Overdoser: hendelser, nalokson gitt av ansatte, ambulanse og utfall",
+    "units.overdoses": "Enheter: antall overdoser; doser nalokson gitt av ansatte.",
+    "title.referrals": "Henvisninger: personer henvist videre, etter hvor",
+    "units.referrals": "Enheter: antall henvisninger.",
+    "title.returns": "Retur: brukt utstyr levert tilbake, mot sprøyter og kanyler utdelt",
+    "units.returns": "Enheter: kanylebokser og talte sprøyter og kanyler; retur per 100 utdelt.",
     "sheet.overdoses": "Overdoser",
     "sheet.referrals": "Henvisninger",
     "sheet.returns": "Retur",
@@ -66,6 +71,12 @@ NB: dict[str, str] = {
     "repeat_visit": "Gjentatte besøk",
 }
 EN: dict[str, str] = {
+    "title.overdoses": "Overdoses: events, naloxone given by staff, ambulance and outcome",
+    "units.overdoses": "Units: number of overdoses; naloxone doses given by staff.",
+    "title.referrals": "Referrals: people referred on, by destination",
+    "units.referrals": "Units: number of referrals.",
+    "title.returns": "Returns: used equipment brought back, against syringes and needles out",
+    "units.returns": "Units: sharps containers and counted syringes and needles; per 100 out.",
     "sheet.overdoses": "Overdoses",
     "sheet.referrals": "Referrals",
     "sheet.returns": "Returns",
@@ -110,6 +121,11 @@ def words(data: SummaryData) -> dict[str, str]:
     return {**data.t, **(EN if data.lang == "en" else NB)}
 
 
+def _intro(data: SummaryData, t: dict[str, str], key: str) -> list[str]:
+    """Title, period, filter and units, as every sheet of the workbook opens."""
+    return [t[f"title.{key}"], intro.period_line(data), intro.filter_line(data), t[f"units.{key}"]]
+
+
 def _rows(data: SummaryData, figures: dict[Any, Any]) -> list[tuple[Any, Any]]:
     """(site, month) in the workbook's site order, for the months with figures."""
     order = {site.id: index for index, site in enumerate(data.sites)}
@@ -118,7 +134,7 @@ def _rows(data: SummaryData, figures: dict[Any, Any]) -> list[tuple[Any, Any]]:
 
 def _lead(t: dict[str, str], lang: str) -> list[Column]:
     """Municipality, site, and the month as a real date shown as month and year."""
-    month = Column(t["month"], 10, MONTH_FORMATS.get(lang, MONTH_FORMATS["nb"]))
+    month = Column(t["month"], 10, month_format(lang))
     return [Column(t["municipality_number"], 12), Column(t["site"], 14), month]
 
 
@@ -137,7 +153,10 @@ def _person_sheet(
 ) -> None:
     t = words(data)
     table = Table(
-        book, t[title], [*_lead(t, data.lang), *[Column(t[k], 14, INTEGER) for k in keys]]
+        book,
+        t[title],
+        [*_lead(t, data.lang), *[Column(t[k], 14, INTEGER) for k in keys]],
+        intro=_intro(data, t, title.removeprefix("sheet.")),
     )
     sites = {s.id: s for s in data.sites}
     rows = _rows(data, figures)
@@ -169,7 +188,12 @@ def return_sheet(book: Workbook, data: SummaryData) -> None:
     t = words(data)
     keys = (*RETURN_KINDS, "handed_out")
     columns = [*_lead(t, data.lang), *[Column(t[k], 16, INTEGER) for k in keys]]
-    table = Table(book, t["sheet.returns"], [*columns, Column(t["per_hundred"], 16, DECIMAL)])
+    table = Table(
+        book,
+        t["sheet.returns"],
+        [*columns, Column(t["per_hundred"], 16, DECIMAL)],
+        intro=_intro(data, t, "returns"),
+    )
     sites = {s.id: s for s in data.sites}
     figures = data.events.returns
     totals = dict.fromkeys(keys, 0)

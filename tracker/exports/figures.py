@@ -77,6 +77,8 @@ class SummaryData:
     cpr: dict[int, CprStatus] = field(default_factory=dict)
     stock: list[StockRow] = field(default_factory=list)
     stock_on: date | None = None
+    # site id -> quantity asked for and not given because it was out (issue 24)
+    unmet: dict[int, int] = field(default_factory=dict)
     changes: ChangeSet | None = None  # a resubmission: the Endringer sheet
     # site id -> months with a CPR course for users; and the number of months in the period
     cpr_months: dict[int, int] = field(default_factory=dict)

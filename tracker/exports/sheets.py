@@ -50,6 +50,7 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
         *[Column(t[f"cat.{c}"], 14, INTEGER) for c in report.categories],
         Column(t["contacts"], 12, INTEGER),
         Column(t["completeness"], 30),
+        Column(t["unmet"], 14, INTEGER),
         *event_sheets.group_columns(data),
     ]
     table = Table(book, t["sheet.summary"], columns, intro=intro.lines(data, "summary"))
@@ -69,15 +70,17 @@ def summary_sheet(book: Workbook, data: SummaryData) -> None:
                 *totals.values(),
                 people,
                 completeness_text(t, report.completeness.get(site.id)),
+                data.unmet.get(site.id),  # blank: nothing recorded
                 *groups.get(site.id, []),
             ]
         )
     table.end_filter()
     table.blank()
     sums = [total(column) for column in zip(*rows, strict=True)] if rows else []
+    unmet = sum(data.unmet.values()) if data.unmet else None
     if sums:
         table.append(
-            [None, None, t["total"], None, None, *sums, None, *groups.get(GROUP_TOTAL, [])]
+            [None, None, t["total"], None, None, *sums, None, unmet, *groups.get(GROUP_TOTAL, [])]
         )
     if groups:
         event_sheets.legend(table, data, event_sheets.words(data))

@@ -36,6 +36,7 @@ from tracker.models.stock import (
     StockMovement,
 )
 from tracker.models.submissions import Submission, SubmissionFigure, SubmissionSite
+from tracker.models.supply import DeliveryDate, DeliverySchedule, DrugAlert, UnmetDemand
 from tracker.models.training import Certification, TrainingAttendee, TrainingSession
 from tracker.models.transfers import Transfer, TransferLine
 
@@ -47,7 +48,10 @@ __all__ = [
     "Certification",
     "ContactGroupCount",
     "ContactsDaily",
+    "DeliveryDate",
+    "DeliverySchedule",
     "Discrepancy",
+    "DrugAlert",
     "DistributionDaily",
     "DistributionMonthly",
     "EquipmentReturn",
@@ -81,6 +85,7 @@ __all__ = [
     "TrainingSession",
     "Transfer",
     "TransferLine",
+    "UnmetDemand",
     "User",
     "UserSession",
 ]

@@ -13,10 +13,12 @@ from tracker.models.catalog import Item, Lot
 from tracker.models.sites import Site
 
 COUNT_STATUSES = ("open", "closed", "cancelled")
+# uncertified_handout: naloxone handed out by someone without the naloxone course (issue 24).
 DISCREPANCY_KINDS = (
     "negative_balance",
     "count_variance",
     "transfer_shortfall",
+    "uncertified_handout",
     "unusual_quantity",
     "foreign_lot",
 )
@@ -77,6 +79,7 @@ class Discrepancy(Base):
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     stock_count_id: Mapped[int | None] = mapped_column(ForeignKey("stock_count.id"))
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
+    naloxone_handout_id: Mapped[int | None] = mapped_column(ForeignKey("naloxone_handout.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolution: Mapped[str | None] = mapped_column(Text)

@@ -110,6 +110,8 @@ class NaloxoneHandout(Base):
     training_given: Mapped[bool] = mapped_column(Boolean, default=False)
     training_session_id: Mapped[int | None] = mapped_column(ForeignKey("training_session.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Who handed the kit over (a staff member of the site); the person entering by default.
+    handed_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     import_row: Mapped[int | None] = mapped_column(Integer)

@@ -11,7 +11,16 @@ from tracker.models.auth import User
 from tracker.models.base import Base, UTCDateTime, utcnow
 from tracker.models.sites import Site
 
-TRAINING_TYPES = ("cpr", "first_aid", "naloxone", "smoking_technique", "overdose_conversation")
+# naloxone: training for users and relatives; naloxone_course: the course (naloksonkurset)
+# that certifies staff to hand out naloxone from the national programme.
+TRAINING_TYPES = (
+    "cpr",
+    "first_aid",
+    "naloxone",
+    "smoking_technique",
+    "overdose_conversation",
+    "naloxone_course",
+)
 AUDIENCES = ("pwud", "relative", "staff", "other")
 CERTIFICATION_STATUSES = ("valid", "expiring", "expired", "missing")  # computed, not stored
 # Limits of one session, shared by the service's rules and the API's schemas.

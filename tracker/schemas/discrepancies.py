@@ -20,6 +20,7 @@ class DiscrepancyOut(Schema):
     item = fields.Function(lambda d: d.item.code)
     lot = fields.Function(lambda d: d.lot.lot_number if d.lot else None)
     kind = fields.String()
+    naloxone_handout = fields.Integer(attribute="naloxone_handout_id", allow_none=True)
     quantity = fields.Integer()
     detected_on = fields.Date()
     stock_count_id = fields.Integer(allow_none=True)

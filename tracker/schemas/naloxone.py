@@ -16,6 +16,11 @@ class HandoutIn(InSchema):
     first_time = fields.Boolean(required=True)
     refill_reason = fields.String(allow_none=True, validate=validate.OneOf(REFILL_REASONS))
     training_given = fields.Boolean(required=True)
+    handed_out_by = fields.Integer(
+        strict=True,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "User id of the staff member who handed it out; you if left out"},
+    )
     made_at = fields.DateTime(
         metadata={
             "description": "When the entry was made on the device (offline clients); staff may "
@@ -58,6 +63,7 @@ class HandoutOut(Schema):
     first_time = fields.Boolean()
     refill_reason = fields.String(allow_none=True)
     training_given = fields.Boolean()
+    handed_out_by = fields.Integer(attribute="handed_out_by_id", allow_none=True)
     lots = fields.List(
         fields.Nested(HandoutLotOut),
         metadata={"description": "Kits per lot, first expiry first out (the split)."},

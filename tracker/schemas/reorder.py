@@ -27,6 +27,10 @@ class ReorderLineOut(Schema):
     empty = fields.Boolean()
     below_reorder = fields.Boolean()
     suggested = fields.Integer()
+    unmet_recent = fields.Integer(metadata={"description": "Asked for, not given, 4 weeks"})
+    alert_factor = fields.Float(metadata={"description": "On naloxone usage during an alert"})
+    next_delivery = fields.Date(allow_none=True)
+    cover_until = fields.Date(allow_none=True)
 
 
 class SuggestionOut(Schema):

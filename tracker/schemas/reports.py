@@ -225,8 +225,17 @@ class SourceOut(Schema):
     who = fields.String()
     what = fields.String()
     item = fields.String(allow_none=True)
-    quantity = fields.Integer()
+    quantity = fields.Integer(
+        metadata={"description": "What counts in the figure (a kit's row: kits x per kit)."}
+    )
     entry_id = fields.Integer(allow_none=True)
+    kit = fields.String(
+        allow_none=True,
+        metadata={"description": "The kit whose content this row is (null: not a kit's content)."},
+    )
+    kits = fields.Integer(
+        allow_none=True, metadata={"description": "Kits handed out in the row (with `kit`)."}
+    )
 
 
 class EventsQuery(ReportQuery):

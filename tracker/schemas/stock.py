@@ -122,5 +122,7 @@ class StockLineOut(Schema):
     expired = fields.Boolean()
     expires_within_90 = fields.Boolean()
     below_reorder = fields.Boolean()
+    unmet_recent = fields.Integer(metadata={"description": "Asked for, not given, 4 weeks"})
+    runs_out_before_delivery = fields.Boolean()
     discrepancy = fields.Boolean()
     date = fields.Date()

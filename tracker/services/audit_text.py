@@ -83,6 +83,9 @@ FIELDS: dict[str, Any] = {
     "trainer": _l("kursholder"),
     "attendees": _l("deltakende ansatte"),
     "status": _l("status"),
+    "weekdays": _l("ukedager"),
+    "dates": _l("datoer"),
+    "lead_time_days": _l("bestillingsfrist (dager)"),
 }
 
 
@@ -298,6 +301,22 @@ PHRASES: dict[tuple[str, str], Phrase] = {
     ),
     ("submission", "reopen"): lambda e, d, c: _l(
         "%(who)s åpnet rapport %(id)s igjen", who=d["who"], id=e.entity_id
+    ),
+    ("unmet_demand", "create"): lambda e, d, c: _l(
+        "%(who)s registrerte at %(quantity)s %(item)s ble spurt om og ikke gitt ved %(site)s "
+        "%(date)s", who=d["who"], quantity=c.number(d.get("quantity")), item=c.item(d.get("item")),
+        site=_site(e, d), date=c.value(d.get("date")),
+    ),
+    ("drug_alert", "create"): lambda e, d, c: _l(
+        "%(who)s la ut et varsel for %(area)s: %(title)s", who=d["who"], title=d.get("title"),
+        area=d.get("municipality") or _l("hele landet"),
+    ),
+    ("drug_alert", "end"): lambda e, d, c: _l(
+        "%(who)s avsluttet varselet: %(title)s", who=d["who"], title=d.get("title")
+    ),
+    ("deliveries", "update"): lambda e, d, c: _l(
+        "%(who)s endret leveringsdagene for %(site)s: %(changes)s", who=d["who"],
+        site=_site(e, d), changes=changes(e.before, e.after, c),
     ),
     ("lot", "confirm-lot-number"): lambda e, d, c: _l(
         "%(who)s bekreftet at partinummeret til %(item)s ved %(site)s står på esken",

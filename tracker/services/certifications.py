@@ -31,6 +31,9 @@ DEFAULT_MONTHS = {
     "naloxone": 24,
     "smoking_technique": 24,
     "overdose_conversation": 24,
+    # The naloxone course certifies staff to hand out naloxone; renewed every 24 months
+    # (like the naloxone training), configurable in CERTIFICATION_MONTHS.
+    "naloxone_course": 24,
 }
 EXPIRING_DAYS = 60
 
@@ -235,3 +238,27 @@ def status_by_codes(
     else:
         site_ids = list(db.session.scalars(select(Site.id).where(Site.active.is_(True))))
     return certification_status(site_ids, on, training_type)
+
+
+def holds(user_id: int, training_type: str, on: date) -> bool:
+    """Did the user hold a valid certification of this type on the day?"""
+    return (
+        db.session.scalar(
+            select(Certification.id)
+            .where(
+                Certification.user_id == user_id,
+                Certification.training_type == training_type,
+                Certification.certified_on <= on,
+                Certification.valid_until >= on,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def certified_distributors(actor: Actor, site_code: str, on: date) -> SiteCertifications:
+    """A site's staff with their standing for the naloxone course (naloksonkurset): who may
+    hand out naloxone from the national programme."""
+    site = require_site(actor, get_site(site_code))
+    return certification_status([site.id], on, "naloxone_course")[0]

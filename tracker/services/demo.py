@@ -1,5 +1,8 @@
 """Demo data: three municipalities, ten sites, the standard catalogue and a year of activity.
 
+The catalogue has one kit (a brukerpakke of syringes, needles and foil) handed out at two
+sites, whose contents count in the report figures.
+
 Built in bulk (one transaction per site) through the same ledger as daily entry, so balances,
 aggregates and `verify-ledger` hold for the demo exactly as for real data. Stock behaves like
 a real outlet's: a weekly delivery fills each item up to five weeks of its expected use (in
@@ -27,9 +30,11 @@ from tracker.dates import today
 from tracker.extensions import db
 from tracker.models import (
     Item,
+    KitContent,
     Lot,
     Municipality,
     Site,
+    SiteItem,
     StockBalance,
     User,
 )
@@ -84,7 +89,14 @@ CATALOGUE = [
     ),
     ("ODKORT", "Overdosekort", "Overdose card", "overdose_card", "stk", False, 5, 10),
     ("SPRIT", "Spritserviett", "Alcohol swab", "other", "stk", False, 60, 200),
+    ("BRUKERPAKKE", "Brukerpakke", "User kit", "other", "pakke", False, 3, 10),
 ]
+
+# The kit (brukerpakke) and what one holds: handing out a kit counts its contents in every
+# report figure, while stock keeps kits. Only KIT_SITES hand it out; it is off elsewhere.
+KIT = "BRUKERPAKKE"
+KIT_CONTENTS = [("SPR-2", 10), ("KAN-23", 10), ("FOLIE", 2)]
+KIT_SITES = ("OSL-MO", "OSL-OPP")
 
 # Lines delivered short in the last weeks: under their reorder level at the end (the leads'
 # sites, big lines whose pack is a day or two of use).
@@ -116,6 +128,9 @@ STAFF_COURSES = [
     ("OSL-MO", 45, "cpr", ["stedsleder@tracker.local", "ansatt@tracker.local"]),  # valid
     ("OSL-MO", 410, "cpr", ["ola.ansatt@tracker.local"]),  # expired
     ("OSL-MO", 120, "naloxone", ["ansatt@tracker.local", "ola.ansatt@tracker.local"]),
+    # The naloxone course: who may hand out naloxone from the national programme (issue 24).
+    ("OSL-MO", 90, "naloxone_course", ["ansatt@tracker.local", "stedsleder@tracker.local"]),
+    ("BGO-MO", 60, "naloxone_course", ["ansatt.bergen@tracker.local"]),
     ("OSL-SPR", 325, "cpr", ["ingrid.ansatt@tracker.local"]),  # expiring in ~40 days
     ("OSL-SPR", 200, "first_aid", ["ingrid.ansatt@tracker.local", "stedsleder@tracker.local"]),
     ("BGO-MO", 150, "cpr", ["ansatt.bergen@tracker.local"]),  # valid
@@ -174,6 +189,7 @@ TRAINING_SHAPE = {
     "first_aid": (((3, 8), (0, 2), (0, 2), (0, 1)), [180, 240], "Førstehjelpsinstruktør"),
     "smoking_technique": (((2, 8), (0, 0), (0, 1), (0, 0)), [30, 45, 60], "SWITCH-veileder"),
     "overdose_conversation": (((1, 4), (0, 2), (0, 0), (0, 1)), [20, 30, 45], "Erfaringskonsulent"),
+    "naloxone_course": (((0, 0), (0, 0), (2, 6), (0, 0)), [90, 120], "Naloksonprogrammet"),
 }
 
 
@@ -267,6 +283,7 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     ]
     db.session.add_all(items)
     db.session.flush()
+    _kit(sites, items)
     passwords: dict[str, str] = {}
     for email, name, role, site_codes, municipality in USERS:
         passwords[email] = _password()
@@ -282,8 +299,9 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
         for item, (*_, per_day, pack) in zip(items, CATALOGUE, strict=True)
     ]
     for site, scale in zip(sites, [s[4] for s in SITES], strict=True):
+        handed_out = [s for s in specs if s.item.code != KIT or site.code in KIT_SITES]
         year = demo_year.SiteYear(
-            site, scale, specs, lots, start, end, frozenset(SHORT_LINES.get(site.code, ()))
+            site, scale, handed_out, lots, start, end, frozenset(SHORT_LINES.get(site.code, ()))
         )
         t, h = demo_year.run(actor, rng, year)
         result.tallies += t
@@ -293,6 +311,21 @@ def seed(days: int = 365, rng_seed: int = 2026) -> SeedResult:
     result.transfers = _seed_stock_operations(actor, end, days)
     _seed_levels(actor, end)
     return result
+
+
+def _kit(sites: list[Site], items: list[Item]) -> None:
+    """The kit's contents, and the kit turned off at the sites that do not hand it out."""
+    by_code = {i.code: i for i in items}
+    kit = by_code[KIT]
+    db.session.add_all(
+        KitContent(kit_id=kit.id, item_id=by_code[code].id, quantity=quantity)
+        for code, quantity in KIT_CONTENTS
+    )
+    db.session.add_all(
+        SiteItem(site_id=site.id, item_id=kit.id, active=False)
+        for site in sites
+        if site.code not in KIT_SITES
+    )
 
 
 def _naloxone_lots(items: list[Item], start: date, end: date) -> list[Lot]:

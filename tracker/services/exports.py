@@ -26,7 +26,7 @@ from tracker.exports import summary as workbook
 from tracker.extensions import db
 from tracker.models import Lot, Membership, SiteItem, User
 from tracker.models.training import Certification, TrainingSession
-from tracker.services import event_reports, reports, stock_history, training, users
+from tracker.services import event_reports, reports, stock_history, training, unmet_demand, users
 from tracker.services.access import Actor
 from tracker.services.naloxone import naloxone_figures, suppression_threshold
 from tracker.services.stock import usage_per_day
@@ -230,6 +230,7 @@ def gather(
         # the Lager sheet: stock at the end of the period (today, if the period runs on)
         stock=stock_rows(scope, distribution.items, min(scope.end, on)),
         stock_on=min(scope.end, on),
+        unmet=unmet_demand.site_totals(scope.site_ids, scope.start, scope.end),
         events=event_reports.gather(scope, monthly),
         cpr_months={c.site_id: c.months_with_cpr_course for c in courses},
         months=len(periods.buckets(scope.start, scope.end, "month")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -17,13 +17,23 @@ from tracker.dates import check_entry_date, today
 from tracker.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from tracker.exports.person_tables import TOTAL, naloxone_table
 from tracker.extensions import db
-from tracker.models import Item, Lot, NaloxoneHandout, Site, StockBalance, StockMovement
+from tracker.models import (
+    Discrepancy,
+    Item,
+    Lot,
+    NaloxoneHandout,
+    Site,
+    StockBalance,
+    StockMovement,
+    User,
+)
 from tracker.models.base import utcnow
 from tracker.models.distribution import RECIPIENT_GROUPS, REFILL_REASONS
 from tracker.services import (
     audit,
     backdating,
     catalog,
+    certifications,
     discrepancies,
     ledger,
     lots,
@@ -32,6 +42,7 @@ from tracker.services import (
     reports,
     stock,
     stock_start,
+    training,
 )
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import (
@@ -57,7 +68,43 @@ def snapshot(handout: NaloxoneHandout) -> dict[str, object]:
         "first_time": handout.first_time,
         "refill_reason": handout.refill_reason,
         "training_given": handout.training_given,
+        "handed_out_by": handout.handed_out_by_id,
     }
+
+
+COURSE = "naloxone_course"
+
+
+def _hander(actor: Actor, site: Site, user_id: int | None) -> User:
+    """Who handed the kit over: the person entering, or one of the site's active staff."""
+    if user_id is None or user_id == actor.user_id:
+        return actor.user
+    found = next((u for u in training.site_staff(site) if u.id == user_id), None)
+    if found is None:
+        raise ValidationError(
+            _l("Den som delte ut må være ansatt ved %(site)s.", site=site.code),
+            {"handed_out_by": [_l("Ikke ansatt ved stedet.")]},
+            code="not-site-staff",
+        )
+    return found
+
+
+def _flag_uncertified(handout: NaloxoneHandout, hander: User) -> Discrepancy | None:
+    """A handout by someone without the naloxone course is kept (the kit is already handed
+    out) and raised to the site lead as a discrepancy, like a negative balance."""
+    if certifications.holds(hander.id, COURSE, handout.handed_out_on):
+        return None
+    flag = Discrepancy(
+        site_id=handout.site_id,
+        item_id=handout.item_id,
+        lot_id=handout.lot_id,
+        kind="uncertified_handout",
+        quantity=handout.quantity,
+        detected_on=handout.handed_out_on,
+        naloxone_handout_id=handout.id,
+    )
+    db.session.add(flag)
+    return flag
 
 
 def default_item(site_id: int) -> Item:
@@ -179,11 +226,13 @@ def hand_out(
     refill_reason: str | None = None,
     lot: str | None = None,
     item: str | None = None,
+    handed_out_by: int | None = None,
     made_at: datetime | None = None,
     idem: Idempotency | None = None,
     unusual_confirmed: bool = True,
 ) -> NaloxoneHandout:
-    """Record a handout and its distribution movements; never refused for stock on hand.
+    """Record a handout and its distribution movements; never refused for stock on hand,
+    nor for a hander without the naloxone course (that is flagged to the lead).
 
     Without a named lot the kits are taken first expiry, first out, split over as many lots
     as it takes (services/lots.py). An unusually high quantity (services.plausibility) is
@@ -211,6 +260,7 @@ def hand_out(
             code="item-off-at-site",
         )
     named = _named_lot(product, lot, handed_out_on)
+    hander = _hander(actor, site, handed_out_by)
     unusual = plausibility.find_unusual(
         site.id, handed_out_on, [(product, quantity)], plausibility.NALOXONE_FLOOR
     )
@@ -228,10 +278,12 @@ def hand_out(
         refill_reason=refill_reason,
         training_given=training_given,
         created_by_id=actor.user_id,
+        handed_out_by_id=hander.id,
         before_stock_start=stock_start.is_before(site, handed_out_on),
     )
     db.session.add(handout)
     db.session.flush()
+    _flag_uncertified(handout, hander)
     _post(actor, handout, {}, allocation.taken(handed_out_on), allocation.foreign)
     audit.record(
         actor, "naloxone_handout", handout.id, "create", site_id=site.id, after=snapshot(handout)
@@ -413,6 +465,8 @@ class HandoutScreen:
     lots: list[tuple[Lot, int | None]]
     handouts: list[NaloxoneHandout]
     receipt: NaloxoneHandout | None = None
+    staff: list[User] = field(default_factory=list)  # who can be named as handing out
+    course: certifications.SiteCertifications | None = None  # the naloxone course standing
 
 
 def site_lots(site_id: int, item: Item, on: date) -> list[tuple[Lot, int | None]]:
@@ -459,6 +513,8 @@ def handout_screen(
         lots=site_lots(site.id, item, day) if item else [],
         handouts=handouts,
         receipt=receipt,
+        staff=training.site_staff(site),
+        course=certifications.certification_status([site.id], day, COURSE)[0],
     )
 
 

@@ -6,14 +6,33 @@ item faster, with a quantity (`move_quantity`):
     moved = floor(rate there * days to expiry - what it holds of the item expiring no later)
             at most what the sender holds usable above its reorder level, and the lot
 
-Usage is the average daily distribution over the last 28 whole days (today excluded).
-Usable stock leaves out expired lots (they cannot be handed out). An item is on the reorder
-list when usable stock plus what is in transit to the site is at or below its reorder level;
-the suggestion fills it up to the target level:
+Usage is the average daily distribution over the last 28 whole days (today excluded), plus
+what was asked for and not given in those days (unmet demand, issue 24). Usable stock
+leaves out expired lots (they cannot be handed out).
 
     available = usable on hand + in transit to the site
-    suggested = max(target_level - available, 0)        when available <= reorder_level
     days_left = usable on hand / daily usage            (None without usage or when empty)
+
+A site without delivery days: an item is on the list when available is at or below its
+reorder level, and the suggestion fills it up to the target level:
+
+    suggested = max(target_level - available, 0)        when available <= reorder_level
+
+A site with delivery days (services/deliveries.py): an order placed today arrives with the
+first delivery at least the lead time away (`next_delivery`) and must last until the
+delivery after it (`cover_until`); the reorder level stays as safety stock:
+
+    suggested = max(ceil(planning usage x days until cover_until) + reorder_level
+                    - available, 0)                     on the list when suggested > 0
+
+Planning usage is daily usage, times ALERT_NALOXONE_FACTOR (default 1.5) for naloxone while
+a drug alert covers the site. Without delivery days, usage is not part of the suggestion,
+so during an alert the factor raises the naloxone reorder and target levels instead.
+
+Worked example: Monday, deliveries Tuesday and Friday, lead time 1 day: the order arrives
+Tuesday and must last until Friday, 4 days. 280 handed out and 56 asked for in vain in 4
+weeks is 12 a day; 12 x 4 = 48, plus reorder level 20, minus 30 usable and 8 in transit:
+suggest 30.
 """
 
 from __future__ import annotations
@@ -30,7 +49,7 @@ from tracker.dates import today
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.models import Item, Lot, Site, SiteItem, StockBalance
-from tracker.services import stock, transfers
+from tracker.services import alerts, deliveries, stock, transfers, unmet_demand
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 
 WARN_DAYS = (30, 90)
@@ -48,9 +67,16 @@ class ReorderLine:
     daily_usage: float
     days_left: float | None
     suggested: int
+    unmet_recent: int = 0  # asked for and not given in the last 4 weeks
+    alert_factor: float = 1.0  # on naloxone usage while a drug alert covers the site
+    next_delivery: date | None = None  # when an order placed today arrives
+    cover_until: date | None = None  # the delivery after it: what the order must last until
+    needs_order: bool | None = None  # set where delivery days decide (suggested > 0)
 
     @property
     def below_reorder(self) -> bool:
+        if self.needs_order is not None:
+            return self.needs_order
         return self.reorder_level > 0 and self.usable + self.in_transit <= self.reorder_level
 
     @property
@@ -172,6 +198,9 @@ def stock_levels(
         if lot is None or lot.expiry is None or lot.expiry >= on:
             usable[(site_id, item_id)] += quantity
     usage = stock.usage_per_day(ids, on)
+    unmet = unmet_demand.recent(ids, on)
+    factors = alerts.naloxone_factors(sites, on)
+    plans = deliveries.for_sites(sites, on)
     transit = transfers.in_transit_to(ids)
     levels = {
         (row.site_id, row.item_id): row
@@ -180,6 +209,7 @@ def stock_levels(
     items = list(db.session.scalars(select(Item).order_by(Item.sort_order, Item.code)))
     lines: list[ReorderLine] = []
     for site in sites:
+        window = plans[site.id].order_window(on)
         for item in items:
             key = (site.id, item.id)
             level = levels.get(key)
@@ -187,28 +217,44 @@ def stock_levels(
             off_here = level is not None and not level.active
             if (not item.active or off_here) and not on_hand.get(key) and unset:
                 continue  # retired, or not handed out here, and nothing to show
-            rate = usage.get(key, 0.0)
-            reorder_level = level.reorder_level if level else 0
-            target_level = level.target_level if level else 0
-            available = usable[key] + transit.get(key, 0)
-            below = reorder_level > 0 and available <= reorder_level
-            lines.append(
-                ReorderLine(
-                    site=site,
-                    item=item,
-                    on_hand=on_hand[key],
-                    usable=usable[key],
-                    in_transit=transit.get(key, 0),
-                    reorder_level=reorder_level,
-                    target_level=target_level,
-                    daily_usage=round(rate, 3),
-                    days_left=round(usable[key] / rate, 1)
-                    if rate > 0 and usable[key] > 0
-                    else None,
-                    suggested=max(target_level - available, 0) if below else 0,
-                )
+            rate = usage.get(key, 0.0) + unmet.get(key, 0) / unmet_demand.WINDOW_DAYS
+            factor = factors[site.id] if item.category == "naloxone" else 1.0
+            line = ReorderLine(
+                site=site,
+                item=item,
+                on_hand=on_hand[key],
+                usable=usable[key],
+                in_transit=transit.get(key, 0),
+                reorder_level=level.reorder_level if level else 0,
+                target_level=level.target_level if level else 0,
+                daily_usage=round(rate, 3),
+                days_left=round(usable[key] / rate, 1) if rate > 0 and usable[key] > 0 else None,
+                suggested=0,
+                unmet_recent=unmet.get(key, 0),
+                alert_factor=factor,
             )
+            _suggest(line, rate * factor, window, on)
+            lines.append(line)
     return lines
+
+
+def _suggest(
+    line: ReorderLine, planning_rate: float, window: tuple[date, date] | None, on: date
+) -> None:
+    """Fill in the suggestion: by delivery days when the site has them, else to target."""
+    available = line.usable + line.in_transit
+    if window is not None:
+        line.next_delivery, line.cover_until = window
+        need = math.ceil(round(planning_rate * (window[1] - on).days, 6))
+        line.suggested = max(need + line.reorder_level - available, 0)
+        line.needs_order = line.suggested > 0
+        return
+    reorder_level = math.ceil(line.reorder_level * line.alert_factor)
+    target_level = math.ceil(line.target_level * line.alert_factor)
+    below = reorder_level > 0 and available <= reorder_level
+    line.suggested = max(target_level - available, 0) if below else 0
+    if line.alert_factor != 1.0:
+        line.needs_order = below
 
 
 def reorder_list(

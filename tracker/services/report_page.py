@@ -21,7 +21,7 @@ from tracker.exports.person_tables import (
     training_table,
 )
 from tracker.models.training import TRAINING_TYPES
-from tracker.services import completeness, exports, naloxone, reports, training
+from tracker.services import completeness, exports, naloxone, reports, training, unmet_demand
 from tracker.services.access import Actor
 
 DEFAULT_PRESET = "last_12_months"  # a year of months: the first view is not an empty chart
@@ -48,6 +48,7 @@ class ReportPage:
     participants: dict[Any, dict[str, Any]] = field(default_factory=dict)
     training_keys: tuple[str, ...] = TRAINING_KEYS
     training_types: tuple[str, ...] = TRAINING_TYPES
+    unmet: dict[int, int] = field(default_factory=dict)  # site id -> asked for, not given
 
     @property
     def preset_name(self) -> str:
@@ -132,6 +133,7 @@ def report_page(
     page.naloxone = naloxone_table(
         naloxone.naloxone_figures(scope), scope.site_ids, external, page.threshold
     )
+    page.unmet = unmet_demand.site_totals(scope.site_ids, scope.start, scope.end)
     page.training = training.training_summary(scope.site_ids, scope.start, scope.end)
     page.participants = training_table(
         exports.training_figures(scope), scope.site_ids, TRAINING_TYPES, external, page.threshold

@@ -2,9 +2,12 @@
 
 A distribution figure (sites, period, item category or item) is the sum of what reports count
 as handed out: the ledger's distribution and its corrections for entries that move stock,
-and the lines of entries dated before their site's stock start (invariant 9). Contacts are
-the entries' contacts. The rows listed here are exactly those, so they add up to the figure
-(ledger_check verifies the aggregates the reports read against the same rows).
+and the lines of entries dated before their site's stock start (invariant 9). A kit counts as
+its contents (as in reports.distribution): a category's figure lists each kit row once per
+content item in the category, as `kits` x per kit (`kit` names the kit), and never the kit
+itself; only the kit's own item figure lists its kits. Contacts are the entries' contacts.
+The rows listed here are exactly those, so they add up to the figure (ledger_check verifies
+the aggregates the reports read against the same rows).
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, func, literal, null, select, union_all
+from sqlalchemy import Integer, Select, String, cast, func, literal, null, select, union_all
+from sqlalchemy.orm import aliased
 
 from tracker import periods
 from tracker.errors import Forbidden, NotFound, ValidationError
 from tracker.extensions import db
 from tracker.models import (
     Item,
+    KitContent,
     Municipality,
     NaloxoneHandout,
     Site,
@@ -36,6 +41,8 @@ from tracker.services.ledger_check import HANDED_OUT
 
 MEASURES = ("quantity", "contacts")
 M = StockMovement
+K = KitContent
+Kit = aliased(Item, name="kit_item")
 
 
 @dataclass(frozen=True)
@@ -101,12 +108,34 @@ def resolve(
     return Figure([s.id for s in found], date_from, date_to, category, item_id, measure)
 
 
-def _items(figure: Figure, column: Any) -> Any:
+def _kits() -> Any:
+    return select(KitContent.kit_id).scalar_subquery()
+
+
+def _direct(figure: Figure, column: Any) -> Any:
+    """Rows counted as themselves: the item asked for, or (a category, or every item) any
+    item but a kit, whose contents count instead."""
+    if figure.item_id is not None:
+        return column == figure.item_id
+    plain = column.not_in(_kits())
+    if figure.category is not None:
+        in_category = column.in_(select(Item.id).where(Item.category == figure.category))
+        return plain & in_category
+    return plain
+
+
+def _held(figure: Figure, column: Any) -> Any:
+    """Content items of a kit that count in the figure."""
     if figure.item_id is not None:
         return column == figure.item_id
     if figure.category is not None:
         return column.in_(select(Item.id).where(Item.category == figure.category))
     return literal(True)
+
+
+def _plain() -> tuple[Any, Any]:
+    """The kit and kits columns of a row that is not a kit's content."""
+    return cast(null(), String).label("kit"), cast(null(), Integer).label("kits")
 
 
 def _text(value: str) -> Any:
@@ -122,6 +151,7 @@ def sources_query(figure: Figure) -> Select[Any]:
                 _text("entry").label("source"), t.id.label("id"), Site.code.label("site"),
                 t.entry_date.label("date"), User.name.label("who"), _text("contacts").label("what"),
                 null().label("item"), t.contacts.label("quantity"), t.id.label("entry_id"),
+                *_plain(),
             )
             .join(Site, Site.id == t.site_id)
             .join(User, User.id == t.created_by_id)
@@ -133,55 +163,72 @@ def sources_query(figure: Figure) -> Select[Any]:
         )  # fmt: skip
     t, h = TallyEntry, NaloxoneHandout
     history = func.coalesce(t.before_stock_start, h.before_stock_start, False)
-    moved = (
-        select(
+
+    def moved(kit: bool) -> Select[Any]:
+        counted = M.item_id if not kit else K.item_id
+        quantity = -M.quantity if not kit else -M.quantity * K.quantity
+        extra = _plain() if not kit else (Kit.code, -M.quantity)
+        query = select(
             _text("movement").label("source"), M.id.label("id"), Site.code.label("site"),
             M.occurred_on.label("date"), User.name.label("who"), M.kind.label("what"),
-            Item.code.label("item"), (-M.quantity).label("quantity"),
-            func.coalesce(M.tally_id, M.naloxone_handout_id).label("entry_id"),
-        )
-        .join(Site, Site.id == M.site_id)
-        .join(Item, Item.id == M.item_id)
-        .join(User, User.id == M.recorded_by_id)
-        .outerjoin(t, t.id == M.tally_id)
-        .outerjoin(h, h.id == M.naloxone_handout_id)
-        .where(
-            M.site_id.in_(figure.site_ids), M.occurred_on >= figure.start,
-            M.occurred_on <= figure.end, _items(figure, M.item_id), HANDED_OUT,
-            history.is_(False),
-        )
-    )  # fmt: skip
-    lines = (
-        select(
-            _text("history_line").label("source"), TallyLine.id, Site.code, t.entry_date,
-            User.name, _text("distribution"), Item.code, TallyLine.quantity, t.id,
-        )
-        .join(TallyLine, TallyLine.tally_id == t.id)
-        .join(Site, Site.id == t.site_id)
-        .join(Item, Item.id == TallyLine.item_id)
-        .join(User, User.id == t.created_by_id)
-        .where(
-            t.site_id.in_(figure.site_ids), t.entry_date >= figure.start,
-            t.entry_date <= figure.end, _items(figure, TallyLine.item_id),
-            t.before_stock_start.is_(True), t.deleted_at.is_(None),
-        )
-    )  # fmt: skip
+            Item.code.label("item"), quantity.label("quantity"),
+            func.coalesce(M.tally_id, M.naloxone_handout_id).label("entry_id"), *extra,
+        )  # fmt: skip
+        if kit:
+            query = query.join(K, K.kit_id == M.item_id).join(Kit, Kit.id == K.kit_id)
+        return (
+            query.join(Site, Site.id == M.site_id)
+            .join(Item, Item.id == counted)
+            .join(User, User.id == M.recorded_by_id)
+            .outerjoin(t, t.id == M.tally_id)
+            .outerjoin(h, h.id == M.naloxone_handout_id)
+            .where(
+                M.site_id.in_(figure.site_ids), M.occurred_on >= figure.start,
+                M.occurred_on <= figure.end, HANDED_OUT, history.is_(False),
+                _held(figure, counted) if kit else _direct(figure, counted),
+            )
+        )  # fmt: skip
+
+    def lines(kit: bool) -> Select[Any]:
+        L = TallyLine
+        counted = L.item_id if not kit else K.item_id
+        quantity = L.quantity if not kit else L.quantity * K.quantity
+        extra = _plain() if not kit else (Kit.code, L.quantity)
+        query = select(
+            _text("history_line"), L.id, Site.code, t.entry_date, User.name,
+            _text("distribution"), Item.code, quantity, t.id, *extra,
+        )  # fmt: skip
+        if kit:
+            query = query.join(K, K.kit_id == L.item_id).join(Kit, Kit.id == K.kit_id)
+        return (
+            query.join(t, t.id == L.tally_id)
+            .join(Site, Site.id == t.site_id)
+            .join(Item, Item.id == counted)
+            .join(User, User.id == t.created_by_id)
+            .where(
+                t.site_id.in_(figure.site_ids), t.entry_date >= figure.start,
+                t.entry_date <= figure.end, t.before_stock_start.is_(True),
+                t.deleted_at.is_(None),
+                _held(figure, counted) if kit else _direct(figure, counted),
+            )
+        )  # fmt: skip
+
     handouts = (
         select(
             _text("history_handout").label("source"), h.id, Site.code, h.handed_out_on,
-            User.name, _text("distribution"), Item.code, h.quantity, h.id,
+            User.name, _text("distribution"), Item.code, h.quantity, h.id, *_plain(),
         )
         .join(Site, Site.id == h.site_id)
         .join(Item, Item.id == h.item_id)
         .join(User, User.id == h.created_by_id)
         .where(
             h.site_id.in_(figure.site_ids), h.handed_out_on >= figure.start,
-            h.handed_out_on <= figure.end, _items(figure, h.item_id),
+            h.handed_out_on <= figure.end, _direct(figure, h.item_id),
             h.before_stock_start.is_(True),
         )
     )  # fmt: skip
-    rows = union_all(moved, lines, handouts).subquery()
-    return select(rows).order_by(rows.c.date, rows.c.site, rows.c.source, rows.c.id)
+    rows = union_all(moved(False), moved(True), lines(False), lines(True), handouts).subquery()
+    return select(rows).order_by(rows.c.date, rows.c.site, rows.c.source, rows.c.id, rows.c.item)
 
 
 def page(query: Select[Any], number: int, size: int) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,9 +20,27 @@ from tracker.errors import (
     ValidationError,
 )
 from tracker.extensions import db
-from tracker.models import DistributionDaily, Item, Lot, Receipt, Site, StockBalance, StockMovement
+from tracker.models import (
+    DistributionDaily,
+    Item,
+    KitContent,
+    Lot,
+    Receipt,
+    Site,
+    StockBalance,
+    StockMovement,
+)
 from tracker.privacy import check_free_text, contains_national_id
-from tracker.services import audit, backdating, catalog, ledger, period_locks, stock_start
+from tracker.services import (
+    audit,
+    backdating,
+    catalog,
+    deliveries,
+    ledger,
+    period_locks,
+    stock_start,
+    unmet_demand,
+)
 from tracker.services.access import Actor, can, get_site, require_site, visible_site_ids
 from tracker.services.unit import Idempotency, commit, insert_on_conflict, service
 
@@ -314,6 +332,8 @@ class StockLine:
     expired: bool
     expires_within_90: bool
     item_quantity: int = 0  # on hand of the item over all its lots: days_left is about it
+    unmet_recent: int = 0  # asked for and not given in the last 4 weeks (issue 24)
+    runs_out_before_delivery: bool = False  # at recent usage, before the next delivery
 
     @property
     def discrepancy(self) -> bool:
@@ -357,6 +377,8 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
     site = require_site(actor, get_site(site_code))
     on = today()
     usage = usage_per_day([site.id], on)
+    unmet = unmet_demand.recent([site.id], on)
+    next_delivery = deliveries.for_sites([site], on)[site.id].next_after(on)
     levels = catalog.levels_for(site.id)
     balances = db.session.execute(
         select(StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity).where(
@@ -382,7 +404,14 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
         if not rows:
             rows = [(None, 0)]
         item_total = sum(q for _, q in rows)
-        rate = usage.get((site.id, item.id), 0.0)
+        asked = unmet.get((site.id, item.id), 0)
+        rate = usage.get((site.id, item.id), 0.0) + asked / unmet_demand.WINDOW_DAYS
+        days_left = round(item_total / rate, 1) if rate > 0 and item_total > 0 else None
+        short = (
+            next_delivery is not None
+            and days_left is not None
+            and days_left < (next_delivery - on).days
+        )
         level = levels.get(item.id)
         for lot_id, quantity in sorted(rows, key=lambda r: _lot_sort(_lot_of(lots, r[0]))):
             lot = _lot_of(lots, lot_id)
@@ -397,9 +426,11 @@ def on_hand(actor: Actor, site_code: str) -> list[StockLine]:
                     reorder_level=level.reorder_level if level else 0,
                     target_level=level.target_level if level else 0,
                     daily_usage=rate,
-                    days_left=round(item_total / rate, 1) if rate > 0 and item_total > 0 else None,
+                    days_left=days_left,
                     expired=bool(lot and lot.expiry and lot.expiry < on),
                     expires_within_90=bool(lot and lot.expiry and lot.expiry <= on + timedelta(90)),
+                    unmet_recent=asked,
+                    runs_out_before_delivery=short,
                     item_quantity=item_total,
                 )
             )
@@ -460,6 +491,7 @@ class StockOverview:
     lines: list[StockLine]
     weeks: list[date]  # the Monday of each week, oldest first
     trend: dict[str, list[int]]  # category -> quantity handed out per week
+    next_delivery: date | None = None
 
     def expiry_warning(self, line: StockLine) -> str | None:
         """'expired', '30' or '90' for a lot that has expired or expires within that many days."""
@@ -478,19 +510,27 @@ class StockOverview:
 def weekly_distribution(
     site_id: int, on: date, weeks: int = TREND_WEEKS
 ) -> tuple[list[date], dict[str, list[int]]]:
-    """Quantity handed out per item category in each of the last `weeks` ISO weeks (to `on`)."""
+    """Quantity handed out per item category in each of the last `weeks` ISO weeks (to `on`),
+    a kit counted as its contents (consistent with the reports)."""
     this_monday = on - timedelta(days=on.weekday())
     mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    rows = db.session.execute(
-        select(DistributionDaily.day, Item.category, func.sum(DistributionDaily.quantity))
-        .join(Item, Item.id == DistributionDaily.item_id)
-        .where(
-            DistributionDaily.site_id == site_id,
-            DistributionDaily.day >= mondays[0],
-            DistributionDaily.day <= on,
-        )
-        .group_by(DistributionDaily.day, Item.category)
+    d, k = DistributionDaily, KitContent
+    where = [d.site_id == site_id, d.day >= mondays[0], d.day <= on]
+    # As in the reports: a kit counts as its contents, under their categories, never its own.
+    loose = (
+        select(d.day, Item.category, func.sum(d.quantity))
+        .join(Item, Item.id == d.item_id)
+        .where(*where, d.item_id.not_in(select(k.kit_id).scalar_subquery()))
+        .group_by(d.day, Item.category)
     )
+    held = (
+        select(d.day, Item.category, func.sum(d.quantity * k.quantity))
+        .join(k, k.kit_id == d.item_id)
+        .join(Item, Item.id == k.item_id)
+        .where(*where)
+        .group_by(d.day, Item.category)
+    )
+    rows = db.session.execute(union_all(loose, held))
     index = {monday: n for n, monday in enumerate(mondays)}
     trend: dict[str, list[int]] = {}
     for day, category, quantity in rows:
@@ -505,4 +545,7 @@ def overview(actor: Actor, site_code: str) -> StockOverview:
     site = get_site(site_code)
     on = today()
     weeks, trend = weekly_distribution(site.id, on)
-    return StockOverview(site=site, on=on, lines=lines, weeks=weeks, trend=trend)
+    next_delivery = deliveries.for_sites([site], on)[site.id].next_after(on)
+    return StockOverview(
+        site=site, on=on, lines=lines, weeks=weeks, trend=trend, next_delivery=next_delivery
+    )

@@ -3,11 +3,13 @@
 from flask import Flask
 
 from tracker.web import (
+    alerts,
     audit,
     auth,
     catalog,
     counts,
     day_counts,
+    deliveries,
     discards,
     discrepancies,
     formats,
@@ -17,6 +19,7 @@ from tracker.web import (
     municipalities,
     naloxone,
     nav,
+    offline,
     overdoses,
     reorder,
     reports,
@@ -27,6 +30,7 @@ from tracker.web import (
     tallies,
     training,
     transfers,
+    unmet_demand,
     users,
 )
 
@@ -38,6 +42,8 @@ BLUEPRINTS += [imports.bp]
 BLUEPRINTS += [overdoses.bp, day_counts.bp]
 BLUEPRINTS += [reports.bp, stock_history.bp, submissions.bp]
 BLUEPRINTS += [municipalities.bp, sites.bp, catalog.bp]
+BLUEPRINTS += [unmet_demand.bp, alerts.bp, deliveries.bp]
+BLUEPRINTS += [offline.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -63,7 +63,15 @@ FIELDS = {
     "recipient_group": "recipient_group",
     "refill_reason": "refill_reason",
     "lot": "lot",
+    "handed_out_by": "handed_out_by",
 }
+
+
+def _hander_choices(screen: HandoutScreen) -> list[SelectChoice]:
+    """The person entering first (the default), then the site's other staff."""
+    me = current_actor().user
+    others = [u for u in screen.staff if u.id != me.id]
+    return [SelectChoice(str(u.id), u.name or u.email) for u in [me, *others]]
 
 
 def _lot_label(lot: Lot, on_hand: int | None) -> str:
@@ -103,6 +111,12 @@ def handout_form(screen: HandoutScreen, versioned: bool = False, **kwargs: objec
 
     if versioned:
         HandoutForm.version = HiddenField()
+    else:  # who handed the kit out: a new handout only
+        HandoutForm.handed_out_by = SelectField(
+            _l("Delt ut av"),
+            choices=_hander_choices(screen),
+            default=str(current_actor().user_id),
+        )
     return HandoutForm(**kwargs)
 
 
@@ -141,6 +155,8 @@ def handout(code: str):
             abort(400)
         fields = _fields(form)
         saved_on = fields["handed_out_on"]
+        if "handed_out_by" in form:
+            fields["handed_out_by"] = parse_id(form.handed_out_by.data)
         asked = {"quantity": fields["quantity"]}
         try:
             handout, stored = once(

@@ -41,6 +41,7 @@ NAV: list[NavItem] = [
     NavItem("web_discards.new", _l("Kassering"), need="lead"),
     NavItem("web_reorder.index", _l("Bestilling og utløp"), need="lead"),
     NavItem("web_discrepancies.index", _l("Avvik"), need="lead"),
+    NavItem("web_alerts.index", _l("Varsler"), need="coordinator"),
     NavItem("web_audit.index", _l("Revisjonslogg"), need="admin"),
     NavItem("web_imports.index", _l("Import"), need="coordinator"),
     NavItem("web_municipalities.index", _l("Kommuner"), need="admin"),
@@ -60,6 +61,8 @@ SITE_NAV: list[tuple[str, object]] = [
     ("web_tallies.history", _l("Historikk")),
     ("web_sites.items", _l("Varer")),
     ("web_sites.opening", _l("Åpningsdager")),
+    ("web_deliveries.edit", _l("Leveringsdager")),
+    ("web_unmet_demand.index", _l("Spurt om")),
 ]
 _SITE_NAV_PAGES = {endpoint for endpoint, _label in SITE_NAV}
 

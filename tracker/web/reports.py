@@ -66,6 +66,7 @@ TRAINING_LABELS = {
     "naloxone": _l("Nalokson"),
     "smoking_technique": _l("Røyketeknikk (SWITCH)"),
     "overdose_conversation": _l("Overdosesamtale"),
+    "naloxone_course": _l("Naloksonkurset"),
 }
 
 

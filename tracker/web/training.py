@@ -37,6 +37,7 @@ TYPE_LABELS = {
     "naloxone": _l("Nalokson"),
     "smoking_technique": _l("Røyketeknikk (SWITCH)"),
     "overdose_conversation": _l("Overdosesamtale"),
+    "naloxone_course": _l("Naloksonkurset (for ansatte som deler ut)"),
 }
 AUDIENCE_LABELS = {
     "pwud": _l("Brukere"),
