@@ -96,13 +96,23 @@ def refusal(found: Submission) -> PeriodLocked:
 
 
 def ensure_open(
-    site_ids: Iterable[int], days: Iterable[date | None], *, shared: bool = False
+    site_ids: Iterable[int],
+    days: Iterable[date | None],
+    *,
+    shared: bool = False,
+    exclusive: bool = False,
 ) -> None:
     """Refuse (409) a write dated inside a standing submission's period for one of the sites.
 
     A change that moves an entry passes both its old and its new date. `shared`: the caller
     already read the sites' rows FOR SHARE in this transaction (one round trip fewer).
+    `exclusive`: the caller will update the site row itself (a first receipt sets the stock
+    start), so it takes the row's update lock now instead of a share it would later have to
+    upgrade: two such writers each holding a share and waiting to upgrade would deadlock.
     """
+    if exclusive:
+        lock_for_submission(site_ids)
+        shared = True
     ensure_open_spans(site_ids, [(d, d) for d in days if d is not None], shared=shared)
 
 
