@@ -68,6 +68,14 @@ mo AS (INSERT INTO distribution_monthly (site_id, item_id, month, quantity)
   SELECT %(site)s, v.item_id, %(month)s, v.q FROM v ORDER BY v.item_id
   ON CONFLICT (site_id, item_id, month)
   DO UPDATE SET quantity = distribution_monthly.quantity + excluded.quantity),
+sd AS (INSERT INTO stock_daily (site_id, day, item_id, lot_key, kind, quantity)
+  SELECT %(site)s, %(day)s, v.item_id, 0, 'distribution', -v.q FROM v ORDER BY v.item_id
+  ON CONFLICT (site_id, day, item_id, lot_key, kind)
+  DO UPDATE SET quantity = stock_daily.quantity + excluded.quantity),
+sm AS (INSERT INTO stock_monthly (site_id, month, item_id, lot_key, kind, quantity)
+  SELECT %(site)s, %(month)s, v.item_id, 0, 'distribution', -v.q FROM v ORDER BY v.item_id
+  ON CONFLICT (site_id, month, item_id, lot_key, kind)
+  DO UPDATE SET quantity = stock_monthly.quantity + excluded.quantity),
 c AS (INSERT INTO contacts_daily (site_id, day, contacts) VALUES (%(site)s, %(day)s, %(contacts)s)
   ON CONFLICT (site_id, day) DO UPDATE SET contacts = contacts_daily.contacts + excluded.contacts),
 f AS (INSERT INTO discrepancy (site_id, item_id, lot_id, kind, quantity, detected_on, detected_at)
@@ -195,6 +203,15 @@ class Floor:
                 " DO UPDATE SET quantity = stock_balance.quantity + excluded.quantity",
                 [(site, item, -q) for item, q in lines],
             )
+            for table, column, at in (("stock_daily", "day", day),
+                                      ("stock_monthly", "month", month)):  # fmt: skip
+                cursor.executemany(
+                    f"INSERT INTO {table} (site_id, {column}, item_id, lot_key, kind, quantity)"  # noqa: S608
+                    f" VALUES (?, ?, ?, 0, 'distribution', ?)"
+                    f" ON CONFLICT (site_id, {column}, item_id, lot_key, kind)"
+                    f" DO UPDATE SET quantity = {table}.quantity + excluded.quantity",
+                    [(site, at, item, -q) for item, q in lines],
+                )
             for table, column, at in (("distribution_daily", "day", day),
                                       ("distribution_monthly", "month", month)):  # fmt: skip
                 cursor.executemany(

@@ -95,18 +95,34 @@ def refusal(found: Submission) -> PeriodLocked:
     )
 
 
-def ensure_open(site_ids: Iterable[int], days: Iterable[date | None]) -> None:
+def ensure_open(
+    site_ids: Iterable[int],
+    days: Iterable[date | None],
+    *,
+    shared: bool = False,
+    exclusive: bool = False,
+) -> None:
     """Refuse (409) a write dated inside a standing submission's period for one of the sites.
 
-    A change that moves an entry passes both its old and its new date.
+    A change that moves an entry passes both its old and its new date. `shared`: the caller
+    already read the sites' rows FOR SHARE in this transaction (one round trip fewer).
+    `exclusive`: the caller will update the site row itself (a first receipt sets the stock
+    start), so it takes the row's update lock now instead of a share it would later have to
+    upgrade: two such writers each holding a share and waiting to upgrade would deadlock.
     """
-    ensure_open_spans(site_ids, [(d, d) for d in days if d is not None])
+    if exclusive:
+        lock_for_submission(site_ids)
+        shared = True
+    ensure_open_spans(site_ids, [(d, d) for d in days if d is not None], shared=shared)
 
 
-def ensure_open_spans(site_ids: Iterable[int], spans: Iterable[Span]) -> None:
+def ensure_open_spans(
+    site_ids: Iterable[int], spans: Iterable[Span], *, shared: bool = False
+) -> None:
     """As `ensure_open`, for date ranges (an import's month rows)."""
     ids = sorted(set(site_ids))
-    share_sites(ids)
+    if not shared:
+        share_sites(ids)
     found = covering(ids, spans)
     if found is not None:
         raise refusal(found)

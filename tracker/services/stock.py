@@ -208,7 +208,7 @@ def receive(
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
     check_entry_date(received_on)
     backdating.check(actor, site, [received_on])
-    period_locks.ensure_open([site.id], [received_on])
+    period_locks.ensure_open([site.id], [received_on], exclusive=site.stock_start is None)
     check_free_text("note", note)
     stock_start.begin(actor, site, received_on)
     if not lines:

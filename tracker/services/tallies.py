@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, and_, func, insert, select
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from tracker.database import reads_first
@@ -22,6 +22,7 @@ from tracker.models import (
     Lot,
     NaloxoneHandout,
     Site,
+    SiteItem,
     StockMovement,
     TallyEntry,
     TallyLine,
@@ -94,10 +95,16 @@ def _resolve_lines(
         raise ValidationError(_l("En registrering må ha minst én linje."), {"lines": [_l("Tom.")]})
     stock.check_lines_unique(lines)
     codes = [line["item"] for line in lines]
-    items = {
-        i.code: i for i in db.session.scalars(_fresh(select(Item).where(Item.code.in_(codes))))
-    }
-    off = catalog.off_item_ids(site_id) - set(kept)
+    # One query: the items and whether this site turned each off (no site_item row means on).
+    rows = db.session.execute(
+        _fresh(
+            select(Item, SiteItem.active)
+            .outerjoin(SiteItem, and_(SiteItem.item_id == Item.id, SiteItem.site_id == site_id))
+            .where(Item.code.in_(codes))
+        )
+    ).all()
+    items = {i.code: i for i, _ in rows}
+    off = {i.id for i, active in rows if active is False} - set(kept)
     resolved = []
     for index, line in enumerate(lines):
         item = items.get(line["item"]) or catalog.get_item(
@@ -150,10 +157,12 @@ class Booking:
 
     quantities: Booked
     foreign: list[tuple[int, Any, int]]  # (item id, lot never held here, quantity)
+    known: dict[int, Lot] = field(default_factory=dict)  # lots already loaded, by id
 
     def first_lot(self, item_id: int) -> int | None:
         return lots.first_lot(
-            {(lot_id, day): q for (i, lot_id, day), q in self.quantities.items() if i == item_id}
+            {(lot_id, day): q for (i, lot_id, day), q in self.quantities.items() if i == item_id},
+            self.known,
         )
 
 
@@ -171,24 +180,31 @@ def _book(
     writing transaction."""
     booked: Booked = {}
     foreign: list[tuple[int, Any, int]] = []
+    # Every lot item's balances are read (and locked) in one query, in (item, lot) order
+    # like the ledger's own updates, so entries listing items in other orders cannot
+    # deadlock; their unexpired lots in one more.
+    pre = lots.prefetch(site_id, [i for i, _, _ in resolved], day)
+    known = dict(pre.lots)
     for item, named, quantity in resolved:
         if not item.tracks_lots:
             booked[(item.id, None, day)] = quantity
             continue
         mine = {(lot_id, d): q for (i, lot_id, d), q in (old or {}).items() if i == item.id}
+        if named is not None:
+            known[named.id] = named
         if old is None or old_day is None:
-            allocation = lots.allocate(site_id, item, day, quantity, lot=named)
+            allocation = lots.allocate(site_id, item, day, quantity, lot=named, pre=pre)
             taken, never = allocation.taken(day), allocation.foreign
         else:
             was = (old_day, sum(mine.values()))
-            taken, never = lots.rebook(site_id, item, mine, was, (day, quantity), named)
+            taken, never = lots.rebook(site_id, item, mine, was, (day, quantity), named, pre)
         for (lot_id, d), q in taken.items():
             booked[(item.id, lot_id, d)] = q
         foreign += [
             (item.id, lot, sum(q for (lot_id, _), q in taken.items() if lot_id == lot.id))
             for lot in never
         ]
-    return Booking(booked, foreign)
+    return Booking(booked, foreign, known)
 
 
 def _flag_foreign(site_id: int, booking: Booking) -> None:
@@ -298,7 +314,11 @@ def create_tally(
     balance and aggregate rows are touched last, right before the commit.
     """
     with reads_first():
-        found = db.session.scalar(_fresh(select(Site).where(Site.code == site_code)))
+        # FOR SHARE (PostgreSQL; SQLite renders none): the period lock's share on the site
+        # row taken by this read, one round trip fewer (period_locks.ensure_open shared=True).
+        found = db.session.scalar(
+            _fresh(select(Site).where(Site.code == site_code).with_for_update(read=True))
+        )
         site = found or get_site(site_code)  # NotFound
         require_site(actor, site)
         if not site.active:
@@ -318,7 +338,7 @@ def create_tally(
             plausibility.refuse_unconfirmed(
                 unusual, {u.item.id: f"lines.{index[u.item.code]}.quantity" for u in unusual}
             )
-    period_locks.ensure_open([site.id], [entry_date])
+    period_locks.ensure_open([site.id], [entry_date], shared=True)
     booking = _book(site.id, entry_date, resolved)
     resolved = [
         (i, _lot(booking.first_lot(i.id)) if i.tracks_lots else lot, q) for i, lot, q in resolved

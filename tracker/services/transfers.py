@@ -257,7 +257,9 @@ def receive(
     transfer = get_transfer(actor, transfer_id)
     require_site(actor, transfer.to_site, "lead")
     check_entry_date(received_on, "date")
-    period_locks.ensure_open([transfer.to_site_id], [received_on])
+    period_locks.ensure_open(
+        [transfer.to_site_id], [received_on], exclusive=transfer.to_site.stock_start is None
+    )
     if received_on < transfer.shipped_on:
         raise ValidationError(
             _l("En overføring kan ikke komme fram før den ble sendt."),
