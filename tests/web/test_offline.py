@@ -3,7 +3,7 @@ and the session-cookie writes of its queue (only with the CSRF header)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,9 +17,16 @@ from tests.factories import (
     make_user,
     tally_body,
 )
-from tracker.dates import today
+from tracker.dates import OSLO, today
 from tracker.extensions import db
-from tracker.models import Membership, NaloxoneHandout, Site, TallyEntry
+from tracker.models import (
+    Membership,
+    NaloxoneHandout,
+    OverdoseEvent,
+    Referral,
+    Site,
+    TallyEntry,
+)
 from tracker.security import CSP
 from tracker.services import offline, stock, tallies
 
@@ -214,3 +221,103 @@ def test_the_app_shell_carries_no_user_data_and_the_app_is_installable(client, w
     assert "worker-src 'self'" in CSP
     assert "manifest-src 'self'" in CSP
     assert page.count("<script") == 2  # offline.js and the translated texts (JSON, not run)
+
+
+def overdose_body(site, day=None, **extra) -> dict:
+    return {
+        "site": site.code,
+        "date": (day or today()).isoformat(),
+        "place": "at_site",
+        "naloxone_doses": 1,
+        "oxygen_given": True,
+        "cpr_given": False,
+        "ambulance_called": True,
+        "outcome": "to_hospital",
+        **extra,
+    }
+
+
+def referral_body(site, day=None, **extra) -> dict:
+    return {
+        "site": site.code,
+        "date": (day or today()).isoformat(),
+        "to": "nav",
+        "count": 2,
+        **extra,
+    }
+
+
+def test_overdose_and_referral_cookie_writes_need_the_csrf_header(client, world):
+    site, _other, staff, _nal = world
+    login(client, staff)
+    for path, body in (
+        ("/api/v1/overdose-events", overdose_body(site)),
+        ("/api/v1/referrals", referral_body(site)),
+    ):
+        response = client.post(path, json=body)
+        assert response.status_code == 403, path
+        assert response.get_json()["code"] == "csrf"
+        assert client.post(path, json=body, headers={"X-CSRFToken": "x"}).status_code == 403
+    assert count(OverdoseEvent) == 0
+    assert count(Referral) == 0
+    # Reads and the other day counts stay bearer-only.
+    token = {"X-CSRFToken": token_of(client)}
+    assert client.get("/api/v1/overdose-events", headers=token).status_code == 401
+    assert client.get("/api/v1/referrals", headers=token).status_code == 401
+    back = {"site": site.code, "date": today().isoformat(), "kind": "containers", "count": 1}
+    assert client.post("/api/v1/returns", json=back, headers=token).status_code == 401
+
+
+def test_overdose_and_referral_cookie_writes_with_the_header_are_saved_once(client, world):
+    site, _other, staff, _nal = world
+    login(client, staff)
+    token = token_of(client)
+    for n, (path, body) in enumerate(
+        (
+            ("/api/v1/overdose-events", overdose_body(site)),
+            ("/api/v1/referrals", referral_body(site)),
+        )
+    ):
+        headers = {"X-CSRFToken": token, "Idempotency-Key": f"phone-{n}"}
+        first = client.post(path, json=body, headers=headers)
+        again = client.post(path, json=body, headers=headers)
+        assert first.status_code == 201, first.get_json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.get_json()["id"] == first.get_json()["id"]
+    event = db.session.scalars(select(OverdoseEvent)).one()
+    assert (event.naloxone_doses, event.outcome, event.created_by_id) == (
+        1,
+        "to_hospital",
+        staff.id,
+    )
+    referral = db.session.scalars(select(Referral)).one()
+    assert (referral.destination, referral.quantity) == ("nav", 2)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "model"),
+    [
+        ("/api/v1/overdose-events", overdose_body, OverdoseEvent),
+        ("/api/v1/referrals", referral_body, Referral),
+    ],
+)
+def test_overdose_and_referral_backdating_counts_from_the_devices_time(
+    client, world, path, body, model
+):
+    """Made three days ago on the phone, dated 17 days back: inside staff's 14 days from the
+    device's time; the day before is refused, and without made_at the same date is too."""
+    site, _other, staff, _nal = world
+    login(client, staff)
+    headers = {"X-CSRFToken": token_of(client)}
+    made = datetime.now(UTC) - timedelta(days=3)
+    day = (made.astimezone(OSLO) - timedelta(days=14)).date()
+    made_at = made.isoformat()
+    refused = client.post(path, json=body(site, day), headers=headers)
+    assert refused.status_code == 403
+    assert refused.get_json()["code"] == "backdate-needs-lead"
+    too_old = body(site, day - timedelta(days=1), made_at=made_at)
+    assert client.post(path, json=too_old, headers=headers).status_code == 403
+    assert count(model) == 0
+    saved = client.post(path, json=body(site, day, made_at=made_at), headers=headers)
+    assert saved.status_code == 201, saved.get_json()
+    assert count(model) == 1

@@ -21,7 +21,14 @@ from tests.browser import screenshot
 from tests.factories import PASSWORD, actor, make_item, make_site, make_user
 from tracker.dates import today
 from tracker.extensions import db
-from tracker.models import Membership, NaloxoneHandout, Site, TallyEntry
+from tracker.models import (
+    Membership,
+    NaloxoneHandout,
+    OverdoseEvent,
+    Referral,
+    Site,
+    TallyEntry,
+)
 from tracker.services import stock
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -506,3 +513,49 @@ def test_the_backdating_window_counts_from_the_devices_time_of_entry(phone, serv
     page.locator(".queue-entry[data-status=refused]").wait_for()
     wait_waiting(page, 0)
     assert tally_days(site) == {old_day.isoformat(): 8}
+
+
+def rows(model) -> list:
+    db.session.remove()
+    found = db.session.scalars(select(model)).all()
+    db.session.remove()
+    return found
+
+
+def test_an_overdose_and_a_referral_entered_offline_are_each_counted_once(phone, server, outreach):
+    page = phone
+    site, _items, staff = outreach
+    log_in(page, staff)
+    open_offline_form(page)
+    server.stop()
+    page.check("input[name=offline-place][value=outreach]")
+    page.fill("#offline-doses", "2")
+    page.check("#offline-cpr")
+    page.check("#offline-ambulance")
+    page.select_option("#offline-outcome", "to_hospital")
+    page.click("form[data-offline-form=overdose] button[type=submit]")
+    wait_waiting(page, 1)
+    page.select_option("#offline-referral-to", "legevakt")
+    page.fill("#offline-referral-count", "3")
+    page.click("form[data-offline-form=referral] button[type=submit]")
+    wait_waiting(page, 2)
+    assert "Overdose" in page.inner_text("#offline-queue")
+    assert "Henvisning" in page.inner_text("#offline-queue")
+    assert rows(OverdoseEvent) == []
+    assert rows(Referral) == []
+
+    server.start()
+    sync_now(page)
+    wait_waiting(page, 0)
+    assert page.locator(".queue-entry.status-sent").count() == 2
+    sync_now(page)  # sending again changes nothing
+    [event] = rows(OverdoseEvent)
+    assert (event.place, event.naloxone_doses, event.outcome) == ("outreach", 2, "to_hospital")
+    assert (event.oxygen_given, event.cpr_given, event.ambulance_called) == (False, True, True)
+    assert event.event_date == today()
+    [referral] = rows(Referral)
+    assert (referral.destination, referral.quantity, referral.referred_on) == (
+        "legevakt",
+        3,
+        today(),
+    )

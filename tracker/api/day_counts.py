@@ -15,7 +15,11 @@ from tracker.schemas.day_counts import (
 from tracker.services import day_counts
 
 referrals_blp = make_blueprint(
-    "referrals", __name__, "/referrals", "People referred on (counts by destination)."
+    "referrals",
+    __name__,
+    "/referrals",
+    "People referred on (counts by destination).",
+    session_writes=True,
 )
 returns_blp = make_blueprint(
     "returns", __name__, "/returns", "Used equipment brought back (containers or pieces)."
@@ -48,6 +52,7 @@ class Referrals(MethodView):
                 day=body["date"],
                 to=body["to"],
                 count=body["count"],
+                made_at=body.get("made_at"),
                 idem=idem,
             ),
         )

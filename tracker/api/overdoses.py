@@ -8,7 +8,11 @@ from tracker.schemas.tallies import IfMatchHeader
 from tracker.services import overdoses
 
 blp = make_blueprint(
-    "overdoses", __name__, "/overdose-events", "Overdoses attended (anonymous events)."
+    "overdoses",
+    __name__,
+    "/overdose-events",
+    "Overdoses attended (anonymous events).",
+    session_writes=True,
 )
 EVENT_OUT = OverdoseOut()
 ETAG = {

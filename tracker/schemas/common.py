@@ -79,3 +79,13 @@ class ProblemSchema(Schema):
 class DateRangeQuery(QuerySchema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
+
+
+def made_at() -> fields.DateTime:
+    """The device's time of an entry queued offline: the backdating window counts from it."""
+    return fields.DateTime(
+        metadata={
+            "description": "When the entry was made on the device (offline clients); staff may "
+            "date it up to BACKDATE_DAYS before this, never counted from later than now."
+        }
+    )

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.events import REFERRAL_DESTINATIONS, RETURN_KINDS
-from tracker.schemas.common import CODE, DateRangeQuery, InSchema, quantity
+from tracker.schemas.common import CODE, DateRangeQuery, InSchema, made_at, quantity
 
 COUNT = 10_000
 
@@ -17,6 +17,7 @@ class ReferralIn(InSchema):
         metadata={"description": "lar_tsb, legevakt, nav, housing, somatic_care or other."},
     )
     count = quantity(1, COUNT, required=True)
+    made_at = made_at()
 
 
 class ReturnIn(InSchema):

@@ -3,7 +3,15 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.models.events import OVERDOSE_OUTCOMES, OVERDOSE_PLACES
-from tracker.schemas.common import CODE, DateRangeQuery, InSchema, free_text, lot_number, quantity
+from tracker.schemas.common import (
+    CODE,
+    DateRangeQuery,
+    InSchema,
+    free_text,
+    lot_number,
+    made_at,
+    quantity,
+)
 
 PLACE = {"description": "Where: at_site, outreach or elsewhere."}
 OUTCOME = {"description": "recovered_on_site, to_hospital, died or unknown."}
@@ -27,6 +35,7 @@ class OverdoseIn(InSchema):
     cpr_given = fields.Boolean(load_default=False)
     ambulance_called = fields.Boolean(load_default=False)
     note = free_text(2000, allow_none=True)
+    made_at = made_at()
 
 
 class OverdosePatch(InSchema):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,18 +28,27 @@ from tracker.services.unit import Idempotency, commit, service
 MAX_COUNT = 10_000
 
 
-def check_day(actor: Actor, site: Site, day: date, field: str = "date") -> None:
-    """A new record: the site takes entries, and the date rules hold."""
+def check_day(
+    actor: Actor,
+    site: Site,
+    day: date,
+    field: str = "date",
+    made_at: datetime | None = None,
+) -> None:
+    """A new record: the site takes entries, and the date rules hold (the backdating window
+    counts from `made_at`, the device's time, for entries queued offline)."""
     if not site.active:
         raise Conflict(_l("Stedet %(site)s er deaktivert.", site=site.code), code="site-inactive")
-    check_date(actor, site, day, field)
+    check_date(actor, site, day, field, made_at)
 
 
-def check_date(actor: Actor, site: Site, day: date, field: str = "date") -> None:
+def check_date(
+    actor: Actor, site: Site, day: date, field: str = "date", made_at: datetime | None = None
+) -> None:
     """The date rules every write of these records keeps, new or changed: the date window,
     the backdating window for staff (403), and no write inside a submitted period (409)."""
     check_entry_date(day, field)
-    backdating.check(actor, site, [day], field=field)
+    backdating.check(actor, site, [day], made_at, field=field)
     period_locks.ensure_open([site.id], [day])
 
 
@@ -60,9 +69,11 @@ def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str:
     return value
 
 
-def _site_for_write(actor: Actor, site_code: str, day: date) -> Site:
+def _site_for_write(
+    actor: Actor, site_code: str, day: date, made_at: datetime | None = None
+) -> Site:
     site = require_site(actor, get_site(site_code))
-    check_day(actor, site, day)
+    check_day(actor, site, day, made_at=made_at)
     return site
 
 
@@ -130,10 +141,12 @@ def add_referral(
     day: date,
     to: str,
     count: int,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
 ) -> Referral:
     """People referred on to `to` from a site on a day."""
-    row = _add_referral(actor, _site_for_write(actor, site_code, day), day, to, count)
+    site = _site_for_write(actor, site_code, day, made_at)
+    row = _add_referral(actor, site, day, to, count)
     commit(idem, row)
     return row
 

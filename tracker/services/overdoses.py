@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -149,11 +149,12 @@ def record(
     item: str | None = None,
     lot: str | None = None,
     note: str | None = None,
+    made_at: datetime | None = None,
     idem: Idempotency | None = None,
 ) -> OverdoseEvent:
     """Record an attended overdose; doses given move stock out as `used_on_site`."""
     site = require_site(actor, get_site(site_code))
-    day_counts.check_day(actor, site, event_date)
+    day_counts.check_day(actor, site, event_date, made_at=made_at)
     values = {"place": place, "outcome": outcome, "naloxone_doses": naloxone_doses, "note": note}
     _check_fields(values)
     product, chosen = _naloxone(site, event_date, naloxone_doses, item, lot)

@@ -3,7 +3,8 @@
 The manifest, the service worker (from the app's origin, scope /), the offline form shell
 (no user data: the service worker may cache it) and the JSON the phone keeps in IndexedDB.
 Queued entries are sent by the page to the ordinary API endpoints (tallies, naloxone
-handouts) with the session cookie, the CSRF header and their own Idempotency-Key.
+handouts, overdose events, referrals) with the session cookie, the CSRF header and their
+own Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from flask_wtf.csrf import generate_csrf
 
 from tracker import dates
 from tracker.services import offline, plausibility
+from tracker.services.overdoses import MAX_DOSES
 from tracker.web.common import current_actor
+from tracker.web.day_counts import DESTINATION_LABELS
 from tracker.web.formats import item_name
 from tracker.web.naloxone import RECIPIENT_LABELS, REFILL_LABELS
 from tracker.web.nav import APP_NAME
+from tracker.web.overdoses import OUTCOME_LABELS, PLACE_LABELS
 
 bp = Blueprint("web_offline", __name__)
 
@@ -65,6 +69,10 @@ def shell():
         "offline/shell.html",
         recipients=RECIPIENT_LABELS,
         refills=REFILL_LABELS,
+        places=PLACE_LABELS,
+        outcomes=OUTCOME_LABELS,
+        max_doses=MAX_DOSES,
+        destinations=DESTINATION_LABELS,
     )
 
 
@@ -151,6 +159,8 @@ def texts() -> dict[str, str]:
         "refused_unknown": _("Serveren avviste registreringen."),
         "kind_tally": _("Utdeling"),
         "kind_naloxone": _("Nalokson"),
+        "kind_overdose": _("Overdose"),
+        "kind_referral": _("Henvisning"),
         "any_lot": _("– eldste parti først –"),
         "made_at": _("laget {time}"),
     }
