@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -254,10 +255,22 @@ def queue_three_days_offline(page, server, staff) -> list:
     return days
 
 
-def wait_waiting(page, n: int) -> None:
+def wait_waiting(page, n: int, timeout: float = 15_000) -> None:
+    """Until the queue shows n waiting. After a failed round, a longer `timeout` lets the
+    page's periodic retry (every 20 s) finish the job if the online event's round was the
+    one already under way when the test fired it."""
     page.wait_for_function(
-        f"() => document.querySelector('#offline-queue').dataset.waiting === '{n}'"
+        f"() => document.querySelector('#offline-queue').dataset.waiting === '{n}'",
+        timeout=timeout,
     )
+
+
+def eventually(check, seconds: float = 15) -> None:
+    """Until `check()` is true: a send the page started may reach the server a moment later."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.1)
 
 
 def test_the_network_cut_after_the_first_of_three_sends_sends_the_rest_once_later(
@@ -296,10 +309,10 @@ def test_an_answer_lost_after_the_server_saved_is_sent_again_and_counted_once(
     server.gate.lose_next_answers = 1  # saved, but the phone hears 502
     server.start()
     sync_now(page)
+    eventually(lambda: tally_days(site) == {days[0].isoformat(): 10})  # saved; answer lost
     wait_waiting(page, 3)  # stopped at the first: the rest wait behind it, in order
-    assert tally_days(site) == {days[0].isoformat(): 10}
     sync_now(page)
-    wait_waiting(page, 0)
+    wait_waiting(page, 0, timeout=45_000)
     assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
     keys = server.gate.posts
     assert len(keys) == 4
@@ -315,11 +328,12 @@ def test_a_server_answering_503_once_keeps_the_queue_and_the_retry_counts_once(
     server.gate.fail_next_posts = 1
     server.start()
     sync_now(page)
+    eventually(lambda: server.gate.fail_next_posts == 0)  # the 503 was given
     wait_waiting(page, 3)
     screenshot(page, "offline-queue-after-503")
     assert tally_days(site) == {}
     sync_now(page)
-    wait_waiting(page, 0)
+    wait_waiting(page, 0, timeout=45_000)
     assert tally_days(site) == {d.isoformat(): 10 + n for n, d in enumerate(days)}
 
 
