@@ -37,6 +37,7 @@ from tracker.schemas import (
     discrepancies,
     municipalities,
     naloxone,
+    overdoses,
     sites,
     stock,
     submissions,
@@ -98,6 +99,7 @@ def world(client):
             },
         )
     )
+    w["overdose"] = _created(w["staff_a"].post("/overdose-events", overdose_body()))
     w["count"] = _created(w["lead_a"].post("/stock-counts", {"site": "OSL-MO"}))
     kondom = {"code": "kondom", "name_nb": "Kondomer", "name_en": "Condoms"}
     assert w["admin"].post("/categories", kondom).status_code == 201
@@ -117,6 +119,19 @@ def _staff_id() -> int:
 def _created(response) -> int:
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
+
+
+def overdose_body() -> dict[str, Any]:
+    return {
+        "site": "OSL-MO",
+        "date": DAY,
+        "place": "at_site",
+        "outcome": "recovered_on_site",
+        "naloxone_doses": 1,
+        "item": "NALOKSON",
+        "lot": "NX1",
+        "note": "Kom seg etter to minutter",
+    }
 
 
 def session_body() -> dict[str, Any]:
@@ -261,6 +276,20 @@ ENDPOINTS: list[Endpoint] = [
         "patch",
         lambda w: f"/naloxone-handouts/{w['handout']}",
         lambda w: {"lot": "NX1", "quantity": 2},
+    ),
+    (
+        overdoses.OverdoseIn,
+        "staff_a",
+        "post",
+        lambda w: "/overdose-events",
+        lambda w: overdose_body(),
+    ),
+    (
+        overdoses.OverdosePatch,
+        "staff_a",
+        "patch",
+        lambda w: f"/overdose-events/{w['overdose']}",
+        lambda w: {"lot": "NX1", "note": "Rettet"},
     ),
     (transfers.TransferIn, "lead_a", "post", lambda w: "/transfers", lambda w: transfer_body()),
     (

@@ -13,6 +13,7 @@ from tracker.extensions import db
 from tracker.models import (
     AuditEvent,
     ContactsDaily,
+    Discrepancy,
     DistributionDaily,
     DistributionMonthly,
     ImportBatch,
@@ -46,6 +47,7 @@ def _snapshot() -> tuple[dict, dict]:
 
 def _empty_the_distribution_tables() -> None:
     models = (
+        Discrepancy,  # flags point at movements and handouts
         StockMovement,
         TallyLine,
         TallyEntry,

@@ -30,6 +30,18 @@ from tracker.exports.suppression import HIDDEN, marker
 from tracker.models.events import RETURN_KINDS
 
 NB: dict[str, str] = {
+    "defs.overdoses": (
+        "Definisjoner: én overdose = én hendelse registrert av stedet; doser = nalokson gitt av "
+        "ansatte (ikke utdeling). Små tall skjermes i filer til ekstern bruk."
+    ),
+    "defs.referrals": (
+        "Definisjoner: Henvist totalt = summen av stedene det er henvist til. Små tall "
+        "skjermes i filer til ekstern bruk."
+    ),
+    "defs.returns": (
+        "Definisjoner: retur per 100 utdelt = talte brukte sprøyter og kanyler / sprøyter og "
+        "kanyler utdelt samme måned × 100."
+    ),
     "title.overdoses": "Overdoser: hendelser, nalokson gitt av ansatte, ambulanse og utfall",
     "units.overdoses": "Enheter: antall overdoser; doser nalokson gitt av ansatte.",
     "title.referrals": "Henvisninger: personer henvist videre, etter hvor",
@@ -71,6 +83,18 @@ NB: dict[str, str] = {
     "repeat_visit": "Gjentatte besøk",
 }
 EN: dict[str, str] = {
+    "defs.overdoses": (
+        "Definitions: one overdose = one event recorded by the site; doses = naloxone given by "
+        "staff (not distribution). Small figures are protected in files for external use."
+    ),
+    "defs.referrals": (
+        "Definitions: Referred in total = the sum over destinations. Small figures are "
+        "protected in files for external use."
+    ),
+    "defs.returns": (
+        "Definitions: returns per 100 handed out = counted used syringes and needles / "
+        "syringes and needles handed out the same month × 100."
+    ),
     "title.overdoses": "Overdoses: events, naloxone given by staff, ambulance and outcome",
     "units.overdoses": "Units: number of overdoses; naloxone doses given by staff.",
     "title.referrals": "Referrals: people referred on, by destination",
@@ -123,7 +147,13 @@ def words(data: SummaryData) -> dict[str, str]:
 
 def _intro(data: SummaryData, t: dict[str, str], key: str) -> list[str]:
     """Title, period, filter and units, as every sheet of the workbook opens."""
-    return [t[f"title.{key}"], intro.period_line(data), intro.filter_line(data), t[f"units.{key}"]]
+    return [
+        t[f"title.{key}"],
+        intro.period_line(data),
+        intro.filter_line(data),
+        t[f"units.{key}"],
+        t[f"defs.{key}"],
+    ]
 
 
 def _rows(data: SummaryData, figures: dict[Any, Any]) -> list[tuple[Any, Any]]:
